@@ -1,0 +1,200 @@
+// Prometheus metrics of the live verifier, on a registry the service creates and passes in.
+// Names follow Prometheus conventions: prefix optout_verifier_, base units (seconds),
+// counters end in _total. Labels come from bounded sets only (topic, partition, reason, rule,
+// severity, supplier, practice): never a patient, never an NHS number, never an id of a record.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+const PREFIX = 'optout_verifier_';
+
+/** Seconds to weeks: the SLA default (72 h) is a bucket edge, and +Inf holds the years-long tail of 2018. */
+export const PROPAGATION_BUCKETS_SECONDS: readonly number[] = [
+  1, 10, 60, 300, 900, 1_800, 3_600, 3 * 3_600, 6 * 3_600, 12 * 3_600,
+  86_400, 2 * 86_400, 3 * 86_400, 4 * 86_400, 7 * 86_400, 14 * 86_400, 28 * 86_400, 91 * 86_400, 365 * 86_400,
+];
+
+/** One state-store commit: a few milliseconds normally, seconds when PostgreSQL is struggling. */
+export const COMMIT_BUCKETS_SECONDS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface VerifierMetricsOptions {
+  /** Wall clock in epoch milliseconds, read at scrape time for the lag gauges. Default Date.now. */
+  readonly now?: () => number;
+  /**
+   * Input topics, when known at start: their counters are created at 0 (so rate() and increase()
+   * see the first record) and their last-record time is set to the start time (so an input that
+   * stays silent from the start still shows its age).
+   */
+  readonly inputTopics?: readonly string[];
+  /** Reason codes to create dead-letter counters for at 0, per input topic. */
+  readonly deadLetterReasons?: readonly string[];
+}
+
+export interface VerifierMetrics {
+  /** Records read from each input topic: every record, including dead letters, duplicates and late ones. */
+  readonly recordsConsumed: Counter<'topic'>;
+  /** Records sent to the dead-letter topic, by source topic and reason code. */
+  readonly deadLetters: Counter<'topic' | 'reason'>;
+  /** Valid records whose id was already seen with the same content (counted, otherwise ignored). */
+  readonly duplicates: Counter<'topic'>;
+  /** Records whose event time is behind their input's stream time when they arrive. */
+  readonly lateRecords: Counter<'topic'>;
+  /**
+   * Episodes open now, by the rule they fall under (fired or still waiting for its time) and that
+   * rule's severity, and by supplier of the causing record. Set from the state store at start.
+   */
+  readonly openEpisodes: Gauge<'rule' | 'severity' | 'supplier'>;
+  /**
+   * Episodes open now, by practice (ODS code) of the causing record. Practices are a bounded set
+   * (about 6,500 in England); the label is not crossed with rule or supplier, so this is at most one
+   * series per practice. Remove a practice's series when its count falls to 0.
+   */
+  readonly openEpisodesByPractice: Gauge<'practice'>;
+  /** Alerts fired, by rule, severity and supplier. */
+  readonly alertsFired: Counter<'rule' | 'severity' | 'supplier'>;
+  /** OBJECTION_OVERDUE alerts escalated, labelled with the rule and severity they escalated to. */
+  readonly alertsEscalated: Counter<'rule' | 'severity' | 'supplier'>;
+  /** Alerts resolved (their episode closed), by the rule and severity they had when resolved. */
+  readonly alertsResolved: Counter<'rule' | 'severity' | 'supplier'>;
+  /**
+   * Alerts in state FIRING now. Set from the state store at start, before the first scrape; the
+   * paging rules fire while it is above 0. SHARED_DESPITE_OBJECTION alerts never resolve, so they
+   * stay counted here: page on alertLastFired for those.
+   */
+  readonly alertsFiring: Gauge<'rule' | 'severity' | 'supplier'>;
+  /** Wall-clock time (epoch seconds) the service last fired an alert of this rule. Not restored at start. */
+  readonly alertLastFired: Gauge<'rule' | 'severity' | 'supplier'>;
+  /** Upstream-caused episodes closed by downstream: close − start in event time, in seconds. */
+  readonly propagationLatency: Histogram<'supplier'>;
+  /** Alert firing event time − episode start, in seconds. Not observed for SHARED_DESPITE_OBJECTION. */
+  readonly detectionDelay: Histogram<'rule' | 'severity'>;
+  /** Highest event time (epoch seconds) consumed from each input. */
+  readonly streamTime: Gauge<'topic'>;
+  /** Wall clock − streamTime, in seconds, computed at scrape. */
+  readonly streamTimeLag: Gauge<'topic'>;
+  /** The verifier's stream time (epoch seconds): timers due at or before it have fired. */
+  readonly watermark: Gauge;
+  /** Wall clock − watermark, in seconds, computed at scrape; NaN before the watermark is first set. */
+  readonly watermarkLag: Gauge;
+  /** Records in the partition not yet consumed by the verifier's group (log end − committed offset). */
+  readonly consumerLag: Gauge<'topic' | 'partition'>;
+  /** Wall-clock time (epoch seconds) the last record was consumed from each input. */
+  readonly lastRecord: Gauge<'topic'>;
+  /** Duration of one state-store commit (state, timers, alerts and outbox in one transaction). */
+  readonly stateStoreCommitDuration: Histogram;
+  /** Alert messages committed to the outbox and not yet published to the alerts topic. */
+  readonly outboxPending: Gauge;
+  /** Always 1; labels version and commit of the running build. */
+  readonly buildInfo: Gauge<'version' | 'commit'>;
+}
+
+export function createVerifierMetrics(
+  registry: Registry,
+  build: { version: string; commit?: string },
+  options: VerifierMetricsOptions = {},
+): VerifierMetrics {
+  const now = options.now ?? Date.now;
+  const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name: PREFIX + name, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Gauge<L>({ name: PREFIX + name, help, labelNames, registers });
+  const alertLabels = ['rule', 'severity', 'supplier'] as const;
+
+  const streamTime = gauge('stream_time_seconds', 'Highest event time consumed from each input, in seconds since the epoch.', ['topic']);
+  const watermark = new Gauge({
+    name: PREFIX + 'watermark_seconds', help: 'Stream time of the verifier, in seconds since the epoch: timers due at or before it have fired.', registers,
+  });
+
+  const metrics: VerifierMetrics = {
+    recordsConsumed: counter('records_consumed_total', 'Records read from each input topic, dead letters, duplicates and late records included.', ['topic']),
+    deadLetters: counter('dead_letters_total', 'Records sent to the dead-letter topic, by source topic and reason code.', ['topic', 'reason']),
+    duplicates: counter('duplicates_total', 'Valid records whose id was already seen with the same content.', ['topic']),
+    lateRecords: counter('late_records_total', 'Records whose event time is behind their input\'s stream time on arrival.', ['topic']),
+    openEpisodes: gauge('open_episodes', 'Open episodes by the rule they fall under, its severity, and supplier.', alertLabels),
+    openEpisodesByPractice: gauge('open_episodes_by_practice', 'Open episodes by practice ODS code of the causing record.', ['practice']),
+    alertsFired: counter('alerts_fired_total', 'Alerts fired, by rule, severity and supplier.', alertLabels),
+    alertsEscalated: counter('alerts_escalated_total', 'Alerts escalated, by the rule and severity they escalated to, and supplier.', alertLabels),
+    alertsResolved: counter('alerts_resolved_total', 'Alerts resolved, by rule, severity and supplier.', alertLabels),
+    alertsFiring: gauge('alerts_firing', 'Alerts in state FIRING now, by rule, severity and supplier.', alertLabels),
+    alertLastFired: gauge('alert_last_fired_timestamp_seconds', 'Wall-clock time the last alert of this rule fired, in seconds since the epoch.', alertLabels),
+    propagationLatency: new Histogram({
+      name: PREFIX + 'propagation_latency_seconds',
+      help: 'Event time from an upstream change to the downstream change that matched it, by supplier.',
+      labelNames: ['supplier'], buckets: [...PROPAGATION_BUCKETS_SECONDS], registers,
+    }),
+    detectionDelay: new Histogram({
+      name: PREFIX + 'detection_delay_seconds',
+      help: 'Event time from the start of an episode to its alert firing, by rule and severity.',
+      labelNames: ['rule', 'severity'], buckets: [...PROPAGATION_BUCKETS_SECONDS], registers,
+    }),
+    streamTime,
+    streamTimeLag: new Gauge({
+      name: PREFIX + 'stream_time_lag_seconds',
+      help: 'Wall clock minus the stream time of each input, in seconds.',
+      labelNames: ['topic'], registers,
+      async collect() {
+        const wallSeconds = now() / 1000;
+        const { values } = await streamTime.get();
+        this.reset();
+        for (const { labels, value } of values) this.set({ topic: String(labels.topic) }, wallSeconds - value);
+      },
+    }),
+    watermark,
+    watermarkLag: new Gauge({
+      name: PREFIX + 'watermark_lag_seconds',
+      help: 'Wall clock minus the verifier\'s stream time, in seconds.',
+      registers,
+      async collect() {
+        // An unlabelled gauge always exports a value; 0 means no stream time yet, and a lag of
+        // 55 years (or of 0) would mislead, so the lag is NaN until the watermark is set.
+        const value = (await watermark.get()).values[0]?.value ?? 0;
+        this.set(value > 0 ? now() / 1000 - value : Number.NaN);
+      },
+    }),
+    consumerLag: gauge('consumer_lag_records', 'Records in each partition not yet consumed by the verifier\'s consumer group.', ['topic', 'partition']),
+    lastRecord: gauge('last_record_timestamp_seconds', 'Wall-clock time the last record was consumed from each input, in seconds since the epoch.', ['topic']),
+    stateStoreCommitDuration: new Histogram({
+      name: PREFIX + 'state_store_commit_duration_seconds',
+      help: 'Duration of one state-store commit, in seconds.',
+      buckets: [...COMMIT_BUCKETS_SECONDS], registers,
+    }),
+    outboxPending: new Gauge({ name: PREFIX + 'outbox_pending_messages', help: 'Alert messages in the outbox not yet published.', registers }),
+    buildInfo: gauge('build_info', 'Build of the running verifier; always 1.', ['version', 'commit']),
+  };
+
+  metrics.buildInfo.set({ version: build.version, commit: build.commit ?? 'unknown' }, 1);
+  const startSeconds = now() / 1000;
+  for (const topic of options.inputTopics ?? []) {
+    metrics.recordsConsumed.inc({ topic }, 0);
+    metrics.duplicates.inc({ topic }, 0);
+    metrics.lateRecords.inc({ topic }, 0);
+    metrics.lastRecord.set({ topic }, startSeconds);
+    for (const reason of options.deadLetterReasons ?? []) metrics.deadLetters.inc({ topic, reason }, 0);
+  }
+  return metrics;
+}
+
+const SUPPLIER = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+const PRACTICE_ODS = /^[A-Z][0-9]{5}$/;
+
+/**
+ * Guards a label whose values come from input data: a value that does not look like the label's
+ * kind (an NHS number in the supplier field, say) becomes `invalid`, and after `limit` distinct
+ * values every new one becomes `other`, so a bad feed cannot grow the series without bound.
+ */
+export function boundedLabel(pattern: RegExp, limit: number, normalise: (raw: string) => string = (raw) => raw): (raw: string) => string {
+  const seen = new Set<string>();
+  return (raw) => {
+    const value = normalise(raw.trim());
+    if (!pattern.test(value)) return 'invalid';
+    if (seen.has(value)) return value;
+    if (seen.size >= limit) return 'other';
+    seen.add(value);
+    return value;
+  };
+}
+
+/** Supplier label: upper case, at most 64 distinct values. */
+export const supplierLabelGuard = (): ((raw: string) => string) => boundedLabel(SUPPLIER, 64, (raw) => raw.toUpperCase());
+
+/** Practice label: an ODS code of one letter and five digits, at most 10,000 distinct values. */
+export const practiceLabelGuard = (): ((raw: string) => string) => boundedLabel(PRACTICE_ODS, 10_000, (raw) => raw.toUpperCase());

@@ -1,11 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: the core and other unit tests run with no servers; integration tests under test/ get the
+// real PostgreSQL and Kafka-protocol broker chosen once per run by the global setup.
 export default defineConfig({
   test: {
-    include: ['services/**/*.test.ts', 'test/**/*.test.ts', 'infra/**/*.test.ts'],
-    globalSetup: ['test/stack/global-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
     pool: 'forks',
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['services/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          globalSetup: ['test/stack/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
   },
 });

@@ -1,0 +1,322 @@
+import { escalate, fire, resolve, type Alert, type AlertChange } from './alert.js';
+import type { CodeMeaning } from './code-catalogue.js';
+import { isAfterLatest, newSideState, type Change, type Episode, type KeyState } from './episode.js';
+import { ManifestCoverage } from './manifest-coverage.js';
+import { MinHeap } from './min-heap.js';
+import type { GpOptOutEvent, Millis, NdsDissemination, NdsExtractManifest, NdsReceivedObjection, OptOutType } from './records.js';
+import { episodeKindOf, firstRuleOf, SEVERITY, type EpisodeKind, type Rule, type Severity, type Side } from './rules.js';
+
+/** What the engine needs from outside to name things, without doing I/O itself. */
+export interface Identity {
+  /** A stable alert id from a seed that names the causing record. */
+  alertIdFor(seed: string): string;
+  /** The keyed pseudonym of an NHS number. */
+  patientRefFor(nhsNumber: string): string;
+}
+
+export interface ReconcilerOptions {
+  readonly slaMs: Millis;
+  readonly graceMs: Millis;
+  readonly identity: Identity;
+}
+
+export type EngineEffect =
+  | { readonly type: 'alert'; readonly change: AlertChange }
+  | { readonly type: 'episode-opened'; readonly kind: EpisodeKind; readonly practiceOds: string; readonly supplier: string; readonly at: Millis }
+  | { readonly type: 'episode-closed'; readonly kind: EpisodeKind; readonly practiceOds: string; readonly supplier: string; readonly at: Millis; readonly by: Side; readonly latencyMs: Millis | null };
+
+export interface PendingEpisode {
+  readonly alertId: string;
+  readonly rule: Rule;
+  readonly severity: Severity;
+  readonly upstreamEventId: string | null;
+  readonly receiptId: string | null;
+  readonly disseminationId: null;
+  readonly patientRef: string;
+  readonly practiceOds: string;
+  readonly supplier: string;
+  readonly optOutType: OptOutType;
+  readonly episodeStart: Millis;
+  readonly dueAt: Millis;
+}
+
+// Order of work at one instant: upstream changes, downstream changes (reconciliation-rules.md, "Order of
+// changes"), then manifests and shares, which read state; timers last, so a change stamped at a deadline is in time.
+const PHASE = { UPSTREAM: 0, DOWNSTREAM: 1, MANIFEST: 2, SHARE: 3, TIMER: 4 } as const;
+
+type Queued =
+  | { readonly time: Millis; readonly phase: 0 | 1; readonly id: string; readonly change: Change }
+  | { readonly time: Millis; readonly phase: 2; readonly id: string; readonly manifest: NdsExtractManifest }
+  | { readonly time: Millis; readonly phase: 3; readonly id: string; readonly share: NdsDissemination };
+
+interface Timer {
+  readonly time: Millis;
+  readonly seq: number;
+  readonly episode: Episode;
+  readonly version: number;
+}
+
+const queuedBefore = (a: Queued, b: Queued): boolean =>
+  a.time < b.time || (a.time === b.time && (a.phase < b.phase || (a.phase === b.phase && a.id < b.id)));
+const timerBefore = (a: Timer, b: Timer): boolean => a.time < b.time || (a.time === b.time && a.seq < b.seq);
+
+/**
+ * The reconciliation rules on event time. Records are offered in any order; `advanceTo(T)` applies, in the
+ * order of changes, everything stamped at or before T and fires the timers due at or before T. A record
+ * stamped at or before the time already reached is late: it is applied at the next advance, never dropped.
+ */
+export class Reconciler {
+  private readonly queue = new MinHeap<Queued>(queuedBefore);
+  private readonly timers = new MinHeap<Timer>(timerBefore);
+  private readonly keys = new Map<string, KeyState>();
+  private readonly manifests = new ManifestCoverage();
+  private readonly waitingForManifest = new Map<string, Set<Episode>>();
+  private readonly objectors = new Set<string>();
+  private readonly alertsById = new Map<string, Alert>();
+  private readonly latency: Millis[] = [];
+  private timerSeq = 0;
+  private reached = -Infinity;
+
+  constructor(private readonly options: ReconcilerOptions) {}
+
+  /** The event time up to which everything has been applied. */
+  get streamTime(): Millis {
+    return this.reached;
+  }
+
+  offerGpEvent(event: GpOptOutEvent, meaning: CodeMeaning): 'on-time' | 'late' {
+    if (meaning.action === 'DISSENT') this.objectors.add(event.nhsNumber);
+    const origin = { id: event.eventId, practiceOds: event.practiceOds, supplier: event.supplier };
+    return this.enqueue({ time: event.recordedAt, phase: PHASE.UPSTREAM, id: event.eventId, change: { side: 'UPSTREAM', time: event.recordedAt, nhsNumber: event.nhsNumber, type: meaning.type, action: meaning.action, origin } });
+  }
+
+  offerReceipt(receipt: NdsReceivedObjection, meaning: CodeMeaning): 'on-time' | 'late' {
+    const origin = { id: receipt.receiptId, practiceOds: receipt.practiceOds, supplier: receipt.supplier };
+    return this.enqueue({ time: receipt.receivedAt, phase: PHASE.DOWNSTREAM, id: receipt.receiptId, change: { side: 'DOWNSTREAM', time: receipt.receivedAt, nhsNumber: receipt.nhsNumber, type: meaning.type, action: meaning.action, origin } });
+  }
+
+  offerManifest(manifest: NdsExtractManifest): 'on-time' | 'late' {
+    return this.enqueue({ time: manifest.receivedAt, phase: PHASE.MANIFEST, id: manifest.extractId, manifest });
+  }
+
+  /** Only releases for purposes other than direct care can breach an objection; others are not kept. */
+  offerDissemination(share: NdsDissemination): 'on-time' | 'late' | 'irrelevant' {
+    if (share.purpose === 'DIRECT_CARE') return 'irrelevant';
+    return this.enqueue({ time: share.sharedAt, phase: PHASE.SHARE, id: share.disseminationId, share });
+  }
+
+  /**
+   * Whether any GP event offered so far records a dissent for this patient. A patient for whom none does is
+   * never ACTIVE upstream, so a caller that has offered every GP event may skip that patient's releases.
+   */
+  mayHoldObjection(nhsNumber: string): boolean {
+    return this.objectors.has(nhsNumber);
+  }
+
+  advanceTo(until: Millis): EngineEffect[] {
+    const effects: EngineEffect[] = [];
+    for (;;) {
+      const next = this.queue.peek();
+      const timer = this.timers.peek();
+      const takeTimer = timer !== undefined && timer.time <= until &&
+        (next === undefined || timer.time < next.time);
+      if (takeTimer) {
+        this.timers.pop();
+        this.fireTimer(timer, effects);
+        continue;
+      }
+      if (next === undefined || next.time > until) break;
+      this.queue.pop();
+      if (next.phase === PHASE.MANIFEST) this.applyManifest(next.manifest, effects);
+      else if (next.phase === PHASE.SHARE) this.judgeShare(next.share, effects);
+      else this.applyChange(next.change, effects);
+    }
+    if (until > this.reached) this.reached = until;
+    return effects;
+  }
+
+  alerts(): Alert[] {
+    return [...this.alertsById.values()];
+  }
+
+  latencySamples(): readonly Millis[] {
+    return this.latency;
+  }
+
+  /** Open episodes with no alert yet: their rule's time is after the time reached. */
+  pending(): PendingEpisode[] {
+    const result: PendingEpisode[] = [];
+    for (const key of this.keys.values()) {
+      const episode = key.episode;
+      if (!episode || episode.alert) continue;
+      const dueAt = this.nextDue(episode);
+      if (dueAt === null) continue;
+      const rule = firstRuleOf(episode.kind, episode.manifestCheck !== null && episode.manifestCheck <= episode.start + this.options.slaMs);
+      result.push({
+        alertId: episode.alertId, rule, severity: SEVERITY[rule],
+        upstreamEventId: episode.cause === 'UPSTREAM' ? episode.origin.id : null,
+        receiptId: episode.cause === 'DOWNSTREAM' ? episode.origin.id : null,
+        disseminationId: null,
+        patientRef: this.options.identity.patientRefFor(episode.nhsNumber),
+        practiceOds: episode.origin.practiceOds, supplier: episode.origin.supplier,
+        optOutType: episode.type, episodeStart: episode.start, dueAt,
+      });
+    }
+    return result;
+  }
+
+  private enqueue(item: Queued): 'on-time' | 'late' {
+    this.queue.push(item);
+    return item.time <= this.reached ? 'late' : 'on-time';
+  }
+
+  private keyState(nhsNumber: string, type: OptOutType): KeyState {
+    const id = `${nhsNumber}|${type}`;
+    let key = this.keys.get(id);
+    if (!key) {
+      key = { nhsNumber, type, upstream: newSideState(), downstream: newSideState(), episode: null };
+      this.keys.set(id, key);
+    }
+    return key;
+  }
+
+  private applyChange(change: Change, effects: EngineEffect[]): void {
+    const key = this.keyState(change.nhsNumber, change.type);
+    const side = change.side === 'UPSTREAM' ? key.upstream : key.downstream;
+    // A late record older than the side's latest does not change what the side holds now.
+    if (!isAfterLatest(side, change.time, change.origin.id)) return;
+    side.latestTime = change.time;
+    side.latestId = change.origin.id;
+    const active = change.action === 'DISSENT';
+    if (active === side.active) return;
+    side.active = active;
+    if (active) {
+      side.activeSince = change.time;
+      side.activeOrigin = change.origin;
+    }
+    if (key.episode) this.closeEpisode(key, change, effects);
+    else this.openEpisode(key, change, active, effects);
+  }
+
+  private openEpisode(key: KeyState, change: Change, causeNowActive: boolean, effects: EngineEffect[]): void {
+    const kind = episodeKindOf(change.side, causeNowActive);
+    const seed = `episode|${change.side === 'UPSTREAM' ? 'gp' : 'nds'}|${change.origin.id}`;
+    const episode: Episode = {
+      nhsNumber: key.nhsNumber, type: key.type, kind, start: change.time, cause: change.side, origin: change.origin,
+      alertId: this.options.identity.alertIdFor(seed), manifestCheck: null, alert: null, open: true, timerVersion: 0,
+    };
+    key.episode = episode;
+    if (change.side === 'UPSTREAM') {
+      const covering = this.manifests.earliestCovering(change.origin.practiceOds, episode.start);
+      if (covering) episode.manifestCheck = covering.receivedAt + this.options.graceMs;
+      else this.waitFor(episode);
+    }
+    effects.push({ type: 'episode-opened', kind, practiceOds: change.origin.practiceOds, supplier: change.origin.supplier, at: change.time });
+    this.schedule(episode);
+  }
+
+  private closeEpisode(key: KeyState, change: Change, effects: EngineEffect[]): void {
+    const episode = key.episode!;
+    key.episode = null;
+    episode.open = false;
+    this.waitingForManifest.get(episode.origin.practiceOds)?.delete(episode);
+    if (episode.alert) this.record(resolve(episode.alert, change.time, change.side), effects, episode);
+    const latencyMs = episode.cause === 'UPSTREAM' && change.side === 'DOWNSTREAM' ? change.time - episode.start : null;
+    if (latencyMs !== null) this.latency.push(latencyMs);
+    effects.push({ type: 'episode-closed', kind: episode.kind, practiceOds: episode.origin.practiceOds, supplier: episode.origin.supplier, at: change.time, by: change.side, latencyMs });
+  }
+
+  private waitFor(episode: Episode): void {
+    let waiting = this.waitingForManifest.get(episode.origin.practiceOds);
+    if (!waiting) this.waitingForManifest.set(episode.origin.practiceOds, (waiting = new Set()));
+    waiting.add(episode);
+  }
+
+  private applyManifest(manifest: NdsExtractManifest, _effects: EngineEffect[]): void {
+    this.manifests.add(manifest.practiceOds, manifest);
+    const waiting = this.waitingForManifest.get(manifest.practiceOds);
+    if (!waiting) return;
+    for (const episode of waiting) {
+      if (episode.start > manifest.coversUpTo) continue;
+      waiting.delete(episode);
+      episode.manifestCheck = manifest.receivedAt + this.options.graceMs;
+      this.schedule(episode);
+    }
+  }
+
+  /** When the episode's next rule comes due, or null when nothing more can fire. */
+  private nextDue(episode: Episode): Millis | null {
+    const { slaMs, graceMs } = this.options;
+    const check = episode.manifestCheck;
+    if (episode.alert) return episode.alert.rule === 'OBJECTION_OVERDUE' ? check : null;
+    switch (episode.kind) {
+      case 'OBJECTION':
+      case 'WITHDRAWAL':
+        return check === null ? episode.start + slaMs : Math.min(check, episode.start + slaMs);
+      case 'UNKNOWN_DOWNSTREAM':
+      case 'REVOKED_DOWNSTREAM':
+        return episode.start + graceMs;
+    }
+  }
+
+  private schedule(episode: Episode): void {
+    const due = this.nextDue(episode);
+    episode.timerVersion++;
+    if (due !== null) this.timers.push({ time: due, seq: this.timerSeq++, episode, version: episode.timerVersion });
+  }
+
+  private fireTimer(timer: Timer, effects: EngineEffect[]): void {
+    const episode = timer.episode;
+    if (!episode.open || timer.version !== episode.timerVersion) return;
+    const at = timer.time;
+    const checkDue = episode.manifestCheck !== null && episode.manifestCheck <= at;
+    if (episode.alert) {
+      if (episode.alert.rule === 'OBJECTION_OVERDUE' && checkDue) this.record(escalate(episode.alert, at), effects, episode);
+    } else {
+      const rule = firstRuleOf(episode.kind, checkDue);
+      this.record(fire({
+        alertId: episode.alertId, rule,
+        upstreamEventId: episode.cause === 'UPSTREAM' ? episode.origin.id : null,
+        receiptId: episode.cause === 'DOWNSTREAM' ? episode.origin.id : null,
+        disseminationId: null,
+        patientRef: this.options.identity.patientRefFor(episode.nhsNumber),
+        practiceOds: episode.origin.practiceOds, supplier: episode.origin.supplier, optOutType: episode.type,
+        episodeStart: episode.start, firedAt: at, detectionDelayMs: at - episode.start,
+        downstreamHeldAtShare: null, recipient: null, purpose: null,
+      }), effects, episode);
+    }
+    this.schedule(episode);
+  }
+
+  private record(change: AlertChange, effects: EngineEffect[], episode?: Episode): void {
+    const alert = change.alert;
+    if (episode) episode.alert = alert;
+    this.alertsById.set(alert.alertId, alert);
+    effects.push({ type: 'alert', change });
+  }
+
+  /**
+   * SHARED_DESPITE_OBJECTION: a release for a purpose other than direct care at s, where for some type the
+   * upstream ACTIVE stretch containing s began at or before s - sla. One alert per release; the type whose
+   * stretch began first (TYPE_1 on a tie).
+   */
+  private judgeShare(share: NdsDissemination, effects: EngineEffect[]): void {
+    const s = share.sharedAt;
+    let chosen: KeyState | null = null;
+    for (const type of ['TYPE_1', 'TYPE_2'] as const) {
+      const key = this.keys.get(`${share.nhsNumber}|${type}`);
+      if (!key || !key.upstream.active || key.upstream.activeSince > s - this.options.slaMs) continue;
+      if (!chosen || key.upstream.activeSince < chosen.upstream.activeSince) chosen = key;
+    }
+    if (!chosen) return;
+    const origin = chosen.upstream.activeOrigin!;
+    this.record(fire({
+      alertId: this.options.identity.alertIdFor(`share|${share.disseminationId}`), rule: 'SHARED_DESPITE_OBJECTION',
+      upstreamEventId: null, receiptId: null, disseminationId: share.disseminationId,
+      patientRef: this.options.identity.patientRefFor(share.nhsNumber),
+      practiceOds: origin.practiceOds, supplier: origin.supplier, optOutType: chosen.type,
+      episodeStart: null, firedAt: s, detectionDelayMs: null,
+      downstreamHeldAtShare: chosen.downstream.active, recipient: share.recipient, purpose: share.purpose,
+    }), effects);
+  }
+}

@@ -1,0 +1,24 @@
+// What globalSetup hands to the test workers through vitest's provide/inject.
+// Values cross a process boundary, so they are plain data.
+
+/** Where a server came from: the environment, a container, or this machine. */
+export type StackKind = 'env' | 'containers' | 'local';
+
+export interface ProvidedStack {
+  kafka: {
+    kind: StackKind;
+    brokers: string[];
+    /** URL of the mock cluster's control API, or null when Kafka is not the local mock. */
+    mockControlUrl: string | null;
+  };
+  postgres: {
+    kind: StackKind;
+    url: string;
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testStack: ProvidedStack;
+  }
+}

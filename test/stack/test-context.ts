@@ -1,0 +1,107 @@
+// What an integration test uses to reach the servers globalSetup started.
+// Every test makes its own topics, consumer groups and database schema with
+// the functions here, so tests never see each other's data.
+import { randomBytes } from 'node:crypto';
+
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { inject } from 'vitest';
+
+import { mockControlClient, type MockKafkaFaults } from './mock-control.js';
+import { startMockCluster, type MockCluster } from './mock-kafka.js';
+import type { StackKind } from './provided-stack.js';
+
+export { ApiKey, type MockKafkaFaults } from './mock-control.js';
+export type { MockCluster } from './mock-kafka.js';
+export type { StackKind } from './provided-stack.js';
+
+export interface FreshSchema {
+  schema: string;
+  /** The stack's database URL with search_path set to the schema (libpq `options` parameter). */
+  databaseUrl: string;
+  drop(): Promise<void>;
+}
+
+export interface TestStack {
+  brokers: string[];
+  databaseUrl: string;
+  /** Where Kafka came from; 'local' means librdkafka's mock cluster. */
+  kind: StackKind;
+  /** Where PostgreSQL came from. */
+  postgresKind: StackKind;
+  createTopics(names: string[], partitions: number): Promise<void>;
+  /** `<prefix>_<random hex>`: a name no other test uses, for a topic, consumer group or schema. */
+  uniqueName(prefix: string): string;
+  freshSchema(): Promise<FreshSchema>;
+  /** Fault injection on the shared mock cluster; null on any other Kafka. */
+  faults: MockKafkaFaults | null;
+}
+
+export function testStack(): TestStack {
+  const { kafka, postgres } = inject('testStack');
+  const control = kafka.mockControlUrl ? mockControlClient(kafka.mockControlUrl) : null;
+  return {
+    brokers: kafka.brokers,
+    databaseUrl: postgres.url,
+    kind: kafka.kind,
+    postgresKind: postgres.kind,
+    createTopics: async (names, partitions) => {
+      if (control) {
+        for (const name of names) await control.createTopic(name, partitions);
+      } else {
+        await createTopicsWithAdmin(kafka.brokers, names, partitions);
+      }
+    },
+    uniqueName,
+    freshSchema: () => freshSchema(postgres.url),
+    faults: control,
+  };
+}
+
+/** A mock cluster of the test's own, for faults that would disturb other tests. Stop it when done. */
+export function startPrivateMockCluster(options: { brokers?: number } = {}): Promise<MockCluster> {
+  return startMockCluster(options);
+}
+
+const legalPrefix = /^[a-zA-Z][a-zA-Z0-9_.-]*$/;
+
+export function uniqueName(prefix: string): string {
+  if (!legalPrefix.test(prefix)) throw new Error(`uniqueName: "${prefix}" must start with a letter and hold only letters, digits, _ . -`);
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+async function createTopicsWithAdmin(brokers: string[], names: string[], partitions: number): Promise<void> {
+  const admin = new Kafka({ clientId: 'test-stack-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const created = await admin.createTopics({
+      topics: names.map((topic) => ({ topic, numPartitions: partitions })),
+      waitForLeaders: true,
+    });
+    if (!created) throw new Error(`createTopics: some of ${names.join(', ')} already exist`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function freshSchema(url: string): Promise<FreshSchema> {
+  const schema = uniqueName('test');
+  await withClient(url, (client) => client.query(`CREATE SCHEMA ${schema}`));
+  const withSearchPath = new URL(url);
+  withSearchPath.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    schema,
+    databaseUrl: withSearchPath.toString(),
+    drop: () => withClient(url, (client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)),
+  };
+}
+
+async function withClient(url: string, use: (client: pg.Client) => Promise<unknown>): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await use(client);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,66 @@
+// Sequential reads from a file into one reusable buffer that grows only when a single unit (a container block)
+// is larger than it, so memory stays bounded however large the file is.
+import { open, type FileHandle } from 'node:fs/promises';
+
+const INITIAL_SIZE = 1 << 20;
+
+export class ByteSource {
+  buf: Buffer = Buffer.allocUnsafe(INITIAL_SIZE);
+  /** First unread byte in `buf`. */
+  start = 0;
+  /** End of the valid bytes in `buf`. */
+  end = 0;
+  #eof = false;
+  readonly #file: FileHandle;
+
+  private constructor(file: FileHandle) {
+    this.#file = file;
+  }
+
+  /** Opens a file, turning the usual failures into one-line messages that name the path. */
+  static async open(path: string, what: string): Promise<ByteSource> {
+    try {
+      return new ByteSource(await open(path, 'r'));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new Error(`${what} not found: ${path}`);
+      throw new Error(`cannot open ${what} ${path}: ${code ?? (err as Error).message}`);
+    }
+  }
+
+  get available(): number {
+    return this.end - this.start;
+  }
+
+  /** Makes at least `min` unread bytes available; false when the file ends first. */
+  async ensure(min: number): Promise<boolean> {
+    if (this.end - this.start >= min) return true;
+    if (this.start > 0) {
+      this.buf.copy(this.buf, 0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+    }
+    if (min > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(min, this.buf.length * 2));
+      this.buf.copy(bigger, 0, 0, this.end);
+      this.buf = bigger;
+    }
+    while (this.end < min && !this.#eof) {
+      const { bytesRead } = await this.#file.read(this.buf, this.end, this.buf.length - this.end, null);
+      if (bytesRead === 0) this.#eof = true;
+      this.end += bytesRead;
+    }
+    return this.end >= min;
+  }
+
+  /** Reads whatever comes next (up to the buffer's free space); false at the end of the file. */
+  async readMore(): Promise<boolean> {
+    const before = this.available;
+    await this.ensure(before + 1);
+    return this.available > before;
+  }
+
+  async close(): Promise<void> {
+    await this.#file.close();
+  }
+}

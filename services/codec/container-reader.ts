@@ -1,0 +1,211 @@
+// Streams an Avro object container file (null or deflate codec) as ReadItems: each record resolved from the
+// file's own writer schema to our reader schema (leniently: lenient-resolution.ts). A block at a time is held
+// in memory, never the file, so a 10-million-record file streams in bounded memory.
+//
+// What goes wrong where:
+// - no such file, not a container (magic, header), unusable writer schema or codec: the iterator throws an Error
+//   with a one-line message, before any item;
+// - a writer schema that does not resolve to ours: every record is read with the writer schema alone, to count
+//   it, and becomes an error item, so none is dropped silently;
+// - one record with an enum symbol the reader does not know: an error item for that record; reading goes on;
+// - a corrupt block (framing, sync marker, deflate, or a record that cannot be read, after which its block
+//   cannot be followed): one error item at the first record not read, and the file ends there.
+import { inflateRawSync } from 'node:zlib';
+import avro from 'avsc';
+import type { Type } from 'avsc';
+import type { StreamName } from '../core/records.js';
+import { itemsOf } from './batched-items.js';
+import { ByteSource } from './byte-source.js';
+import { HEADER_TYPE, MAGIC, SYNC_SIZE, readVarLong } from './container-format.js';
+import { describeReadError, type ReadItem } from './decode-result.js';
+import { lenientReaderFor, UnresolvableWriterSchema, type LenientReader } from './lenient-resolution.js';
+import { streamSchemaJson, type RecordSchemaJson } from './schema-catalog.js';
+
+const MAX_HEADER_BYTES = 16 << 20;
+// A block prefix is two varint longs of at most ten bytes each.
+const MAX_PREFIX_BYTES = 20;
+// Larger than any sane writer's block; a larger size field means the prefix is garbage.
+const MAX_BLOCK_BYTES = 1 << 30;
+
+/** Opens the file and reads its header now, so a missing or foreign file fails here; records stream on iteration. */
+export async function openAvroContainer(path: string, stream: StreamName): Promise<AsyncIterable<ReadItem>> {
+  const file = await openContainerFile(path, streamSchemaJson(stream));
+  return itemsOf(() => file.batches());
+}
+
+/** Like openAvroContainer, but opens the file on the first call to next(), which then throws the open errors. */
+export function readAvroContainer(path: string, stream: StreamName): AsyncIterable<ReadItem> {
+  return readAvroContainerAs(path, streamSchemaJson(stream));
+}
+
+export function readAvroContainerAs(path: string, reader: RecordSchemaJson): AsyncIterable<ReadItem> {
+  return itemsOf(async function* () {
+    yield* (await openContainerFile(path, reader)).batches();
+  });
+}
+
+interface Header {
+  readonly writer: Type;
+  readonly codec: 'null' | 'deflate';
+  readonly sync: Buffer;
+}
+
+export interface ContainerFile {
+  /** The writer schema from the file's header. */
+  readonly writer: Type;
+  /** One batch of items per block; the file is closed when this ends or is abandoned. Iterate it once. */
+  batches(): AsyncGenerator<readonly ReadItem[]>;
+}
+
+export async function openContainerFile(path: string, reader: RecordSchemaJson): Promise<ContainerFile> {
+  const source = await ByteSource.open(path, 'input file');
+  let header: Header;
+  try {
+    header = await readHeader(source, path);
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
+  return { writer: header.writer, batches: () => blockBatches(source, header, reader) };
+}
+
+async function* blockBatches(source: ByteSource, header: Header, reader: RecordSchemaJson): AsyncGenerator<readonly ReadItem[]> {
+  try {
+    let lenient: LenientReader | undefined;
+    let unresolvable: string | undefined;
+    try {
+      lenient = lenientReaderFor(reader, header.writer);
+    } catch (err) {
+      if (!(err instanceof UnresolvableWriterSchema)) throw err;
+      unresolvable = `the file's writer schema cannot be resolved to ${reader.name}: ${err.message}`;
+    }
+    let ordinal = 0;
+    for (;;) {
+      await source.ensure(MAX_PREFIX_BYTES);
+      if (source.available === 0) return;
+      const block = await nextBlock(source, header);
+      if (typeof block === 'string') {
+        yield [{ position: ordinal + 1, error: `corrupt block: ${block}; the rest of the file was not read` }];
+        return;
+      }
+      const items: ReadItem[] = [];
+      const stopped = lenient
+        ? decodeBlock(lenient, block, ordinal, items)
+        : countUnresolvable(header.writer, block, ordinal, items, unresolvable as string);
+      ordinal += items.length;
+      if (stopped !== undefined) {
+        items.push({ position: ordinal + 1, error: `corrupt block: ${stopped}; the rest of the file was not read` });
+        yield items;
+        return;
+      }
+      yield items;
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+async function readHeader(source: ByteSource, path: string): Promise<Header> {
+  const notContainer = (why: string) => new Error(`not an Avro object container file (${why}): ${path}`);
+  if (!(await source.ensure(MAGIC.length)) || source.buf.compare(MAGIC, 0, MAGIC.length, source.start, source.start + MAGIC.length) !== 0) {
+    throw notContainer('no Obj1 magic');
+  }
+  let want = 4096;
+  for (;;) {
+    await source.ensure(want);
+    let decoded: { value: unknown; offset: number };
+    try {
+      decoded = HEADER_TYPE.decode(source.buf.subarray(0, source.end), source.start);
+    } catch {
+      throw notContainer('malformed header');
+    }
+    if (decoded.offset >= 0) {
+      source.start = decoded.offset;
+      return interpretHeader(decoded.value as { meta: Record<string, Buffer>; sync: Buffer }, notContainer);
+    }
+    if (source.available < want || want >= MAX_HEADER_BYTES) throw notContainer('truncated header');
+    want *= 2;
+  }
+}
+
+function interpretHeader(value: { meta: Record<string, Buffer>; sync: Buffer }, notContainer: (why: string) => Error): Header {
+  const schemaBytes = value.meta['avro.schema'];
+  if (schemaBytes === undefined) throw notContainer('no avro.schema in the header');
+  let writer: Type;
+  try {
+    writer = avro.Type.forSchema(JSON.parse(schemaBytes.toString('utf8')) as avro.Schema);
+  } catch {
+    throw notContainer('its writer schema is not a valid Avro schema');
+  }
+  const codec = value.meta['avro.codec']?.toString('utf8') ?? 'null';
+  if (codec !== 'null' && codec !== 'deflate') throw notContainer(`codec ${JSON.stringify(codec)} is not supported; null and deflate are`);
+  return { writer, codec, sync: Buffer.from(value.sync) };
+}
+
+interface Block {
+  readonly count: number;
+  readonly data: Buffer;
+}
+
+/** The next block's records (inflated), or why the block cannot be read. */
+async function nextBlock(source: ByteSource, header: Header): Promise<Block | string> {
+  let count: { value: number; next: number } | undefined;
+  let size: { value: number; next: number } | undefined;
+  try {
+    count = readVarLong(source.buf.subarray(0, source.end), source.start);
+    size = count && readVarLong(source.buf.subarray(0, source.end), count.next);
+  } catch {
+    return 'malformed block prefix';
+  }
+  if (count === undefined || size === undefined) return 'the file ends inside a block prefix';
+  if (count.value < 0 || size.value < 0 || size.value > MAX_BLOCK_BYTES) return 'impossible record count or byte size in the block prefix';
+  const prefixBytes = size.next - source.start;
+  if (!(await source.ensure(prefixBytes + size.value + SYNC_SIZE))) return 'the file ends inside a block';
+  const dataStart = source.start + prefixBytes;
+  const dataEnd = dataStart + size.value;
+  if (source.buf.compare(header.sync, 0, SYNC_SIZE, dataEnd, dataEnd + SYNC_SIZE) !== 0) return 'sync marker mismatch';
+  source.start = dataEnd + SYNC_SIZE;
+  const raw = source.buf.subarray(dataStart, dataEnd);
+  if (header.codec === 'null') return { count: count.value, data: raw };
+  try {
+    return { count: count.value, data: inflateRawSync(raw) };
+  } catch {
+    return 'the block does not inflate (deflate codec)';
+  }
+}
+
+/** Decodes a block's records into `items`; returns why it had to stop early, if it did. */
+function decodeBlock(lenient: LenientReader, block: Block, ordinal: number, items: ReadItem[]): string | undefined {
+  const { type, resolver } = lenient;
+  let pos = 0;
+  for (let i = 0; i < block.count; i++) {
+    let decoded: { value: unknown; offset: number };
+    try {
+      decoded = type.decode(block.data, pos, resolver);
+    } catch (err) {
+      return `record ${ordinal + i + 1} cannot be read (${describeReadError(err)})`;
+    }
+    if (decoded.offset < 0) return `record ${ordinal + i + 1} runs past the end of its block`;
+    pos = decoded.offset;
+    const fields = decoded.value as Record<string, unknown>;
+    const field = lenient.unknownSymbolField(fields);
+    items.push(field === undefined ? { position: ordinal + i + 1, fields } : { position: ordinal + i + 1, error: `enum symbol not known to the reader in field ${field}` });
+  }
+  return undefined;
+}
+
+function countUnresolvable(writer: Type, block: Block, ordinal: number, items: ReadItem[], why: string): string | undefined {
+  let pos = 0;
+  for (let i = 0; i < block.count; i++) {
+    let decoded: { value: unknown; offset: number };
+    try {
+      decoded = writer.decode(block.data, pos);
+    } catch (err) {
+      return `record ${ordinal + i + 1} cannot be read (${describeReadError(err)})`;
+    }
+    if (decoded.offset < 0) return `record ${ordinal + i + 1} runs past the end of its block`;
+    pos = decoded.offset;
+    items.push({ position: ordinal + i + 1, error: why });
+  }
+  return undefined;
+}

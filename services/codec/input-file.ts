@@ -1,0 +1,24 @@
+// Opens a replay input by its extension, as the replay command documents: .avro is an Avro object container
+// file, .ndjson and .jsonl are newline-delimited JSON.
+import { extname } from 'node:path';
+import type { StreamName } from '../core/records.js';
+import { openAvroContainer } from './container-reader.js';
+import type { ReadItem } from './decode-result.js';
+import { openNdjson } from './ndjson-reader.js';
+
+export type InputFormat = 'avro' | 'ndjson';
+
+export function inputFormatOf(path: string): InputFormat {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.avro') return 'avro';
+  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
+  throw new Error(`cannot tell the format of input file ${path}: expected a .avro, .ndjson or .jsonl file`);
+}
+
+/**
+ * Opens an input file and checks it is what its extension says (for Avro, reads the header), rejecting with
+ * a one-line message naming the path when it is missing or is not; the records stream on iteration.
+ */
+export async function openInput(path: string, stream: StreamName): Promise<AsyncIterable<ReadItem>> {
+  return inputFormatOf(path) === 'avro' ? openAvroContainer(path, stream) : openNdjson(path, stream);
+}

@@ -1,0 +1,67 @@
+// Streams newline-delimited JSON as ReadItems, position = 1-based line number. The file is read in large chunks
+// and split by hand at newline bytes (a newline byte never occurs inside a UTF-8 sequence), which is faster than
+// readline; only the chunk in hand and one partial line are held in memory.
+import type { StreamName } from '../core/records.js';
+import { itemsOf } from './batched-items.js';
+import { ByteSource } from './byte-source.js';
+import type { ReadItem } from './decode-result.js';
+import { fieldSpecsFor, type FieldSpec } from './field-kinds.js';
+import { ndjsonRecordParser } from './ndjson-record.js';
+
+const NEWLINE = 0x0a;
+const BLANK = /^\s*$/;
+
+/** Opens the file now, so a missing file fails here; lines stream on iteration. */
+export async function openNdjson(path: string, stream: StreamName): Promise<AsyncIterable<ReadItem>> {
+  const source = await ByteSource.open(path, 'input file');
+  const specs = fieldSpecsFor(stream);
+  return itemsOf(() => lineBatches(source, specs));
+}
+
+/** Like openNdjson, but opens the file on the first call to next(), which then throws the open error. */
+export function readNdjson(path: string, stream: StreamName): AsyncIterable<ReadItem> {
+  return readNdjsonAs(path, fieldSpecsFor(stream));
+}
+
+export function readNdjsonAs(path: string, specs: readonly FieldSpec[]): AsyncIterable<ReadItem> {
+  return itemsOf(async function* () {
+    yield* lineBatches(await ByteSource.open(path, 'input file'), specs);
+  });
+}
+
+/** One batch of items per chunk read; closes the source when done or abandoned. */
+async function* lineBatches(source: ByteSource, specs: readonly FieldSpec[]): AsyncGenerator<readonly ReadItem[]> {
+  const parse = ndjsonRecordParser(specs);
+  let lineNumber = 0;
+  let first = true;
+  const emit = (text: string, items: ReadItem[]): void => {
+    lineNumber++;
+    let line = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text; // CRLF files
+    if (first) {
+      first = false;
+      if (line.charCodeAt(0) === 0xfeff) line = line.slice(1); // a UTF-8 byte order mark
+    }
+    if (line.length === 0 || (line.charCodeAt(0) <= 32 && BLANK.test(line))) return;
+    const result = parse(line);
+    items.push(typeof result === 'string' ? { position: lineNumber, error: result } : { position: lineNumber, fields: result });
+  };
+  try {
+    while (await source.readMore()) {
+      const lastNewline = source.buf.lastIndexOf(NEWLINE, source.end - 1);
+      if (lastNewline < source.start) continue; // no complete line yet: read on (the buffer grows as needed)
+      const items: ReadItem[] = [];
+      const lines = source.buf.toString('utf8', source.start, lastNewline).split('\n');
+      for (const line of lines) emit(line, items);
+      source.start = lastNewline + 1;
+      yield items;
+    }
+    if (source.available > 0) {
+      const items: ReadItem[] = [];
+      emit(source.buf.toString('utf8', source.start, source.end), items);
+      source.start = source.end;
+      yield items;
+    }
+  } finally {
+    await source.close();
+  }
+}

@@ -11,6 +11,7 @@ import { mockControlClient, type MockKafkaFaults } from './mock-control.js';
 import { startMockCluster, type MockCluster } from './mock-kafka.js';
 import type { StackKind } from './provided-stack.js';
 
+export { captureKafkaLogs, type KafkaLogCapture } from './kafka-log-capture.js';
 export { ApiKey, type MockKafkaFaults } from './mock-control.js';
 export type { MockCluster } from './mock-kafka.js';
 export type { StackKind } from './provided-stack.js';
@@ -36,6 +37,16 @@ export interface TestStack {
   /** Fault injection on the shared mock cluster; null on any other Kafka. */
   faults: MockKafkaFaults | null;
 }
+
+/**
+ * Consumer timings that keep group tests short on every stack. The mock
+ * cluster holds a first JoinGroup for 3 s and any later rebalance, including
+ * the one after a member leaves, for about sessionTimeout - 1 s; 6 s is the
+ * least a real broker accepts (group.min.session.timeout.ms). Below that the
+ * mock drops members mid-rebalance. A short fetch wait lets disconnect()
+ * return quickly instead of after a 5 s long poll.
+ */
+export const testConsumerTimings = { sessionTimeout: 6_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500 } as const;
 
 export function testStack(): TestStack {
   const { kafka, postgres } = inject('testStack');

@@ -57,12 +57,12 @@ describe('createVerifierMetrics', () => {
 
   it('names every metric by Prometheus conventions, with labels from bounded sets only', async () => {
     const { registry } = fresh();
-    for (const metric of registry.getMetricsAsArray()) {
-      const { name, type } = await metric.get();
-      const labelNames = (metric as unknown as { labelNames: readonly string[] }).labelNames;
+    for (const { name, type } of await registry.getMetricsAsJSON()) {
+      const labelNames = (registry.getSingleMetric(name) as unknown as { labelNames: readonly string[] }).labelNames;
+      expect(labelNames).toBeDefined();
       expect(name).toMatch(/^optout_verifier_[a-z][a-z0-9_]*[a-z0-9]$/);
-      expect(name.endsWith('_total')).toBe(type === 'counter');
-      if (type === 'histogram') expect(name).toMatch(/_seconds$/);
+      expect(name.endsWith('_total'), name).toBe(String(type) === 'counter');
+      if (String(type) === 'histogram') expect(name).toMatch(/_seconds$/);
       expect(name).not.toMatch(/_(milliseconds|ms|minutes|hours|days)(_|$)/);
       const allowed = name === 'optout_verifier_build_info' ? new Set(['version', 'commit']) : ALLOWED_LABELS;
       for (const label of labelNames) expect(allowed, `${name} label ${label}`).toContain(label);

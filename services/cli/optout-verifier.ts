@@ -1,0 +1,35 @@
+// The one executable. Each subcommand is a service with its own composition root, loaded only when asked for.
+
+type Main = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Main> }> = {
+  demo: { summary: 'simulate the 2015-2018 SystmOne incident at small scale and replay it (what `npm start` runs)', load: async () => (await import('../demo/main.js')).main },
+  replay: { summary: "the auditor's replay of event files into a JSON report", load: async () => (await import('../replay/main.js')).main },
+  simulate: { summary: 'write a seeded synthetic scenario (GP systems and the national data service), with faults', load: async () => (await import('../simulator/main.js')).main },
+  bench: { summary: 'measure replay (and live) throughput against raw baselines', load: async () => (await import('../bench/main.js')).main },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    'usage: optout-verifier <command> [options]',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'optout-verifier <command> --help shows the options of a command.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`optout-verifier: unknown command '${name}'\n${usage()}\n`);
+    return 2;
+  }
+  return (await command.load())(rest);
+}

@@ -1,0 +1,15 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { Identity } from '../core/reconciler.js';
+
+/**
+ * Names for outputs. Patient references are HMAC-SHA256 of the NHS number under the deployment's key, so
+ * that whoever holds the key can re-identify and nobody else can (reconciliation-rules.md, "Identifiers in
+ * outputs"). Alert ids hash the causing record's id, so the same input gives the same id, live or replayed.
+ */
+export function keyedIdentity(key: Buffer): Identity {
+  if (key.length < 16) throw new Error('pseudonym key is too short: give at least 16 bytes (32 random bytes recommended)');
+  return {
+    alertIdFor: (seed) => createHash('sha256').update(seed, 'utf8').digest('hex').slice(0, 32),
+    patientRefFor: (nhsNumber) => createHmac('sha256', key).update(nhsNumber, 'utf8').digest('hex'),
+  };
+}

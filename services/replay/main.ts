@@ -1,0 +1,208 @@
+// Composition root of `optout-verifier replay`: reads flags and environment once, wires the file readers,
+// the keyed identity and the core, writes the report and prints the summary.
+import { Command, CommanderError, Option } from 'commander';
+import { access, readFile, rename, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { resolve } from 'node:path';
+import { openInput } from '../codec/input-file.js';
+import { parseIsoTimestamp } from '../codec/iso-timestamp.js';
+import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
+import type { StreamName } from '../core/records.js';
+import { renderReport } from '../core/replay-report.js';
+import { SEVERITY } from '../core/rules.js';
+import { keyedIdentity } from '../identity/keyed-identity.js';
+import { readPseudonymKey } from '../identity/pseudonym-key.js';
+import { parseDuration } from './duration.js';
+import { derivedPseudonymKey, digestInput, type InputDigest } from './input-digest.js';
+import { silentProgress, terminalProgress } from './progress.js';
+import { runReplay } from './replay-run.js';
+import { formatSummary } from './summary.js';
+
+export const EXIT = { OK: 0, GATE: 1, USAGE: 2, INPUT: 3, INTERNAL: 4 } as const;
+
+const DEFAULT_CATALOGUE = new URL('../../schemas/code-catalogue.json', import.meta.url);
+
+const HELP_AFTER = `
+Exit codes:
+  0  the replay ran (and no alert reached the --fail-on severity)
+  1  alerts at or above the --fail-on severity are in the report
+  2  a flag is missing or has a bad value
+  3  an input, the catalogue or the key cannot be read, or the report cannot be written
+  4  an unexpected internal error
+
+Input files: Avro object container files (.avro; null or deflate codec) or newline-delimited JSON
+(.ndjson, .jsonl; timestamps as ISO-8601 strings or epoch milliseconds). They need not be sorted.
+A record that cannot be read or fails validation is a dead letter in the report; the run goes on.
+
+Without a pseudonym key, patient references are keyed on the input files' contents: the same inputs give
+the same report, but references cannot be compared across different input sets.`;
+
+class UsageError extends Error {}
+class InputError extends Error {}
+
+interface ReplayConfig {
+  readonly inputs: { readonly [S in StreamName]: string };
+  readonly reportPath: string;
+  readonly slaMs: number;
+  readonly graceMs: number;
+  readonly asOf: number | null;
+  readonly cataloguePath: string | URL;
+  readonly keyPath: string | null;
+  readonly failOn: 'critical' | 'warning' | null;
+  readonly quiet: boolean;
+  readonly progress: boolean;
+}
+
+function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
+  const program = new Command('optout-verifier replay')
+    .description("The auditor's replay: reconcile four event files and write a byte-reproducible JSON report.")
+    .requiredOption('--gp-events <file>', 'GP opt-out events (optout.v1.GpOptOutEvent)')
+    .requiredOption('--nds-received <file>', 'objections received by the national data service (optout.v1.NdsReceivedObjection)')
+    .requiredOption('--nds-manifests <file>', 'extract manifests (optout.v1.NdsExtractManifest)')
+    .requiredOption('--nds-disseminations <file>', 'disseminations (optout.v1.NdsDissemination)')
+    .requiredOption('--report <file>', 'where to write the JSON report')
+    .option('--sla <duration>', 'time allowed for an opt-out to reach the national data service', '72h')
+    .option('--grace <duration>', 'grace after a manifest check, and for downstream-caused episodes', '1h')
+    .option('--as-of <instant>', 'ISO-8601 instant the report is as of (default: the latest event time)')
+    .option('--catalogue <file>', 'code catalogue JSON (default: the shipped schemas/code-catalogue.json)')
+    .option('--pseudonym-key-file <file>', 'key for patient references (HMAC-SHA256); default $PSEUDONYM_KEY_FILE')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when alerts of this severity or worse are in the report').choices(['critical', 'warning']))
+    .option('--quiet', 'print nothing on stdout')
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .addHelpText('after', HELP_AFTER)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
+  program.parse(argv, { from: 'user' });
+  const o = program.opts<Record<string, string | boolean | undefined>>();
+  const problems: string[] = [];
+  const duration = (flag: string, value: string) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) problems.push(`--${flag} '${value}' is not a duration (e.g. 72h, 90m, 30s, 1500ms, 3d)`);
+    return ms ?? 0;
+  };
+  const slaMs = duration('sla', o.sla as string);
+  const graceMs = duration('grace', o.grace as string);
+  let asOf: number | null = null;
+  if (typeof o.asOf === 'string') {
+    asOf = parseIsoTimestamp(o.asOf) ?? null;
+    if (asOf === null) problems.push(`--as-of '${o.asOf}' is not an ISO-8601 instant with an offset (e.g. 2018-06-30T00:00:00Z)`);
+  }
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+  return {
+    inputs: { gpEvents: o.gpEvents as string, ndsReceived: o.ndsReceived as string, ndsManifests: o.ndsManifests as string, ndsDisseminations: o.ndsDisseminations as string },
+    reportPath: o.report as string,
+    slaMs, graceMs, asOf,
+    cataloguePath: (o.catalogue as string | undefined) ?? DEFAULT_CATALOGUE,
+    keyPath: (o.pseudonymKeyFile as string | undefined) ?? env.PSEUDONYM_KEY_FILE ?? null,
+    failOn: (o.failOn as 'critical' | 'warning' | undefined) ?? null,
+    quiet: o.quiet === true,
+    progress: o.progress !== false,
+  };
+}
+
+async function loadCatalogue(path: string | URL): Promise<CodeCatalogue> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read the code catalogue ${String(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    return parseCodeCatalogue(JSON.parse(text));
+  } catch (error) {
+    throw new InputError(`code catalogue ${String(path)}: ${(error as Error).message}`);
+  }
+}
+
+async function checkReadable(inputs: ReplayConfig['inputs']): Promise<void> {
+  for (const path of Object.values(inputs)) {
+    try {
+      await access(path, constants.R_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new InputError(code === 'ENOENT' ? `input file not found: ${path}` : `cannot read input file ${path}: ${code}`);
+    }
+  }
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.partial`;
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, path);
+  } catch (error) {
+    throw new InputError(`cannot write the report ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let config: ReplayConfig;
+  try {
+    config = parseConfig(argv, process.env);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return EXIT.OK;
+      process.stderr.write(`optout-verifier replay: ${error.message.replace(/^error: /, '')} (see --help)\n`);
+      return EXIT.USAGE;
+    }
+    process.stderr.write(`optout-verifier replay: ${(error as Error).message}\n`);
+    return EXIT.USAGE;
+  }
+  try {
+    await checkReadable(config.inputs);
+    const catalogue = await loadCatalogue(config.cataloguePath);
+    const progress = config.progress && process.stderr.isTTY ? terminalProgress(process.stderr) : silentProgress;
+    const streams = Object.keys(config.inputs) as StreamName[];
+    const digests = {} as Record<StreamName, InputDigest>;
+    for (const stream of streams) {
+      const path = config.inputs[stream];
+      progress.phase(`checksumming ${stream}`, 0);
+      try {
+        digests[stream] = await digestInput(path);
+      } catch (error) {
+        throw new InputError(`cannot read input file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      }
+    }
+    let key: Buffer;
+    if (config.keyPath !== null) {
+      try {
+        key = await readPseudonymKey(config.keyPath);
+      } catch (error) {
+        throw new InputError((error as Error).message);
+      }
+    } else {
+      key = derivedPseudonymKey(streams.map((s) => digests[s]));
+    }
+    const report = await runReplay(
+      { inputs: config.inputs, slaMs: config.slaMs, graceMs: config.graceMs, asOf: config.asOf, catalogue },
+      {
+        openInput: async (stream, path) => {
+          try {
+            return await openInput(path, stream);
+          } catch (error) {
+            throw new InputError((error as Error).message);
+          }
+        },
+        digests, identity: keyedIdentity(key), progress,
+      },
+    );
+    await writeAtomically(config.reportPath, renderReport(report));
+    if (!config.quiet) process.stdout.write(formatSummary(report, resolve(config.reportPath)));
+    if (config.failOn !== null) {
+      const gate = config.failOn;
+      const tripped = report.alerts.some((a) => gate === 'warning' || SEVERITY[a.rule] === 'critical');
+      if (tripped) {
+        process.stderr.write(`optout-verifier replay: alerts at or above '${gate}' in the report (--fail-on ${gate})\n`);
+        return EXIT.GATE;
+      }
+    }
+    return EXIT.OK;
+  } catch (error) {
+    if (error instanceof InputError) {
+      process.stderr.write(`optout-verifier replay: ${error.message}\n`);
+      return EXIT.INPUT;
+    }
+    process.stderr.write(`optout-verifier replay: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.INTERNAL;
+  }
+}

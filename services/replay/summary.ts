@@ -12,7 +12,7 @@ export function formatDuration(ms: number | null): string {
   const units: [number, string][] = [[86_400_000, 'd'], [3_600_000, 'h'], [60_000, 'm'], [1_000, 's']];
   for (const [size, unit] of units) {
     // Whole hours read better than fractional days below three days (72h, the default SLA, stays 72h).
-    if (unit === 'd' && ms < 3 * size) continue;
+    if (unit === 'd' && ms <= 3 * size) continue;
     if (Math.abs(ms) >= size) return `${+(ms / size).toFixed(1)}${unit}`;
   }
   return `${ms}ms`;

@@ -1,0 +1,60 @@
+// Composition root of `optout-verifier simulate`: parses the flags, loads the code catalogue, runs the pure
+// generator into the four input files and writes scenario.json beside them.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
+import { STREAM_NAMES } from '../core/records.js';
+import { describeScenario } from './scenario-description.js';
+import { writeScenarioFiles } from './scenario-files.js';
+import { generateScenario } from './scenario-generator.js';
+import { DEFAULTS } from './scenario-params.js';
+import { parseSimulateFlags } from './simulate-options.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseSimulateFlags(argv);
+  if (parsed.kind === 'exit') {
+    (parsed.code === 0 ? process.stdout : process.stderr).write(`${parsed.lines.join('\n')}\n`);
+    return parsed.code;
+  }
+  const config = parsed.config;
+  let catalogue: CodeCatalogue;
+  try {
+    catalogue = parseCodeCatalogue(JSON.parse(await readFile(config.cataloguePath, 'utf8')));
+  } catch (err) {
+    process.stderr.write(`optout-verifier simulate: --catalogue ${config.cataloguePath}: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const run = generateScenario({
+    seed: config.seed,
+    practices: config.practices,
+    patients: config.patients,
+    days: config.days,
+    startAt: config.startAt,
+    faults: config.faults,
+    format: config.format,
+    releaseSize: config.releaseSize,
+    optOutShare: config.optOutShare,
+    withdrawalShare: DEFAULTS.withdrawalShare,
+    catalogue,
+  });
+  await mkdir(config.outDir, { recursive: true });
+  const files = await writeScenarioFiles(run, { outDir: config.outDir, format: config.format, codec: config.codec });
+  const description = {
+    ...describeScenario(run, config.format === 'avro' ? { codec: config.codec } : {}),
+    files: Object.fromEntries(STREAM_NAMES.map((s) => [s, files[s]])),
+  };
+  await writeFile(join(config.outDir, 'scenario.json'), `${JSON.stringify(description, null, 2)}\n`);
+
+  if (!config.quiet) {
+    const n = (x: number): string => x.toLocaleString('en-GB');
+    const width = Math.max(...STREAM_NAMES.map((s) => files[s].file.length));
+    const out = [
+      `optout-verifier simulate: seed ${config.seed}, ${n(config.practices)} practices, ${n(config.patients)} patients, ${n(config.days)} days from ${description.window.from.slice(0, 10)}, faults: ${config.faults.join(', ') || 'none'}`,
+      ...STREAM_NAMES.map((s) => `  ${files[s].file.padEnd(width)}  ${n(files[s].lines).padStart(12)} records`),
+      `  ${'scenario.json'.padEnd(width)}  ${n(description.faults.length).padStart(12)} faults described; ${n(run.totals().linesFilteredOut)} release lines kept back by the opt-out filter`,
+      `  in ${config.outDir}`,
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+  }
+  return 0;
+}

@@ -127,6 +127,7 @@ describe('label guards', () => {
     expect(supplier(NHS_NUMBER)).toBe('invalid');
     expect(practice(NHS_NUMBER)).toBe('invalid');
     expect(supplier(' tpp ')).toBe('TPP');
+    expect(supplier('In Practice')).toBe('IN_PRACTICE');
     expect(practice('a81001')).toBe('A81001');
     expect(practice('A8100')).toBe('invalid');
   });

@@ -193,8 +193,9 @@ export function boundedLabel(pattern: RegExp, limit: number, normalise: (raw: st
   };
 }
 
-/** Supplier label: upper case, at most 64 distinct values. */
-export const supplierLabelGuard = (): ((raw: string) => string) => boundedLabel(SUPPLIER, 64, (raw) => raw.toUpperCase());
+/** Supplier label: upper case, spaces as underscores, at most 64 distinct values. */
+export const supplierLabelGuard = (): ((raw: string) => string) =>
+  boundedLabel(SUPPLIER, 64, (raw) => raw.toUpperCase().replace(/\s+/g, '_'));
 
 /** Practice label: an ODS code of one letter and five digits, at most 10,000 distinct values. */
 export const practiceLabelGuard = (): ((raw: string) => string) => boundedLabel(PRACTICE_ODS, 10_000, (raw) => raw.toUpperCase());

@@ -9,7 +9,7 @@ WORKDIR /app
 
 # Dependencies first, so a change to the sources does not reinstall them.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY --chown=node:node . .
 

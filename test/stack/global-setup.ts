@@ -13,7 +13,7 @@ import type { TestProject } from 'vitest/node';
 
 import { startKafkaContainer, startPostgresContainer } from './container-servers.js';
 import { probeDocker, type DockerProbe } from './docker-probe.js';
-import { serveMockControl } from './mock-control.js';
+import { serveMockControl, type MockControlServer } from './mock-control.js';
 import { startMockCluster } from './mock-kafka.js';
 import type { ProvidedStack } from './provided-stack.js';
 
@@ -73,7 +73,7 @@ async function chooseKafka(fromEnv: string | undefined, docker: DockerProbe | nu
     };
   }
   const cluster = await startMockCluster({ brokers: localMockBrokers });
-  let control;
+  let control: MockControlServer;
   try {
     control = await serveMockControl(cluster);
   } catch (error) {

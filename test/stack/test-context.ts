@@ -1,6 +1,28 @@
 // What an integration test uses to reach the servers globalSetup started.
 // Every test makes its own topics, consumer groups and database schema with
 // the functions here, so tests never see each other's data.
+//
+// kafkajs 2.2.4 against the mock cluster (kind 'local', librdkafka 2.0.2):
+// - Works: produce (acks -1/1, gzip, headers, timestamps, explicit partitions),
+//   fetch, consumer groups with auto or manual offset commits, seek,
+//   pause/resume, admin.fetchTopicMetadata, fetchTopicOffsets(ByTimestamp),
+//   fetchOffsets, listTopics.
+// - Does not work: anything sent to the controller, because the mock reports
+//   controller id 0, which is no broker: admin.createTopics/deleteTopics/
+//   describeConfigs fail with "Broker 0 not found in the cached metadata", and
+//   so does connect() of an idempotent or transactional producer. DescribeGroups,
+//   ListGroups and DeleteGroups are not served, so admin.describeGroups,
+//   listGroups, setOffsets, resetOffsets and deleteGroups fail with "does not
+//   support the requested API version". Use createTopics() below for topics.
+// - The mock creates an unknown topic (4 partitions) on first Metadata request
+//   whatever allowAutoTopicCreation says; the Kafka container refuses it. Pass
+//   `allowAutoTopicCreation: false` to producers so both behave like production
+//   as far as the client is concerned, and create topics explicitly.
+// - Group joins are slow on the mock: see testConsumerTimings.
+// - For faults, give the client `retry: { initialRetryTime: 100,
+//   maxRetryTime: 1000, retries: 30 }` or so: kafkajs's default gives up on a
+//   down leader after about 10 s. A broker set down keeps its partitions, so
+//   sends to them are retried until it is up again.
 import { randomBytes } from 'node:crypto';
 
 import { Kafka, logLevel } from 'kafkajs';
@@ -34,7 +56,10 @@ export interface TestStack {
   /** `<prefix>_<random hex>`: a name no other test uses, for a topic, consumer group or schema. */
   uniqueName(prefix: string): string;
   freshSchema(): Promise<FreshSchema>;
-  /** Fault injection on the shared mock cluster; null on any other Kafka. */
+  /**
+   * Fault injection on the shared mock cluster; null on any other Kafka. A fault
+   * here reaches every test running at the time: prefer startPrivateMockCluster().
+   */
   faults: MockKafkaFaults | null;
 }
 
@@ -44,7 +69,7 @@ export interface TestStack {
  * the one after a member leaves, for about sessionTimeout - 1 s; 6 s is the
  * least a real broker accepts (group.min.session.timeout.ms). Below that the
  * mock drops members mid-rebalance. A short fetch wait lets disconnect()
- * return quickly instead of after a 5 s long poll.
+ * return quickly instead of after a fetch long poll of up to 5 s.
  */
 export const testConsumerTimings = { sessionTimeout: 6_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500 } as const;
 

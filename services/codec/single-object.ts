@@ -62,7 +62,7 @@ function resolve(reader: RecordSchemaJson, writer: Type): LenientReader | string
 }
 
 /** Decodes one Avro binary body that must fill the buffer from `offset` to its end. */
-export function decodeWith(reader: LenientReader, buf: Buffer, offset: number): DecodeResult {
+function decodeWith(reader: LenientReader, buf: Buffer, offset: number): DecodeResult {
   let decoded: { value: unknown; offset: number };
   try {
     decoded = reader.type.decode(buf, offset, reader.resolver);

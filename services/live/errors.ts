@@ -1,0 +1,87 @@
+// Errors that say what to do. A failure is transient (retry with backoff: a server restarting, a connection
+// reset, a serialization conflict) or it is not (a bug, a bad configuration, a schema the database lacks).
+// Poison input never gets here: it is dead-lettered where it is read.
+import pg from 'pg';
+import kafkajs from 'kafkajs';
+
+// kafkajs is CommonJS and spreads its error classes into its exports, which Node cannot name statically.
+const { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } = kafkajs;
+
+export type FailureCode =
+  | 'STORE_UNAVAILABLE'
+  | 'STORE_REJECTED'
+  | 'BROKER_UNAVAILABLE'
+  | 'BROKER_REJECTED'
+  | 'LEADERSHIP_LOST'
+  | 'CONFIGURATION'
+  | 'SCHEMA_NOT_MIGRATED';
+
+export class VerifierError extends Error {
+  readonly code: FailureCode;
+  readonly retriable: boolean;
+
+  constructor(code: FailureCode, message: string, options: { retriable: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'VerifierError';
+    this.code = code;
+    this.retriable = options.retriable;
+  }
+}
+
+// SQLSTATE classes and codes that a later attempt can get past: connection exceptions (08), serialization
+// failure and deadlock (40001, 40P01), insufficient resources (53), operator intervention such as a server
+// shutting down (57P01-57P03), and a standby that cannot serve yet.
+const TRANSIENT_SQLSTATE_CLASSES = new Set(['08', '53']);
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '55006', '55P03', '58030']);
+
+/** Node's socket errors: the other end went away or cannot be reached for now. */
+const TRANSIENT_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
+
+/**
+ * A PostgreSQL failure as a VerifierError. A DatabaseError carries its SQLSTATE, which decides; any other error
+ * from the driver is about the connection itself (refused, reset, terminated, timed out) and is transient.
+ */
+export function storeFailure(error: unknown, doing: string): VerifierError {
+  if (error instanceof VerifierError) return error;
+  if (error instanceof pg.DatabaseError) {
+    const state = error.code ?? '';
+    const transient = TRANSIENT_SQLSTATES.has(state) || TRANSIENT_SQLSTATE_CLASSES.has(state.slice(0, 2));
+    return new VerifierError(transient ? 'STORE_UNAVAILABLE' : 'STORE_REJECTED', `PostgreSQL ${doing}: SQLSTATE ${state}: ${error.message}`, { retriable: transient, cause: error });
+  }
+  const errno = (error as NodeJS.ErrnoException | null)?.code;
+  const detail = errno && TRANSIENT_ERRNOS.has(errno) ? errno : error instanceof Error ? error.message : String(error);
+  return new VerifierError('STORE_UNAVAILABLE', `PostgreSQL ${doing}: ${detail}`, { retriable: true, cause: error });
+}
+
+/**
+ * A Kafka failure as a VerifierError. kafkajs marks its own errors retriable or not; one that gave up after its
+ * own retries (the broker stayed away) is still worth another attempt later.
+ */
+export function brokerFailure(error: unknown, doing: string): VerifierError {
+  if (error instanceof VerifierError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof KafkaJSNumberOfRetriesExceeded) {
+    return new VerifierError('BROKER_UNAVAILABLE', `Kafka ${doing}: gave up after retries: ${message}`, { retriable: true, cause: error });
+  }
+  if (error instanceof KafkaJSNonRetriableError) {
+    return new VerifierError('BROKER_REJECTED', `Kafka ${doing}: ${message}`, { retriable: false, cause: error });
+  }
+  if (error instanceof KafkaJSError) {
+    return new VerifierError(error.retriable ? 'BROKER_UNAVAILABLE' : 'BROKER_REJECTED', `Kafka ${doing}: ${message}`, { retriable: error.retriable, cause: error });
+  }
+  const errno = (error as NodeJS.ErrnoException | null)?.code;
+  if (errno && TRANSIENT_ERRNOS.has(errno)) {
+    return new VerifierError('BROKER_UNAVAILABLE', `Kafka ${doing}: ${errno}`, { retriable: true, cause: error });
+  }
+  return new VerifierError('BROKER_REJECTED', `Kafka ${doing}: ${message}`, { retriable: false, cause: error });
+}
+
+export function isRetriable(error: unknown): boolean {
+  return error instanceof VerifierError && error.retriable;
+}
+
+/** A one-line description for logs: the code and message, never a record's content. */
+export function describeFailure(error: unknown): { code: string; retriable: boolean; message: string } {
+  if (error instanceof VerifierError) return { code: error.code, retriable: error.retriable, message: error.message };
+  return { code: 'INTERNAL', retriable: false, message: error instanceof Error ? error.message : String(error) };
+}

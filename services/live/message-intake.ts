@@ -1,0 +1,37 @@
+// One Kafka message to an IngestItem: decode the value (single-object or plain binary, per topic), then the
+// core's validation. What cannot be read or fails validation is a dead letter with its reason; a valid record
+// carries its id, event time and a SHA-256 fingerprint of its content (the store tells duplicates by it).
+import { createHash } from 'node:crypto';
+import type { ValueDecoder } from '../codec/single-object.js';
+import type { CodeCatalogue } from '../core/code-catalogue.js';
+import { contentKey } from '../core/intake.js';
+import { validateRecord } from '../core/record-validation.js';
+import { STREAM_FIELDS, type DecodedFields, type StreamName } from '../core/records.js';
+import type { IngestItem } from './state-store.js';
+
+export function contentHashOf(stream: StreamName, fields: DecodedFields): string {
+  return createHash('sha256').update(contentKey(stream, fields), 'utf8').digest('hex');
+}
+
+export class MessageIntake {
+  constructor(
+    private readonly stream: StreamName,
+    private readonly decoder: ValueDecoder,
+    private readonly catalogue: CodeCatalogue,
+  ) {}
+
+  classify(offset: number, value: Buffer | null): IngestItem {
+    if (value === null || value.length === 0) return { kind: 'dead', offset, reason: 'UNDECODABLE', detail: 'empty value' };
+    const decoded = this.decoder.decode(value);
+    if (!decoded.ok) return { kind: 'dead', offset, reason: decoded.reason, detail: decoded.detail };
+    const validation = validateRecord(this.stream, decoded.fields, this.catalogue);
+    if (!validation.ok) return { kind: 'dead', offset, reason: validation.reason, detail: validation.detail };
+    const record = validation.record;
+    const fields = record as unknown as Record<string, unknown>;
+    const spec = STREAM_FIELDS[this.stream];
+    return {
+      kind: 'valid', offset, stream: this.stream, record, meaning: validation.meaning,
+      id: fields[spec.id] as string, eventTime: fields[spec.time] as number, contentHash: contentHashOf(this.stream, fields),
+    };
+  }
+}

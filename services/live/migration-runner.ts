@@ -1,0 +1,122 @@
+// Applies the ordered plain-SQL migrations in services/live/migrations (NNN_name.sql) to the configured schema,
+// each in its own transaction, under an advisory lock so that instances starting together apply them once.
+// An applied file whose text has changed since is an error: migrations are append-only.
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { storeFailure, VerifierError } from './errors.js';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+  readonly checksum: string;
+}
+
+const FILE_NAME = /^(\d{3})_([a-z0-9_]+)\.sql$/;
+
+export async function readMigrations(dir: string = MIGRATIONS_DIR): Promise<Migration[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+  const migrations: Migration[] = [];
+  for (const file of files) {
+    const match = FILE_NAME.exec(file);
+    if (!match) throw new Error(`migration file ${file} is not named NNN_name.sql`);
+    const sql = await readFile(`${dir}/${file}`, 'utf8');
+    migrations.push({ version: Number(match[1]), name: match[2]!, sql, checksum: createHash('sha256').update(sql).digest('hex') });
+  }
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migrations must be numbered 001, 002, ... without gaps; found ${file(m)} at position ${i + 1}`);
+  });
+  return migrations;
+}
+
+const file = (m: Migration): string => `${String(m.version).padStart(3, '0')}_${m.name}.sql`;
+
+export interface MigrationStatus {
+  readonly applied: readonly number[];
+  readonly pending: readonly Migration[];
+}
+
+const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version integer PRIMARY KEY,
+  name text NOT NULL,
+  checksum text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)`;
+
+async function connect(databaseUrl: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'optout-verifier migrate', connectionTimeoutMillis: 10_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    throw storeFailure(error, 'connecting to migrate');
+  }
+  return client;
+}
+
+async function appliedIn(client: pg.Client, schema: string, migrations: readonly Migration[]): Promise<number[]> {
+  const exists = await client.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [`${pg.escapeIdentifier(schema)}.schema_migrations`]);
+  if (!exists.rows[0]?.present) return [];
+  const rows = await client.query<{ version: number; checksum: string }>(`SELECT version, checksum FROM ${pg.escapeIdentifier(schema)}.schema_migrations ORDER BY version`);
+  for (const row of rows.rows) {
+    const known = migrations.find((m) => m.version === row.version);
+    if (!known) throw new VerifierError('SCHEMA_NOT_MIGRATED', `schema ${schema} has migration ${row.version}, which this version of the service does not know: it was migrated by a newer version`, { retriable: false });
+    if (known.checksum !== row.checksum) throw new VerifierError('SCHEMA_NOT_MIGRATED', `migration ${file(known)} was changed after it was applied to schema ${schema}`, { retriable: false });
+  }
+  return rows.rows.map((r) => r.version);
+}
+
+export async function migrationStatus(databaseUrl: string, schema: string): Promise<MigrationStatus> {
+  const migrations = await readMigrations();
+  const client = await connect(databaseUrl);
+  try {
+    const applied = await appliedIn(client, schema, migrations);
+    return { applied, pending: migrations.filter((m) => !applied.includes(m.version)) };
+  } catch (error) {
+    throw storeFailure(error, 'reading the migration status');
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Applies every pending migration; returns the ones it applied (none when another process got there first). */
+export async function migrate(databaseUrl: string, schema: string): Promise<Migration[]> {
+  const migrations = await readMigrations();
+  const client = await connect(databaseUrl);
+  const lockKey = `optout-verifier:${schema}:migrate`;
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`);
+    await client.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
+    await client.query(LEDGER);
+    const applied = await appliedIn(client, schema, migrations);
+    const done: Migration[] = [];
+    for (const migration of migrations) {
+      if (applied.includes(migration.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [migration.version, migration.name, migration.checksum]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw new VerifierError('STORE_REJECTED', `migration ${file(migration)} failed: ${(error as Error).message}`, { retriable: false, cause: error });
+      }
+      done.push(migration);
+    }
+    return done;
+  } catch (error) {
+    throw storeFailure(error, 'migrating');
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => {});
+    await client.end().catch(() => {});
+  }
+}
+
+export function describeMigration(m: Migration): string {
+  return file(m);
+}

@@ -1,0 +1,320 @@
+// The StateStore port on PostgreSQL: the one module of the service that talks to the database (with the
+// migration runner). Statements come from state-queries.ts; this file owns connections and transactions.
+import pg from 'pg';
+import type { AlertChange } from '../core/alert.js';
+import type { OptOutAction, OptOutType, RecordOf, StreamName } from '../core/records.js';
+import { storeFailure, VerifierError } from './errors.js';
+import * as q from './state-queries.js';
+import {
+  partitionKey,
+  type DeadLetterNote, type DeciderCheckpoint, type DeciderCut, type DeciderSession, type IngestBatch, type IngestItem,
+  type IngestOutcome, type OffsetRange, type OutboxMessage, type PartitionProgress, type PublishDeadLetters,
+  type RoundCommit, type StateStore, type StoredAlertCounts, type StoredRecord, type TopicPartition,
+} from './state-store.js';
+
+export interface PgStateStoreOptions {
+  readonly databaseUrl: string;
+  readonly schema: string;
+  readonly poolSize: number;
+  readonly applicationName: string;
+  /** Idle connections that fail are reported here (pg would otherwise crash the process). */
+  readonly onConnectionError: (error: Error) => void;
+}
+
+/** int8 as a JS number: offsets, counts and epoch milliseconds all stay below 2^53. */
+function typeOverrides(): pg.TypeOverrides {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+  return types;
+}
+
+function clientConfig(options: PgStateStoreOptions): pg.ClientConfig {
+  return { connectionString: options.databaseUrl, application_name: options.applicationName, types: typeOverrides(), connectionTimeoutMillis: 10_000, keepAlive: true };
+}
+
+const searchPath = (schema: string): string => `SET search_path TO ${pg.escapeIdentifier(schema)}`;
+
+type Queryable = pg.PoolClient | pg.Client;
+
+async function run<R extends pg.QueryResultRow = pg.QueryResultRow>(client: Queryable, sql: q.Sql, doing: string): Promise<pg.QueryResult<R>> {
+  try {
+    return await client.query<R>(sql.text, sql.values as unknown[]);
+  } catch (error) {
+    throw storeFailure(error, doing);
+  }
+}
+
+export class PgStateStore implements StateStore {
+  readonly #pool: pg.Pool;
+  readonly #options: PgStateStoreOptions;
+
+  constructor(options: PgStateStoreOptions) {
+    this.#options = options;
+    this.#pool = new pg.Pool({ ...clientConfig(options), max: options.poolSize, idleTimeoutMillis: 30_000 });
+    this.#pool.on('connect', (client) => {
+      client.query(searchPath(options.schema)).catch(() => { /* the next query on this client fails and says why */ });
+    });
+    this.#pool.on('error', (error) => options.onConnectionError(error));
+  }
+
+  async #withClient<T>(doing: string, use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw storeFailure(error, `connecting (${doing})`);
+    }
+    let broken: Error | undefined;
+    try {
+      return await use(client);
+    } catch (error) {
+      if (error instanceof VerifierError && error.code === 'STORE_UNAVAILABLE') broken = error;
+      throw error;
+    } finally {
+      // A client whose connection failed is destroyed rather than returned to the pool.
+      client.release(broken);
+    }
+  }
+
+  async #transaction<T>(doing: string, use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#withClient(doing, async (client) => {
+      await run(client, { text: 'BEGIN', values: [] }, doing);
+      try {
+        const result = await use(client);
+        await run(client, { text: 'COMMIT', values: [] }, doing);
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  ingest(batch: IngestBatch, publishDeadLetters: PublishDeadLetters): Promise<IngestOutcome> {
+    const doing = `storing ${batch.topic}/${batch.partition}`;
+    return this.#transaction(doing, async (client) => {
+      const locked = await run<{ next_offset: number }>(client, q.lockPartitionProgress(batch.topic, batch.partition), doing);
+      const previousOffset = locked.rows[0]!.next_offset;
+      const fresh = batch.items.filter((item) => item.offset >= previousOffset);
+      if (fresh.length === 0) {
+        return { previousOffset, nextOffset: previousOffset, stored: 0, duplicates: 0, deadLetters: [], maxEventTime: null };
+      }
+      const judged = await this.#judgeDuplicates(client, batch, fresh, doing);
+      const deadLetters = judged.deadLetters;
+      if (deadLetters.length > 0) {
+        await publishDeadLetters(deadLetters);
+        await run(client, q.insertDeadLetters(batch.topic, batch.partition, deadLetters), doing);
+      }
+      const nextOffset = Math.max(previousOffset, batch.nextOffset);
+      await run(client, q.advancePartition({
+        topic: batch.topic, partition: batch.partition, nextOffset, maxEventTime: judged.maxEventTime,
+        stored: judged.stored, duplicates: judged.duplicates, deadLetters: deadLetters.length, sawRecords: true,
+      }), doing);
+      return { previousOffset, nextOffset, stored: judged.stored, duplicates: judged.duplicates, deadLetters, maxEventTime: judged.maxEventTime };
+    });
+  }
+
+  /**
+   * Duplicates among valid records, in offset order: the first valid record of an id is stored unless one is
+   * stored already; every other one with that id is a duplicate when its content is the stored one's, else a
+   * CONFLICTING_DUPLICATE. Dead letters from decoding and validation never claim an id.
+   */
+  async #judgeDuplicates(client: pg.PoolClient, batch: IngestBatch, fresh: readonly IngestItem[], doing: string) {
+    const deadLetters: DeadLetterNote[] = [];
+    const firstOf = new Map<string, Extract<IngestItem, { kind: 'valid' }>>();
+    for (const item of fresh) {
+      if (item.kind === 'valid' && !firstOf.has(item.id)) firstOf.set(item.id, item);
+    }
+    const candidates = [...firstOf.values()];
+    const insertedIds = new Set<string>();
+    if (candidates.length > 0) {
+      const rows: q.RecordRow[] = candidates.map((item) => ({
+        fields: item.record as unknown as Record<string, unknown>,
+        optOutType: item.meaning?.type ?? null, action: item.meaning?.action ?? null,
+        contentHash: item.contentHash, offset: item.offset,
+      }));
+      const inserted = await run<{ id: string }>(client, q.insertRecords(batch.stream, batch.topic, batch.partition, rows), doing);
+      for (const row of inserted.rows) insertedIds.add(row.id);
+    }
+    const reference = new Map<string, string>();
+    const storedBefore = candidates.filter((item) => !insertedIds.has(item.id)).map((item) => item.id);
+    if (storedBefore.length > 0) {
+      const found = await run<{ id: string; content_hash: string }>(client, q.storedContentHashes(batch.stream, storedBefore), doing);
+      for (const row of found.rows) reference.set(row.id, row.content_hash);
+    }
+    for (const item of candidates) if (insertedIds.has(item.id)) reference.set(item.id, item.contentHash);
+    let duplicates = 0;
+    let maxEventTime: number | null = null;
+    for (const item of fresh) {
+      if (item.kind === 'dead') {
+        deadLetters.push({ offset: item.offset, reason: item.reason, detail: item.detail });
+        continue;
+      }
+      const stored = reference.get(item.id);
+      if (stored === undefined) throw new Error(`ingest: record id of ${batch.topic}/${batch.partition}@${item.offset} neither stored nor found`);
+      const isTheStoredOne = insertedIds.has(item.id) && firstOf.get(item.id) === item;
+      if (!isTheStoredOne) {
+        if (stored !== item.contentHash) {
+          deadLetters.push({ offset: item.offset, reason: 'CONFLICTING_DUPLICATE', detail: 'id seen before with different content' });
+          continue;
+        }
+        duplicates++;
+      }
+      if (maxEventTime === null || item.eventTime > maxEventTime) maxEventTime = item.eventTime;
+    }
+    deadLetters.sort((a, b) => a.offset - b.offset);
+    return { deadLetters, duplicates, stored: insertedIds.size, maxEventTime };
+  }
+
+  async storedOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
+    const result = new Map<string, number>();
+    if (partitions.length === 0) return result;
+    const sql = q.storedOffsets(partitions.map((p) => p.topic), partitions.map((p) => p.partition));
+    const rows = await this.#withClient('reading stored offsets', (client) => run<{ topic: string; partition: number; next_offset: number }>(client, sql, 'reading stored offsets'));
+    for (const row of rows.rows) result.set(partitionKey(row.topic, row.partition), row.next_offset);
+    return result;
+  }
+
+  async tryLead(name: string): Promise<DeciderSession | null> {
+    const client = new pg.Client(clientConfig(this.#options));
+    const lost = new Promise<Error>((resolve) => {
+      client.on('error', (error) => resolve(storeFailure(error, 'decider connection')));
+      client.on('end', () => resolve(new VerifierError('LEADERSHIP_LOST', 'decider connection ended', { retriable: true })));
+    });
+    try {
+      await client.connect();
+    } catch (error) {
+      throw storeFailure(error, 'connecting the decider');
+    }
+    try {
+      await run(client, { text: searchPath(this.#options.schema), values: [] }, 'setting the schema');
+      const locked = await run<{ locked: boolean }>(client, q.tryDeciderLock(this.#options.schema), 'taking the decider lock');
+      if (!locked.rows[0]?.locked) {
+        await client.end().catch(() => {});
+        return null;
+      }
+      const claimed = await run<{ leader_epoch: number; stream_time_ms: number | null }>(client, q.claimLeadership(name), 'claiming leadership');
+      const row = claimed.rows[0];
+      if (!row) throw new VerifierError('SCHEMA_NOT_MIGRATED', 'decider_state has no row: run the migrations', { retriable: false });
+      return new PgDeciderSession(client, row.leader_epoch, row.stream_time_ms, lost, this.#options.schema);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+  }
+
+  async unsentAlerts(limit: number): Promise<OutboxMessage[]> {
+    const result = await this.#withClient('reading the outbox', (client) =>
+      run<{ seq: number; alert_id: string; transition: string; payload: Buffer; decided_at_ms: number }>(client, q.unsentOutbox(limit), 'reading the outbox'));
+    return result.rows.map((r) => ({ seq: r.seq, alertId: r.alert_id, transition: r.transition, payload: r.payload, decidedAt: r.decided_at_ms }));
+  }
+
+  async markSent(seqs: readonly number[]): Promise<void> {
+    if (seqs.length === 0) return;
+    await this.#withClient('marking alerts sent', (client) => run(client, q.markOutboxSent(seqs), 'marking alerts sent'));
+  }
+
+  async countUnsent(): Promise<number> {
+    const result = await this.#withClient('counting the outbox', (client) => run<{ unsent: number }>(client, q.countUnsentOutbox(), 'counting the outbox'));
+    return result.rows[0]?.unsent ?? 0;
+  }
+
+  async firingAlerts(): Promise<StoredAlertCounts[]> {
+    const result = await this.#withClient('counting firing alerts', (client) =>
+      run<{ rule: string; severity: string; supplier: string; firing: number }>(client, q.firingAlertCounts(), 'counting firing alerts'));
+    return result.rows.map((r) => ({ rule: r.rule, severity: r.severity, supplier: r.supplier, firing: r.firing }));
+  }
+
+  async ping(): Promise<void> {
+    await this.#withClient('ping', (client) => run(client, { text: 'SELECT 1 FROM decider_state', values: [] }, 'ping'));
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+class PgDeciderSession implements DeciderSession {
+  readonly #client: pg.Client;
+  readonly #streamTime: number | null;
+  readonly #schema: string;
+  #released = false;
+
+  constructor(client: pg.Client, readonly epoch: number, streamTime: number | null, readonly lost: Promise<Error>, schema: string) {
+    this.#client = client;
+    this.#streamTime = streamTime;
+    this.#schema = schema;
+  }
+
+  async loadCheckpoint(): Promise<DeciderCheckpoint> {
+    const offsets = await run<{ topic: string; partition: number; decided_offset: number }>(this.#client, q.decidedOffsets(), 'loading the checkpoint');
+    const cuts = await run<{ stream_time_ms: number | null; offsets: Record<string, number> }>(this.#client, q.deciderCuts(), 'loading the checkpoint');
+    return {
+      streamTime: this.#streamTime,
+      offsets: new Map(offsets.rows.map((r) => [partitionKey(r.topic, r.partition), r.decided_offset])),
+      cuts: cuts.rows.map((r): DeciderCut => ({ streamTime: r.stream_time_ms, offsets: new Map(Object.entries(r.offsets)) })),
+    };
+  }
+
+  async readProgress(): Promise<PartitionProgress[]> {
+    const result = await run<{ topic: string; partition: number; next_offset: number; max_event_time_ms: number | null; since_last_record_ms: number | null }>(
+      this.#client, q.partitionProgress(), 'reading ingest progress');
+    return result.rows.map((r) => ({ topic: r.topic, partition: r.partition, nextOffset: r.next_offset, maxEventTime: r.max_event_time_ms, sinceLastRecordMs: r.since_last_record_ms }));
+  }
+
+  async loadRecords(ranges: readonly OffsetRange[]): Promise<StoredRecord[]> {
+    const byTopic = new Map<string, OffsetRange[]>();
+    for (const range of ranges) {
+      if (range.to <= range.from) continue;
+      const list = byTopic.get(range.topic);
+      if (list) list.push(range);
+      else byTopic.set(range.topic, [range]);
+    }
+    const records: StoredRecord[] = [];
+    for (const [topic, list] of byTopic) {
+      const stream = list[0]!.stream;
+      const result = await run(this.#client, q.recordsInRanges(stream, topic, list), 'loading records');
+      for (const row of result.rows) records.push(storedRecordOf(stream, topic, row));
+    }
+    return records;
+  }
+
+  async commitRound(round: RoundCommit): Promise<void> {
+    const client = this.#client;
+    const doing = 'committing a decision round';
+    await run(client, { text: 'BEGIN', values: [] }, doing);
+    try {
+      const fenced = await run(client, q.fencedStreamTime(this.epoch, round.streamTime), doing);
+      if (fenced.rowCount !== 1) throw new VerifierError('LEADERSHIP_LOST', `another decider took over (epoch ${this.epoch} is no longer current)`, { retriable: false });
+      if (round.cut) await run(client, q.insertCut(round.cut.streamTime, round.cut.offsets), doing);
+      if (round.offsets.size > 0) await run(client, q.saveDecidedOffsets(round.offsets), doing);
+      if (round.alertChanges.length > 0) {
+        const latest = new Map<string, AlertChange>();
+        for (const { change } of round.alertChanges) latest.set(change.alert.alertId, change);
+        await run(client, q.upsertAlerts([...latest.values()]), doing);
+        await run(client, q.insertOutbox(round.alertChanges.map(({ change, payload }) => ({
+          alertId: change.alert.alertId, transition: change.transition, changedAt: change.changedAt, payload,
+        })), round.decidedAt), doing);
+      }
+      await run(client, { text: 'COMMIT', values: [] }, doing);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    await this.#client.query(q.releaseDeciderLock(this.#schema).text, [...q.releaseDeciderLock(this.#schema).values]).catch(() => {});
+    await this.#client.end().catch(() => {});
+  }
+}
+
+function storedRecordOf(stream: StreamName, topic: string, row: Record<string, unknown>): StoredRecord {
+  const spec = q.RECORD_TABLES[stream];
+  const record: Record<string, unknown> = {};
+  for (const column of spec.columns) record[column.field] = row[column.column];
+  const meaning = spec.withMeaning ? { type: row.opt_out_type as OptOutType, action: row.action as OptOutAction } : null;
+  return { stream, topic, partition: row.source_partition as number, offset: row.source_offset as number, record: record as unknown as RecordOf[StreamName], meaning } as StoredRecord;
+}

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { fire, resolve } from '../core/alert.js';
+import { STREAM_NAMES } from '../core/records.js';
+import { MIGRATIONS_DIR } from './migration-runner.js';
+import * as q from './state-queries.js';
+
+const MIGRATION = readFileSync(`${MIGRATIONS_DIR}/001_state.sql`, 'utf8');
+
+/** Column names of a table as the migration creates it. */
+function tableColumns(table: string): string[] {
+  const body = new RegExp(`CREATE TABLE ${table} \\(([\\s\\S]*?)\\n\\);`).exec(MIGRATION)?.[1];
+  if (!body) throw new Error(`no CREATE TABLE ${table} in the migration`);
+  return body.split('\n').map((line) => line.trim()).filter((line) => /^[a-z_]+ /.test(line) && !line.startsWith('PRIMARY') && !line.startsWith('UNIQUE')).map((line) => line.split(' ')[0]!);
+}
+
+/** Every $n in the text has a value, and every value is used. */
+function expectPlaceholdersMatch(sql: q.Sql): void {
+  const used = new Set([...sql.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+  expect([...used].sort((a, b) => a - b)).toEqual(sql.values.map((_, i) => i + 1));
+}
+
+const alert = fire({
+  alertId: 'a1', rule: 'OBJECTION_OVERDUE', upstreamEventId: 'ev-1', receiptId: null, disseminationId: null, patientRef: 'ref',
+  practiceOds: 'A81001', supplier: 'TPP', optOutType: 'TYPE_2', episodeStart: 1_000, firedAt: 2_000, detectionDelayMs: 1_000,
+  downstreamHeldAtShare: null, recipient: null, purpose: null,
+});
+
+describe('state queries', () => {
+  it('insert every column of each record table, one array per column with one element per row', () => {
+    for (const stream of STREAM_NAMES) {
+      const spec = q.RECORD_TABLES[stream];
+      const rows: q.RecordRow[] = [0, 1, 2].map((i) => ({ fields: {}, optOutType: null, action: null, contentHash: 'ab', offset: i }));
+      const sql = q.insertRecords(stream, 'topic.x', 4, rows);
+      expectPlaceholdersMatch(sql);
+      const inserted = /INSERT INTO \w+ \(([^)]*)\)/.exec(sql.text)![1]!.split(', ');
+      expect(new Set(inserted)).toEqual(new Set(tableColumns(spec.table)));
+      const arrays = sql.values.slice(0, -2) as unknown[][];
+      for (const array of arrays) expect(array).toHaveLength(rows.length);
+      expect(sql.values.slice(-2)).toEqual(['topic.x', 4]);
+    }
+  });
+
+  it('read back every column a record is made of, with where it was read', () => {
+    for (const stream of STREAM_NAMES) {
+      const spec = q.RECORD_TABLES[stream];
+      const sql = q.recordsInRanges(stream, 'gp', [{ stream, topic: 'gp', partition: 2, from: 5, to: 9 }, { stream, topic: 'gp', partition: 3, from: 0, to: 1 }]);
+      expectPlaceholdersMatch(sql);
+      expect(sql.values).toEqual(['gp', [2, 3], [5, 0], [9, 1]]);
+      for (const column of spec.columns) expect(tableColumns(spec.table)).toContain(column.column);
+    }
+  });
+
+  it('write every alert column the migration declares', () => {
+    const change = resolve(alert.alert, 3_000, 'DOWNSTREAM');
+    const sql = q.upsertAlerts([change]);
+    expectPlaceholdersMatch(sql);
+    const written = /INSERT INTO alerts \(([^)]*)\)/.exec(sql.text)![1]!.split(', ');
+    expect(new Set([...written, 'updated_at'])).toEqual(new Set(tableColumns('alerts')));
+    const index = written.indexOf('state');
+    expect((sql.values[index] as unknown[])[0]).toBe('RESOLVED');
+    expect((sql.values[written.indexOf('resolved_at')] as unknown[])[0]).toBe(new Date(3_000).toISOString());
+    expect((sql.values[written.indexOf('last_transition')] as unknown[])[0]).toBe('RESOLVED');
+  });
+
+  it('keep the outbox in the order of the changes given', () => {
+    const sql = q.insertOutbox([
+      { alertId: 'a1', transition: 'FIRED', changedAt: 2_000, payload: Buffer.from([1, 2]) },
+      { alertId: 'a1', transition: 'RESOLVED', changedAt: 3_000, payload: Buffer.from([3]) },
+    ], 10_000);
+    expectPlaceholdersMatch(sql);
+    expect(sql.text).toMatch(/WITH ORDINALITY[\s\S]*ORDER BY n/);
+    expect(sql.values[1]).toEqual(['FIRED', 'RESOLVED']);
+    expect(sql.values[3]).toEqual(['0102', '03']);
+  });
+
+  it('split partition keys on the last colon, whatever the topic name holds', () => {
+    const sql = q.saveDecidedOffsets(new Map([['nds.objections.received:3', 17], ['gp_optout-events.v1:0', 0]]));
+    expectPlaceholdersMatch(sql);
+    expect(sql.values).toEqual([['nds.objections.received', 'gp_optout-events.v1'], [3, 0], [17, 0]]);
+  });
+
+  it('fence the stream time with the leader epoch', () => {
+    const sql = q.fencedStreamTime(7, 123);
+    expectPlaceholdersMatch(sql);
+    expect(sql.text).toMatch(/WHERE leader_epoch = \$1/);
+    expect(sql.values).toEqual([7, 123]);
+  });
+
+  it('name the decider lock after the schema', () => {
+    expect(q.tryDeciderLock('a').values).not.toEqual(q.tryDeciderLock('b').values);
+    expect(q.releaseDeciderLock('a').values).toEqual(q.tryDeciderLock('a').values);
+  });
+
+  it('have matching placeholders in every other statement', () => {
+    for (const sql of [
+      q.lockPartitionProgress('t', 0), q.storedContentHashes('gpEvents', ['x']), q.insertDeadLetters('t', 1, [{ offset: 3, reason: 'UNKNOWN_CODE', detail: 'd' }]),
+      q.advancePartition({ topic: 't', partition: 0, nextOffset: 1, maxEventTime: null, stored: 0, duplicates: 0, deadLetters: 0, sawRecords: true }),
+      q.storedOffsets(['t'], [0]), q.claimLeadership('me'), q.insertCut(null, new Map()), q.unsentOutbox(10), q.markOutboxSent([1]),
+    ]) expectPlaceholdersMatch(sql);
+  });
+});

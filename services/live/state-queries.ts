@@ -1,0 +1,317 @@
+// Every SQL statement of the live verifier, built by pure functions returning { text, values }. Multi-row writes
+// go through unnest() over one array per column: one round trip for a whole batch, whatever its size.
+import type { Alert, AlertChange } from '../core/alert.js';
+import { STREAM_FIELDS, type StreamName } from '../core/records.js';
+import type { DeadLetterNote, OffsetRange, PartitionOffsets } from './state-store.js';
+
+export interface Sql {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
+type PgType = 'text' | 'bigint' | 'integer' | 'boolean' | 'timestamptz';
+
+interface RecordColumn {
+  readonly column: string;
+  readonly field: string;
+  readonly type: 'text' | 'bigint';
+}
+
+interface RecordTable {
+  readonly table: string;
+  readonly idColumn: string;
+  readonly columns: readonly RecordColumn[];
+  /** GP events and receipts also store their code's meaning, so the decider needs no catalogue. */
+  readonly withMeaning: boolean;
+}
+
+const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const TIME_FIELDS = new Set(['recordedAt', 'receivedAt', 'coversUpTo', 'sharedAt']);
+
+function columnsOf(stream: StreamName): RecordColumn[] {
+  return STREAM_FIELDS[stream].fields.map((field) => {
+    if (TIME_FIELDS.has(field)) return { column: `${snake(field)}_ms`, field, type: 'bigint' as const };
+    return { column: snake(field), field, type: field === 'recordCount' ? 'bigint' as const : 'text' as const };
+  });
+}
+
+/** The table of each stream; column names follow the contract's field names (snake case, times in ms). */
+export const RECORD_TABLES: { readonly [S in StreamName]: RecordTable } = {
+  gpEvents: { table: 'gp_events', idColumn: 'event_id', columns: columnsOf('gpEvents'), withMeaning: true },
+  ndsReceived: { table: 'nds_received', idColumn: 'receipt_id', columns: columnsOf('ndsReceived'), withMeaning: true },
+  ndsManifests: { table: 'nds_manifests', idColumn: 'extract_id', columns: columnsOf('ndsManifests'), withMeaning: false },
+  ndsDisseminations: { table: 'nds_disseminations', idColumn: 'dissemination_id', columns: columnsOf('ndsDisseminations'), withMeaning: false },
+};
+
+/** unnest($1::text[], $2::bigint[], ...) AS alias(a, b, ...), with the parameters numbered from `first`. */
+function unnestOf(types: readonly PgType[], names: readonly string[], alias: string, first: number): string {
+  const args = types.map((t, i) => `$${first + i}::${t}[]`).join(', ');
+  return `unnest(${args}) AS ${alias}(${names.join(', ')})`;
+}
+
+// ---- ingest ----------------------------------------------------------------------------------------------
+
+/** Creates the partition's progress row if needed and locks it for this transaction; returns next_offset. */
+export function lockPartitionProgress(topic: string, partition: number): Sql {
+  return {
+    text: `INSERT INTO input_partitions (topic, partition) VALUES ($1, $2)
+ON CONFLICT (topic, partition) DO UPDATE SET topic = EXCLUDED.topic
+RETURNING next_offset`,
+    values: [topic, partition],
+  };
+}
+
+export interface RecordRow {
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly optOutType: string | null;
+  readonly action: string | null;
+  readonly contentHash: string;
+  readonly offset: number;
+}
+
+/** Inserts records, first valid one of an id wins; RETURNING gives the ids that were new. */
+export function insertRecords(stream: StreamName, topic: string, partition: number, rows: readonly RecordRow[]): Sql {
+  const spec = RECORD_TABLES[stream];
+  const names = spec.columns.map((c) => c.column);
+  const types: PgType[] = spec.columns.map((c) => c.type);
+  const values: unknown[] = spec.columns.map((c) => rows.map((r) => r.fields[c.field] ?? null));
+  if (spec.withMeaning) {
+    names.push('opt_out_type', 'action');
+    types.push('text', 'text');
+    values.push(rows.map((r) => r.optOutType), rows.map((r) => r.action));
+  }
+  names.push('content_hash_hex', 'source_offset');
+  types.push('text', 'bigint');
+  values.push(rows.map((r) => r.contentHash), rows.map((r) => r.offset));
+  const targets = [...names.slice(0, -2), 'content_hash', 'topic', 'source_partition', 'source_offset'];
+  const selected = [...names.slice(0, -2), `decode(r.content_hash_hex, 'hex')`, `$${values.length + 1}`, `$${values.length + 2}`, 'r.source_offset'];
+  return {
+    text: `INSERT INTO ${spec.table} (${targets.join(', ')})
+SELECT ${selected.join(', ')} FROM ${unnestOf(types, names, 'r', 1)}
+ON CONFLICT (${spec.idColumn}) DO NOTHING
+RETURNING ${spec.idColumn} AS id`,
+    values: [...values, topic, partition],
+  };
+}
+
+/** Content fingerprints of records stored before, by id. */
+export function storedContentHashes(stream: StreamName, ids: readonly string[]): Sql {
+  const spec = RECORD_TABLES[stream];
+  return {
+    text: `SELECT ${spec.idColumn} AS id, encode(content_hash, 'hex') AS content_hash FROM ${spec.table} WHERE ${spec.idColumn} = ANY($1::text[])`,
+    values: [ids],
+  };
+}
+
+export function insertDeadLetters(topic: string, partition: number, letters: readonly DeadLetterNote[]): Sql {
+  return {
+    text: `INSERT INTO dead_letters (topic, partition, source_offset, reason, detail)
+SELECT $1, $2, d.source_offset, d.reason, d.detail FROM ${unnestOf(['bigint', 'text', 'text'], ['source_offset', 'reason', 'detail'], 'd', 3)}
+ON CONFLICT (topic, partition, source_offset) DO NOTHING`,
+    values: [topic, partition, letters.map((l) => l.offset), letters.map((l) => l.reason), letters.map((l) => l.detail)],
+  };
+}
+
+export interface PartitionAdvance {
+  readonly topic: string;
+  readonly partition: number;
+  readonly nextOffset: number;
+  readonly maxEventTime: number | null;
+  readonly stored: number;
+  readonly duplicates: number;
+  readonly deadLetters: number;
+  /** Whether the batch held any message not stored before (the partition's last-record time moves). */
+  readonly sawRecords: boolean;
+}
+
+export function advancePartition(a: PartitionAdvance): Sql {
+  return {
+    text: `UPDATE input_partitions SET
+  next_offset = $3,
+  max_event_time_ms = GREATEST(max_event_time_ms, $4::bigint),
+  last_record_at = CASE WHEN $8 THEN clock_timestamp() ELSE last_record_at END,
+  records = records + $5, duplicates = duplicates + $6, dead_letters = dead_letters + $7
+WHERE topic = $1 AND partition = $2`,
+    values: [a.topic, a.partition, a.nextOffset, a.maxEventTime, a.stored, a.duplicates, a.deadLetters, a.sawRecords],
+  };
+}
+
+export function storedOffsets(topics: readonly string[], partitions: readonly number[]): Sql {
+  return {
+    text: `SELECT p.topic, p.partition, COALESCE(i.next_offset, 0) AS next_offset
+FROM ${unnestOf(['text', 'integer'], ['topic', 'partition'], 'p', 1)}
+LEFT JOIN input_partitions i ON i.topic = p.topic AND i.partition = p.partition`,
+    values: [topics, partitions],
+  };
+}
+
+// ---- decider -----------------------------------------------------------------------------------------------
+
+/** Session-level advisory lock named after the schema, so deciders of different schemas never contend. */
+export function tryDeciderLock(schema: string): Sql {
+  return { text: `SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, values: [`optout-verifier:${schema}:decider`] };
+}
+
+export function releaseDeciderLock(schema: string): Sql {
+  return { text: `SELECT pg_advisory_unlock(hashtext($1)) AS released`, values: [`optout-verifier:${schema}:decider`] };
+}
+
+/** A new leader takes the next epoch; every later commit of an older epoch then fails. */
+export function claimLeadership(name: string): Sql {
+  return {
+    text: `UPDATE decider_state SET leader_epoch = leader_epoch + 1, leader = $1, updated_at = now() RETURNING leader_epoch, stream_time_ms`,
+    values: [name],
+  };
+}
+
+export function decidedOffsets(): Sql {
+  return { text: `SELECT topic, partition, decided_offset FROM decider_offsets`, values: [] };
+}
+
+export function deciderCuts(): Sql {
+  return { text: `SELECT stream_time_ms, offsets FROM decider_cuts ORDER BY cut_no`, values: [] };
+}
+
+/** Progress of every input partition; the idle time is measured on the database's clock. */
+export function partitionProgress(): Sql {
+  return {
+    text: `SELECT topic, partition, next_offset, max_event_time_ms,
+  (extract(epoch FROM clock_timestamp() - last_record_at) * 1000)::bigint AS since_last_record_ms
+FROM input_partitions`,
+    values: [],
+  };
+}
+
+/** The stored records of one stream with offsets in the given ranges, in (partition, offset) order. */
+export function recordsInRanges(stream: StreamName, topic: string, ranges: readonly OffsetRange[]): Sql {
+  const spec = RECORD_TABLES[stream];
+  const columns = [...spec.columns.map((c) => `t.${c.column}`), ...(spec.withMeaning ? ['t.opt_out_type', 't.action'] : []), 't.source_partition', 't.source_offset'];
+  return {
+    text: `SELECT ${columns.join(', ')}
+FROM ${unnestOf(['integer', 'bigint', 'bigint'], ['partition', 'from_offset', 'to_offset'], 'r', 2)}
+JOIN ${spec.table} t ON t.topic = $1 AND t.source_partition = r.partition
+  AND t.source_offset >= r.from_offset AND t.source_offset < r.to_offset
+ORDER BY t.source_partition, t.source_offset`,
+    values: [topic, ranges.map((r) => r.partition), ranges.map((r) => r.from), ranges.map((r) => r.to)],
+  };
+}
+
+/** Moves the decider's stream time, only if this leader's epoch is still the current one (the fence). */
+export function fencedStreamTime(epoch: number, streamTime: number | null): Sql {
+  return {
+    text: `UPDATE decider_state SET stream_time_ms = $2, updated_at = now() WHERE leader_epoch = $1`,
+    values: [epoch, streamTime],
+  };
+}
+
+function splitOffsets(offsets: PartitionOffsets): { topics: string[]; partitions: number[]; values: number[] } {
+  const topics: string[] = [];
+  const partitions: number[] = [];
+  const values: number[] = [];
+  for (const [key, offset] of offsets) {
+    const at = key.lastIndexOf(':');
+    topics.push(key.slice(0, at));
+    partitions.push(Number(key.slice(at + 1)));
+    values.push(offset);
+  }
+  return { topics, partitions, values };
+}
+
+export function saveDecidedOffsets(offsets: PartitionOffsets): Sql {
+  const { topics, partitions, values } = splitOffsets(offsets);
+  return {
+    text: `INSERT INTO decider_offsets (topic, partition, decided_offset)
+SELECT topic, partition, decided_offset FROM ${unnestOf(['text', 'integer', 'bigint'], ['topic', 'partition', 'decided_offset'], 'o', 1)}
+ON CONFLICT (topic, partition) DO UPDATE SET decided_offset = EXCLUDED.decided_offset`,
+    values: [topics, partitions, values],
+  };
+}
+
+export function insertCut(streamTime: number | null, offsets: PartitionOffsets): Sql {
+  return {
+    text: `INSERT INTO decider_cuts (stream_time_ms, offsets) VALUES ($1, $2::jsonb)`,
+    values: [streamTime, JSON.stringify(Object.fromEntries(offsets))],
+  };
+}
+
+const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
+
+const ALERT_COLUMNS: readonly [string, PgType, (a: Alert, c: AlertChange) => unknown][] = [
+  ['alert_id', 'text', (a) => a.alertId],
+  ['rule', 'text', (a) => a.rule],
+  ['severity', 'text', (a) => a.severity],
+  ['state', 'text', (a) => a.state],
+  ['upstream_event_id', 'text', (a) => a.upstreamEventId],
+  ['receipt_id', 'text', (a) => a.receiptId],
+  ['dissemination_id', 'text', (a) => a.disseminationId],
+  ['patient_ref', 'text', (a) => a.patientRef],
+  ['practice_ods', 'text', (a) => a.practiceOds],
+  ['supplier', 'text', (a) => a.supplier],
+  ['opt_out_type', 'text', (a) => a.optOutType],
+  ['episode_start', 'timestamptz', (a) => iso(a.episodeStart)],
+  ['fired_at', 'timestamptz', (a) => iso(a.firedAt)],
+  ['escalated_at', 'timestamptz', (a) => iso(a.escalatedAt)],
+  ['resolved_at', 'timestamptz', (a) => iso(a.resolvedAt)],
+  ['resolved_by', 'text', (a) => a.resolvedBy],
+  ['detection_delay_ms', 'bigint', (a) => a.detectionDelayMs],
+  ['downstream_held_at_share', 'boolean', (a) => a.downstreamHeldAtShare],
+  ['recipient', 'text', (a) => a.recipient],
+  ['purpose', 'text', (a) => a.purpose],
+  ['last_transition', 'text', (_a, c) => c.transition],
+];
+
+/** Each alert's latest state: give only the last change of each alert (a row cannot be updated twice in one statement). */
+export function upsertAlerts(latest: readonly AlertChange[]): Sql {
+  const names = ALERT_COLUMNS.map(([name]) => name);
+  const updates = names.filter((n) => n !== 'alert_id').map((n) => `${n} = EXCLUDED.${n}`);
+  return {
+    text: `INSERT INTO alerts (${names.join(', ')})
+SELECT ${names.join(', ')} FROM ${unnestOf(ALERT_COLUMNS.map(([, type]) => type), names, 'a', 1)}
+ON CONFLICT (alert_id) DO UPDATE SET ${updates.join(', ')}, updated_at = now()`,
+    values: ALERT_COLUMNS.map(([, , get]) => latest.map((c) => get(c.alert, c))),
+  };
+}
+
+export interface OutboxRow {
+  readonly alertId: string;
+  readonly transition: string;
+  readonly changedAt: number;
+  readonly payload: Buffer;
+}
+
+/** Outbox rows in the order given; a change already in the outbox is not added again. */
+export function insertOutbox(rows: readonly OutboxRow[], decidedAt: number): Sql {
+  return {
+    text: `INSERT INTO alert_outbox (alert_id, transition, changed_at, payload, decided_at)
+SELECT alert_id, transition, changed_at, decode(payload_hex, 'hex'), $5::timestamptz
+FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) WITH ORDINALITY AS o(alert_id, transition, changed_at, payload_hex, n)
+ORDER BY n
+ON CONFLICT (alert_id, transition) DO NOTHING`,
+    values: [rows.map((r) => r.alertId), rows.map((r) => r.transition), rows.map((r) => iso(r.changedAt)), rows.map((r) => r.payload.toString('hex')), iso(decidedAt)],
+  };
+}
+
+// ---- publisher -------------------------------------------------------------------------------------------
+
+export function unsentOutbox(limit: number): Sql {
+  return {
+    text: `SELECT seq, alert_id, transition, payload, (extract(epoch FROM decided_at) * 1000)::bigint AS decided_at_ms
+FROM alert_outbox WHERE sent_at IS NULL ORDER BY seq LIMIT $1`,
+    values: [limit],
+  };
+}
+
+export function markOutboxSent(seqs: readonly number[]): Sql {
+  return { text: `UPDATE alert_outbox SET sent_at = now() WHERE seq = ANY($1::bigint[]) AND sent_at IS NULL`, values: [seqs] };
+}
+
+export function countUnsentOutbox(): Sql {
+  return { text: `SELECT count(*)::bigint AS unsent FROM alert_outbox WHERE sent_at IS NULL`, values: [] };
+}
+
+export function firingAlertCounts(): Sql {
+  return {
+    text: `SELECT rule, severity, supplier, count(*)::bigint AS firing FROM alerts WHERE state = 'FIRING' GROUP BY rule, severity, supplier`,
+    values: [],
+  };
+}

@@ -1,0 +1,160 @@
+// The live verifier's ports onto its state, in the domain's words. Only pg-state-store.ts implements them with
+// PostgreSQL; nothing here mentions a connection, a row or a query.
+import type { AlertChange } from '../core/alert.js';
+import type { CodeMeaning } from '../core/code-catalogue.js';
+import type { DeadLetterReason } from '../core/dead-letter-reason.js';
+import type { Millis, RecordOf, StreamName } from '../core/records.js';
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** Kafka topic names hold only [a-zA-Z0-9._-], so a colon separates unambiguously. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`;
+}
+
+/** One message of a batch after decoding and validation (duplicates are judged by the store). */
+export type IngestItem =
+  | { readonly kind: 'valid'; readonly offset: number; readonly stream: StreamName; readonly id: string; readonly contentHash: string; readonly eventTime: Millis; readonly record: RecordOf[StreamName]; readonly meaning: CodeMeaning | null }
+  | { readonly kind: 'dead'; readonly offset: number; readonly reason: DeadLetterReason; readonly detail: string };
+
+/** The messages of one partition read in one go, in offset order. */
+export interface IngestBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly stream: StreamName;
+  readonly items: readonly IngestItem[];
+  /** Offset after the batch's last message: where the partition stands once the batch is stored. */
+  readonly nextOffset: number;
+}
+
+export interface DeadLetterNote {
+  readonly offset: number;
+  readonly reason: DeadLetterReason;
+  readonly detail: string;
+}
+
+export interface IngestOutcome {
+  /** Offset the partition stood at before the batch; messages below it had been stored already and were skipped. */
+  readonly previousOffset: number;
+  readonly nextOffset: number;
+  readonly stored: number;
+  readonly duplicates: number;
+  readonly deadLetters: readonly DeadLetterNote[];
+  /** Highest event time among the batch's valid records, or null. */
+  readonly maxEventTime: Millis | null;
+}
+
+/**
+ * Called inside the ingest transaction, before it commits, with every dead letter of the batch: a dead letter is
+ * published at least once and never lost, and its repeat after a crash carries the same key.
+ */
+export type PublishDeadLetters = (letters: readonly DeadLetterNote[]) => Promise<void>;
+
+/** A valid record as stored, with where it was read and (for GP events and receipts) its code's meaning. */
+export type StoredRecord = {
+  [S in StreamName]: {
+    readonly stream: S;
+    readonly topic: string;
+    readonly partition: number;
+    readonly offset: number;
+    readonly record: RecordOf[S];
+    readonly meaning: S extends 'gpEvents' | 'ndsReceived' ? CodeMeaning : null;
+  };
+}[StreamName];
+
+/** The records of one partition with offsets in [from, to). */
+export interface OffsetRange {
+  readonly stream: StreamName;
+  readonly topic: string;
+  readonly partition: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Where ingest stands on one input partition. */
+export interface PartitionProgress {
+  readonly topic: string;
+  readonly partition: number;
+  readonly nextOffset: number;
+  readonly maxEventTime: Millis | null;
+  /** Wall-clock milliseconds since a record was last stored from this partition, by the database's clock; null if never. */
+  readonly sinceLastRecordMs: number | null;
+}
+
+/** Offsets into each partition, by partitionKey. */
+export type PartitionOffsets = ReadonlyMap<string, number>;
+
+export interface DeciderCut {
+  readonly streamTime: Millis | null;
+  readonly offsets: PartitionOffsets;
+}
+
+export interface DeciderCheckpoint {
+  readonly streamTime: Millis | null;
+  readonly offsets: PartitionOffsets;
+  /** In order; each is where the engine stood before a round that offered late records. */
+  readonly cuts: readonly DeciderCut[];
+}
+
+export interface EncodedAlertChange {
+  readonly change: AlertChange;
+  readonly payload: Buffer;
+}
+
+export interface RoundCommit {
+  readonly streamTime: Millis | null;
+  /** Partitions whose decided offset moved in this round. */
+  readonly offsets: PartitionOffsets;
+  /** When this round offered late records: where the engine stood before it. */
+  readonly cut: DeciderCut | null;
+  /** In the order the engine made them, each with its encoded alert message. */
+  readonly alertChanges: readonly EncodedAlertChange[];
+  /** Wall-clock time of the round, carried with each alert message. */
+  readonly decidedAt: number;
+}
+
+/** The elected decider's hold on the state. Every commit is fenced: a deposed leader's commit fails. */
+export interface DeciderSession {
+  readonly epoch: number;
+  /** Settles when the session's connection is lost (and with it the leadership). */
+  readonly lost: Promise<Error>;
+  loadCheckpoint(): Promise<DeciderCheckpoint>;
+  readProgress(): Promise<PartitionProgress[]>;
+  loadRecords(ranges: readonly OffsetRange[]): Promise<StoredRecord[]>;
+  commitRound(round: RoundCommit): Promise<void>;
+  release(): Promise<void>;
+}
+
+export interface OutboxMessage {
+  readonly seq: number;
+  readonly alertId: string;
+  readonly transition: string;
+  readonly payload: Buffer;
+  readonly decidedAt: number;
+}
+
+export interface StoredAlertCounts {
+  readonly rule: string;
+  readonly severity: string;
+  readonly supplier: string;
+  readonly firing: number;
+}
+
+export interface StateStore {
+  /** Stores one batch in one transaction, skipping what was stored before; see PublishDeadLetters. */
+  ingest(batch: IngestBatch, publishDeadLetters: PublishDeadLetters): Promise<IngestOutcome>;
+  /** The stored next offset of each partition asked for (0 for one never seen). */
+  storedOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, number>>;
+  /** Becomes the decider if no other process is; null when another one is. */
+  tryLead(name: string): Promise<DeciderSession | null>;
+  unsentAlerts(limit: number): Promise<OutboxMessage[]>;
+  markSent(seqs: readonly number[]): Promise<void>;
+  countUnsent(): Promise<number>;
+  /** Alerts in state FIRING now, by rule, severity and supplier (for the gauge at start). */
+  firingAlerts(): Promise<StoredAlertCounts[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

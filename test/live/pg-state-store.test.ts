@@ -1,0 +1,152 @@
+// The PostgreSQL state store against a real server: ingest in one transaction with duplicates judged in offset
+// order, redelivery skipped by the stored offset, dead letters published before commit, the decider's lock,
+// fence and outbox.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamValueEncoder } from '../../services/codec/stream-value-codec.js';
+import { streamValueDecoder } from '../../services/codec/stream-value-codec.js';
+import { fire, resolve } from '../../services/core/alert.js';
+import { catalogue, CODES, gp, PATIENT_A, PATIENT_B, T0 } from '../../services/core/testing/builders.js';
+import type { GpOptOutEvent } from '../../services/core/records.js';
+import { MessageIntake } from '../../services/live/message-intake.js';
+import { migrate, migrationStatus } from '../../services/live/migration-runner.js';
+import { PgStateStore } from '../../services/live/pg-state-store.js';
+import { partitionKey, type DeadLetterNote, type IngestItem } from '../../services/live/state-store.js';
+import { testStack, type FreshSchema } from '../stack/test-context.js';
+
+const TOPIC = 'gp.optout.events';
+const intake = new MessageIntake('gpEvents', streamValueDecoder('gpEvents'), catalogue);
+const encode = streamValueEncoder('gpEvents');
+const item = (offset: number, event: GpOptOutEvent): IngestItem => intake.classify(offset, encode(event));
+const batch = (partition: number, items: IngestItem[]) => ({ topic: TOPIC, partition, stream: 'gpEvents' as const, items, nextOffset: items[items.length - 1]!.offset + 1 });
+
+describe('PostgreSQL state store', () => {
+  const stack = testStack();
+  let schema: FreshSchema;
+  let store: PgStateStore;
+  let raw: pg.Client;
+
+  beforeAll(async () => {
+    schema = await stack.freshSchema();
+    const applied = await migrate(stack.databaseUrl, schema.schema);
+    expect(applied.map((m) => m.version)).toEqual([1]);
+    store = new PgStateStore({ databaseUrl: stack.databaseUrl, schema: schema.schema, poolSize: 3, applicationName: 'store-test', onConnectionError: () => {} });
+    raw = new pg.Client({ connectionString: schema.databaseUrl });
+    await raw.connect();
+  });
+
+  afterAll(async () => {
+    await raw?.end();
+    await store?.close();
+    await schema?.drop();
+  });
+
+  it('migrates once: a second run applies nothing and reports nothing pending', async () => {
+    expect(await migrate(stack.databaseUrl, schema.schema)).toEqual([]);
+    const status = await migrationStatus(stack.databaseUrl, schema.schema);
+    expect(status.pending).toEqual([]);
+    expect(status.applied).toEqual([1]);
+  });
+
+  it('stores a batch in offset order: first valid record of an id stays, repeats are duplicates or conflicts', async () => {
+    const published: DeadLetterNote[][] = [];
+    const first = gp('e-1', T0, CODES.t1Dissent);
+    const items = [
+      item(0, first),
+      item(1, { ...first }),
+      item(2, { ...first, recordedAt: T0 + 60_000 }),
+      item(3, { ...gp('e-2', T0 + 1, CODES.t2Dissent, PATIENT_B) }),
+      item(4, { ...gp('e-3', T0 + 2, CODES.t1Dissent), nhsNumber: '9990000017' }),
+    ];
+    const outcome = await store.ingest(batch(0, items), async (letters) => { published.push([...letters]); });
+    expect(outcome).toMatchObject({ previousOffset: 0, nextOffset: 5, stored: 2, duplicates: 1, maxEventTime: T0 + 1 });
+    expect(published).toEqual([[
+      { offset: 2, reason: 'CONFLICTING_DUPLICATE', detail: expect.any(String) },
+      { offset: 4, reason: 'INVALID_NHS_NUMBER', detail: expect.any(String) },
+    ]]);
+    // Redelivered after a crash or a rebalance: below the stored offset, so nothing happens at all.
+    const again = await store.ingest(batch(0, items), async () => { throw new Error('must not publish again'); });
+    expect(again).toMatchObject({ previousOffset: 5, nextOffset: 5, stored: 0, duplicates: 0, deadLetters: [] });
+    const progress = await raw.query('SELECT next_offset, records, duplicates, dead_letters FROM input_partitions WHERE topic = $1 AND partition = 0', [TOPIC]);
+    expect(progress.rows[0]).toEqual({ next_offset: '5', records: '2', duplicates: '1', dead_letters: '2' });
+    const deadLetters = await raw.query('SELECT source_offset, reason FROM dead_letters ORDER BY source_offset');
+    expect(deadLetters.rows).toEqual([{ source_offset: '2', reason: 'CONFLICTING_DUPLICATE' }, { source_offset: '4', reason: 'INVALID_NHS_NUMBER' }]);
+  });
+
+  it('judges an id stored by an earlier batch (any partition) against the stored content, not the batch', async () => {
+    const stored = gp('e-1', T0, CODES.t1Dissent);
+    const changed = { ...stored, code: CODES.t1Withdrawn };
+    const outcome = await store.ingest(batch(1, [item(0, changed), item(1, { ...stored })]), async () => {});
+    expect(outcome.stored).toBe(0);
+    expect(outcome.duplicates).toBe(1);
+    expect(outcome.deadLetters.map((d) => [d.offset, d.reason])).toEqual([[0, 'CONFLICTING_DUPLICATE']]);
+  });
+
+  it('keeps nothing of a batch whose dead letters could not be published', async () => {
+    const items = [item(0, gp('e-9', T0 + 5, CODES.t1Dissent)), item(1, { ...gp('e-10', T0, CODES.t1Dissent), code: 'XAZ89' })];
+    await expect(store.ingest(batch(2, items), async () => { throw new Error('broker away'); })).rejects.toThrow('broker away');
+    expect((await store.storedOffsets([{ topic: TOPIC, partition: 2 }])).get(partitionKey(TOPIC, 2))).toBe(0);
+    const stored = await raw.query(`SELECT count(*)::int AS n FROM gp_events WHERE event_id = 'e-9'`);
+    expect(stored.rows[0].n).toBe(0);
+    const retried = await store.ingest(batch(2, items), async () => {});
+    expect(retried).toMatchObject({ previousOffset: 0, nextOffset: 2, stored: 1 });
+  });
+
+  it('elects one decider, fences a deposed one, and keeps each alert change once in the outbox', async () => {
+    const leader = await store.tryLead('instance-a');
+    expect(leader).not.toBeNull();
+    expect(await store.tryLead('instance-b')).toBeNull();
+    const session = leader!;
+    const records = await session.loadRecords([{ stream: 'gpEvents', topic: TOPIC, partition: 0, from: 0, to: 5 }]);
+    expect(records.map((r) => [r.offset, r.record.eventId === undefined ? null : (r.record as GpOptOutEvent).eventId, r.meaning])).toEqual([
+      [0, 'e-1', { type: 'TYPE_1', action: 'DISSENT' }],
+      [3, 'e-2', { type: 'TYPE_2', action: 'DISSENT' }],
+    ]);
+    expect((records[0]!.record as GpOptOutEvent).nhsNumber).toBe(PATIENT_A);
+    const progress = await session.readProgress();
+    expect(progress.find((p) => p.partition === 0)).toMatchObject({ nextOffset: 5, maxEventTime: T0 + 1 });
+
+    const fired = fire({
+      alertId: 'alert-1', rule: 'OBJECTION_OVERDUE', upstreamEventId: 'e-1', receiptId: null, disseminationId: null, patientRef: 'ref',
+      practiceOds: 'A81001', supplier: 'TPP', optOutType: 'TYPE_1', episodeStart: T0, firedAt: T0 + 10, detectionDelayMs: 10,
+      downstreamHeldAtShare: null, recipient: null, purpose: null,
+    });
+    const resolved = resolve(fired.alert, T0 + 20, 'DOWNSTREAM');
+    const round = {
+      streamTime: T0 + 20, offsets: new Map([[partitionKey(TOPIC, 0), 5]]), cut: null, decidedAt: Date.now(),
+      alertChanges: [{ change: fired, payload: Buffer.from('fired') }, { change: resolved, payload: Buffer.from('resolved') }],
+    };
+    await session.commitRound(round);
+    await session.commitRound({ ...round, cut: { streamTime: T0, offsets: new Map([[partitionKey(TOPIC, 0), 3]]) } });
+    const alerts = await raw.query('SELECT alert_id, state, last_transition FROM alerts');
+    expect(alerts.rows).toEqual([{ alert_id: 'alert-1', state: 'RESOLVED', last_transition: 'RESOLVED' }]);
+    const unsent = await store.unsentAlerts(10);
+    expect(unsent.map((m) => [m.alertId, m.transition, m.payload.toString()])).toEqual([['alert-1', 'FIRED', 'fired'], ['alert-1', 'RESOLVED', 'resolved']]);
+    await store.markSent([unsent[0]!.seq]);
+    expect(await store.countUnsent()).toBe(1);
+
+    const checkpoint = await session.loadCheckpoint();
+    expect([...checkpoint.offsets]).toEqual([[partitionKey(TOPIC, 0), 5]]);
+    expect(checkpoint.cuts).toEqual([{ streamTime: T0, offsets: new Map([[partitionKey(TOPIC, 0), 3]]) }]);
+
+    await raw.query('UPDATE decider_state SET leader_epoch = leader_epoch + 1');
+    await expect(session.commitRound({ ...round, alertChanges: [] })).rejects.toMatchObject({ code: 'LEADERSHIP_LOST' });
+    await session.release();
+    const next = await store.tryLead('instance-b');
+    expect(next?.epoch).toBeGreaterThan(session.epoch);
+    expect((await next!.loadCheckpoint()).streamTime).toBe(T0 + 20);
+    await next!.release();
+  });
+
+  it('says the decider session is lost when its connection goes', async () => {
+    const session = (await store.tryLead('instance-c'))!;
+    await raw.query(`SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND a.application_name = 'store-test'`);
+    const lost = await session.lost;
+    expect(lost).toMatchObject({ retriable: true });
+    await session.release();
+    const successor = await store.tryLead('instance-d');
+    expect(successor).not.toBeNull();
+    await successor!.release();
+  });
+});

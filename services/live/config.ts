@@ -1,0 +1,300 @@
+// The live service's configuration: environment variables, with flags where a person would expect them (a flag
+// wins over its variable). Parsed once, at start, into a frozen object; every problem is listed at once.
+// This module reads neither process.env nor files: main.ts passes the environment in and reads the files named.
+import { Command, CommanderError } from 'commander';
+import type { StreamName } from '../core/records.js';
+import { parseDuration } from '../replay/duration.js';
+
+export const INPUT_STREAMS: readonly StreamName[] = ['gpEvents', 'ndsReceived', 'ndsManifests', 'ndsDisseminations'];
+
+/** The suffix each stream has in TOPIC_<X> and WRITER_SCHEMA_<X>. */
+export const STREAM_ENV_SUFFIX: { readonly [S in StreamName]: string } = {
+  gpEvents: 'GP_EVENTS', ndsReceived: 'NDS_RECEIVED', ndsManifests: 'NDS_MANIFESTS', ndsDisseminations: 'NDS_DISSEMINATIONS',
+};
+
+export const DEFAULT_TOPICS = {
+  gpEvents: 'gp.optout.events',
+  ndsReceived: 'nds.objections.received',
+  ndsManifests: 'nds.extracts.received',
+  ndsDisseminations: 'nds.disseminations',
+  alerts: 'optout.alerts',
+  deadLetter: 'optout.deadletter',
+} as const;
+
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export type ValueEncoding =
+  | { readonly kind: 'single-object'; readonly writerSchemasDir: string | null }
+  | { readonly kind: 'plain'; readonly writerSchemaFiles: { readonly [S in StreamName]: string } };
+
+export interface LiveConfig {
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly groupId: string;
+    readonly ssl: boolean;
+    readonly sslCaFile: string | null;
+    readonly sasl: { readonly mechanism: SaslMechanism; readonly username: string; readonly passwordFile: string } | null;
+  };
+  readonly topics: { readonly [S in StreamName]: string } & { readonly alerts: string; readonly deadLetter: string };
+  readonly encoding: ValueEncoding;
+  readonly database: { readonly url: string; readonly schema: string; readonly migrateOnStart: boolean; readonly poolSize: number };
+  readonly slaMs: number;
+  readonly graceMs: number;
+  readonly allowedLatenessMs: number;
+  readonly idleTimeoutMs: number;
+  readonly pseudonymKeyFile: string;
+  /** null: the shipped schemas/code-catalogue.json. */
+  readonly catalogueFile: string | null;
+  readonly metricsPort: number;
+  readonly logLevel: LogLevel;
+  /** Names this process in logs and as the decider's leader; default host and process id. */
+  readonly instanceName: string | null;
+}
+
+export type ConfigResult<T> = { readonly ok: true; readonly config: T } | { readonly ok: false; readonly problems: readonly string[]; readonly help?: string };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const RUN_HELP = `
+Settings (environment variable, flag where there is one, default):
+  KAFKA_BROKERS             --brokers              host:port[,host:port...] (required)
+  KAFKA_CLIENT_ID           --client-id            optout-verifier
+  KAFKA_GROUP_ID            --group                optout-verifier
+  TOPIC_GP_EVENTS                                  ${DEFAULT_TOPICS.gpEvents}
+  TOPIC_NDS_RECEIVED                               ${DEFAULT_TOPICS.ndsReceived}
+  TOPIC_NDS_MANIFESTS                              ${DEFAULT_TOPICS.ndsManifests}
+  TOPIC_NDS_DISSEMINATIONS                         ${DEFAULT_TOPICS.ndsDisseminations}
+  TOPIC_ALERTS                                     ${DEFAULT_TOPICS.alerts}
+  TOPIC_DEADLETTER                                 ${DEFAULT_TOPICS.deadLetter}
+  VALUE_ENCODING            --value-encoding       single-object | plain (single-object)
+  WRITER_SCHEMA_GP_EVENTS, WRITER_SCHEMA_NDS_RECEIVED, WRITER_SCHEMA_NDS_MANIFESTS, WRITER_SCHEMA_NDS_DISSEMINATIONS
+                                                   .avsc file per topic (required with plain)
+  WRITER_SCHEMAS_DIR                               directory of further .avsc writer schemas (older versions) for single-object
+  KAFKA_SSL                                        true | false (false)
+  KAFKA_SSL_CA_FILE                                PEM file of the CA to trust (default: the system's)
+  KAFKA_SASL_MECHANISM                             plain | scram-sha-256 | scram-sha-512 (none)
+  KAFKA_SASL_USERNAME
+  KAFKA_SASL_PASSWORD_FILE                         file holding the SASL password
+  DATABASE_URL              --database-url         postgres://user@host:5432/db (required)
+  DB_SCHEMA                 --db-schema            optout_verifier
+  MIGRATE_ON_START          --migrate              apply pending migrations at start (false)
+  DB_POOL_SIZE                                     6
+  SLA                       --sla                  72h
+  GRACE                     --grace                1h
+  ALLOWED_LATENESS          --allowed-lateness     1h
+  IDLE_TIMEOUT              --idle-timeout         5m
+  PSEUDONYM_KEY_FILE        --pseudonym-key-file   key for patient references (required)
+  CODE_CATALOGUE_FILE       --catalogue            the shipped schemas/code-catalogue.json
+  METRICS_PORT              --metrics-port         9464 (/metrics, /healthz, /readyz)
+  LOG_LEVEL                 --log-level            info
+  INSTANCE_NAME             --instance             <host>-<pid>
+Durations take ms, s, m, h or d.
+
+Exit codes: 0 stopped on SIGTERM or SIGINT; 1 stopped by a failure it cannot retry; 2 bad settings.`;
+
+interface Reader {
+  readonly problems: string[];
+  text(name: string, flag: unknown, fallback?: string): string | undefined;
+}
+
+function reader(env: Env): Reader {
+  const problems: string[] = [];
+  return {
+    problems,
+    text(name, flag, fallback) {
+      if (typeof flag === 'string') return flag.trim();
+      const value = env[name]?.trim();
+      return value === undefined || value === '' ? fallback : value;
+    },
+  };
+}
+
+function duration(r: Reader, name: string, flagName: string, flag: unknown, fallback: string): number {
+  const text = r.text(name, flag, fallback)!;
+  const ms = parseDuration(text);
+  if (ms === undefined) r.problems.push(`${name} (--${flagName}) '${text}' is not a duration (e.g. 72h, 90m, 30s, 1500ms, 3d)`);
+  return ms ?? 0;
+}
+
+function integer(r: Reader, name: string, flag: unknown, fallback: string, min: number, max: number): number {
+  const text = r.text(name, flag, fallback)!;
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) r.problems.push(`${name} '${text}' must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+function boolean(r: Reader, name: string, flag: unknown): boolean {
+  if (flag === true) return true;
+  const text = r.text(name, undefined, 'false')!.toLowerCase();
+  if (['true', '1', 'yes'].includes(text)) return true;
+  if (['false', '0', 'no'].includes(text)) return false;
+  r.problems.push(`${name} '${text}' must be true or false`);
+  return false;
+}
+
+function required(r: Reader, name: string, flagName: string | null, flag: unknown): string {
+  const value = r.text(name, flag);
+  if (value === undefined) r.problems.push(`${name}${flagName ? ` (--${flagName})` : ''} is required`);
+  return value ?? '';
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const BROKER = /^[^\s:,]+:\d{1,5}$/;
+
+function databaseSettings(r: Reader, o: Record<string, unknown>): LiveConfig['database'] {
+  const url = required(r, 'DATABASE_URL', 'database-url', o.databaseUrl);
+  if (url !== '' && !/^postgres(ql)?:\/\//.test(url)) r.problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  const schema = r.text('DB_SCHEMA', o.dbSchema, 'optout_verifier')!;
+  if (!SCHEMA_NAME.test(schema)) r.problems.push(`DB_SCHEMA '${schema}' must be a lower-case SQL identifier (letters, digits, _)`);
+  const poolSize = integer(r, 'DB_POOL_SIZE', undefined, '6', 2, 100);
+  return { url, schema, migrateOnStart: boolean(r, 'MIGRATE_ON_START', o.migrate), poolSize };
+}
+
+function commandFor(name: string): Command {
+  return new Command(name)
+    .exitOverride()
+    .allowExcessArguments(false)
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
+}
+
+type Flags = { readonly ok: true; readonly values: Record<string, unknown> } | { readonly ok: false; readonly problems: string[]; readonly help?: string };
+
+function parseFlags(program: Command, argv: readonly string[], helpAfter = ''): Flags {
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return { ok: false, problems: [], help: `${program.helpInformation()}${helpAfter}\n` };
+      return { ok: false, problems: [error.message.replace(/^error: /, '')] };
+    }
+    throw error;
+  }
+  return { ok: true, values: program.opts<Record<string, unknown>>() };
+}
+
+/** `optout-verifier run`: everything the service needs. */
+export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult<LiveConfig> {
+  const program = commandFor('optout-verifier run')
+    .description('The live verifier: consumes the four input topics, keeps its state in PostgreSQL, publishes alerts.')
+    .option('--brokers <list>', 'Kafka bootstrap brokers, comma-separated (KAFKA_BROKERS)')
+    .option('--client-id <id>', 'Kafka client id (KAFKA_CLIENT_ID)')
+    .option('--group <id>', 'Kafka consumer group (KAFKA_GROUP_ID)')
+    .option('--value-encoding <kind>', 'single-object or plain (VALUE_ENCODING)')
+    .option('--database-url <url>', 'PostgreSQL URL (DATABASE_URL)')
+    .option('--db-schema <name>', 'PostgreSQL schema for the state (DB_SCHEMA)')
+    .option('--migrate', 'apply pending migrations before starting (MIGRATE_ON_START)')
+    .option('--sla <duration>', 'time allowed for an opt-out to reach the national data service (SLA)')
+    .option('--grace <duration>', 'grace after a manifest check and for downstream-caused episodes (GRACE)')
+    .option('--allowed-lateness <duration>', 'how far behind the latest event time a record may arrive and still be on time (ALLOWED_LATENESS)')
+    .option('--idle-timeout <duration>', 'a partition with no record for this long stops holding stream time back (IDLE_TIMEOUT)')
+    .option('--pseudonym-key-file <file>', 'key for patient references (PSEUDONYM_KEY_FILE)')
+    .option('--catalogue <file>', 'code catalogue JSON (CODE_CATALOGUE_FILE)')
+    .option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz (METRICS_PORT)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (LOG_LEVEL)')
+    .option('--instance <name>', 'name of this process in logs and leadership (INSTANCE_NAME)');
+  const flags = parseFlags(program, argv, RUN_HELP);
+  if (!flags.ok) return flags;
+  const o = flags.values;
+  const r = reader(env);
+
+  const brokersText = required(r, 'KAFKA_BROKERS', 'brokers', o.brokers);
+  const brokers = brokersText.split(',').map((b) => b.trim()).filter(Boolean);
+  for (const broker of brokers) if (!BROKER.test(broker)) r.problems.push(`KAFKA_BROKERS: '${broker}' is not host:port`);
+
+  const topic = (name: string, fallback: string): string => {
+    const value = r.text(name, undefined, fallback)!;
+    if (!TOPIC_NAME.test(value)) r.problems.push(`${name} '${value}' is not a legal Kafka topic name`);
+    return value;
+  };
+  const topics = {
+    gpEvents: topic('TOPIC_GP_EVENTS', DEFAULT_TOPICS.gpEvents),
+    ndsReceived: topic('TOPIC_NDS_RECEIVED', DEFAULT_TOPICS.ndsReceived),
+    ndsManifests: topic('TOPIC_NDS_MANIFESTS', DEFAULT_TOPICS.ndsManifests),
+    ndsDisseminations: topic('TOPIC_NDS_DISSEMINATIONS', DEFAULT_TOPICS.ndsDisseminations),
+    alerts: topic('TOPIC_ALERTS', DEFAULT_TOPICS.alerts),
+    deadLetter: topic('TOPIC_DEADLETTER', DEFAULT_TOPICS.deadLetter),
+  };
+  const names = Object.values(topics);
+  if (new Set(names).size !== names.length) r.problems.push('the six topics (four inputs, alerts, dead letters) must all be different');
+
+  const encodingText = r.text('VALUE_ENCODING', o.valueEncoding, 'single-object')!;
+  let encoding: ValueEncoding = { kind: 'single-object', writerSchemasDir: r.text('WRITER_SCHEMAS_DIR', undefined) ?? null };
+  if (encodingText === 'plain') {
+    const files = {} as Record<StreamName, string>;
+    for (const stream of INPUT_STREAMS) files[stream] = required(r, `WRITER_SCHEMA_${STREAM_ENV_SUFFIX[stream]}`, null, undefined);
+    encoding = { kind: 'plain', writerSchemaFiles: files };
+  } else if (encodingText !== 'single-object') {
+    r.problems.push(`VALUE_ENCODING '${encodingText}' must be single-object or plain`);
+  }
+
+  const ssl = boolean(r, 'KAFKA_SSL', undefined);
+  const sslCaFile = r.text('KAFKA_SSL_CA_FILE', undefined) ?? null;
+  if (sslCaFile !== null && !ssl) r.problems.push('KAFKA_SSL_CA_FILE is set but KAFKA_SSL is not true');
+  const mechanism = r.text('KAFKA_SASL_MECHANISM', undefined)?.toLowerCase();
+  let sasl: LiveConfig['kafka']['sasl'] = null;
+  if (mechanism !== undefined) {
+    if (mechanism !== 'plain' && mechanism !== 'scram-sha-256' && mechanism !== 'scram-sha-512') {
+      r.problems.push(`KAFKA_SASL_MECHANISM '${mechanism}' must be plain, scram-sha-256 or scram-sha-512`);
+    }
+    const username = required(r, 'KAFKA_SASL_USERNAME', null, undefined);
+    const passwordFile = required(r, 'KAFKA_SASL_PASSWORD_FILE', null, undefined);
+    sasl = { mechanism: mechanism as SaslMechanism, username, passwordFile };
+  } else if (r.text('KAFKA_SASL_USERNAME', undefined) !== undefined || r.text('KAFKA_SASL_PASSWORD_FILE', undefined) !== undefined) {
+    r.problems.push('KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD_FILE is set but KAFKA_SASL_MECHANISM is not');
+  }
+
+  const database = databaseSettings(r, o);
+  const slaMs = duration(r, 'SLA', 'sla', o.sla, '72h');
+  const graceMs = duration(r, 'GRACE', 'grace', o.grace, '1h');
+  const allowedLatenessMs = duration(r, 'ALLOWED_LATENESS', 'allowed-lateness', o.allowedLateness, '1h');
+  const idleTimeoutMs = duration(r, 'IDLE_TIMEOUT', 'idle-timeout', o.idleTimeout, '5m');
+  if (idleTimeoutMs === 0) r.problems.push('IDLE_TIMEOUT must be more than 0');
+  const pseudonymKeyFile = required(r, 'PSEUDONYM_KEY_FILE', 'pseudonym-key-file', o.pseudonymKeyFile);
+  const metricsPort = integer(r, 'METRICS_PORT', o.metricsPort, '9464', 0, 65535);
+  const logLevel = r.text('LOG_LEVEL', o.logLevel, 'info')!.toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) r.problems.push(`LOG_LEVEL '${logLevel}' must be one of ${LOG_LEVELS.join(', ')}`);
+
+  if (r.problems.length > 0) return { ok: false, problems: r.problems };
+  return {
+    ok: true,
+    config: deepFreeze({
+      kafka: {
+        brokers, clientId: r.text('KAFKA_CLIENT_ID', o.clientId, 'optout-verifier')!, groupId: r.text('KAFKA_GROUP_ID', o.group, 'optout-verifier')!,
+        ssl, sslCaFile, sasl,
+      },
+      topics, encoding, database, slaMs, graceMs, allowedLatenessMs, idleTimeoutMs, pseudonymKeyFile,
+      catalogueFile: r.text('CODE_CATALOGUE_FILE', o.catalogue) ?? null,
+      metricsPort, logLevel, instanceName: r.text('INSTANCE_NAME', o.instance) ?? null,
+    }),
+  };
+}
+
+export interface MigrateConfig {
+  readonly database: LiveConfig['database'];
+}
+
+/** `optout-verifier migrate`: only the database settings. */
+export function parseMigrateConfig(argv: readonly string[], env: Env): ConfigResult<MigrateConfig> {
+  const program = commandFor('optout-verifier migrate')
+    .description('Applies the live service\'s pending PostgreSQL migrations, in order, and exits.')
+    .option('--database-url <url>', 'PostgreSQL URL (DATABASE_URL)')
+    .option('--db-schema <name>', 'PostgreSQL schema for the state (DB_SCHEMA, default optout_verifier)');
+  const flags = parseFlags(program, argv);
+  if (!flags.ok) return flags;
+  const r = reader(env);
+  const database = databaseSettings(r, flags.values);
+  if (r.problems.length > 0) return { ok: false, problems: r.problems };
+  return { ok: true, config: deepFreeze({ database }) };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

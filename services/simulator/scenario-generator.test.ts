@@ -122,3 +122,24 @@ describe('scenario generator without faults', () => {
     expect(() => [...clean.run.items()]).toThrow(/once/);
   });
 });
+
+describe('scenario generator with faults', () => {
+  const faulty = collectScenario({
+    faults: ['systmone-2018', 'supplier-outage', 'dropped-withdrawals', 'late-receipts', 'phantom-objections', 'revoked-objections', 'unfiltered-release'],
+    releaseSize: { lines: 2000 },
+  });
+
+  it('leaves the GP record alone: faults act on what reaches the national service', () => {
+    expect(faulty.gpEvents).toEqual(clean.gpEvents);
+    expect(faulty.ndsReceived).not.toEqual(clean.ndsReceived);
+  });
+
+  it('counts the release lines SHARED_DESPITE_OBJECTION should alert on, as the rules define it', () => {
+    const gp = SideTimeline.upstream(faulty.gpEvents);
+    const exposed = faulty.ndsDisseminations.filter(
+      (d) => d.purpose !== 'DIRECT_CARE' && (['TYPE_1', 'TYPE_2'] as const).some((t) => gp.activeThroughout(d.nhsNumber, t, d.sharedAt - SLA_MS, d.sharedAt)),
+    );
+    expect(exposed.length).toBeGreaterThan(10);
+    expect(faulty.run.totals().linesSharedDespiteObjection).toBe(exposed.length);
+  });
+});

@@ -1,7 +1,7 @@
 // The flags of `optout-verifier simulate`, parsed once into a frozen config. Every problem is reported at once,
 // one line each, so that a wrong invocation is fixed in one go.
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { ContainerCodec } from '../codec/container-format.js';
 import { MAX_PRACTICES } from './practice-roster.js';
 import { DEFAULTS, FAULT_PROFILES, type FaultProfile, type ReleaseSize, type TargetFormat } from './scenario-params.js';
@@ -42,7 +42,7 @@ function command(): Command {
     .option('--codec <codec>', 'Avro block codec: null or deflate (ignored for ndjson)', 'null')
     .option('--disseminations-per-week <n|p%>', 'candidate lines per weekly release before the opt-out filter: a number, or a percentage of patients', DEFAULTS.disseminationsPerWeek)
     .option('--opt-out-share <fraction>', 'share of patients who record a dissent during the window', String(DEFAULTS.optOutShare))
-    .option('--catalogue <file>', 'code catalogue to take opt-out codes from', SHIPPED_CATALOGUE)
+    .addOption(new Option('--catalogue <file>', 'code catalogue to take opt-out codes from').default(SHIPPED_CATALOGUE, 'the shipped schemas/code-catalogue.json'))
     .option('--quiet', 'print nothing on success')
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)

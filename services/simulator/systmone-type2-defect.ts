@@ -57,7 +57,8 @@ export class SystmOneType2Defect {
 
   /**
    * Called at the start of each delivery morning. On the first morning after the fix the new code path sends
-   * every dissent still standing in the GP record, spread over FLOOD_MORNINGS mornings' extracts.
+   * every withheld dissent still standing in the GP record at the end of the fix day, spread over FLOOD_MORNINGS
+   * mornings' extracts.
    */
   scheduleFlood(deliveryDay: number, book: DeliveryBook): void {
     const morning = this.#startAt + deliveryDay * DAY_MS;

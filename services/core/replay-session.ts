@@ -13,7 +13,7 @@ export interface ReplayOptions {
   readonly catalogue: CodeCatalogue;
 }
 
-/** One item read from an input: a decoded record, or what made it unreadable. */
+/** One item read from an input: its 1-based position (record ordinal, or NDJSON line), and its fields or what made it unreadable. */
 export type ReadItem =
   | { readonly position: number; readonly fields: DecodedFields }
   | { readonly position: number; readonly error: string };

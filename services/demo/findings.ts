@@ -13,7 +13,9 @@ const at = (iso: string | null) => (iso === null ? NaN : Date.parse(iso));
 export function describeFindings(report: Report, scenario: ScenarioFaults, duration: (ms: number) => string): string {
   const fault = scenario.faults?.find((f) => f.profile === 'systmone-2018');
   const lines: string[] = ['What the verifier found'];
-  const tpp2 = (a: Alert) => a.supplier === (fault?.supplier ?? 'TPP') && a.optOutType === 'TYPE_2';
+  // The fault's own alerts: Type 2 objections at the faulty supplier whose episode began inside its window.
+  const inWindow = (a: Alert) => !fault?.from || (at(a.episodeStart) >= at(fault.from) && (!fault.to || at(a.episodeStart) < at(fault.to)));
+  const tpp2 = (a: Alert) => a.supplier === (fault?.supplier ?? 'TPP') && a.optOutType === 'TYPE_2' && inWindow(a);
   const objections = report.alerts.filter((a) => tpp2(a) && (a.rule === 'OBJECTION_NOT_PROPAGATED' || a.rule === 'OBJECTION_OVERDUE'));
   const shares = report.alerts.filter((a) => a.rule === 'SHARED_DESPITE_OBJECTION');
   if (fault?.from) {
@@ -26,7 +28,7 @@ export function describeFindings(report: Report, scenario: ScenarioFaults, durat
   const first = objections.reduce((a, b) => (at(a.firedAt) <= at(b.firedAt) ? a : b));
   const firstCritical = objections.filter((a) => a.severity === 'critical').sort((a, b) => at(a.escalatedAt ?? a.firedAt) - at(b.escalatedAt ?? b.firedAt))[0];
   const practices = new Set(objections.map((a) => a.practiceOds));
-  lines.push(`- ${objections.length.toLocaleString('en-GB')} Type 2 objections recorded at ${practices.size} ${fault?.supplier ?? 'TPP'} practices never reached the national data service in time.`);
+  lines.push(`- ${objections.length.toLocaleString('en-GB')} Type 2 objections recorded at ${practices.size} ${fault?.supplier ?? 'TPP'} practices never reached the national data service in time${fault?.to ? ' while the fault lasted' : ''}.`);
   const sinceFault = fault?.from ? ` (${duration(at(first.firedAt) - at(fault.from))} after the fault began)` : '';
   lines.push(`- First alarm: ${first.rule} at ${first.firedAt}${sinceFault}, ${duration(first.detectionDelayMs ?? 0)} after that patient's objection was recorded at practice ${first.practiceOds}.`);
   if (firstCritical) {

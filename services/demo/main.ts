@@ -8,7 +8,7 @@ import { formatDuration } from '../replay/summary.js';
 import { main as simulate } from '../simulator/main.js';
 import { describeFindings, type ScenarioFaults } from './findings.js';
 
-const DEMO_ARGS = ['--seed', '2018', '--practices', '40', '--patients', '2000', '--start', '2015-01-01', '--days', '1400', '--faults', 'systmone-2018,late-receipts,phantom-objections,bad-records,redeliveries'];
+const DEMO_ARGS = ['--seed', '2018', '--practices', '60', '--patients', '30000', '--start', '2015-01-01', '--days', '1400', '--faults', 'systmone-2018,late-receipts,phantom-objections,bad-records,redeliveries'];
 
 export async function main(argv: string[]): Promise<number> {
   const outDir = resolve(argv[0] ?? 'out/demo');

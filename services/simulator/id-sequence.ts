@@ -1,6 +1,8 @@
 // Record ids: a prefix and a zero-padded counter, so that ids sort as they were issued. That matters where the
 // rules break time ties by id (receipts of one extract share receivedAt).
 
+import { tenDigits } from './digit-groups.js';
+
 export class IdSequence {
   readonly #prefix: string;
   #next = 1;
@@ -19,6 +21,6 @@ export class IdSequence {
   }
 
   #format(n: number): string {
-    return this.#prefix + String(n).padStart(10, '0');
+    return this.#prefix + tenDigits(n);
   }
 }

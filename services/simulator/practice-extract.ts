@@ -17,23 +17,30 @@ export interface StoredExtract {
   readonly manifest: NdsExtractManifest;
 }
 
-export function extractIdOf(practice: Practice, coveredDayStart: number): string {
-  return `ex-${practice.ods}-${new Date(coveredDayStart).toISOString().slice(0, 10).replaceAll('-', '')}`;
+/** The covered day as YYYYMMDD, the date part of extract ids. */
+export function extractDayStamp(coveredDayStart: number): string {
+  return new Date(coveredDayStart).toISOString().slice(0, 10).replaceAll('-', '');
+}
+
+export function extractIdOf(practice: Practice, coveredDayStart: number, dayStamp = extractDayStamp(coveredDayStart)): string {
+  return `ex-${practice.ods}-${dayStamp}`;
 }
 
 /**
- * `coveredDayStart` is the start of the day the extract covers; `storedAt` when its receipts were stored;
- * `completeAfterMs` how long after that the manifest declared it complete.
+ * `coveredDayStart` is the start of the day the extract covers (`dayStamp` its extractDayStamp, passed in because
+ * every practice shares it); `storedAt` when its receipts were stored; `completeAfterMs` how long after that the
+ * manifest declared it complete.
  */
 export function storeExtract(
   practice: Practice,
   coveredDayStart: number,
+  dayStamp: string,
   storedAt: number,
   completeAfterMs: number,
   entries: readonly ExtractEntry[],
   receiptIds: IdSequence,
 ): StoredExtract {
-  const extractId = extractIdOf(practice, coveredDayStart);
+  const extractId = extractIdOf(practice, coveredDayStart, dayStamp);
   // Lines in the order their entries were made, so that receipt ids (the tie-break of one extract) follow it;
   // a line that lends its id goes first so that the line taking the id after it is in this extract.
   const ordered = [...entries].sort((a, b) => {

@@ -17,7 +17,7 @@ import { LateReceipts } from './late-receipts.js';
 import { NdsHoldings } from './nds-holdings.js';
 import { OptOutCodes } from './opt-out-codes.js';
 import { PhantomObjections, type InjectionContext } from './phantom-objections.js';
-import { storeExtract, type StoredExtract } from './practice-extract.js';
+import { extractDayStamp, storeExtract, type StoredExtract } from './practice-extract.js';
 import { PracticeRoster } from './practice-roster.js';
 import { Redeliveries } from './redeliveries.js';
 import { RevokedObjections } from './revoked-objections.js';
@@ -150,6 +150,7 @@ export class ScenarioRun {
     f.bad?.addReceiptLines(day, due);
 
     const stored: { extract: StoredExtract; delayed: boolean }[] = [];
+    const coveredStamp = extractDayStamp(morning - DAY_MS);
     for (const practice of this.roster.practices) {
       // Drawn for every practice every morning, so that a fault never shifts another practice's times.
       const storedAt = morning + EXTRACTS_FROM + this.#deliveryTimes.int(EXTRACTS_SPREAD_SECONDS) * 1000;
@@ -161,10 +162,11 @@ export class ScenarioRun {
       }
       let at = storedAt;
       for (const held of f.outage?.backlogOf(practice, day) ?? []) {
-        stored.push({ extract: storeExtract(practice, this.startAt + held.coveredDay * DAY_MS, at, completeAfter, held.entries, this.#receiptIds), delayed: true });
+        const coveredStart = this.startAt + held.coveredDay * DAY_MS;
+        stored.push({ extract: storeExtract(practice, coveredStart, extractDayStamp(coveredStart), at, completeAfter, held.entries, this.#receiptIds), delayed: true });
         at += BACKLOG_GAP;
       }
-      stored.push({ extract: storeExtract(practice, morning - DAY_MS, at, completeAfter, entries, this.#receiptIds), delayed: false });
+      stored.push({ extract: storeExtract(practice, morning - DAY_MS, coveredStamp, at, completeAfter, entries, this.#receiptIds), delayed: false });
     }
 
     // The morning in the order the service stored it.

@@ -1,9 +1,9 @@
 // Patients' NHS numbers, drawn only from the range NHS England sets aside for test data (999 000 0000 -
 // 999 999 9999) and only with a valid Modulus 11 check digit. The range holds 909,091 such numbers; patient i
 // gets the i-th of a seeded shuffle of them, so numbers are unique and look unordered.
+import { sevenDigits } from './digit-groups.js';
 import type { SeededRandom } from './seeded-random.js';
 
-const RANGE_BASE = 9_990_000_000;
 const PREFIXES = 1_000_000; // 999 followed by six digits
 
 /** Modulus 11 check digit of a nine-digit prefix, or 10 when no valid number has that prefix. */
@@ -50,7 +50,7 @@ export class TestNhsNumbers {
   }
 
   of(patient: number): string {
-    return String(RANGE_BASE + (this.#tails[patient] as number));
+    return '999' + sevenDigits(this.#tails[patient] as number);
   }
 }
 

@@ -14,7 +14,8 @@ export interface CandidateLine {
 }
 
 const PURPOSES: readonly Purpose[] = ['DIRECT_CARE', 'PLANNING', 'RESEARCH', 'OTHER'];
-const PURPOSE_WEIGHTS = [0.1, 0.4, 0.35, 0.15];
+// Cumulative shares of the purposes above: 10% direct care, 40% planning, 35% research, 15% other.
+const PURPOSE_UP_TO = [0.1, 0.5, 0.85, 1];
 // Fictitious recipients, by purpose.
 const RECIPIENTS: Readonly<Record<Purpose, readonly string[]>> = {
   DIRECT_CARE: ['Acute Hospital Trust', 'Community Care Trust'],
@@ -49,7 +50,10 @@ export class WeeklyReleases {
   /** Candidate line `i` of the release on the day starting at `dayStart`; sharedAt rises with i. */
   candidate(dayStart: number, i: number): CandidateLine {
     const random = this.#random;
-    const purpose = PURPOSES[random.weightedIndex(PURPOSE_WEIGHTS)] as Purpose;
+    const u = random.float();
+    let k = 0;
+    while (u >= (PURPOSE_UP_TO[k] as number) && k < PURPOSES.length - 1) k++;
+    const purpose = PURPOSES[k] as Purpose;
     return {
       patient: random.int(this.#patients),
       purpose,

@@ -22,8 +22,8 @@ export const SMALL_SCENARIO: ScenarioParams = {
   faults: [],
   format: 'ndjson',
   releaseSize: { lines: 1000 },
-  optOutShare: 0.05,
-  withdrawalShare: 0.15,
+  optOutsPerYear: 0.0135,
+  withdrawalsPerYear: 0.04,
   catalogue: SHIPPED_CATALOGUE,
 };
 

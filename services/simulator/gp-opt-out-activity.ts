@@ -5,7 +5,7 @@ import { DissentRegister } from './dissent-register.js';
 import { IdSequence } from './id-sequence.js';
 import type { OptOutCodes } from './opt-out-codes.js';
 import type { Practice, PracticeRoster } from './practice-roster.js';
-import { HOUR_MS } from './scenario-params.js';
+import { HOUR_MS, YEAR_DAYS } from './scenario-params.js';
 import type { SeededRandom } from './seeded-random.js';
 import type { TestNhsNumbers } from './test-nhs-numbers.js';
 
@@ -37,9 +37,8 @@ interface Planned {
 }
 
 export interface GpActivitySettings {
-  readonly days: number;
-  readonly optOutShare: number;
-  readonly withdrawalShare: number;
+  readonly optOutsPerYear: number;
+  readonly withdrawalsPerYear: number;
 }
 
 export class GpOptOutActivity {
@@ -63,9 +62,9 @@ export class GpOptOutActivity {
     this.#codeStyle = random.fork('code-style');
     this.register = new DissentRegister(numbers.count);
     this.#touched = new Int32Array(numbers.count);
-    this.#visitsPerDay = (numbers.count * settings.optOutShare) / settings.days;
+    this.#visitsPerDay = (numbers.count * settings.optOutsPerYear) / YEAR_DAYS;
     // Each standing dissent is withdrawn on a given day with this probability.
-    this.#withdrawalHazard = settings.withdrawalShare / settings.days;
+    this.#withdrawalHazard = settings.withdrawalsPerYear / YEAR_DAYS;
   }
 
   /** The entries made on `day` (which starts at `dayStart`), in time order, applied to the register. */

@@ -33,8 +33,8 @@ export async function main(argv: string[]): Promise<number> {
     faults: config.faults,
     format: config.format,
     releaseSize: config.releaseSize,
-    optOutShare: config.optOutShare,
-    withdrawalShare: DEFAULTS.withdrawalShare,
+    optOutsPerYear: config.optOutsPerYear,
+    withdrawalsPerYear: DEFAULTS.withdrawalsPerYear,
     catalogue,
   });
   await mkdir(config.outDir, { recursive: true });

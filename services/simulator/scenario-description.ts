@@ -45,8 +45,8 @@ export function describeScenario(run: ScenarioRun, writing: Readonly<Record<stri
       format: p.format,
       ...writing,
       releaseCandidateLines: 'lines' in p.releaseSize ? p.releaseSize.lines : `${p.releaseSize.shareOfPatients * 100}% of patients`,
-      optOutShare: p.optOutShare,
-      withdrawalShare: p.withdrawalShare,
+      optOutsPerYear: p.optOutsPerYear,
+      withdrawalsPerYear: p.withdrawalsPerYear,
     },
     window: { from: iso(run.startAt) as string, to: iso(run.endAt) as string, releases: totals.releases },
     practices: {

@@ -97,7 +97,7 @@ export class ScenarioRun {
     this.#releases = new WeeklyReleases(params.patients, releaseLines(params.releaseSize, params.patients), root.fork('releases'));
     this.releaseDays = releaseDays(this.startAt, params.days);
     this.#releaseDaySet = new Set(this.releaseDays);
-    this.#faults = this.#buildFaults(params.faults, root, codes);
+    this.#faults = this.#buildFaults(params.faults, root);
     this.#injection = { gp: this.#gp.register, nds: this.#nds, roster: this.roster, numbers: this.#numbers, codes, book: this.#book };
   }
 
@@ -246,7 +246,7 @@ export class ScenarioRun {
     return item;
   }
 
-  #buildFaults(profiles: readonly FaultProfile[], root: SeededRandom, _codes: OptOutCodes): Faults {
+  #buildFaults(profiles: readonly FaultProfile[], root: SeededRandom): Faults {
     const on = (p: FaultProfile): boolean => profiles.includes(p);
     const random = (p: FaultProfile): SeededRandom => root.fork(`fault:${p}`);
     const ledger = this.#ledger;

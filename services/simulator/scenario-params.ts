@@ -33,15 +33,16 @@ export interface ScenarioParams {
   readonly format: TargetFormat;
   /** Candidate lines per weekly release, before the opt-out filter removes some. */
   readonly releaseSize: ReleaseSize;
-  /** Share of registered patients who record a dissent (type 1, type 2 or both) during the window. */
-  readonly optOutShare: number;
-  /** Share of standing dissents withdrawn during the window. */
-  readonly withdrawalShare: number;
+  /** Share of registered patients who come in to record a dissent (type 1, type 2 or both) in a year. */
+  readonly optOutsPerYear: number;
+  /** Share of standing dissents withdrawn in a year. */
+  readonly withdrawalsPerYear: number;
   readonly catalogue: CodeCatalogue;
 }
 
 export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;
+export const YEAR_DAYS = 365.25;
 
 export const DEFAULTS = {
   seed: 1,
@@ -53,9 +54,11 @@ export const DEFAULTS = {
   start: '2015-01-01',
   disseminationsPerWeek: '5%',
   // Type 1 stood at about 2.6% of patients in 2016 and 3.6% in 2018, type 2 at 2.2% in 2016
-  // (shared/domain/opt-outs-england.md, section 6); the window starts with nobody opted out.
-  optOutShare: 0.05,
-  withdrawalShare: 0.15,
+  // (shared/domain/opt-outs-england.md, section 6). The window starts with nobody opted out, so 1.35% a year
+  // reaches about 5% of patients (3.5% type 1, 2.7% type 2) by the end of the default window.
+  optOutsPerYear: 0.0135,
+  // About one standing dissent in seven withdrawn over the default window; no source gives a rate.
+  withdrawalsPerYear: 0.04,
 } as const;
 
 export function releaseLines(size: ReleaseSize, patients: number): number {

@@ -32,7 +32,7 @@ describe('simulate flags', () => {
   });
 
   it('reports every bad value at once, one line each, with exit code 2', () => {
-    const p = problems(['--out', 'x', '--seed', '-3', '--start', '2015-02-30', '--faults', 'systmone-2018,meteor', '--format', 'csv', '--patients', '2000000', '--opt-out-share', '0']);
+    const p = problems(['--out', 'x', '--seed', '-3', '--start', '2015-02-30', '--faults', 'systmone-2018,meteor', '--format', 'csv', '--patients', '2000000', '--opt-outs-per-year', '0']);
     expect(p.code).toBe(2);
     expect(p.lines.length).toBe(6);
     expect(p.lines.join('\n')).toMatch(/--start.*2015-02-30/);

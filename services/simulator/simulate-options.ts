@@ -18,7 +18,7 @@ export interface SimulateConfig {
   readonly format: TargetFormat;
   readonly codec: ContainerCodec;
   readonly releaseSize: ReleaseSize;
-  readonly optOutShare: number;
+  readonly optOutsPerYear: number;
   readonly cataloguePath: string;
   readonly quiet: boolean;
 }
@@ -41,7 +41,7 @@ function command(): Command {
     .option('--format <format>', 'avro or ndjson', 'avro')
     .option('--codec <codec>', 'Avro block codec: null or deflate (ignored for ndjson)', 'null')
     .option('--disseminations-per-week <n|p%>', 'candidate lines per weekly release before the opt-out filter: a number, or a percentage of patients', DEFAULTS.disseminationsPerWeek)
-    .option('--opt-out-share <fraction>', 'share of patients who record a dissent during the window', String(DEFAULTS.optOutShare))
+    .option('--opt-outs-per-year <fraction>', 'share of patients who come in to record a dissent in a year', String(DEFAULTS.optOutsPerYear))
     .addOption(new Option('--catalogue <file>', 'code catalogue to take opt-out codes from').default(SHIPPED_CATALOGUE, 'the shipped schemas/code-catalogue.json'))
     .option('--quiet', 'print nothing on success')
     .helpOption('-h, --help', 'show this help')
@@ -81,13 +81,13 @@ export function parseSimulateFlags(argv: readonly string[]): ParsedFlags {
   const format = oneOf('format', String(o.format), ['avro', 'ndjson'] as const, problems);
   const codec = oneOf('codec', String(o.codec), ['null', 'deflate'] as const, problems);
   const releaseSize = parseReleaseSize(String(o.disseminationsPerWeek), problems);
-  const optOutShare = Number(o.optOutShare);
-  if (!(optOutShare > 0 && optOutShare <= 1)) problems.push(`--opt-out-share must be a fraction above 0 and at most 1, got '${String(o.optOutShare)}'`);
+  const optOutsPerYear = Number(o.optOutsPerYear);
+  if (!(optOutsPerYear > 0 && optOutsPerYear <= 1)) problems.push(`--opt-outs-per-year must be a fraction above 0 and at most 1, got '${String(o.optOutsPerYear)}'`);
   if (problems.length > 0) return { kind: 'exit', code: 2, lines: problems.map((p) => `optout-verifier simulate: ${p}`) };
   return {
     kind: 'run',
     config: Object.freeze({
-      outDir: String(o.out), seed, practices, patients, days, startAt, faults, format, codec, releaseSize, optOutShare,
+      outDir: String(o.out), seed, practices, patients, days, startAt, faults, format, codec, releaseSize, optOutsPerYear,
       cataloguePath: String(o.catalogue), quiet: o.quiet === true,
     }),
   };

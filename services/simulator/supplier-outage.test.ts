@@ -4,7 +4,7 @@ import { SLA_MS } from './scenario-generator.js';
 import { DAY_MS } from './scenario-params.js';
 
 // More opt-outs than usual, so that the outage's few days hold entries whichever supplier it hits.
-const run = collectScenario({ faults: ['supplier-outage'], optOutShare: 0.5, releaseSize: { lines: 0 } });
+const run = collectScenario({ faults: ['supplier-outage'], optOutsPerYear: 0.13, releaseSize: { lines: 0 } });
 const fault = run.run.faultDescriptions()[0];
 const from = Date.parse(fault?.from ?? '');
 const to = Date.parse(fault?.to ?? '');

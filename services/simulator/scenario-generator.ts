@@ -76,6 +76,7 @@ export class ScenarioRun {
   readonly #releaseDaySet: ReadonlySet<number>;
   readonly #ledger = new FaultLedger();
   readonly #faults: Faults;
+  readonly #injection: InjectionContext;
   readonly #records = { gpEvents: 0, ndsReceived: 0, ndsManifests: 0, ndsDisseminations: 0 };
   #releasesSent = 0;
   #filtered = 0;
@@ -100,8 +101,6 @@ export class ScenarioRun {
     this.#faults = this.#buildFaults(params.faults, root);
     this.#injection = { gp: this.#gp.register, nds: this.#nds, roster: this.roster, numbers: this.#numbers, codes, book: this.#book };
   }
-
-  readonly #injection: InjectionContext;
 
   /** Every record of the scenario, once. A run is single use: make a new one to start again. */
   *items(): Generator<SimulatedItem, void, undefined> {

@@ -6,6 +6,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Main> }> =
   demo: { summary: 'simulate the 2015-2018 SystmOne incident at small scale and replay it (what `npm start` runs)', load: async () => (await import('../demo/main.js')).main },
   replay: { summary: "the auditor's replay of event files into a JSON report", load: async () => (await import('../replay/main.js')).main },
   simulate: { summary: 'write a seeded synthetic scenario (GP systems and the national data service), with faults', load: async () => (await import('../simulator/main.js')).main },
+  run: { summary: 'the live verifier on Kafka and PostgreSQL', load: async () => (await import('../live/main.js')).main },
+  migrate: { summary: "apply the live verifier's PostgreSQL migrations", load: async () => (await import('../live/migrate-main.js')).main },
   bench: { summary: 'measure replay (and live) throughput against raw baselines', load: async () => (await import('../bench/main.js')).main },
 };
 

@@ -8,7 +8,10 @@ describe('live configuration', () => {
     const result = parseLiveConfig([], MINIMAL);
     if (!result.ok) throw new Error(result.problems.join('; '));
     const c = result.config;
-    expect(c.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], clientId: 'optout-verifier', groupId: 'optout-verifier', ssl: false, sslCaFile: null, sasl: null });
+    expect(c.kafka).toEqual({
+      brokers: ['k1:9092', 'k2:9092'], clientId: 'optout-verifier', groupId: 'optout-verifier', ssl: false, sslCaFile: null, sasl: null,
+      sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000, fetchMaxWaitMs: 500,
+    });
     expect(c.topics).toEqual({
       gpEvents: 'gp.optout.events', ndsReceived: 'nds.objections.received', ndsManifests: 'nds.extracts.received',
       ndsDisseminations: 'nds.disseminations', alerts: 'optout.alerts', deadLetter: 'optout.deadletter',

@@ -37,6 +37,9 @@ export interface LiveConfig {
     readonly ssl: boolean;
     readonly sslCaFile: string | null;
     readonly sasl: { readonly mechanism: SaslMechanism; readonly username: string; readonly passwordFile: string } | null;
+    readonly sessionTimeoutMs: number;
+    readonly heartbeatIntervalMs: number;
+    readonly fetchMaxWaitMs: number;
   };
   readonly topics: { readonly [S in StreamName]: string } & { readonly alerts: string; readonly deadLetter: string };
   readonly encoding: ValueEncoding;
@@ -78,6 +81,9 @@ Settings (environment variable, flag where there is one, default):
   KAFKA_SASL_MECHANISM                             plain | scram-sha-256 | scram-sha-512 (none)
   KAFKA_SASL_USERNAME
   KAFKA_SASL_PASSWORD_FILE                         file holding the SASL password
+  KAFKA_SESSION_TIMEOUT                            30s (a member silent this long leaves the group)
+  KAFKA_HEARTBEAT_INTERVAL                         3s
+  KAFKA_FETCH_MAX_WAIT                             500ms (longest wait of a fetch when no record is there)
   DATABASE_URL              --database-url         postgres://user@host:5432/db (required)
   DB_SCHEMA                 --db-schema            optout_verifier
   MIGRATE_ON_START          --migrate              apply pending migrations at start (false)
@@ -115,7 +121,7 @@ function reader(env: Env): Reader {
 function duration(r: Reader, name: string, flagName: string, flag: unknown, fallback: string): number {
   const text = r.text(name, flag, fallback)!;
   const ms = parseDuration(text);
-  if (ms === undefined) r.problems.push(`${name} (--${flagName}) '${text}' is not a duration (e.g. 72h, 90m, 30s, 1500ms, 3d)`);
+  if (ms === undefined) r.problems.push(`${name}${flagName ? ` (--${flagName})` : ''} '${text}' is not a duration (e.g. 72h, 90m, 30s, 1500ms, 3d)`);
   return ms ?? 0;
 }
 
@@ -247,6 +253,11 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
     r.problems.push('KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD_FILE is set but KAFKA_SASL_MECHANISM is not');
   }
 
+  const sessionTimeoutMs = duration(r, 'KAFKA_SESSION_TIMEOUT', '', undefined, '30s');
+  const heartbeatIntervalMs = duration(r, 'KAFKA_HEARTBEAT_INTERVAL', '', undefined, '3s');
+  const fetchMaxWaitMs = duration(r, 'KAFKA_FETCH_MAX_WAIT', '', undefined, '500ms');
+  if (heartbeatIntervalMs >= sessionTimeoutMs) r.problems.push('KAFKA_HEARTBEAT_INTERVAL must be shorter than KAFKA_SESSION_TIMEOUT');
+
   const database = databaseSettings(r, o);
   const slaMs = duration(r, 'SLA', 'sla', o.sla, '72h');
   const graceMs = duration(r, 'GRACE', 'grace', o.grace, '1h');
@@ -264,7 +275,7 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
     config: deepFreeze({
       kafka: {
         brokers, clientId: r.text('KAFKA_CLIENT_ID', o.clientId, 'optout-verifier')!, groupId: r.text('KAFKA_GROUP_ID', o.group, 'optout-verifier')!,
-        ssl, sslCaFile, sasl,
+        ssl, sslCaFile, sasl, sessionTimeoutMs, heartbeatIntervalMs, fetchMaxWaitMs,
       },
       topics, encoding, database, slaMs, graceMs, allowedLatenessMs, idleTimeoutMs, pseudonymKeyFile,
       catalogueFile: r.text('CODE_CATALOGUE_FILE', o.catalogue) ?? null,

@@ -84,6 +84,12 @@ export interface VerifierMetrics {
   readonly outboxPending: Gauge;
   /** Always 1; labels version and commit of the running build. */
   readonly buildInfo: Gauge<'version' | 'commit'>;
+  /** Transient PostgreSQL failures (unreachable, connection lost, server restarting) retried with backoff. */
+  readonly postgresqlRetries: Counter;
+  /** Transient Kafka failures (broker unreachable, leader moving) retried with backoff. */
+  readonly kafkaRetries: Counter;
+  /** 1 while this instance is the elected decider (one per consumer group and schema), else 0. */
+  readonly deciderLeader: Gauge;
 }
 
 export function createVerifierMetrics(
@@ -159,6 +165,9 @@ export function createVerifierMetrics(
     }),
     outboxPending: new Gauge({ name: PREFIX + 'outbox_pending_messages', help: 'Alert messages in the outbox not yet published.', registers }),
     buildInfo: gauge('build_info', 'Build of the running verifier; always 1.', ['version', 'commit']),
+    postgresqlRetries: new Counter({ name: PREFIX + 'postgresql_retries_total', help: 'Transient PostgreSQL failures retried with backoff.', registers }),
+    kafkaRetries: new Counter({ name: PREFIX + 'kafka_retries_total', help: 'Transient Kafka failures retried with backoff.', registers }),
+    deciderLeader: new Gauge({ name: PREFIX + 'decider_leader', help: '1 while this instance is the elected decider, else 0.', registers }),
   };
 
   metrics.buildInfo.set({ version: build.version, commit: build.commit ?? 'unknown' }, 1);

@@ -98,7 +98,7 @@ describe('PostgreSQL state store', () => {
     expect(await store.tryLead('instance-b')).toBeNull();
     const session = leader!;
     const records = await session.loadRecords([{ stream: 'gpEvents', topic: TOPIC, partition: 0, from: 0, to: 5 }]);
-    expect(records.map((r) => [r.offset, r.record.eventId === undefined ? null : (r.record as GpOptOutEvent).eventId, r.meaning])).toEqual([
+    expect(records.map((r) => [r.offset, (r.record as GpOptOutEvent).eventId, r.meaning])).toEqual([
       [0, 'e-1', { type: 'TYPE_1', action: 'DISSENT' }],
       [3, 'e-2', { type: 'TYPE_2', action: 'DISSENT' }],
     ]);

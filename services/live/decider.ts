@@ -1,0 +1,366 @@
+// DECIDE: exactly one instance at a time (elected through the store) holds the core's Reconciler. It reads the
+// records ingest has stored since its checkpoint, offers them to the engine, advances the engine to the stream
+// time (stream-clock.ts), and commits the alert changes, the outbox and its checkpoint in one transaction.
+//
+// On taking leadership it rebuilds the engine from the stored records: the rounds between two cuts are replayed
+// as one (offer, then advance), which gives the same engine state as the rounds did, because a round without late
+// records only adds records after the time already reached. A round that offered late records starts a new cut.
+// The rebuilt engine regenerates alert changes already stored; they are dropped, not written again.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { AlertChange } from '../core/alert.js';
+import { Reconciler, type EngineEffect, type Identity } from '../core/reconciler.js';
+import type { Millis, StreamName } from '../core/records.js';
+import { Stopped, withRetry, type RetryObserver } from './backoff.js';
+import type { DecisionMetrics } from './decision-metrics.js';
+import { describeFailure } from './errors.js';
+import type { InputTopology } from './input-topology.js';
+import type { VerifierMetrics } from './metrics.js';
+import { readStreamClock, type PartitionView } from './stream-clock.js';
+import { partitionKey, type DeciderSession, type EncodedAlertChange, type OffsetRange, type PartitionOffsets, type PartitionProgress, type StateStore, type StoredRecord } from './state-store.js';
+
+export interface DeciderSettings {
+  readonly slaMs: number;
+  readonly graceMs: number;
+  readonly allowedLatenessMs: number;
+  readonly idleTimeoutMs: number;
+  readonly instanceName: string;
+  readonly roundIntervalMs: number;
+  readonly standbyPollMs: number;
+  /** How old the log end offsets may be when a partition's idleness is decided. */
+  readonly endOffsetsMaxAgeMs: number;
+  /** Records read in one round (a backlog is taken in rounds of this size, so alerts keep flowing). */
+  readonly roundBudget: number;
+  readonly gaugeRefreshMs: number;
+  readonly progressLogMs: number;
+}
+
+export const DEFAULT_DECIDER_TIMINGS = {
+  roundIntervalMs: 100, standbyPollMs: 1_000, endOffsetsMaxAgeMs: 1_000, roundBudget: 50_000, gaugeRefreshMs: 10_000, progressLogMs: 30_000,
+} as const;
+
+export interface DeciderDeps {
+  readonly store: StateStore;
+  readonly topology: InputTopology;
+  readonly streamOfTopic: ReadonlyMap<string, StreamName>;
+  readonly identity: Identity;
+  readonly encodeAlert: (change: AlertChange) => Buffer;
+  readonly metrics: VerifierMetrics;
+  readonly decisionMetrics: DecisionMetrics;
+  readonly logger: Logger;
+  readonly retry: RetryObserver;
+  /** Called after a commit that put alert changes in the outbox. */
+  readonly onAlertsCommitted: () => void;
+  readonly onLeadership: (leading: boolean) => void;
+  /** Monotonic milliseconds, for durations. */
+  readonly monotonicNow: () => number;
+  /** Wall clock, epoch milliseconds: stamped on alert messages as decided-at. */
+  readonly wallNow: () => number;
+}
+
+export class Decider {
+  readonly #deps: DeciderDeps;
+  readonly #settings: DeciderSettings;
+  readonly #log: Logger;
+  #running = false;
+  #loop: Promise<void> | null = null;
+  #wake: AbortController = new AbortController();
+  #term: DecisionTerm | null = null;
+
+  constructor(deps: DeciderDeps, settings: DeciderSettings) {
+    this.#deps = deps;
+    this.#settings = settings;
+    this.#log = deps.logger.child({ component: 'decider' });
+  }
+
+  get leading(): boolean {
+    return this.#term !== null;
+  }
+
+  /** The stream time of the last committed round, while this instance leads. */
+  get streamTime(): Millis | null {
+    return this.#term?.streamTime ?? null;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Lets the round in hand commit, then gives up leadership. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake.abort();
+    await this.#loop;
+  }
+
+  async #pause(ms: number): Promise<void> {
+    if (!this.#running) return;
+    try {
+      await sleep(ms, undefined, { signal: this.#wake.signal });
+    } catch {
+      // woken by stop()
+    }
+  }
+
+  async #run(): Promise<void> {
+    let standing = false;
+    while (this.#running) {
+      let session: DeciderSession | null;
+      try {
+        session = await withRetry('electing the decider', () => this.#deps.store.tryLead(this.#settings.instanceName), this.#deps.retry, { shouldStop: () => !this.#running });
+      } catch (error) {
+        if (!(error instanceof Stopped)) this.#log.error({ error: describeFailure(error) }, 'cannot take part in the decider election');
+        await this.#pause(this.#settings.standbyPollMs);
+        continue;
+      }
+      if (session === null) {
+        if (!standing) this.#log.info('another instance is the decider; standing by to take over');
+        standing = true;
+        await this.#pause(this.#settings.standbyPollMs);
+        continue;
+      }
+      standing = false;
+      await this.#lead(session);
+      if (this.#running) await this.#pause(this.#settings.standbyPollMs);
+    }
+  }
+
+  async #lead(session: DeciderSession): Promise<void> {
+    let lost: Error | null = null;
+    void session.lost.then((error) => { lost = error; });
+    const term = new DecisionTerm(this.#deps, this.#settings, session);
+    try {
+      this.#log.info({ epoch: session.epoch }, 'elected decider; rebuilding the engine from the stored records');
+      await term.rebuild();
+      this.#term = term;
+      this.#deps.metrics.deciderLeader.set(1);
+      this.#deps.onLeadership(true);
+      let lastGauges = this.#deps.monotonicNow();
+      let lastLog = lastGauges;
+      while (this.#running && lost === null) {
+        await term.round();
+        const now = this.#deps.monotonicNow();
+        if (now - lastGauges >= this.#settings.gaugeRefreshMs) {
+          term.refreshGauges();
+          lastGauges = now;
+        }
+        if (now - lastLog >= this.#settings.progressLogMs) {
+          term.logProgress();
+          lastLog = now;
+        }
+        await this.#pause(this.#settings.roundIntervalMs);
+      }
+      if (lost !== null) this.#log.warn({ error: describeFailure(lost) }, 'lost the decider connection; standing down');
+    } catch (error) {
+      this.#log.warn({ error: describeFailure(error) }, 'decider round failed; standing down and rebuilding from the stored state');
+    } finally {
+      this.#term = null;
+      this.#deps.metrics.deciderLeader.set(0);
+      this.#deps.onLeadership(false);
+      await session.release();
+    }
+  }
+}
+
+/** One leadership term: the engine and what has been offered to it, from a rebuild to the loss of leadership. */
+class DecisionTerm {
+  readonly #deps: DeciderDeps;
+  readonly #settings: DeciderSettings;
+  readonly #session: DeciderSession;
+  readonly #engine: Reconciler;
+  readonly #log: Logger;
+  readonly #startedAt: number;
+  /** Offsets offered to the engine (exclusive), and those committed. */
+  readonly #offered = new Map<string, number>();
+  #committed: Map<string, number> = new Map();
+  #committedStreamTime: Millis | null = null;
+  readonly #latestEventTime = new Map<string, Millis>();
+  #ends: { readonly at: number; readonly offsets: Map<string, number> } | null = null;
+  #active = 0;
+  #idle = 0;
+  #recordsOffered = 0;
+  #alertChanges = 0;
+
+  constructor(deps: DeciderDeps, settings: DeciderSettings, session: DeciderSession) {
+    this.#deps = deps;
+    this.#settings = settings;
+    this.#session = session;
+    this.#log = deps.logger.child({ component: 'decider', epoch: session.epoch });
+    this.#engine = new Reconciler({ slaMs: settings.slaMs, graceMs: settings.graceMs, identity: deps.identity });
+    this.#startedAt = deps.monotonicNow();
+  }
+
+  get streamTime(): Millis | null {
+    return this.#committedStreamTime;
+  }
+
+  async rebuild(): Promise<void> {
+    const started = this.#deps.monotonicNow();
+    const checkpoint = await this.#session.loadCheckpoint();
+    const known = (offsets: PartitionOffsets) => new Map([...offsets].filter(([key]) => this.#deps.streamOfTopic.has(topicOf(key))));
+    for (const cut of checkpoint.cuts) {
+      await this.#offerUpTo(known(cut.offsets));
+      if (cut.streamTime !== null) this.#engine.advanceTo(cut.streamTime);
+    }
+    await this.#offerUpTo(known(checkpoint.offsets));
+    if (checkpoint.streamTime !== null) this.#engine.advanceTo(checkpoint.streamTime);
+    this.#committed = new Map(this.#offered);
+    this.#committedStreamTime = checkpoint.streamTime;
+    if (checkpoint.streamTime !== null) this.#deps.metrics.watermark.set(checkpoint.streamTime / 1000);
+    this.refreshGauges();
+    this.#log.info({
+      records: this.#recordsOffered, cuts: checkpoint.cuts.length, alerts: this.#engine.alerts().length,
+      streamTime: iso(checkpoint.streamTime), tookMs: Math.round(this.#deps.monotonicNow() - started),
+    }, 'engine rebuilt; deciding');
+  }
+
+  /** Offers every stored record below the target offsets, a budget at a time. */
+  async #offerUpTo(target: ReadonlyMap<string, number>): Promise<void> {
+    for (;;) {
+      const ranges = this.#ranges([...target].map(([key, to]) => ({ key, to })));
+      if (ranges.length === 0) return;
+      const records = await this.#session.loadRecords(ranges);
+      for (const record of records) this.#offer(record);
+      for (const range of ranges) this.#offered.set(partitionKey(range.topic, range.partition), range.to);
+    }
+  }
+
+  #ranges(targets: readonly { key: string; to: number }[]): OffsetRange[] {
+    const behind = targets.filter(({ key, to }) => to > (this.#offered.get(key) ?? 0));
+    const cap = Math.max(1_000, Math.floor(this.#settings.roundBudget / Math.max(1, behind.length)));
+    return behind.map(({ key, to }) => {
+      const topic = topicOf(key);
+      const from = this.#offered.get(key) ?? 0;
+      return { stream: this.#deps.streamOfTopic.get(topic)!, topic, partition: partitionOf(key), from, to: Math.min(to, from + cap) };
+    });
+  }
+
+  #offer(stored: StoredRecord): 'on-time' | 'late' | 'irrelevant' {
+    const engine = this.#engine;
+    const key = partitionKey(stored.topic, stored.partition);
+    let time: Millis;
+    let result: 'on-time' | 'late' | 'irrelevant';
+    switch (stored.stream) {
+      case 'gpEvents':
+        time = stored.record.recordedAt;
+        result = engine.offerGpEvent(stored.record, stored.meaning);
+        break;
+      case 'ndsReceived':
+        time = stored.record.receivedAt;
+        result = engine.offerReceipt(stored.record, stored.meaning);
+        break;
+      case 'ndsManifests':
+        time = stored.record.receivedAt;
+        result = engine.offerManifest(stored.record);
+        break;
+      case 'ndsDisseminations':
+        time = stored.record.sharedAt;
+        // A release for direct care takes no part ('irrelevant'), but its time still shows how far its partition has got.
+        result = engine.offerDissemination(stored.record);
+        break;
+    }
+    if (time > (this.#latestEventTime.get(key) ?? -Infinity)) this.#latestEventTime.set(key, time);
+    this.#recordsOffered++;
+    return result;
+  }
+
+  async #endOffsets(needFresh: boolean): Promise<Map<string, number> | null> {
+    const now = this.#deps.monotonicNow();
+    const age = this.#ends === null ? Infinity : now - this.#ends.at;
+    if (this.#ends !== null && (!needFresh || age <= this.#settings.endOffsetsMaxAgeMs) && age <= 5_000) return this.#ends.offsets;
+    try {
+      this.#ends = { at: now, offsets: await this.#deps.topology.endOffsets() };
+    } catch (error) {
+      // Without fresh end offsets no partition is called idle (an idle partition must have nothing left to read).
+      if (this.#ends === null || age > 5_000) this.#log.warn({ error: describeFailure(error) }, 'cannot read the input topics\' end offsets; no partition counts as idle meanwhile');
+      return null;
+    }
+    return this.#ends.offsets;
+  }
+
+  /** One round: read what ingest stored, offer it, advance to the stream time, commit. */
+  async round(): Promise<void> {
+    const progress = (await this.#session.readProgress()).filter((p) => this.#deps.streamOfTopic.has(p.topic));
+    const byKey = new Map<string, PartitionProgress>(progress.map((p) => [partitionKey(p.topic, p.partition), p]));
+    const ranges = this.#ranges(progress.map((p) => ({ key: partitionKey(p.topic, p.partition), to: p.nextOffset })));
+    const records = ranges.length > 0 ? await this.#session.loadRecords(ranges) : [];
+    const before = this.#committedStreamTime;
+    const lateByTopic = new Map<string, number>();
+    for (const record of records) {
+      if (this.#offer(record) === 'late') lateByTopic.set(record.topic, (lateByTopic.get(record.topic) ?? 0) + 1);
+    }
+    const moved = new Map<string, number>();
+    for (const range of ranges) {
+      const key = partitionKey(range.topic, range.partition);
+      this.#offered.set(key, range.to);
+      moved.set(key, range.to);
+    }
+
+    const silentSinceStart = this.#deps.monotonicNow() - this.#startedAt;
+    const silentFor = (key: string) => Math.min(byKey.get(key)?.sinceLastRecordMs ?? Infinity, silentSinceStart);
+    const anySilent = [...byKey.keys()].some((key) => silentFor(key) > this.#settings.idleTimeoutMs) || silentSinceStart > this.#settings.idleTimeoutMs;
+    const ends = await this.#endOffsets(anySilent);
+    let streamTime = before;
+    if (ends !== null) {
+      const views: PartitionView[] = [];
+      for (const key of new Set([...ends.keys(), ...byKey.keys()])) {
+        const stored = byKey.get(key);
+        const storedNext = stored?.nextOffset ?? 0;
+        const allOffered = (this.#offered.get(key) ?? 0) >= storedNext;
+        const end = ends.get(key);
+        // Once everything stored is offered, the stored maximum (duplicates included) is safe to count.
+        const latest = maxOf(this.#latestEventTime.get(key) ?? null, allOffered ? stored?.maxEventTime ?? null : null);
+        views.push({ latestEventTime: latest, caughtUp: allOffered && end !== undefined && storedNext >= end, silentForMs: silentFor(key) });
+      }
+      const reading = readStreamClock(views, this.#settings, before);
+      streamTime = reading.streamTime;
+      this.#active = reading.active;
+      this.#idle = reading.idle;
+    }
+    if (records.length === 0 && streamTime === before) {
+      if (moved.size > 0) await this.#commit(streamTime, moved, null, [], []);
+      return;
+    }
+    const effects = streamTime === null ? [] : this.#engine.advanceTo(streamTime);
+    const late = [...lateByTopic.values()].reduce((a, b) => a + b, 0);
+    const cut = late > 0 ? { streamTime: before, offsets: new Map(this.#committed) } : null;
+    const alertChanges = effects.flatMap((e) => (e.type === 'alert' ? [{ change: e.change, payload: this.#deps.encodeAlert(e.change) }] : []));
+    await this.#commit(streamTime, moved, cut, alertChanges, effects);
+    for (const [topic, count] of lateByTopic) this.#deps.metrics.lateRecords.inc({ topic }, count);
+    if (late > 0) this.#log.info({ late: Object.fromEntries(lateByTopic), streamTime: iso(before) }, 'records older than the stream time applied late');
+  }
+
+  async #commit(streamTime: Millis | null, moved: Map<string, number>, cut: { streamTime: Millis | null; offsets: Map<string, number> } | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[]): Promise<void> {
+    const started = this.#deps.monotonicNow();
+    await this.#session.commitRound({ streamTime, offsets: moved, cut, alertChanges, decidedAt: this.#deps.wallNow() });
+    this.#deps.metrics.stateStoreCommitDuration.observe((this.#deps.monotonicNow() - started) / 1000);
+    for (const [key, offset] of moved) this.#committed.set(key, offset);
+    this.#committedStreamTime = streamTime;
+    if (streamTime !== null) this.#deps.metrics.watermark.set(streamTime / 1000);
+    this.#deps.decisionMetrics.observe(effects);
+    this.#alertChanges += alertChanges.length;
+    if (alertChanges.length > 0) this.#deps.onAlertsCommitted();
+  }
+
+  refreshGauges(): void {
+    this.#deps.decisionMetrics.refresh(this.#engine);
+  }
+
+  logProgress(): void {
+    this.#log.info({
+      streamTime: iso(this.#committedStreamTime), activePartitions: this.#active, idlePartitions: this.#idle,
+      recordsOffered: this.#recordsOffered, alertChanges: this.#alertChanges,
+    }, 'deciding');
+  }
+}
+
+const topicOf = (key: string): string => key.slice(0, key.lastIndexOf(':'));
+const partitionOf = (key: string): number => Number(key.slice(key.lastIndexOf(':') + 1));
+const iso = (t: Millis | null): string | null => (t === null ? null : new Date(t).toISOString());
+
+function maxOf(a: Millis | null, b: Millis | null): Millis | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}

@@ -1,0 +1,131 @@
+// The files a deployment names in its settings: pseudonym key, code catalogue, Kafka CA and SASL password,
+// writer schemas. Read once at start; every problem is listed, together with the settings' own problems.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { STREAM_SCHEMA_NAMES } from '../codec/schema-catalog.js';
+import type { ValueFraming } from '../codec/stream-value-codec.js';
+import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
+import type { StreamName } from '../core/records.js';
+import { readPseudonymKey } from '../identity/pseudonym-key.js';
+import { INPUT_STREAMS, type LiveConfig } from './config.js';
+
+export const SHIPPED_CATALOGUE = new URL('../../schemas/code-catalogue.json', import.meta.url);
+
+export interface DeploymentFiles {
+  readonly pseudonymKey: Buffer;
+  readonly catalogue: CodeCatalogue;
+  readonly sslCa: string | null;
+  readonly saslPassword: string | null;
+  readonly framing: { readonly [S in StreamName]: ValueFraming };
+}
+
+export type FilesResult = { readonly ok: true; readonly files: DeploymentFiles } | { readonly ok: false; readonly problems: readonly string[] };
+
+const errno = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+
+/** The full name of a record schema (name qualified by its namespace). */
+function fullNameOf(schema: { name?: unknown; namespace?: unknown }): string | null {
+  if (typeof schema.name !== 'string') return null;
+  if (schema.name.includes('.')) return schema.name;
+  return typeof schema.namespace === 'string' && schema.namespace !== '' ? `${schema.namespace}.${schema.name}` : schema.name;
+}
+
+export async function readDeploymentFiles(config: LiveConfig): Promise<FilesResult> {
+  const problems: string[] = [];
+  const attempt = async <T>(what: string, read: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await read();
+    } catch (error) {
+      problems.push(`${what}: ${(error as Error).message}`);
+      return null;
+    }
+  };
+
+  const pseudonymKey = await attempt('PSEUDONYM_KEY_FILE', async () => {
+    const key = await readPseudonymKey(config.pseudonymKeyFile);
+    if (key.length < 16) throw new Error('the key is too short: give at least 16 bytes (32 random bytes recommended)');
+    return key;
+  });
+  const catalogue = await attempt(config.catalogueFile === null ? 'the shipped code catalogue' : 'CODE_CATALOGUE_FILE', async () => {
+    const path = config.catalogueFile ?? SHIPPED_CATALOGUE;
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read ${String(path)}: ${errno(error)}`);
+    }
+    return parseCodeCatalogue(JSON.parse(text));
+  });
+  const sslCa = config.kafka.sslCaFile === null ? null : await attempt('KAFKA_SSL_CA_FILE', async () => {
+    try {
+      return await readFile(config.kafka.sslCaFile!, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read ${config.kafka.sslCaFile}: ${errno(error)}`);
+    }
+  });
+  const saslPassword = config.kafka.sasl === null ? null : await attempt('KAFKA_SASL_PASSWORD_FILE', async () => {
+    try {
+      return (await readFile(config.kafka.sasl!.passwordFile, 'utf8')).replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new Error(`cannot read ${config.kafka.sasl!.passwordFile}: ${errno(error)}`);
+    }
+  });
+  const framing = await attempt('writer schemas', () => readFraming(config, problems));
+
+  if (problems.length > 0 || pseudonymKey === null || catalogue === null || framing === null) return { ok: false, problems };
+  return { ok: true, files: { pseudonymKey, catalogue, sslCa, saslPassword, framing } };
+}
+
+async function parseSchemaFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${errno(error)}`);
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${path} is not JSON`);
+  }
+}
+
+async function readFraming(config: LiveConfig, problems: string[]): Promise<{ [S in StreamName]: ValueFraming }> {
+  const framing = {} as { [S in StreamName]: ValueFraming };
+  const encoding = config.encoding;
+  if (encoding.kind === 'plain') {
+    for (const stream of INPUT_STREAMS) {
+      const path = encoding.writerSchemaFiles[stream];
+      try {
+        const schema = await parseSchemaFile(path);
+        if (fullNameOf(schema) !== STREAM_SCHEMA_NAMES[stream]) problems.push(`writer schema ${path} is ${fullNameOf(schema) ?? 'not a named record'}, expected ${STREAM_SCHEMA_NAMES[stream]}`);
+        framing[stream] = { kind: 'plain-binary', writerSchema: schema };
+      } catch (error) {
+        problems.push(`writer schema for ${stream}: ${(error as Error).message}`);
+      }
+    }
+    return framing;
+  }
+  const extra: Record<string, object[]> = {};
+  if (encoding.writerSchemasDir !== null) {
+    let files: string[] = [];
+    try {
+      files = (await readdir(encoding.writerSchemasDir)).filter((f) => f.endsWith('.avsc')).sort();
+    } catch (error) {
+      problems.push(`WRITER_SCHEMAS_DIR: cannot read ${encoding.writerSchemasDir}: ${errno(error)}`);
+    }
+    for (const file of files) {
+      try {
+        const schema = await parseSchemaFile(join(encoding.writerSchemasDir, file));
+        const name = fullNameOf(schema);
+        const stream = INPUT_STREAMS.find((s) => STREAM_SCHEMA_NAMES[s] === name);
+        if (stream === undefined) continue;
+        (extra[stream] ??= []).push(schema);
+      } catch (error) {
+        problems.push(`WRITER_SCHEMAS_DIR: ${(error as Error).message}`);
+      }
+    }
+  }
+  for (const stream of INPUT_STREAMS) framing[stream] = { kind: 'single-object', extraWriterSchemas: extra[stream] ?? [] };
+  return framing;
+}

@@ -1,0 +1,227 @@
+// INGEST: every instance consumes the partitions the group assigns it. Each batch is decoded and validated,
+// dead letters are published, and the batch's records, dead letters and the partition's next offset are stored in
+// one PostgreSQL transaction (see pg-state-store.ts). PostgreSQL is the source of truth for where to resume: on
+// every assignment the consumer seeks to the stored offsets; the offset is committed to Kafka afterwards, for lag
+// tooling only, and never before the work it covers is stored.
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { StreamName } from '../core/records.js';
+import { Stopped, withRetry, type RetryObserver } from './backoff.js';
+import { brokerFailure, describeFailure } from './errors.js';
+import type { DeadLetterSink } from './kafka-sinks.js';
+import type { MessageIntake } from './message-intake.js';
+import type { VerifierMetrics } from './metrics.js';
+import type { Readiness } from './readiness.js';
+import { partitionKey, type IngestBatch, type StateStore } from './state-store.js';
+
+export interface InputRoute {
+  readonly stream: StreamName;
+  readonly intake: MessageIntake;
+}
+
+export interface IngestOptions {
+  readonly groupId: string;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly fetchMaxWaitMs: number;
+  readonly partitionsConsumedConcurrently: number;
+}
+
+export interface IngestDeps {
+  readonly kafka: Kafka;
+  readonly routes: ReadonlyMap<string, InputRoute>;
+  readonly store: StateStore;
+  readonly deadLetters: DeadLetterSink;
+  readonly metrics: VerifierMetrics;
+  readonly logger: Logger;
+  readonly readiness: Readiness;
+  readonly retry: RetryObserver;
+  /** Wall clock (epoch ms), for the last-record gauge. */
+  readonly now: () => number;
+}
+
+export class Ingest {
+  readonly #deps: IngestDeps;
+  readonly #consumer: Consumer;
+  readonly #log: Logger;
+  /** The next offset PostgreSQL holds for each assigned partition, as far as this instance knows. */
+  readonly #expected = new Map<string, number>();
+  /** Partitions re-sought to their stored offset because a batch started beyond it. */
+  readonly #gapSeeks = new Map<string, number>();
+  readonly #topicEventTime = new Map<string, number>();
+  #stopping = false;
+
+  constructor(deps: IngestDeps, options: IngestOptions) {
+    this.#deps = deps;
+    this.#log = deps.logger.child({ component: 'ingest' });
+    this.#consumer = deps.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
+      maxWaitTimeInMs: options.fetchMaxWaitMs,
+      allowAutoTopicCreation: false,
+      retry: {
+        initialRetryTime: 300, maxRetryTime: 10_000, retries: 10,
+        // A consumer that gave up is restarted by kafkajs: the stored offsets make a restart harmless.
+        restartOnFailure: async (error) => {
+          this.#log.warn({ error: describeFailure(brokerFailure(error, 'consuming')) }, 'consumer failed; kafkajs restarts it');
+          return !this.#stopping;
+        },
+      },
+    });
+    this.#partitionsConcurrently = options.partitionsConsumedConcurrently;
+    const { events } = this.#consumer;
+    this.#consumer.on(events.GROUP_JOIN, (event) => { void this.#onJoin(event.payload.memberId, event.payload.memberAssignment); });
+    this.#consumer.on(events.CONNECT, () => deps.readiness.set('kafka', true));
+    this.#consumer.on(events.CRASH, (event) => {
+      deps.readiness.set('consumerJoined', false);
+      this.#log.error({ error: describeFailure(brokerFailure(event.payload.error, 'consuming')), restart: event.payload.restart }, 'consumer crashed');
+    });
+    this.#consumer.on(events.REBALANCING, () => deps.readiness.set('consumerJoined', false));
+    this.#consumer.on(events.STOP, () => deps.readiness.set('consumerJoined', false));
+    this.#consumer.on(events.DISCONNECT, () => deps.readiness.set('consumerJoined', false));
+  }
+
+  readonly #partitionsConcurrently: number;
+
+  async start(): Promise<void> {
+    const topics = [...this.#deps.routes.keys()];
+    await withRetry('joining the consumer group', async () => {
+      try {
+        await this.#consumer.connect();
+        await this.#consumer.subscribe({ topics, fromBeginning: true });
+      } catch (error) {
+        throw brokerFailure(error, 'subscribing to the input topics');
+      }
+    }, this.#deps.retry, { shouldStop: () => this.#stopping });
+    await this.#consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.#partitionsConcurrently,
+      eachBatch: (payload) => this.#onBatch(payload),
+    });
+    this.#log.info({ topics }, 'consuming');
+  }
+
+  /** Finishes the batch in hand (its transaction commits or rolls back), leaves the group. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#consumer.disconnect();
+  }
+
+  async #onJoin(memberId: string, assignment: Record<string, number[]>): Promise<void> {
+    this.#deps.readiness.set('consumerJoined', true);
+    const partitions = Object.entries(assignment).flatMap(([topic, list]) => list.map((partition) => ({ topic, partition })));
+    this.#log.info({ memberId, partitions: Object.fromEntries(Object.entries(assignment).map(([t, l]) => [t, [...l].sort((a, b) => a - b)])) }, 'joined the consumer group');
+    this.#expected.clear();
+    this.#gapSeeks.clear();
+    let stored: Map<string, number>;
+    try {
+      stored = await this.#deps.store.storedOffsets(partitions);
+    } catch (error) {
+      // Not fatal: each batch checks its partition's stored offset before it is applied.
+      this.#log.warn({ error: describeFailure(error) }, 'could not read stored offsets after joining; batches will check them');
+      return;
+    }
+    for (const { topic, partition } of partitions) {
+      const offset = stored.get(partitionKey(topic, partition)) ?? 0;
+      this.#expected.set(partitionKey(topic, partition), offset);
+      try {
+        this.#consumer.seek({ topic, partition, offset: String(offset) });
+      } catch (error) {
+        this.#log.warn({ topic, partition, error: describeFailure(error) }, 'could not seek to the stored offset');
+      }
+    }
+  }
+
+  async #expectedOffset(topic: string, partition: number, shouldStop: () => boolean): Promise<number> {
+    const key = partitionKey(topic, partition);
+    const known = this.#expected.get(key);
+    if (known !== undefined) return known;
+    const stored = await withRetry('reading a stored offset', () => this.#deps.store.storedOffsets([{ topic, partition }]), this.#deps.retry, { shouldStop });
+    const offset = stored.get(key) ?? 0;
+    this.#expected.set(key, offset);
+    return offset;
+  }
+
+  async #onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    if (batch.isEmpty() || isStale()) return;
+    const { topic, partition } = batch;
+    const key = partitionKey(topic, partition);
+    const route = this.#deps.routes.get(topic);
+    if (!route) return;
+    const shouldStop = () => !isRunning() || isStale();
+    const keepAlive = async () => { await heartbeat().catch(() => {}); };
+    try {
+      const expected = await this.#expectedOffset(topic, partition, shouldStop);
+      const first = Number(batch.firstOffset());
+      if (first > expected) {
+        if (this.#gapSeeks.get(key) !== expected) {
+          // The fetch began past the stored offset (offsets committed to Kafka by another state store, say):
+          // go back to where PostgreSQL says this partition stands.
+          this.#gapSeeks.set(key, expected);
+          this.#consumer.seek({ topic, partition, offset: String(expected) });
+          return;
+        }
+        this.#log.warn({ topic, partition, from: expected, to: first }, 'offsets missing from the log (retention or compaction); continuing after them');
+      }
+      const items = batch.messages.map((m) => route.intake.classify(Number(m.offset), m.value));
+      const ingestBatch: IngestBatch = { topic, partition, stream: route.stream, items, nextOffset: Number(batch.lastOffset()) + 1 };
+      const started = performance.now();
+      const outcome = await withRetry(`storing a batch of ${topic}/${partition}`, async () => {
+        await keepAlive();
+        return this.#deps.store.ingest(ingestBatch, (letters) => this.#deps.deadLetters.publish(letters.map((l) => ({
+          sourceTopic: topic, sourcePartition: partition, sourceOffset: l.offset, reason: l.reason, detail: l.detail,
+          value: messageAt(batch.messages, l.offset)?.value ?? null,
+        }))));
+      }, this.#deps.retry, { shouldStop });
+      this.#deps.metrics.stateStoreCommitDuration.observe((performance.now() - started) / 1000);
+      this.#expected.set(key, outcome.nextOffset);
+      resolveOffset(batch.lastOffset());
+      if (outcome.nextOffset > Number(batch.lastOffset()) + 1) this.#consumer.seek({ topic, partition, offset: String(outcome.nextOffset) });
+      this.#record(topic, partition, items.filter((i) => i.offset >= outcome.previousOffset).length, outcome, Number(batch.highWatermark));
+      try {
+        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(outcome.nextOffset) }] }] });
+      } catch (error) {
+        this.#log.debug({ topic, partition, error: describeFailure(brokerFailure(error, 'committing an offset to Kafka')) }, 'offset not committed to Kafka (PostgreSQL holds it)');
+      }
+      await keepAlive();
+    } catch (error) {
+      // Stopping or a rebalance: the batch is left unresolved and will be read again from the stored offset.
+      if (error instanceof Stopped) return;
+      throw error;
+    }
+  }
+
+  #record(topic: string, partition: number, read: number, outcome: { stored: number; duplicates: number; deadLetters: readonly { reason: string }[]; maxEventTime: number | null; nextOffset: number }, highWatermark: number): void {
+    const m = this.#deps.metrics;
+    if (read > 0) {
+      m.recordsConsumed.inc({ topic }, read);
+      m.lastRecord.set({ topic }, this.#deps.now() / 1000);
+    }
+    if (outcome.duplicates > 0) m.duplicates.inc({ topic }, outcome.duplicates);
+    const reasons = new Map<string, number>();
+    for (const letter of outcome.deadLetters) reasons.set(letter.reason, (reasons.get(letter.reason) ?? 0) + 1);
+    for (const [reason, count] of reasons) m.deadLetters.inc({ topic, reason }, count);
+    if (reasons.size > 0) this.#log.info({ topic, partition, deadLetters: Object.fromEntries(reasons) }, 'records sent to the dead-letter topic');
+    if (outcome.maxEventTime !== null && outcome.maxEventTime > (this.#topicEventTime.get(topic) ?? -Infinity)) {
+      this.#topicEventTime.set(topic, outcome.maxEventTime);
+      m.streamTime.set({ topic }, outcome.maxEventTime / 1000);
+    }
+    if (Number.isFinite(highWatermark)) m.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, highWatermark - outcome.nextOffset));
+  }
+}
+
+/** Messages are in offset order: a binary search finds the one a dead letter names. */
+function messageAt(messages: readonly KafkaMessage[], offset: number): KafkaMessage | undefined {
+  let lo = 0;
+  let hi = messages.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = Number(messages[mid]!.offset);
+    if (at === offset) return messages[mid];
+    if (at < offset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}

@@ -1,0 +1,26 @@
+// Which partitions the four input topics have and where each log ends, from Kafka's metadata. The decider needs
+// every partition of every input, not only those this instance consumes: stream time is a minimum over all.
+import type { Admin } from 'kafkajs';
+import { brokerFailure } from './errors.js';
+import { partitionKey } from './state-store.js';
+
+export interface InputTopology {
+  /** The log end offset of every partition of the input topics, by partitionKey. */
+  endOffsets(): Promise<Map<string, number>>;
+}
+
+export function kafkaInputTopology(admin: Admin, topics: readonly string[]): InputTopology {
+  return {
+    async endOffsets() {
+      const ends = new Map<string, number>();
+      try {
+        for (const topic of topics) {
+          for (const p of await admin.fetchTopicOffsets(topic)) ends.set(partitionKey(topic, p.partition), Number(p.high));
+        }
+      } catch (error) {
+        throw brokerFailure(error, 'reading the input topics\' end offsets');
+      }
+      return ends;
+    },
+  };
+}

@@ -1,0 +1,171 @@
+// The live service assembled from its parts, given a parsed configuration and the files it names. main.ts is the
+// composition root that reads the environment; this function only wires what it is given.
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { AlertValueEncoder } from '../codec/alert-codec.js';
+import { streamValueDecoder } from '../codec/stream-value-codec.js';
+import { DEAD_LETTER_REASONS } from '../core/dead-letter-reason.js';
+import type { StreamName } from '../core/records.js';
+import { keyedIdentity } from '../identity/keyed-identity.js';
+import { AlertPublisher } from './alert-publisher.js';
+import { withRetry } from './backoff.js';
+import { INPUT_STREAMS, type LiveConfig } from './config.js';
+import { DecisionMetrics } from './decision-metrics.js';
+import { Decider, DEFAULT_DECIDER_TIMINGS } from './decider.js';
+import type { DeploymentFiles } from './deployment-files.js';
+import { brokerFailure, describeFailure, VerifierError } from './errors.js';
+import { serveHttpEndpoints, type HttpEndpoints } from './http-endpoints.js';
+import { Ingest, type InputRoute } from './ingest.js';
+import { kafkaInputTopology } from './input-topology.js';
+import { createKafka } from './kafka-client.js';
+import { kafkaAlertSink, kafkaDeadLetterSink } from './kafka-sinks.js';
+import { MessageIntake } from './message-intake.js';
+import { createVerifierMetrics, type VerifierMetrics } from './metrics.js';
+import { describeMigration, migrate, migrationStatus } from './migration-runner.js';
+import { PgStateStore } from './pg-state-store.js';
+import { Readiness } from './readiness.js';
+import { retryReporter } from './retry-reporting.js';
+
+export interface LiveServiceEnvironment {
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly build: { readonly version: string; readonly commit?: string };
+  readonly instanceName: string;
+}
+
+export interface LiveService {
+  readonly readiness: Readiness;
+  readonly metrics: VerifierMetrics;
+  readonly httpPort: number;
+  readonly decider: Decider;
+  /** Finishes the batch in hand, commits, leaves the group, closes every connection. */
+  stop(): Promise<void>;
+}
+
+const HEALTH_PROBE_MS = 5_000;
+
+export async function startLiveService(config: LiveConfig, files: DeploymentFiles, env: LiveServiceEnvironment): Promise<LiveService> {
+  const { logger, registry } = env;
+  const inputTopics = INPUT_STREAMS.map((s) => config.topics[s]);
+  const metrics = createVerifierMetrics(registry, env.build, { inputTopics, deadLetterReasons: DEAD_LETTER_REASONS });
+  const readiness = new Readiness();
+  const retry = retryReporter(logger, metrics);
+  const stops: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const shouldStop = () => stopping;
+  const stopAll = async () => {
+    stopping = true;
+    for (const stop of stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        logger.warn({ error: describeFailure(error) }, 'error while stopping');
+      }
+    }
+  };
+
+  try {
+    const http: HttpEndpoints = await serveHttpEndpoints(config.metricsPort, registry, readiness);
+    stops.push(() => http.close());
+    logger.info({ port: http.port }, 'serving /metrics, /healthz and /readyz');
+
+    const { url, schema } = config.database;
+    if (config.database.migrateOnStart) {
+      const applied = await withRetry('migrating the database', () => migrate(url, schema), retry, { shouldStop });
+      logger.info({ schema, applied: applied.map(describeMigration) }, applied.length > 0 ? 'applied database migrations' : 'database schema is up to date');
+    } else {
+      const status = await withRetry('checking the database schema', () => migrationStatus(url, schema), retry, { shouldStop });
+      if (status.pending.length > 0) {
+        throw new VerifierError('SCHEMA_NOT_MIGRATED', `schema ${schema} lacks migrations ${status.pending.map(describeMigration).join(', ')}: run \`optout-verifier migrate\` or start with --migrate`, { retriable: false });
+      }
+      logger.info({ schema, migrations: status.applied.length }, 'database schema is up to date');
+    }
+    readiness.set('migrated', true);
+
+    const store = new PgStateStore({
+      databaseUrl: url, schema, poolSize: config.database.poolSize, applicationName: `optout-verifier ${env.instanceName}`,
+      onConnectionError: (error) => logger.warn({ error: error.message }, 'an idle PostgreSQL connection failed'),
+    });
+    stops.push(() => store.close());
+    await withRetry('connecting to PostgreSQL', () => store.ping(), retry, { shouldStop });
+    readiness.set('postgresql', true);
+    logger.info({ schema }, 'connected to PostgreSQL');
+
+    const kafka = createKafka(config, files, logger);
+    const admin = kafka.admin();
+    stops.push(() => admin.disconnect());
+    const required = [...inputTopics, config.topics.alerts, config.topics.deadLetter];
+    await withRetry('checking the topics', async () => {
+      let present: string[];
+      try {
+        await admin.connect();
+        present = await admin.listTopics();
+      } catch (error) {
+        throw brokerFailure(error, 'listing topics');
+      }
+      const missing = required.filter((t) => !present.includes(t));
+      if (missing.length > 0) {
+        // Topics are the deployment's to create (partitions, retention, access control); the service never does.
+        throw new VerifierError('BROKER_UNAVAILABLE', `topics missing: ${missing.join(', ')}; create them (the service never creates topics)`, { retriable: true });
+      }
+    }, retry, { shouldStop });
+    readiness.set('kafka', true);
+    logger.info({ brokers: config.kafka.brokers, topics: config.topics }, 'connected to Kafka; every topic is there');
+
+    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, maxInFlightRequests: 1 });
+    await withRetry('connecting the producer', async () => {
+      try {
+        await producer.connect();
+      } catch (error) {
+        throw brokerFailure(error, 'connecting the producer');
+      }
+    }, retry, { shouldStop });
+    stops.push(() => producer.disconnect());
+
+    const identity = keyedIdentity(files.pseudonymKey);
+    const encoder = new AlertValueEncoder();
+    const publisher = new AlertPublisher({ store, sink: kafkaAlertSink(producer, config.topics.alerts), metrics, logger, retry }, { batchSize: 500, sweepMs: 2_000 });
+    publisher.start();
+    stops.push(() => publisher.stop());
+
+    const streamOfTopic = new Map<string, StreamName>(INPUT_STREAMS.map((s) => [config.topics[s], s]));
+    const decider = new Decider({
+      store, topology: kafkaInputTopology(admin, inputTopics), streamOfTopic, identity,
+      encodeAlert: (change) => encoder.encode(change), metrics, decisionMetrics: new DecisionMetrics(metrics, Date.now), logger, retry,
+      onAlertsCommitted: () => publisher.wake(),
+      onLeadership: (leading) => publisher.setActive(leading),
+      monotonicNow: () => performance.now(), wallNow: Date.now,
+    }, {
+      slaMs: config.slaMs, graceMs: config.graceMs, allowedLatenessMs: config.allowedLatenessMs, idleTimeoutMs: config.idleTimeoutMs,
+      instanceName: env.instanceName, ...DEFAULT_DECIDER_TIMINGS,
+    });
+    decider.start();
+    stops.push(() => decider.stop());
+
+    const routes = new Map<string, InputRoute>(INPUT_STREAMS.map((stream) => [config.topics[stream], {
+      stream, intake: new MessageIntake(stream, streamValueDecoder(stream, files.framing[stream]), files.catalogue),
+    }]));
+    const ingest = new Ingest({
+      kafka, routes, store, deadLetters: kafkaDeadLetterSink(producer, config.topics.deadLetter), metrics, logger, readiness, retry, now: Date.now,
+    }, {
+      groupId: config.kafka.groupId, sessionTimeoutMs: config.kafka.sessionTimeoutMs, heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
+      fetchMaxWaitMs: config.kafka.fetchMaxWaitMs, partitionsConsumedConcurrently: Math.max(1, Math.min(4, config.database.poolSize - 2)),
+    });
+    stops.push(() => ingest.stop());
+    await ingest.start();
+
+    const probe = setInterval(() => {
+      store.ping().then(() => readiness.set('postgresql', true), (error: unknown) => {
+        readiness.set('postgresql', false);
+        logger.warn({ error: describeFailure(error) }, 'PostgreSQL health check failed');
+      });
+    }, HEALTH_PROBE_MS);
+    probe.unref();
+    stops.push(async () => clearInterval(probe));
+
+    return { readiness, metrics, httpPort: http.port, decider, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,83 @@
+// Composition root of `optout-verifier run`: reads the environment and flags once, reads the files they name,
+// starts the service, and stops it on SIGTERM or SIGINT (finish the batch in hand, commit, leave the group).
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { parseLiveConfig } from './config.js';
+import { readDeploymentFiles } from './deployment-files.js';
+import { describeFailure } from './errors.js';
+import { startLiveService } from './live-service.js';
+
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
+
+function buildVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const env = process.env;
+  const parsed = parseLiveConfig(argv, env);
+  if (!parsed.ok) {
+    if (parsed.help !== undefined) {
+      process.stdout.write(parsed.help);
+      return EXIT.OK;
+    }
+    process.stderr.write(`optout-verifier run: the settings have ${parsed.problems.length} problem(s):\n${parsed.problems.map((p) => `  - ${p}`).join('\n')}\n(see optout-verifier run --help)\n`);
+    return EXIT.USAGE;
+  }
+  const config = parsed.config;
+  const files = await readDeploymentFiles(config);
+  if (!files.ok) {
+    process.stderr.write(`optout-verifier run: ${files.problems.length} file(s) named in the settings cannot be used:\n${files.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    return EXIT.USAGE;
+  }
+  const instanceName = config.instanceName ?? `${hostname()}-${process.pid}`;
+  const logger = pino({
+    level: config.logLevel,
+    base: { service: 'optout-verifier', instance: instanceName },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
+  const version = buildVersion();
+  logger.info({
+    version, brokers: config.kafka.brokers, group: config.kafka.groupId, topics: config.topics, schema: config.database.schema,
+    encoding: config.encoding.kind, slaMs: config.slaMs, graceMs: config.graceMs, allowedLatenessMs: config.allowedLatenessMs,
+    idleTimeoutMs: config.idleTimeoutMs, tls: config.kafka.ssl, sasl: config.kafka.sasl?.mechanism ?? null,
+  }, 'starting optout-verifier run');
+
+  const stopRequested = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  let service;
+  try {
+    service = await Promise.race([
+      startLiveService(config, files.files, { logger, registry: new Registry(), build: { version }, instanceName }),
+      stopRequested.then(() => null),
+    ]);
+  } catch (error) {
+    logger.fatal({ error: describeFailure(error) }, 'cannot start');
+    return EXIT.FAILED;
+  }
+  if (service === null) {
+    logger.info('stopped before it had started');
+    forceExitSoon(EXIT.OK);
+    return EXIT.OK;
+  }
+  const signal = await stopRequested;
+  logger.info({ signal }, 'stopping: finishing the batch in hand, committing, leaving the group');
+  await service.stop();
+  logger.info('stopped');
+  forceExitSoon(EXIT.OK);
+  return EXIT.OK;
+}
+
+/** Everything is closed by now; should a library keep a handle open, do not wait on it forever. */
+function forceExitSoon(code: number): void {
+  setTimeout(() => process.exit(code), 5_000).unref();
+}

@@ -1,0 +1,166 @@
+// What a live-service test sets up: its own topics, consumer group, database schema and pseudonym key; the
+// service in this process or as a child process (`node bin/optout-verifier.js run`); and ways to watch it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, type Producer } from 'kafkajs';
+import pg from 'pg';
+import { destination, pino } from 'pino';
+import { Registry } from 'prom-client';
+import { INPUT_STREAMS, parseLiveConfig } from '../../../services/live/config.js';
+import { readDeploymentFiles } from '../../../services/live/deployment-files.js';
+import { startLiveService, type LiveService } from '../../../services/live/live-service.js';
+import { migrate } from '../../../services/live/migration-runner.js';
+import type { StreamName } from '../../../services/core/records.js';
+import { captureKafkaLogs, type FreshSchema, type TestStack } from '../../stack/test-context.js';
+import type { ScenarioMessage } from './scenario.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface LiveSetup {
+  readonly dir: string;
+  readonly brokers: readonly string[];
+  readonly topics: { readonly [S in StreamName]: string } & { readonly alerts: string; readonly deadLetter: string };
+  readonly groupId: string;
+  readonly schema: FreshSchema;
+  readonly databaseUrl: string;
+  readonly keyFile: string;
+  readonly partitions: number;
+  readonly db: pg.Client;
+  readonly kafka: Kafka;
+  cleanUp(): Promise<void>;
+}
+
+export async function prepareLive(stack: TestStack, options: { partitions: number; brokers?: readonly string[]; createTopics?: (names: string[], partitions: number) => Promise<void> }): Promise<LiveSetup> {
+  const dir = await mkdtemp(join(tmpdir(), 'optout-live-'));
+  const name = (prefix: string) => stack.uniqueName(prefix);
+  const topics = {
+    gpEvents: name('gp.optout.events'), ndsReceived: name('nds.objections.received'), ndsManifests: name('nds.extracts.received'),
+    ndsDisseminations: name('nds.disseminations'), alerts: name('optout.alerts'), deadLetter: name('optout.deadletter'),
+  };
+  const create = options.createTopics ?? stack.createTopics;
+  await create(INPUT_STREAMS.map((s) => topics[s]), options.partitions);
+  await create([topics.alerts, topics.deadLetter], 3);
+  const schema = await stack.freshSchema();
+  await migrate(stack.databaseUrl, schema.schema);
+  const keyFile = join(dir, 'pseudonym.key');
+  await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`);
+  const db = new pg.Client({ connectionString: schema.databaseUrl });
+  await db.connect();
+  const logs = captureKafkaLogs();
+  const brokers = options.brokers ?? stack.brokers;
+  const kafka = new Kafka({ clientId: 'live-test', brokers: [...brokers], logLevel: logs.logLevel, logCreator: logs.logCreator, retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 30 } });
+  return {
+    dir, brokers, topics, groupId: name('verifier'), schema, databaseUrl: stack.databaseUrl, keyFile, partitions: options.partitions, db, kafka,
+    cleanUp: async () => {
+      await db.end().catch(() => {});
+      await schema.drop().catch(() => {});
+    },
+  };
+}
+
+/** The service's settings for a test, as environment variables. */
+export function liveEnv(setup: LiveSetup, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    KAFKA_BROKERS: setup.brokers.join(','),
+    KAFKA_GROUP_ID: setup.groupId,
+    KAFKA_CLIENT_ID: 'optout-verifier-test',
+    TOPIC_GP_EVENTS: setup.topics.gpEvents,
+    TOPIC_NDS_RECEIVED: setup.topics.ndsReceived,
+    TOPIC_NDS_MANIFESTS: setup.topics.ndsManifests,
+    TOPIC_NDS_DISSEMINATIONS: setup.topics.ndsDisseminations,
+    TOPIC_ALERTS: setup.topics.alerts,
+    TOPIC_DEADLETTER: setup.topics.deadLetter,
+    DATABASE_URL: setup.databaseUrl,
+    DB_SCHEMA: setup.schema.schema,
+    PSEUDONYM_KEY_FILE: setup.keyFile,
+    METRICS_PORT: '0',
+    LOG_LEVEL: 'info',
+    // Group joins on librdkafka's mock cluster wait about a session timeout; 6 s is the least a broker accepts.
+    KAFKA_SESSION_TIMEOUT: '6s',
+    KAFKA_HEARTBEAT_INTERVAL: '1s',
+    KAFKA_FETCH_MAX_WAIT: '200ms',
+    IDLE_TIMEOUT: '2s',
+    ...overrides,
+  };
+}
+
+export interface InProcessService {
+  readonly service: LiveService;
+  readonly registry: Registry;
+  readonly logFile: string;
+}
+
+/** The service in this process, configured through the same parser as `run`, logging to a file in the test's directory. */
+export async function startInProcess(setup: LiveSetup, env: Record<string, string>, instance = 'in-process'): Promise<InProcessService> {
+  const parsed = parseLiveConfig([], env);
+  if (!parsed.ok) throw new Error(`settings: ${parsed.problems.join('; ')}`);
+  const files = await readDeploymentFiles(parsed.config);
+  if (!files.ok) throw new Error(`files: ${files.problems.join('; ')}`);
+  const logFile = join(setup.dir, `${instance}.log`);
+  const logger = pino({ level: 'info', base: { instance } }, destination({ dest: logFile, sync: true }));
+  const registry = new Registry();
+  const service = await startLiveService(parsed.config, files.files, { logger, registry, build: { version: 'test' }, instanceName: instance });
+  return { service, registry, logFile };
+}
+
+export interface ChildService {
+  readonly child: ChildProcess;
+  readonly logFile: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `node bin/optout-verifier.js run` as a child process, its output appended to a log file. */
+export function spawnService(setup: LiveSetup, env: Record<string, string>, instance: string): ChildService {
+  const logFile = join(setup.dir, `${instance}.log`);
+  const out = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, ['bin/optout-verifier.js', 'run'], {
+    cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env, INSTANCE_NAME: instance }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(out, { end: false });
+  child.stderr!.pipe(out, { end: false });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, logFile, exited };
+}
+
+/** Produces the messages in the order given, each keyed as the contract says (the default partitioner places it). */
+export async function produce(setup: LiveSetup, messages: readonly ScenarioMessage[], producer?: Producer): Promise<void> {
+  const own = producer ?? setup.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+  if (!producer) await own.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 500) {
+      const chunk = messages.slice(i, i + 500);
+      const byTopic = new Map<string, { key: string; value: Buffer }[]>();
+      for (const m of chunk) {
+        const topic = setup.topics[m.stream];
+        const list = byTopic.get(topic) ?? [];
+        list.push({ key: m.key, value: m.value });
+        byTopic.set(topic, list);
+      }
+      await own.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) });
+    }
+  } finally {
+    if (!producer) await own.disconnect();
+  }
+}
+
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -1,5 +1,6 @@
 // The live service assembled from its parts, given a parsed configuration and the files it names. main.ts is the
 // composition root that reads the environment; this function only wires what it is given.
+import { Partitioners } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AlertValueEncoder } from '../codec/alert-codec.js';
@@ -112,7 +113,7 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     readiness.set('kafka', true);
     logger.info({ brokers: config.kafka.brokers, topics: config.topics }, 'connected to Kafka; every topic is there');
 
-    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, maxInFlightRequests: 1 });
+    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await withRetry('connecting the producer', async () => {
       try {
         await producer.connect();

@@ -7,7 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { destination, pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -131,7 +131,7 @@ export function spawnService(setup: LiveSetup, env: Record<string, string>, inst
 
 /** Produces the messages in the order given, each keyed as the contract says (the default partitioner places it). */
 export async function produce(setup: LiveSetup, messages: readonly ScenarioMessage[], producer?: Producer): Promise<void> {
-  const own = producer ?? setup.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+  const own = producer ?? setup.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   if (!producer) await own.connect();
   try {
     for (let i = 0; i < messages.length; i += 500) {

@@ -1,0 +1,97 @@
+// Crash safety: `optout-verifier run` as a child process, killed with SIGKILL at five points while it consumes
+// (ingest mid-way, decider mid-way, alerts decided but not all sent, publishing), restarted each time on the same
+// group and schema. The final alerts equal the replay's (which equal an uninterrupted run's: see
+// live-equals-replay.test.ts), no alert change is missing from the topic, none is stored twice, and SIGTERM at
+// the end stops the service with exit code 0.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { replayScenario, storedAlerts, topicAlerts } from './support/alert-views.js';
+import { liveEnv, prepareLive, produce, spawnService, waitUntil, type ChildService, type LiveSetup } from './support/live-harness.js';
+import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from './support/scenario.js';
+import { testStack } from '../stack/test-context.js';
+
+const DAY = 86_400_000;
+const SCENARIO = ['--seed', '31', '--practices', '4', '--patients', '1500', '--days', '240', '--start', '2018-01-01', '--opt-outs-per-year', '0.5',
+  '--disseminations-per-week', '2%', '--faults', 'systmone-2018,late-receipts,phantom-objections,revoked-objections,bad-records,redeliveries'];
+
+interface Progress { ingested: number; decided: number; outbox: number; sent: number }
+
+describe('crash safety', () => {
+  const stack = testStack();
+  let setup: LiveSetup | undefined;
+  const children: ChildService[] = [];
+
+  afterEach(async () => {
+    for (const c of children.splice(0)) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    await setup?.cleanUp();
+    setup = undefined;
+  });
+
+  it('gives the same alerts after SIGKILL at five points and restarts', async () => {
+    setup = await prepareLive(stack, { partitions: 4 });
+    const scenario = await simulateScenario(join(setup.dir, 'scenario'), SCENARIO);
+    const replayed = await replayScenario(scenario, setup.keyFile);
+    const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(5));
+    const env = liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) });
+    const db = setup.db;
+    const progress = async (): Promise<Progress> => {
+      const r = await db.query(`SELECT
+        (SELECT COALESCE(sum(next_offset), 0)::int FROM input_partitions) AS ingested,
+        (SELECT COALESCE(sum(decided_offset), 0)::int FROM decider_offsets) AS decided,
+        (SELECT count(*)::int FROM alert_outbox) AS outbox,
+        (SELECT count(*)::int FROM alert_outbox WHERE sent_at IS NOT NULL) AS sent`);
+      return r.rows[0] as Progress;
+    };
+
+    // Six slices of the records; the service is killed once during each of the first five.
+    const slices = 6;
+    const bounds = Array.from({ length: slices + 1 }, (_, i) => Math.round((i * order.length) / slices));
+    const killPoints: { name: string; at: Progress }[] = [];
+    const conditions: { name: string; holds: (now: Progress, atStart: Progress, produced: number) => boolean }[] = [
+      { name: 'ingest has stored part of the first slice', holds: (now) => now.ingested > 0 },
+      { name: 'ingest is mid-way through a slice', holds: (now, start) => now.ingested > start.ingested },
+      { name: 'the decider has committed a round since the restart', holds: (now, start) => now.decided > start.decided },
+      { name: 'alerts decided since the restart', holds: (now, start) => now.outbox > start.outbox },
+      { name: 'alerts published since the restart', holds: (now, start) => now.sent > start.sent },
+    ];
+    for (let slice = 0; slice < slices; slice++) {
+      await produce(setup, order.slice(bounds[slice], bounds[slice + 1]));
+      const service = spawnService(setup, env, `instance-${slice}`);
+      children.push(service);
+      const condition = conditions[slice];
+      if (!condition) break;
+      const atStart = await progress();
+      const produced = bounds[slice + 1]!;
+      // Once everything produced is stored, decided and sent, nothing more can happen: kill there instead.
+      const at = await waitUntil(`${condition.name} (log: ${service.logFile})`, async () => {
+        const now = await progress();
+        const settled = now.ingested === produced && now.decided === produced && now.sent === now.outbox;
+        return condition.holds(now, atStart, produced) || settled ? now : undefined;
+      }, 60_000, 10);
+      service.child.kill('SIGKILL');
+      const exit = await service.exited;
+      expect(exit.signal).toBe('SIGKILL');
+      killPoints.push({ name: condition.name, at });
+    }
+    expect(killPoints).toHaveLength(5);
+
+    const last = children[children.length - 1]!;
+    await waitUntil(`the restarted service to reach the replay's as-of (log: ${last.logFile})`, async () => {
+      const state = await db.query('SELECT stream_time_ms FROM decider_state');
+      const now = await progress();
+      return Number(state.rows[0].stream_time_ms) === replayed.asOf && now.sent === now.outbox && now.ingested === order.length;
+    }, 90_000);
+
+    expect(await storedAlerts(db)).toEqual(replayed.alerts);
+    const outbox = await db.query('SELECT alert_id, transition FROM alert_outbox');
+    const changes = new Set(outbox.rows.map((r) => `${r.alert_id}|${r.transition}`));
+    expect(changes.size).toBe(outbox.rows.length);
+    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows.length, stack.uniqueName('alerts-reader'));
+    const published = new Set(onTopic.changes.map((c) => `${c.alert.alertId}|${c.transition}`));
+    expect([...changes].filter((c) => !published.has(c))).toEqual([]);
+    expect(onTopic.alerts).toEqual(replayed.alerts);
+
+    last.child.kill('SIGTERM');
+    expect(await last.exited).toEqual({ code: 0, signal: null });
+  });
+});

@@ -1,0 +1,83 @@
+// Two instances in one consumer group over six partitions share the work (ingest splits the partitions; one of
+// them is the elected decider). The decider's instance is killed with SIGKILL midway: the other takes over its
+// partitions and the decision (rebuilding the engine from the stored records) and the final alerts are identical
+// to the replay's, with manifests keyed by practice and everything else by NHS number on different instances.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { replayScenario, storedAlerts, topicAlerts } from './support/alert-views.js';
+import { liveEnv, prepareLive, produce, spawnService, waitUntil, type ChildService, type LiveSetup } from './support/live-harness.js';
+import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from './support/scenario.js';
+import { testStack } from '../stack/test-context.js';
+
+const DAY = 86_400_000;
+const SCENARIO = ['--seed', '43', '--practices', '5', '--patients', '1800', '--days', '260', '--start', '2017-12-01', '--opt-outs-per-year', '0.5',
+  '--disseminations-per-week', '2%', '--faults', 'systmone-2018,supplier-outage,late-receipts,phantom-objections,bad-records,redeliveries'];
+
+/** The partitions each "joined the consumer group" line of a log gave the instance, latest last. */
+async function assignments(logFile: string): Promise<number[]> {
+  const lines = (await readFile(logFile, 'utf8')).split('\n').filter((l) => l.includes('"joined the consumer group"'));
+  return lines.map((l) => Object.values((JSON.parse(l) as { partitions: Record<string, number[]> }).partitions).reduce((n, list) => n + list.length, 0));
+}
+
+describe('two instances in one consumer group', () => {
+  const stack = testStack();
+  let setup: LiveSetup | undefined;
+  const children: ChildService[] = [];
+
+  afterEach(async () => {
+    for (const c of children.splice(0)) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    await setup?.cleanUp();
+    setup = undefined;
+  });
+
+  it('give the same alerts as one, when the deciding instance is killed midway', async () => {
+    setup = await prepareLive(stack, { partitions: 6 });
+    const scenario = await simulateScenario(join(setup.dir, 'scenario'), SCENARIO);
+    const replayed = await replayScenario(scenario, setup.keyFile);
+    const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(17));
+    const env = liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) });
+    const db = setup.db;
+    const half = Math.floor(order.length / 2);
+    await produce(setup, order.slice(0, half));
+
+    const a = spawnService(setup, env, 'instance-a');
+    const b = spawnService(setup, env, 'instance-b');
+    children.push(a, b);
+    // Both members hold partitions once the group has rebalanced over them.
+    await waitUntil('both instances to hold partitions', async () => {
+      const [ofA, ofB] = [await assignments(a.logFile), await assignments(b.logFile)];
+      return ofA.length > 0 && ofB.length > 0 && ofA[ofA.length - 1]! > 0 && ofB[ofB.length - 1]! > 0 && ofA[ofA.length - 1]! + ofB[ofB.length - 1]! === 24;
+    }, 60_000);
+    await produce(setup, order.slice(half));
+
+    const leader = await waitUntil('a decider to be elected', async () => {
+      const r = await db.query('SELECT leader FROM decider_state');
+      return (r.rows[0].leader as string | null) ?? undefined;
+    }, 30_000);
+    await waitUntil('ingest to be past the first half', async () => {
+      const r = await db.query('SELECT COALESCE(sum(next_offset), 0)::int AS n FROM input_partitions');
+      return r.rows[0].n > half;
+    }, 60_000, 20);
+    const [killed, survivor] = leader === 'instance-a' ? [a, b] : [b, a];
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+
+    await waitUntil(`the surviving instance to finish (log: ${survivor.logFile})`, async () => {
+      const state = await db.query('SELECT stream_time_ms, leader FROM decider_state');
+      const r = await db.query(`SELECT (SELECT sum(next_offset)::int FROM input_partitions) AS ingested,
+        (SELECT count(*)::int FROM alert_outbox WHERE sent_at IS NULL) AS unsent`);
+      return Number(state.rows[0].stream_time_ms) === replayed.asOf && state.rows[0].leader !== leader && r.rows[0].ingested === order.length && r.rows[0].unsent === 0;
+    }, 90_000);
+    // The survivor took every partition after the rebalance.
+    expect((await assignments(survivor.logFile)).at(-1)).toBe(24);
+
+    expect(await storedAlerts(db)).toEqual(replayed.alerts);
+    const outbox = await db.query('SELECT count(*)::int AS n FROM alert_outbox');
+    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows[0].n, stack.uniqueName('alerts-reader'));
+    expect(onTopic.alerts).toEqual(replayed.alerts);
+
+    survivor.child.kill('SIGTERM');
+    expect(await survivor.exited).toEqual({ code: 0, signal: null });
+  });
+});

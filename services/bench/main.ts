@@ -6,10 +6,11 @@ import { join, resolve } from 'node:path';
 import { main as simulate } from '../simulator/main.js';
 import { benchReplay } from './replay-bench.js';
 
-// About 0.4M manifests (300 practices, daily, 1369 days), 0.6M GP events and receipts (a third of 900,000
-// patients opting out over the window), and 10 million release lines (51,100 a week for 196 weeks).
-const DATASET = ['--seed', '42', '--practices', '300', '--patients', '900000', '--opt-out-share', '0.33', '--days', '1369',
-  '--disseminations-per-week', '51100', '--faults', 'systmone-2018,late-receipts,phantom-objections,bad-records,redeliveries'];
+// About 0.88M manifests (640 practices, daily, 1369 days) and 0.13M GP events and receipts (900,000 patients,
+// 5% opting out over the window): over a million objection-side records; and about 10 million release lines
+// (52,500 candidates a week for 196 weeks, less those the opt-out filter holds back).
+const DATASET = ['--seed', '42', '--practices', '640', '--patients', '900000', '--days', '1369',
+  '--disseminations-per-week', '52500', '--faults', 'systmone-2018,late-receipts,phantom-objections,bad-records,redeliveries'];
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('optout-verifier bench')

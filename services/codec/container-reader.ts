@@ -33,6 +33,12 @@ export async function openAvroContainer(path: string, stream: StreamName): Promi
   return itemsOf(() => file.batches());
 }
 
+/** Opens the file and reads its header now; items stream a block at a time. */
+export async function openAvroContainerBatches(path: string, stream: StreamName): Promise<AsyncIterable<readonly ReadItem[]>> {
+  const file = await openContainerFile(path, streamSchemaJson(stream));
+  return { [Symbol.asyncIterator]: () => file.batches() };
+}
+
 /** Like openAvroContainer, but opens the file on the first call to next(), which then throws the open errors. */
 export function readAvroContainer(path: string, stream: StreamName): AsyncIterable<ReadItem> {
   return readAvroContainerAs(path, streamSchemaJson(stream));

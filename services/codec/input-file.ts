@@ -2,9 +2,9 @@
 // file, .ndjson and .jsonl are newline-delimited JSON.
 import { extname } from 'node:path';
 import type { StreamName } from '../core/records.js';
-import { openAvroContainer } from './container-reader.js';
+import { openAvroContainer, openAvroContainerBatches } from './container-reader.js';
 import type { ReadItem } from './decode-result.js';
-import { openNdjson } from './ndjson-reader.js';
+import { openNdjson, openNdjsonBatches } from './ndjson-reader.js';
 
 export type InputFormat = 'avro' | 'ndjson';
 
@@ -21,4 +21,9 @@ export function inputFormatOf(path: string): InputFormat {
  */
 export async function openInput(path: string, stream: StreamName): Promise<AsyncIterable<ReadItem>> {
   return inputFormatOf(path) === 'avro' ? openAvroContainer(path, stream) : openNdjson(path, stream);
+}
+
+/** As openInput, but hands out the records a block (Avro) or a chunk (NDJSON) at a time. */
+export async function openInputBatches(path: string, stream: StreamName): Promise<AsyncIterable<readonly ReadItem[]>> {
+  return inputFormatOf(path) === 'avro' ? openAvroContainerBatches(path, stream) : openNdjsonBatches(path, stream);
 }

@@ -18,6 +18,13 @@ export async function openNdjson(path: string, stream: StreamName): Promise<Asyn
   return itemsOf(() => lineBatches(source, specs));
 }
 
+/** Opens the file now; items stream a chunk's worth at a time (for callers that loop without awaiting each). */
+export async function openNdjsonBatches(path: string, stream: StreamName): Promise<AsyncIterable<readonly ReadItem[]>> {
+  const source = await ByteSource.open(path, 'input file');
+  const specs = fieldSpecsFor(stream);
+  return { [Symbol.asyncIterator]: () => lineBatches(source, specs) };
+}
+
 /** Like openNdjson, but opens the file on the first call to next(), which then throws the open error. */
 export function readNdjson(path: string, stream: StreamName): AsyncIterable<ReadItem> {
   return readNdjsonAs(path, fieldSpecsFor(stream));

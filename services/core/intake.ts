@@ -1,22 +1,37 @@
 import type { CodeCatalogue, CodeMeaning } from './code-catalogue.js';
 import type { DeadLetterReason } from './dead-letter-reason.js';
-import { fingerprintOf } from './fingerprint.js';
-import { validateRecord } from './record-validation.js';
+import { RecordScreen } from './record-screen.js';
+import { buildRecord } from './record-validation.js';
+import type { Sighting } from './seen-ids.js';
 import { STREAM_FIELDS, type DecodedFields, type RecordOf, type StreamName } from './records.js';
 import { SeenIds } from './seen-ids.js';
+
+export type FieldAdmission =
+  | { readonly kind: 'accepted'; readonly fields: DecodedFields; readonly meaning: CodeMeaning | null }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'dead'; readonly reason: DeadLetterReason; readonly detail: string };
 
 export type Admission<S extends StreamName> =
   | { readonly kind: 'accepted'; readonly record: RecordOf[S]; readonly meaning: CodeMeaning | null }
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'dead'; readonly reason: DeadLetterReason; readonly detail: string };
 
-/** What the same id must repeat to be a duplicate rather than a conflict: every field of the record. */
+/** What the same id must repeat to be a duplicate rather than a conflict: every field of the record, as text. */
 export function contentKey(stream: StreamName, record: DecodedFields): string {
   const names = STREAM_FIELDS[stream].fields;
   let key = '';
   for (const name of names) key += `${String(record[name] ?? '\u0001')}\u0000`;
   return key;
 }
+
+const DUPLICATE = { kind: 'duplicate' } as const;
+
+export const CONFLICT_DETAIL: { readonly [S in StreamName]: string } = {
+  gpEvents: 'eventId seen before with different content',
+  ndsReceived: 'receiptId seen before with different content',
+  ndsManifests: 'extractId seen before with different content',
+  ndsDisseminations: 'disseminationId seen before with different content',
+};
 
 /**
  * Validation, then duplicates among valid records only (a record that fails validation never claims its id),
@@ -29,17 +44,35 @@ export class Intake {
     ndsManifests: new SeenIds(),
     ndsDisseminations: new SeenIds(),
   };
+  private readonly screen: RecordScreen;
 
-  constructor(private readonly catalogue: CodeCatalogue) {}
+  constructor(catalogue: CodeCatalogue) {
+    this.screen = new RecordScreen(catalogue);
+  }
 
   admit<S extends StreamName>(stream: S, fields: DecodedFields): Admission<S> {
-    const validation = validateRecord(stream, fields, this.catalogue);
+    const admission = this.admitFields(stream, fields);
+    return admission.kind === 'accepted' ? { kind: 'accepted', record: buildRecord(stream, fields), meaning: admission.meaning } : admission;
+  }
+
+  /** admit without building the record (see buildRecord): for callers that keep few of the records they see. */
+  admitFields(stream: StreamName, fields: DecodedFields): FieldAdmission {
+    const screen = this.screen;
+    const validation = screen.screen(stream, fields);
     if (!validation.ok) return { kind: 'dead', reason: validation.reason, detail: validation.detail };
-    const record = validation.record;
-    const id = (record as unknown as Record<string, string>)[STREAM_FIELDS[stream].id]!;
-    const sighting = this.seen[stream].sight(fingerprintOf(id), fingerprintOf(contentKey(stream, record as unknown as DecodedFields)));
-    if (sighting === 'duplicate') return { kind: 'duplicate' };
-    if (sighting === 'conflict') return { kind: 'dead', reason: 'CONFLICTING_DUPLICATE', detail: `${STREAM_FIELDS[stream].id} seen before with different content` };
-    return { kind: 'accepted', record, meaning: validation.meaning };
+    const sighting = this.sight(stream, screen.idHi, screen.idLo, screen.contentHi, screen.contentLo);
+    if (sighting === 'duplicate') return DUPLICATE;
+    if (sighting === 'conflict') return { kind: 'dead', reason: 'CONFLICTING_DUPLICATE', detail: CONFLICT_DETAIL[stream] };
+    return { kind: 'accepted', fields, meaning: validation.meaning };
+  }
+
+  /** A hint: about this many records of the stream are coming (sizes the id table once). */
+  expect(stream: StreamName, records: number): void {
+    this.seen[stream].reserve(records);
+  }
+
+  /** Duplicate detection alone, for records screened elsewhere (see screened-disseminations.ts), in arrival order. */
+  sight(stream: StreamName, idHi: number, idLo: number, contentHi: number, contentLo: number): Sighting {
+    return this.seen[stream].sight(idHi, idLo, contentHi, contentLo);
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CODES, HOUR, PATIENT_A, PATIENT_B, T0, gp, manifest, receipt, share } from './testing/builders.js';
+import { Reconciler } from './reconciler.js';
+import { CODES, HOUR, PATIENT_A, PATIENT_B, T0, catalogue, gp, manifest, readableIdentity, receipt, share } from './testing/builders.js';
 import { runEngine } from './testing/run-engine.js';
 
 const SLA = 72 * HOUR;
@@ -232,9 +233,7 @@ describe('shared despite objection', () => {
 });
 
 describe('late records', () => {
-  it('applies a record stamped before the stream time at the next advance, with its own event time', async () => {
-    const { Reconciler } = await import('./reconciler.js');
-    const { catalogue, readableIdentity } = await import('./testing/builders.js');
+  it('applies a record stamped before the stream time at the next advance, with its own event time', () => {
     const engine = new Reconciler({ slaMs: SLA, graceMs: GRACE, identity: readableIdentity });
     engine.advanceTo(T0 + 10 * HOUR);
     expect(engine.offerReceipt(receipt('r1', T0, t2Dissent, PATIENT_A), catalogue.lookup(t2Dissent)!)).toBe('late');

@@ -71,7 +71,7 @@ export class Reconciler {
   private readonly keys = new Map<string, KeyState>();
   private readonly manifests = new ManifestCoverage();
   private readonly waitingForManifest = new Map<string, Set<Episode>>();
-  private readonly objectors = new Set<string>();
+  private readonly objectorSet = new Set<string>();
   private readonly alertsById = new Map<string, Alert>();
   private readonly latency: Millis[] = [];
   private timerSeq = 0;
@@ -85,7 +85,7 @@ export class Reconciler {
   }
 
   offerGpEvent(event: GpOptOutEvent, meaning: CodeMeaning): 'on-time' | 'late' {
-    if (meaning.action === 'DISSENT') this.objectors.add(event.nhsNumber);
+    if (meaning.action === 'DISSENT') this.objectorSet.add(event.nhsNumber);
     const origin = { id: event.eventId, practiceOds: event.practiceOds, supplier: event.supplier };
     return this.enqueue({ time: event.recordedAt, phase: PHASE.UPSTREAM, id: event.eventId, change: { side: 'UPSTREAM', time: event.recordedAt, nhsNumber: event.nhsNumber, type: meaning.type, action: meaning.action, origin } });
   }
@@ -110,7 +110,12 @@ export class Reconciler {
    * never ACTIVE upstream, so a caller that has offered every GP event may skip that patient's releases.
    */
   mayHoldObjection(nhsNumber: string): boolean {
-    return this.objectors.has(nhsNumber);
+    return this.objectorSet.has(nhsNumber);
+  }
+
+  /** Every patient for whom a GP event offered so far records a dissent. */
+  objectors(): string[] {
+    return [...this.objectorSet];
   }
 
   advanceTo(until: Millis): EngineEffect[] {

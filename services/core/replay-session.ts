@@ -1,8 +1,12 @@
 import type { CodeCatalogue } from './code-catalogue.js';
 import type { DeadLetterReason } from './dead-letter-reason.js';
-import { Intake } from './intake.js';
+import { CONFLICT_DETAIL, Intake } from './intake.js';
+import { ObjectorFilter } from './objector-filter.js';
+import { RecordScreen } from './record-screen.js';
+import { screenDisseminations, type ScreenedDisseminations } from './screened-disseminations.js';
+import { buildRecord } from './record-validation.js';
 import { Reconciler, type Identity } from './reconciler.js';
-import { STREAM_FIELDS, type DecodedFields, type Millis, type RecordOf, type StreamName } from './records.js';
+import { STREAM_FIELDS, type DecodedFields, type Millis, type StreamName } from './records.js';
 import type { DeadLetterEntry, ReportInput } from './replay-report.js';
 
 export interface ReplayOptions {
@@ -18,11 +22,10 @@ export type ReadItem =
   | { readonly position: number; readonly fields: DecodedFields }
   | { readonly position: number; readonly error: string };
 
-const OBJECTION_SIDE: readonly StreamName[] = ['gpEvents', 'ndsReceived', 'ndsManifests'];
-
 /**
- * The auditor's replay over the core: feed every objection-side record first, then the disseminations
- * (which can then be judged as they stream by, so tens of millions need not be held), then `finish`.
+ * The auditor's replay over the core: feed every GP event before any dissemination (so that only releases of
+ * patients with a recorded dissent need be kept, and tens of millions need not be held), then `finish`.
+ * Inputs are otherwise independent: each is read in its own file order.
  */
 export class ReplaySession {
   private readonly intake: Intake;
@@ -32,10 +35,22 @@ export class ReplaySession {
   private readonly read: Record<StreamName, number> = { gpEvents: 0, ndsReceived: 0, ndsManifests: 0, ndsDisseminations: 0 };
   private latestEventTime: Millis | null = null;
   private disseminationsStarted = false;
+  private screen: RecordScreen | null = null;
+  private objectorFilter: ObjectorFilter | null = null;
 
   constructor(private readonly options: ReplayOptions) {
     this.intake = new Intake(options.catalogue);
     this.reconciler = new Reconciler({ slaMs: options.slaMs, graceMs: options.graceMs, identity: options.identity });
+  }
+
+  /** A hint: about this many records of the stream are coming. */
+  expect(stream: StreamName, records: number): void {
+    this.intake.expect(stream, records);
+  }
+
+  /** Patients with a recorded dissent: once every GP event is fed, the only ones whose releases can breach. */
+  objectors(): string[] {
+    return this.reconciler.objectors();
   }
 
   recordsRead(stream: StreamName): number {
@@ -43,31 +58,73 @@ export class ReplaySession {
   }
 
   feed(stream: StreamName, item: ReadItem): void {
-    if (stream === 'ndsDisseminations') this.disseminationsStarted = true;
-    else if (this.disseminationsStarted) throw new Error('replay: every objection-side record must be fed before the disseminations');
-    this.read[stream]++;
-    if ('error' in item) {
-      this.deadLetter(stream, item.position, 'UNDECODABLE', item.error);
+    this.feedBatch(stream, [item]);
+  }
+
+  /** Feeds a file's records in file order, a batch at a time. */
+  feedBatch(stream: StreamName, items: readonly ReadItem[]): void {
+    if (stream === 'ndsDisseminations') {
+      this.screen ??= new RecordScreen(this.options.catalogue);
+      this.objectorFilter ??= new ObjectorFilter(this.reconciler.objectors());
+      const filter = this.objectorFilter;
+      this.feedScreenedDisseminations(screenDisseminations(items, this.screen, (nhs) => filter.has(nhs)));
       return;
     }
-    const admission = this.intake.admit(stream, item.fields);
-    if (admission.kind === 'dead') return this.deadLetter(stream, item.position, admission.reason, admission.detail);
-    if (admission.kind === 'duplicate') {
-      this.duplicates[stream]++;
-      return;
-    }
-    const record = admission.record;
-    const time = (record as unknown as Record<string, number>)[STREAM_FIELDS[stream].time]!;
-    if (this.latestEventTime === null || time > this.latestEventTime) this.latestEventTime = time;
-    switch (stream) {
-      case 'gpEvents': this.reconciler.offerGpEvent(record as RecordOf['gpEvents'], admission.meaning!); break;
-      case 'ndsReceived': this.reconciler.offerReceipt(record as RecordOf['ndsReceived'], admission.meaning!); break;
-      case 'ndsManifests': this.reconciler.offerManifest(record as RecordOf['ndsManifests']); break;
-      case 'ndsDisseminations': {
-        const share = record as RecordOf['ndsDisseminations'];
-        if (this.reconciler.mayHoldObjection(share.nhsNumber)) this.reconciler.offerDissemination(share);
-        break;
+    if (stream === 'gpEvents' && this.disseminationsStarted) throw new Error('replay: every GP event must be fed before the disseminations');
+    this.read[stream] += items.length;
+    const timeField = STREAM_FIELDS[stream].time;
+    const reconciler = this.reconciler;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if ('error' in item) {
+        this.deadLetter(stream, item.position, 'UNDECODABLE', item.error);
+        continue;
       }
+      const admission = this.intake.admitFields(stream, item.fields);
+      if (admission.kind === 'dead') {
+        this.deadLetter(stream, item.position, admission.reason, admission.detail);
+        continue;
+      }
+      if (admission.kind === 'duplicate') {
+        this.duplicates[stream]++;
+        continue;
+      }
+      const fields = admission.fields;
+      const time = fields[timeField] as number;
+      if (this.latestEventTime === null || time > this.latestEventTime) this.latestEventTime = time;
+      switch (stream) {
+        case 'gpEvents': reconciler.offerGpEvent(buildRecord('gpEvents', fields), admission.meaning!); break;
+        case 'ndsReceived': reconciler.offerReceipt(buildRecord('ndsReceived', fields), admission.meaning!); break;
+        case 'ndsManifests': reconciler.offerManifest(buildRecord('ndsManifests', fields)); break;
+      }
+    }
+  }
+
+  /**
+   * Disseminations screened in file order (here, or on another thread with screenDisseminations): duplicates
+   * are judged here, and the kept lines, of patients with a recorded dissent, are offered for judgement.
+   */
+  feedScreenedDisseminations(batch: ScreenedDisseminations): void {
+    this.disseminationsStarted = true;
+    this.read.ndsDisseminations += batch.items;
+    for (const d of batch.dead) this.deadLetter('ndsDisseminations', d.position, d.reason, d.detail);
+    const fp = batch.fingerprints;
+    let nextKept = 0;
+    for (let j = 0; j < batch.valid; j++) {
+      const sighting = this.intake.sight('ndsDisseminations', fp[j * 4]!, fp[j * 4 + 1]!, fp[j * 4 + 2]!, fp[j * 4 + 3]!);
+      const isKept = nextKept < batch.keptIndex.length && batch.keptIndex[nextKept] === j;
+      const kept = isKept ? batch.kept[nextKept++]! : null;
+      if (sighting === 'duplicate') {
+        this.duplicates.ndsDisseminations++;
+        continue;
+      }
+      if (sighting === 'conflict') {
+        this.deadLetter('ndsDisseminations', batch.positions[j]!, 'CONFLICTING_DUPLICATE', CONFLICT_DETAIL.ndsDisseminations);
+        continue;
+      }
+      const time = batch.sharedAt[j]!;
+      if (this.latestEventTime === null || time > this.latestEventTime) this.latestEventTime = time;
+      if (kept !== null) this.reconciler.offerDissemination(kept);
     }
   }
 
@@ -93,4 +150,3 @@ export class ReplaySession {
   }
 }
 
-export { OBJECTION_SIDE };

@@ -1,6 +1,6 @@
-import type { Fingerprint } from './fingerprint.js';
-
 export type Sighting = 'new' | 'duplicate' | 'conflict';
+
+// The low bit of a slot's last word marks it occupied, so content fingerprints keep 63 bits.
 
 /**
  * Which ids were seen, with a fingerprint of their first valid content, in an open-addressing table of typed
@@ -17,33 +17,36 @@ export class SeenIds {
     this.slots = new Uint32Array(initialCapacity * 4);
   }
 
+  /** Makes room for this many ids at once, sparing the rehashing of growing step by step. */
+  reserve(ids: number): void {
+    let capacity = this.capacity;
+    while (ids * 10 > capacity * 7) capacity *= 2;
+    if (capacity === this.capacity) return;
+    const old = this.slots;
+    this.capacity = capacity;
+    this.slots = new Uint32Array(capacity * 4);
+    this.rehash(old);
+  }
+
   get size(): number {
     return this.used;
   }
 
   /** Records the id's first content; later sightings are duplicates or conflicts against it. */
-  sight(id: Fingerprint, content: Fingerprint): Sighting {
+  sight(idHi: number, idLo: number, contentHi: number, contentLo: number): Sighting {
     if ((this.used + 1) * 10 > this.capacity * 7) this.grow();
-    const slot = this.find(id.hi, id.lo);
-    if (!this.isOccupied(slot)) {
-      this.store(slot, id, content);
+    const slot = this.find(idHi, idLo);
+    const s = this.slots;
+    const marked = (contentLo | 1) >>> 0;
+    if ((s[slot + 3]! & 1) === 0) {
+      s[slot] = idHi;
+      s[slot + 1] = idLo;
+      s[slot + 2] = contentHi;
+      s[slot + 3] = marked;
       this.used++;
       return 'new';
     }
-    const s = this.slots;
-    return s[slot + 2] === content.hi && s[slot + 3] === (content.lo | 1) >>> 0 ? 'duplicate' : 'conflict';
-  }
-
-  // The low bit of the content's second word marks a slot as occupied (so content fingerprints keep 63 bits).
-  private isOccupied(slot: number): boolean {
-    return (this.slots[slot + 3]! & 1) === 1;
-  }
-
-  private store(slot: number, id: Fingerprint, content: Fingerprint): void {
-    this.slots[slot] = id.hi;
-    this.slots[slot + 1] = id.lo;
-    this.slots[slot + 2] = content.hi;
-    this.slots[slot + 3] = (content.lo | 1) >>> 0;
+    return s[slot + 2] === contentHi && s[slot + 3] === marked ? 'duplicate' : 'conflict';
   }
 
   private find(hi: number, lo: number): number {
@@ -62,6 +65,10 @@ export class SeenIds {
     const old = this.slots;
     this.capacity *= 2;
     this.slots = new Uint32Array(this.capacity * 4);
+    this.rehash(old);
+  }
+
+  private rehash(old: Uint32Array): void {
     for (let slot = 0; slot < old.length; slot += 4) {
       if ((old[slot + 3]! & 1) === 0) continue;
       const target = this.find(old[slot]!, old[slot + 1]!);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 
 export interface InputDigest {
   /** SHA-256 of the file's bytes, hex: published in the report. */
@@ -9,18 +9,17 @@ export interface InputDigest {
   readonly bytes: number;
 }
 
-export async function digestInput(path: string, onBytes?: (n: number) => void): Promise<InputDigest> {
-  const sha256 = createHash('sha256');
-  const sha512 = createHash('sha512');
-  let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    const buf = chunk as Buffer;
-    sha256.update(buf);
-    sha512.update(buf);
-    bytes += buf.length;
-    onBytes?.(buf.length);
-  }
-  return { sha256: sha256.digest('hex'), sha512: sha512.digest(), bytes };
+/** Checksums the files on a worker thread, so that it overlaps with decoding them on the main thread. */
+export function digestInputs(paths: readonly string[]): Promise<InputDigest[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./digest-worker.mjs', import.meta.url), { workerData: { paths } });
+    worker.once('message', (message: { ok: true; results: InputDigest[] } | { ok: false; path: string | null; code: string | null; message: string }) => {
+      if (message.ok) resolve(message.results.map((r) => ({ ...r, sha512: Buffer.from(r.sha512) })));
+      else reject(new Error(`cannot read input file ${message.path ?? ''}: ${message.code ?? message.message}`));
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
 }
 
 /**

@@ -1,10 +1,10 @@
 // Composition root of `optout-verifier replay`: reads flags and environment once, wires the file readers,
 // the keyed identity and the core, writes the report and prints the summary.
 import { Command, CommanderError, Option } from 'commander';
-import { access, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { resolve } from 'node:path';
-import { openInput } from '../codec/input-file.js';
+import { openInputBatches } from '../codec/input-file.js';
 import { parseIsoTimestamp } from '../codec/iso-timestamp.js';
 import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
 import type { StreamName } from '../core/records.js';
@@ -13,9 +13,10 @@ import { SEVERITY } from '../core/rules.js';
 import { keyedIdentity } from '../identity/keyed-identity.js';
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
 import { parseDuration } from './duration.js';
-import { derivedPseudonymKey, digestInput, type InputDigest } from './input-digest.js';
+import { derivedPseudonymKey, digestInputs, type InputDigest } from './input-digest.js';
 import { silentProgress, terminalProgress } from './progress.js';
 import { runReplay } from './replay-run.js';
+import { screenedDisseminationFile } from './screened-dissemination-file.js';
 import { formatSummary } from './summary.js';
 
 export const EXIT = { OK: 0, GATE: 1, USAGE: 2, INPUT: 3, INTERNAL: 4 } as const;
@@ -100,7 +101,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
   };
 }
 
-async function loadCatalogue(path: string | URL): Promise<CodeCatalogue> {
+async function loadCatalogue(path: string | URL): Promise<{ catalogue: CodeCatalogue; json: unknown }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -108,7 +109,8 @@ async function loadCatalogue(path: string | URL): Promise<CodeCatalogue> {
     throw new InputError(`cannot read the code catalogue ${String(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   try {
-    return parseCodeCatalogue(JSON.parse(text));
+    const json: unknown = JSON.parse(text);
+    return { catalogue: parseCodeCatalogue(json), json };
   } catch (error) {
     throw new InputError(`code catalogue ${String(path)}: ${(error as Error).message}`);
   }
@@ -122,6 +124,15 @@ async function checkReadable(inputs: ReplayConfig['inputs']): Promise<void> {
       const code = (error as NodeJS.ErrnoException).code;
       throw new InputError(code === 'ENOENT' ? `input file not found: ${path}` : `cannot read input file ${path}: ${code}`);
     }
+  }
+}
+
+/** Failures while reading an input (the file vanished, is not what its name says) are input errors. */
+async function* asInputErrors<T>(items: AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    yield* items;
+  } catch (error) {
+    throw new InputError((error as Error).message);
   }
 }
 
@@ -150,40 +161,39 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     await checkReadable(config.inputs);
-    const catalogue = await loadCatalogue(config.cataloguePath);
+    const { catalogue, json: catalogueJson } = await loadCatalogue(config.cataloguePath);
     const progress = config.progress && process.stderr.isTTY ? terminalProgress(process.stderr) : silentProgress;
     const streams = Object.keys(config.inputs) as StreamName[];
-    const digests = {} as Record<StreamName, InputDigest>;
-    for (const stream of streams) {
-      const path = config.inputs[stream];
-      progress.phase(`checksumming ${stream}`, 0);
-      try {
-        digests[stream] = await digestInput(path);
-      } catch (error) {
-        throw new InputError(`cannot read input file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-      }
-    }
-    let key: Buffer;
+    const sizes = {} as Record<StreamName, number>;
+    for (const stream of streams) sizes[stream] = (await stat(config.inputs[stream])).size;
+    let key: Buffer | null = null;
     if (config.keyPath !== null) {
       try {
         key = await readPseudonymKey(config.keyPath);
       } catch (error) {
         throw new InputError((error as Error).message);
       }
-    } else {
-      key = derivedPseudonymKey(streams.map((s) => digests[s]));
     }
+    const digests = digestInputs(streams.map((s) => config.inputs[s]))
+      .then((list) => Object.fromEntries(streams.map((s, i) => [s, list[i]!])) as Record<StreamName, InputDigest>)
+      .catch((error: unknown) => {
+        throw new InputError((error as Error).message);
+      });
+    digests.catch(() => {});
     const report = await runReplay(
       { inputs: config.inputs, slaMs: config.slaMs, graceMs: config.graceMs, asOf: config.asOf, catalogue },
       {
         openInput: async (stream, path) => {
           try {
-            return await openInput(path, stream);
+            return await openInputBatches(path, stream);
           } catch (error) {
             throw new InputError((error as Error).message);
           }
         },
-        digests, identity: keyedIdentity(key), progress,
+        digests,
+        identity: (d) => keyedIdentity(key ?? derivedPseudonymKey(streams.map((s) => d[s]))),
+        progress, sizes,
+        screenedDisseminations: (path, objectors) => asInputErrors(screenedDisseminationFile(path, catalogueJson, objectors)),
       },
     );
     await writeAtomically(config.reportPath, renderReport(report));

@@ -3,6 +3,7 @@ import type { Identity } from '../core/reconciler.js';
 import type { Millis, StreamName } from '../core/records.js';
 import { buildReport, type InputDescription, type Report } from '../core/replay-report.js';
 import { ReplaySession, type ReadItem } from '../core/replay-session.js';
+import type { ScreenedDisseminations } from '../core/screened-disseminations.js';
 import type { InputDigest } from './input-digest.js';
 import type { Progress } from './progress.js';
 
@@ -15,37 +16,86 @@ export interface ReplayPlan {
 }
 
 export interface ReplayPorts {
-  readonly openInput: (stream: StreamName, path: string) => Promise<AsyncIterable<ReadItem>>;
-  readonly digests: { readonly [S in StreamName]: InputDigest };
-  readonly identity: Identity;
+  readonly openInput: (stream: StreamName, path: string) => Promise<AsyncIterable<readonly ReadItem[]>>;
+  /** The inputs' checksums, computed alongside the reading. */
+  readonly digests: Promise<{ readonly [S in StreamName]: InputDigest }>;
+  /** The identity, once the checksums are known (a key may be derived from them). */
+  readonly identity: (digests: { readonly [S in StreamName]: InputDigest }) => Identity;
   readonly progress: Progress;
+  readonly sizes: { readonly [S in StreamName]: number };
+  /** Screens the dissemination file elsewhere (another thread), given the patients with a recorded dissent. */
+  readonly screenedDisseminations?: (path: string, objectors: readonly string[]) => AsyncIterable<ScreenedDisseminations>;
 }
 
-// Objection-side inputs first, so that disseminations can be judged as they stream past.
+// Rough bytes per record, to size the dissemination id table once (a hint; the table grows if it is short).
+const BYTES_PER_DISSEMINATION = { avro: 48, ndjson: 120 };
+
+// GP events first: they say whose releases can breach an objection, so disseminations can stream past.
 const ORDER: readonly StreamName[] = ['gpEvents', 'ndsReceived', 'ndsManifests', 'ndsDisseminations'];
 const LABEL: { readonly [S in StreamName]: string } = {
   gpEvents: 'GP opt-out events', ndsReceived: 'NDS received objections', ndsManifests: 'NDS extract manifests', ndsDisseminations: 'NDS disseminations',
 };
 
+/** Identity is only consulted when alerts are made, at the end: it can wait for the checksums. */
+function lateBoundIdentity(): Identity & { bind(identity: Identity): void } {
+  let bound: Identity | null = null;
+  const get = (): Identity => {
+    if (bound === null) throw new Error('replay: identity used before the input checksums were known');
+    return bound;
+  };
+  return {
+    bind: (identity) => void (bound = identity),
+    alertIdFor: (seed) => get().alertIdFor(seed),
+    patientRefFor: (nhs) => get().patientRefFor(nhs),
+  };
+}
+
 /** Reads the four inputs through the core and returns the report. */
 export async function runReplay(plan: ReplayPlan, ports: ReplayPorts): Promise<Report> {
-  const session = new ReplaySession({ slaMs: plan.slaMs, graceMs: plan.graceMs, asOf: plan.asOf, identity: ports.identity, catalogue: plan.catalogue });
+  const identity = lateBoundIdentity();
+  const session = new ReplaySession({ slaMs: plan.slaMs, graceMs: plan.graceMs, asOf: plan.asOf, identity, catalogue: plan.catalogue });
+  ports.progress.start(ORDER.reduce((n, s) => n + ports.sizes[s], 0));
+  let screened: AsyncIterable<ScreenedDisseminations> | null = null;
   for (const stream of ORDER) {
-    const digest = ports.digests[stream];
-    ports.progress.phase(`reading ${LABEL[stream]}`, digest.bytes);
-    const items = await ports.openInput(stream, plan.inputs[stream]);
-    let sinceUpdate = 0;
-    for await (const item of items) {
-      session.feed(stream, item);
-      if (++sinceUpdate === 65_536) {
-        ports.progress.advance(0, sinceUpdate);
-        sinceUpdate = 0;
+    ports.progress.input(`reading ${LABEL[stream]}`);
+    const path = plan.inputs[stream];
+    let read = 0;
+    let reported = 0;
+    const tick = () => {
+      if (read - reported >= 65_536) {
+        ports.progress.records(read - reported);
+        reported = read;
+      }
+    };
+    if (stream === 'ndsDisseminations') {
+      const perRecord = path.endsWith('.avro') ? BYTES_PER_DISSEMINATION.avro : BYTES_PER_DISSEMINATION.ndjson;
+      session.expect(stream, Math.ceil(ports.sizes[stream] / perRecord));
+    }
+    if (stream === 'ndsDisseminations' && screened !== null) {
+      for await (const batch of screened) {
+        session.feedScreenedDisseminations(batch);
+        read += batch.items;
+        tick();
+      }
+    } else {
+      for await (const batch of await ports.openInput(stream, path)) {
+        session.feedBatch(stream, batch);
+        read += batch.length;
+        tick();
       }
     }
-    ports.progress.advance(0, sinceUpdate);
+    ports.progress.records(read - reported);
+    ports.progress.inputDone(ports.sizes[stream]);
+    if (stream === 'gpEvents' && ports.screenedDisseminations) {
+      // Every GP event is in, so the patients with a recorded dissent are known: the dissemination file can
+      // be screened on another thread while the receipts and manifests are read here.
+      screened = ports.screenedDisseminations(plan.inputs.ndsDisseminations, session.objectors());
+    }
   }
   ports.progress.stop();
+  const digests = await ports.digests;
+  identity.bind(ports.identity(digests));
   const result = session.finish();
-  const inputs = Object.fromEntries(ORDER.map((s) => [s, { path: plan.inputs[s], records: session.recordsRead(s), sha256: ports.digests[s].sha256 } satisfies InputDescription])) as { [S in StreamName]: InputDescription };
+  const inputs = Object.fromEntries(ORDER.map((s) => [s, { path: plan.inputs[s], records: session.recordsRead(s), sha256: digests[s].sha256 } satisfies InputDescription])) as { [S in StreamName]: InputDescription };
   return buildReport({ ...result, inputs });
 }

@@ -1,0 +1,32 @@
+/**
+ * Patients with a recorded dissent, asked about once per release line (tens of millions of times). A 2^24-bit
+ * map of a cheap hash answers "no" for almost everyone without touching the set; the set settles the rest.
+ */
+export class ObjectorFilter {
+  private readonly bits = new Uint8Array(1 << 21);
+  private readonly set: ReadonlySet<string>;
+
+  constructor(objectors: Iterable<string>) {
+    const set = new Set<string>();
+    for (const nhs of objectors) {
+      set.add(nhs);
+      const h = hash24(nhs);
+      this.bits[h >>> 3]! |= 1 << (h & 7);
+    }
+    this.set = set;
+  }
+
+  has(nhsNumber: string): boolean {
+    const h = hash24(nhsNumber);
+    if ((this.bits[h >>> 3]! & (1 << (h & 7))) === 0) return false;
+    return this.set.has(nhsNumber);
+  }
+}
+
+function hash24(text: string): number {
+  let h = 0x9e3779b9 | 0;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return (h ^ (h >>> 12)) & 0xffffff;
+}

@@ -177,6 +177,7 @@ class DecisionTerm {
   #committedStreamTime: Millis | null = null;
   readonly #latestEventTime = new Map<string, Millis>();
   #ends: { readonly at: number; readonly offsets: Map<string, number> } | null = null;
+  #endsFailing = false;
   #active = 0;
   #idle = 0;
   #recordsOffered = 0;
@@ -265,18 +266,26 @@ class DecisionTerm {
     return result;
   }
 
-  async #endOffsets(needFresh: boolean): Promise<Map<string, number> | null> {
+  /**
+   * The log end offsets, and whether they are fresh enough to call a partition idle. Stale ones (Kafka away) still
+   * tell which partitions exist, so the active ones can move stream time; none is called idle meanwhile.
+   */
+  async #endOffsets(needFresh: boolean): Promise<{ offsets: Map<string, number>; fresh: boolean } | null> {
     const now = this.#deps.monotonicNow();
     const age = this.#ends === null ? Infinity : now - this.#ends.at;
-    if (this.#ends !== null && (!needFresh || age <= this.#settings.endOffsetsMaxAgeMs) && age <= 5_000) return this.#ends.offsets;
+    if (this.#ends !== null && (!needFresh || age <= this.#settings.endOffsetsMaxAgeMs) && age <= 5_000) return { offsets: this.#ends.offsets, fresh: true };
     try {
       this.#ends = { at: now, offsets: await this.#deps.topology.endOffsets() };
     } catch (error) {
       // Without fresh end offsets no partition is called idle (an idle partition must have nothing left to read).
-      if (this.#ends === null || age > 5_000) this.#log.warn({ error: describeFailure(error) }, 'cannot read the input topics\' end offsets; no partition counts as idle meanwhile');
-      return null;
+      this.#deps.metrics.kafkaRetries.inc();
+      if (!this.#endsFailing) this.#log.warn({ error: describeFailure(error) }, 'cannot read the input topics\' end offsets; no partition counts as idle meanwhile');
+      this.#endsFailing = true;
+      return this.#ends === null ? null : { offsets: this.#ends.offsets, fresh: false };
     }
-    return this.#ends.offsets;
+    if (this.#endsFailing) this.#log.info('reading the input topics\' end offsets again');
+    this.#endsFailing = false;
+    return { offsets: this.#ends.offsets, fresh: true };
   }
 
   /** One round: read what ingest stored, offer it, advance to the stream time, commit. */
@@ -304,11 +313,11 @@ class DecisionTerm {
     let streamTime = before;
     if (ends !== null) {
       const views: PartitionView[] = [];
-      for (const key of new Set([...ends.keys(), ...byKey.keys()])) {
+      for (const key of new Set([...ends.offsets.keys(), ...byKey.keys()])) {
         const stored = byKey.get(key);
         const storedNext = stored?.nextOffset ?? 0;
         const allOffered = (this.#offered.get(key) ?? 0) >= storedNext;
-        const end = ends.get(key);
+        const end = ends.fresh ? ends.offsets.get(key) : undefined;
         // Once everything stored is offered, the stored maximum (duplicates included) is safe to count.
         const latest = maxOf(this.#latestEventTime.get(key) ?? null, allOffered ? stored?.maxEventTime ?? null : null);
         views.push({ latestEventTime: latest, caughtUp: allOffered && end !== undefined && storedNext >= end, silentForMs: silentFor(key) });

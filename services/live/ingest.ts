@@ -61,9 +61,10 @@ export class Ingest {
       maxWaitTimeInMs: options.fetchMaxWaitMs,
       allowAutoTopicCreation: false,
       retry: {
-        initialRetryTime: 300, maxRetryTime: 10_000, retries: 10,
+        initialRetryTime: 300, maxRetryTime: 5_000, retries: 5,
         // A consumer that gave up is restarted by kafkajs: the stored offsets make a restart harmless.
         restartOnFailure: async (error) => {
+          deps.metrics.kafkaRetries.inc();
           this.#log.warn({ error: describeFailure(brokerFailure(error, 'consuming')) }, 'consumer failed; kafkajs restarts it');
           return !this.#stopping;
         },

@@ -14,6 +14,7 @@ export function kafkaInputTopology(admin: Admin, topics: readonly string[]): Inp
     async endOffsets() {
       const ends = new Map<string, number>();
       try {
+        await admin.connect();
         for (const topic of topics) {
           for (const p of await admin.fetchTopicOffsets(topic)) ends.set(partitionKey(topic, p.partition), Number(p.high));
         }

@@ -25,6 +25,7 @@ import { createVerifierMetrics, type VerifierMetrics } from './metrics.js';
 import { describeMigration, migrate, migrationStatus } from './migration-runner.js';
 import { PgStateStore } from './pg-state-store.js';
 import { Readiness } from './readiness.js';
+import { startHealthProbes } from './health-probes.js';
 import { retryReporter } from './retry-reporting.js';
 
 export interface LiveServiceEnvironment {
@@ -43,7 +44,7 @@ export interface LiveService {
   stop(): Promise<void>;
 }
 
-const HEALTH_PROBE_MS = 5_000;
+const HEALTH_PROBE_MS = 2_000;
 
 export async function startLiveService(config: LiveConfig, files: DeploymentFiles, env: LiveServiceEnvironment): Promise<LiveService> {
   const { logger, registry } = env;
@@ -130,8 +131,11 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     stops.push(() => publisher.stop());
 
     const streamOfTopic = new Map<string, StreamName>(INPUT_STREAMS.map((s) => [config.topics[s], s]));
+    // The decider asks for end offsets every round or so: a client that fails fast, so a round never waits long.
+    const topologyAdmin = kafka.admin({ retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1_000 } });
+    stops.push(() => topologyAdmin.disconnect());
     const decider = new Decider({
-      store, topology: kafkaInputTopology(admin, inputTopics), streamOfTopic, identity,
+      store, topology: kafkaInputTopology(topologyAdmin, inputTopics), streamOfTopic, identity,
       encodeAlert: (change) => encoder.encode(change), metrics, decisionMetrics: new DecisionMetrics(metrics, Date.now), logger, retry,
       onAlertsCommitted: () => publisher.wake(),
       onLeadership: (leading) => publisher.setActive(leading),
@@ -155,14 +159,11 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     stops.push(() => ingest.stop());
     await ingest.start();
 
-    const probe = setInterval(() => {
-      store.ping().then(() => readiness.set('postgresql', true), (error: unknown) => {
-        readiness.set('postgresql', false);
-        logger.warn({ error: describeFailure(error) }, 'PostgreSQL health check failed');
-      });
-    }, HEALTH_PROBE_MS);
-    probe.unref();
-    stops.push(async () => clearInterval(probe));
+    // Its own admin client without retries, so a probe fails fast while a broker is away.
+    const probeAdmin = kafka.admin({ retry: { retries: 0 } });
+    stops.push(() => probeAdmin.disconnect());
+    const probes = startHealthProbes(store, probeAdmin, readiness, logger, HEALTH_PROBE_MS);
+    stops.push(() => probes.stop());
 
     return { readiness, metrics, httpPort: http.port, decider, stop: stopAll };
   } catch (error) {

@@ -65,12 +65,16 @@ export class PgStateStore implements StateStore {
       throw storeFailure(error, `connecting (${doing})`);
     }
     let broken: Error | undefined;
+    // While checked out, a connection that fails between two queries reports it as an event, not a rejection.
+    const onError = (error: Error) => { broken ??= error; };
+    client.on('error', onError);
     try {
       return await use(client);
     } catch (error) {
-      if (error instanceof VerifierError && error.code === 'STORE_UNAVAILABLE') broken = error;
+      if (error instanceof VerifierError && error.code === 'STORE_UNAVAILABLE') broken ??= error;
       throw error;
     } finally {
+      client.off('error', onError);
       // A client whose connection failed is destroyed rather than returned to the pool.
       client.release(broken);
     }

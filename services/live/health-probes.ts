@@ -1,0 +1,46 @@
+// Background checks behind /readyz: PostgreSQL answers a query on the state schema, and a Kafka broker answers a
+// metadata request. A change of state is logged once (unreachable, then reachable again), not every probe.
+import type { Admin } from 'kafkajs';
+import type { Logger } from 'pino';
+import { brokerFailure, describeFailure } from './errors.js';
+import type { Readiness, ReadinessPart } from './readiness.js';
+import type { StateStore } from './state-store.js';
+
+export interface HealthProbes {
+  stop(): Promise<void>;
+}
+
+export function startHealthProbes(store: StateStore, admin: Admin, readiness: Readiness, logger: Logger, intervalMs: number): HealthProbes {
+  const log = logger.child({ component: 'health' });
+  const state = new Map<ReadinessPart, boolean>([['postgresql', true], ['kafka', true]]);
+  const report = (part: 'postgresql' | 'kafka', ok: boolean, error?: unknown) => {
+    readiness.set(part, ok);
+    if (state.get(part) === ok) return;
+    state.set(part, ok);
+    const name = part === 'kafka' ? 'Kafka' : 'PostgreSQL';
+    if (ok) log.info(`${name} is reachable again`);
+    else log.warn({ error: describeFailure(error) }, `${name} is unreachable; not ready until it answers`);
+  };
+  let inFlight: Promise<void> | null = null;
+  // A probe that gets no answer within the interval has failed: a broker that is away may leave a request hanging.
+  const answered = <T>(work: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${intervalMs} ms`)), intervalMs); });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  };
+  const probe = async () => {
+    await answered(store.ping()).then(() => report('postgresql', true), (error: unknown) => report('postgresql', false, error));
+    await answered(admin.connect().then(() => admin.describeCluster()))
+      .then(() => report('kafka', true), (error: unknown) => report('kafka', false, brokerFailure(error, 'health check')));
+  };
+  const timer = setInterval(() => {
+    if (inFlight === null) inFlight = probe().finally(() => { inFlight = null; });
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+// Outages: every broker of a private mock cluster made unavailable and then back (the mock's fault calls), and
+// PostgreSQL connections cut under the service. Each time the service reports it (/readyz, log, metrics), recovers
+// by itself, and ends with the replay's alerts.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { replayScenario, storedAlerts, topicAlerts, type ReplayResult } from './support/alert-views.js';
+import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas, type Scenario } from './support/scenario.js';
+import { startPrivateMockCluster, testStack, type MockCluster } from '../stack/test-context.js';
+
+const DAY = 86_400_000;
+const SCENARIO = ['--practices', '4', '--patients', '1500', '--days', '200', '--start', '2018-02-01', '--opt-outs-per-year', '0.5',
+  '--disseminations-per-week', '2%', '--faults', 'systmone-2018,late-receipts,phantom-objections,bad-records,redeliveries'];
+
+async function readyz(port: number): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+  await response.body?.cancel();
+  return response.status;
+}
+
+describe('outages', () => {
+  const stack = testStack();
+  let setup: LiveSetup | undefined;
+  let running: InProcessService | undefined;
+  let cluster: MockCluster | undefined;
+
+  afterEach(async () => {
+    await running?.service.stop();
+    running = undefined;
+    await setup?.cleanUp();
+    setup = undefined;
+    await cluster?.stop();
+    cluster = undefined;
+  });
+
+  async function finishAndCompare(setup: LiveSetup, scenario: Scenario, replayed: ReplayResult, total: number, logFile: string): Promise<void> {
+    const db = setup.db;
+    await waitUntil(`the service to finish (log: ${logFile})`, async () => {
+      const state = await db.query('SELECT stream_time_ms FROM decider_state');
+      const r = await db.query(`SELECT (SELECT sum(next_offset)::int FROM input_partitions) AS ingested,
+        (SELECT count(*)::int FROM alert_outbox WHERE sent_at IS NULL) AS unsent`);
+      return Number(state.rows[0].stream_time_ms) === replayed.asOf && r.rows[0].ingested === total && r.rows[0].unsent === 0;
+    }, 90_000);
+    expect(await storedAlerts(db)).toEqual(replayed.alerts);
+    const outbox = await db.query('SELECT count(*)::int AS n FROM alert_outbox');
+    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows[0].n, stack.uniqueName('alerts-reader'));
+    expect(onTopic.alerts).toEqual(replayed.alerts);
+  }
+
+  it('recovers by itself when every broker goes away and comes back', async () => {
+    cluster = await startPrivateMockCluster({ brokers: 3 });
+    const mock = cluster;
+    setup = await prepareLive(stack, {
+      partitions: 3, brokers: mock.bootstrapServers,
+      createTopics: async (names, partitions) => { for (const name of names) await mock.createTopic(name, partitions); },
+    });
+    const scenario = await simulateScenario(join(setup.dir, 'scenario'), ['--seed', '53', ...SCENARIO]);
+    const replayed = await replayScenario(scenario, setup.keyFile);
+    const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(3));
+    const half = Math.floor(order.length / 2);
+    await produce(setup, order.slice(0, half));
+    running = await startInProcess(setup, liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }));
+    const port = running.service.httpPort;
+    const db = setup.db;
+    await waitUntil('the first half to be stored', async () => {
+      const r = await db.query('SELECT COALESCE(sum(next_offset), 0)::int AS n FROM input_partitions');
+      return r.rows[0].n === half;
+    }, 60_000);
+    expect(await readyz(port)).toBe(200);
+
+    for (const broker of [1, 2, 3]) await mock.brokerDown(broker);
+    // The outage lasts until the service has reported it: /readyz says Kafka is unreachable, and it has retried.
+    await waitUntil('/readyz to say Kafka is unreachable', async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const body = (await response.json()) as { checks: { kafka: boolean } };
+      return response.status === 503 && !body.checks.kafka;
+    }, 30_000);
+    await waitUntil('the service to retry', async () => {
+      const retries = (await running!.registry.getSingleMetric('optout_verifier_kafka_retries_total')!.get()).values[0]?.value ?? 0;
+      return retries > 0;
+    }, 60_000);
+    for (const broker of [1, 2, 3]) await mock.brokerUp(broker);
+
+    await produce(setup, order.slice(half));
+    await waitUntil('/readyz to say ready again', async () => (await readyz(port)) === 200, 30_000);
+    await finishAndCompare(setup, scenario, replayed, order.length, running.logFile);
+    const log = await readFile(running.logFile, 'utf8');
+    expect(log).toMatch(/Kafka is unreachable/);
+    expect(log).toMatch(/Kafka is reachable again/);
+  });
+
+  it('recovers by itself when its PostgreSQL connections are cut, decider included', async () => {
+    setup = await prepareLive(stack, { partitions: 3 });
+    const scenario = await simulateScenario(join(setup.dir, 'scenario'), ['--seed', '59', ...SCENARIO]);
+    const replayed = await replayScenario(scenario, setup.keyFile);
+    const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(4));
+    const thirds = [0, 1, 2, 3].map((i) => Math.round((i * order.length) / 3));
+    await produce(setup, order.slice(0, thirds[1]));
+    running = await startInProcess(setup, liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }));
+    const db = setup.db;
+    let decidedBefore = 0;
+    for (const third of [1, 2]) {
+      // Cut once the decider has committed since the last cut and holds its lock (its session is open again).
+      decidedBefore = await waitUntil('records to be decided, by a decider holding its lock', async () => {
+        const r = await db.query(`SELECT (SELECT COALESCE(sum(decided_offset), 0)::int FROM decider_offsets) AS decided,
+          (SELECT count(*)::int FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND a.application_name = 'optout-verifier in-process') AS leading`);
+        return r.rows[0].decided > decidedBefore && r.rows[0].leading > 0 ? r.rows[0].decided as number : undefined;
+      }, 60_000);
+      const cut = await db.query(`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'optout-verifier in-process'`);
+      expect(cut.rows[0].n).toBeGreaterThan(0);
+      await produce(setup, order.slice(thirds[third], thirds[third + 1]));
+    }
+    await finishAndCompare(setup, scenario, replayed, order.length, running.logFile);
+    const log = await readFile(running.logFile, 'utf8');
+    expect(log).toMatch(/lost the decider connection|decider round failed/);
+    expect(log).toMatch(/engine rebuilt; deciding[\s\S]*engine rebuilt; deciding/);
+  });
+});

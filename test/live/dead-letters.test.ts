@@ -1,0 +1,172 @@
+// Bad input on every input topic: bytes that are not Avro, a value written with a schema the topic does not know
+// (another stream's record, plain binary without the single-object header, a truncated body), an invalid NHS
+// number, a missing field, an unknown code, an invalid manifest, an enum symbol outside the contract, a null
+// value. Each goes to the dead-letter topic with its own bytes and its source and reason in the headers (never an
+// NHS number), and the good records around it are processed: the alerts are the core's over the good records.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import avro from 'avsc';
+import { Partitioners } from 'kafkajs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SingleObjectEncoder } from '../../services/codec/single-object.js';
+import { streamSchemaJson } from '../../services/codec/schema-catalog.js';
+import { parseCodeCatalogue } from '../../services/core/code-catalogue.js';
+import type { DeadLetterReason } from '../../services/core/dead-letter-reason.js';
+import type { RecordOf, StreamName } from '../../services/core/records.js';
+import { ReplaySession } from '../../services/core/replay-session.js';
+import { gp, HOUR, manifest, PATIENT_A, PATIENT_B, PATIENT_C, receipt, share, T0 } from '../../services/core/testing/builders.js';
+import { keyedIdentity } from '../../services/identity/keyed-identity.js';
+import { readPseudonymKey } from '../../services/identity/pseudonym-key.js';
+import { DEAD_LETTER_HEADERS } from '../../services/live/kafka-sinks.js';
+import { storedAlerts, viewOf } from './support/alert-views.js';
+import { liveEnv, prepareLive, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { testStack } from '../stack/test-context.js';
+
+const WRITERS = fileURLToPath(new URL('../../schemas/samples/writers/', import.meta.url));
+const INVALID_NHS_NUMBER = '9990000017';
+const NHS_NUMBERS = [PATIENT_A, PATIENT_B, PATIENT_C, INVALID_NHS_NUMBER];
+const DAY = 24 * HOUR;
+
+type Planned = { readonly value: Buffer | null; readonly good?: RecordOf[StreamName]; readonly reason?: DeadLetterReason };
+
+async function writerEncoder(file: string): Promise<SingleObjectEncoder> {
+  return new SingleObjectEncoder(JSON.parse(await readFile(`${WRITERS}${file}`, 'utf8')) as object);
+}
+
+async function plan(): Promise<{ readonly [S in StreamName]: Planned[] }> {
+  const contract = (stream: StreamName) => new SingleObjectEncoder(streamSchemaJson(stream));
+  const gpEncoder = contract('gpEvents');
+  const shareEncoder = contract('ndsDisseminations');
+  const garbage = Buffer.from('this is not an Avro record at all');
+  const good = <S extends StreamName>(stream: S, record: RecordOf[S], encoder = contract(stream)): Planned => ({ value: encoder.encode(record), good: record });
+  const bad = (value: Buffer | null, reason: DeadLetterReason): Planned => ({ value, reason });
+
+  const e1 = gp('e-1', T0, '9Nu0', PATIENT_A);
+  const producerCopy = await writerEncoder('optout.v1.GpOptOutEvent.producer-copy.writer.avsc');
+  const nullableNhs = await writerEncoder('optout.v1.GpOptOutEvent.nullable-nhs-number.writer.avsc');
+  const extraSymbol = await writerEncoder('optout.v1.NdsDissemination.extra-purpose-symbol.writer.avsc');
+  const e2 = gp('e-2', T0 + 2 * HOUR, '9Nu4', PATIENT_C);
+  const onlyBody = avro.Type.forSchema(streamSchemaJson('gpEvents') as unknown as avro.Schema).toBuffer(gp('e-9', T0, '9Nu0', PATIENT_B));
+  return {
+    gpEvents: [
+      good('gpEvents', e1),
+      bad(garbage, 'UNDECODABLE'),
+      { value: producerCopy.encode({ ...e2, producerBatch: 'b-7' }), good: e2 },
+      bad(shareEncoder.encode(share('d-x', T0, 'RESEARCH', PATIENT_B)), 'UNDECODABLE'),
+      bad(gpEncoder.encode(gp('e-3', T0 + HOUR, '9Nu0', INVALID_NHS_NUMBER)), 'INVALID_NHS_NUMBER'),
+      bad(nullableNhs.encode({ ...gp('e-4', T0 + HOUR, '9Nu0'), nhsNumber: null }), 'MISSING_FIELD'),
+      bad(null, 'UNDECODABLE'),
+      bad(onlyBody, 'UNDECODABLE'),
+      bad(gpEncoder.encode(gp('e-5', T0 + HOUR, '9Nu0', PATIENT_B)).subarray(0, 20), 'UNDECODABLE'),
+      good('gpEvents', gp('e-6', T0 + 3 * HOUR, '9Nu5', PATIENT_C)),
+    ],
+    ndsReceived: [
+      good('ndsReceived', receipt('r-1', T0 + HOUR, '9Nu0', PATIENT_B)),
+      bad(garbage, 'UNDECODABLE'),
+      bad(gpEncoder.encode(gp('e-7', T0, '9Nu0', PATIENT_B)), 'UNDECODABLE'),
+      bad(contract('ndsReceived').encode(receipt('r-2', T0 + HOUR, '9Nu0', INVALID_NHS_NUMBER)), 'INVALID_NHS_NUMBER'),
+      bad(contract('ndsReceived').encode(receipt('r-3', T0 + HOUR, 'XAZ89', PATIENT_A)), 'UNKNOWN_CODE'),
+      good('ndsReceived', receipt('r-4', T0 + 5 * HOUR, '9Nu4', PATIENT_C)),
+    ],
+    ndsManifests: [
+      good('ndsManifests', manifest('x-1', T0 + DAY, T0 + DAY + 2 * HOUR)),
+      bad(garbage, 'UNDECODABLE'),
+      bad(gpEncoder.encode(gp('e-8', T0, '9Nu0', PATIENT_A)), 'UNDECODABLE'),
+      bad(contract('ndsManifests').encode(manifest('x-2', T0 + 3 * DAY, T0 + 2 * DAY)), 'INVALID_MANIFEST'),
+      good('ndsManifests', manifest('x-3', T0 + 2 * DAY, T0 + 2 * DAY + HOUR, 'B82002', 'EMIS')),
+    ],
+    ndsDisseminations: [
+      good('ndsDisseminations', share('d-1', T0 + 4 * DAY, 'RESEARCH', PATIENT_A)),
+      bad(garbage, 'UNDECODABLE'),
+      bad(gpEncoder.encode(gp('e-10', T0, '9Nu0', PATIENT_B)), 'UNDECODABLE'),
+      bad(shareEncoder.encode(share('d-2', T0 + DAY, 'PLANNING', INVALID_NHS_NUMBER)), 'INVALID_NHS_NUMBER'),
+      bad(extraSymbol.encode({ ...share('d-3', T0 + DAY, 'RESEARCH', PATIENT_B), purpose: 'MARKETING' }), 'UNDECODABLE'),
+      good('ndsDisseminations', share('d-4', T0 + 4 * DAY + HOUR, 'DIRECT_CARE', PATIENT_C)),
+    ],
+  };
+}
+
+describe('dead letters', () => {
+  const stack = testStack();
+  let setup: LiveSetup | undefined;
+  let running: InProcessService | undefined;
+
+  afterEach(async () => {
+    await running?.service.stop();
+    running = undefined;
+    await setup?.cleanUp();
+    setup = undefined;
+  });
+
+  it('go to the dead-letter topic with their bytes and reasons, and the good records around them are processed', async () => {
+    setup = await prepareLive(stack, { partitions: 2 });
+    const planned = await plan();
+    const streams = Object.keys(planned) as StreamName[];
+    const producer = setup.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    for (const stream of streams) {
+      await producer.send({ topic: setup.topics[stream], acks: -1, messages: planned[stream].map((p) => ({ partition: 0, key: 'k', value: p.value })) });
+    }
+    await producer.disconnect();
+
+    // What the core says over the good records alone.
+    const expected = new ReplaySession({
+      slaMs: 72 * HOUR, graceMs: HOUR, asOf: null, identity: keyedIdentity(await readPseudonymKey(setup.keyFile)),
+      catalogue: parseCodeCatalogue(JSON.parse(await readFile(new URL('../../schemas/code-catalogue.json', import.meta.url), 'utf8'))),
+    });
+    for (const stream of streams) planned[stream].forEach((p, i) => { if (p.good) expected.feed(stream, { position: i + 1, fields: p.good as unknown as Record<string, unknown> }); });
+    const report = expected.finish();
+    expect(new Set(report.alerts.map((a) => a.rule))).toEqual(new Set(['OBJECTION_NOT_PROPAGATED', 'SHARED_DESPITE_OBJECTION', 'UNKNOWN_DOWNSTREAM_OBJECTION']));
+
+    running = await startInProcess(setup, liveEnv(setup, { WRITER_SCHEMAS_DIR: WRITERS, ALLOWED_LATENESS: '1h' }));
+    const deadCount = streams.reduce((n, s) => n + planned[s].filter((p) => p.reason).length, 0);
+    const db = setup.db;
+    await waitUntil(`every record to be handled (log: ${running.logFile})`, async () => {
+      const state = await db.query('SELECT stream_time_ms FROM decider_state');
+      const dead = await db.query('SELECT count(*)::int AS n FROM dead_letters');
+      const unsent = await db.query('SELECT count(*)::int AS n FROM alert_outbox WHERE sent_at IS NULL');
+      return Number(state.rows[0].stream_time_ms) === report.asOf && dead.rows[0].n === deadCount && unsent.rows[0].n === 0;
+    }, 60_000);
+
+    expect(await storedAlerts(db)).toEqual(report.alerts.map(viewOf).sort((a, b) => (a.alertId < b.alertId ? -1 : 1)));
+    const stored = await db.query(`SELECT event_id AS id FROM gp_events UNION ALL SELECT receipt_id FROM nds_received
+      UNION ALL SELECT extract_id FROM nds_manifests UNION ALL SELECT dissemination_id FROM nds_disseminations ORDER BY 1`);
+    const goodIds = streams.flatMap((s) => planned[s].flatMap((p) => (p.good ? [Object.values(p.good)[0] as string] : []))).sort();
+    expect(stored.rows.map((r) => r.id)).toEqual(goodIds);
+
+    // The dead-letter topic: one message per bad record, its own bytes, where it came from and why.
+    const letters: { key: string; value: Buffer | null; headers: Record<string, string> }[] = [];
+    const consumer = setup.kafka.consumer({ groupId: stack.uniqueName('dead-letter-reader'), sessionTimeout: 6_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: setup.topics.deadLetter, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        letters.push({
+          key: message.key!.toString(), value: message.value,
+          headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+        });
+      },
+    });
+    await waitUntil('every dead letter on the topic', async () => letters.length >= deadCount, 30_000);
+    await consumer.disconnect();
+
+    const expectedLetters = streams.flatMap((stream) => planned[stream].flatMap((p, offset) => (p.reason ? [{
+      key: `${setup!.topics[stream]}:0:${offset}`,
+      value: p.value === null ? null : p.value.toString('hex'),
+      headers: {
+        [DEAD_LETTER_HEADERS.topic]: setup!.topics[stream], [DEAD_LETTER_HEADERS.partition]: '0', [DEAD_LETTER_HEADERS.offset]: String(offset),
+        [DEAD_LETTER_HEADERS.reason]: p.reason, [DEAD_LETTER_HEADERS.detail]: expect.any(String),
+      },
+    }] : [])));
+    const seen = letters.map((l) => ({ key: l.key, value: l.value === null ? null : l.value.toString('hex'), headers: l.headers }));
+    expect(seen.sort((a, b) => (a.key < b.key ? -1 : 1))).toEqual(expectedLetters.sort((a, b) => (a.key < b.key ? -1 : 1)));
+    for (const letter of letters) {
+      for (const [name, value] of Object.entries(letter.headers)) {
+        for (const nhs of NHS_NUMBERS) expect(value, `header ${name}`).not.toContain(nhs);
+      }
+      for (const nhs of NHS_NUMBERS) expect(letter.key).not.toContain(nhs);
+    }
+    const log = await readFile(running.logFile, 'utf8');
+    for (const nhs of NHS_NUMBERS) expect(log).not.toContain(nhs);
+  });
+});

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Intake } from './intake.js';
 import { isValidNhsNumber } from './nhs-number.js';
 import { CodeCatalogue } from './code-catalogue.js';
+import { Fingerprinter } from './fingerprint.js';
+import { RecordScreen } from './record-screen.js';
+import { STREAM_FIELDS } from './records.js';
 import { catalogue } from './testing/builders.js';
 
 const gp = (over: Record<string, unknown> = {}) => ({ eventId: 'e1', nhsNumber: '9990000018', practiceOds: 'A81001', supplier: 'TPP', code: '9Nu0', recordedAt: 1_500_000_000_000, ...over });
@@ -89,5 +92,22 @@ describe('duplicates', () => {
     for (let i = 0; i < 300_000; i++) if (intake.admit('ndsDisseminations', share({ disseminationId: `d${i}` })).kind !== 'accepted') duplicates++;
     expect(duplicates).toBe(0);
     expect(intake.admit('ndsDisseminations', share({ disseminationId: 'd123456' })).kind).toBe('duplicate');
+  });
+});
+
+describe('fingerprints', () => {
+  it('gives a dissemination the same content fingerprint on its fast path as the general field loop', () => {
+    const screen = new RecordScreen(catalogue);
+    const fields = share({ recipient: 'Unit', purpose: 'PLANNING', sharedAt: 1_234_567_890_123 });
+    expect(screen.screen('ndsDisseminations', fields).ok).toBe(true);
+    const general = new Fingerprinter().begin();
+    for (const name of STREAM_FIELDS.ndsDisseminations.fields) {
+      if (name === 'disseminationId') continue;
+      const value = (fields as Record<string, unknown>)[name];
+      if (typeof value === 'number') general.integer(value);
+      else general.text(value as string);
+    }
+    general.end();
+    expect([screen.contentHi, screen.contentLo]).toEqual([general.hi, general.lo]);
   });
 });

@@ -2,6 +2,7 @@ import { escalate, fire, resolve, type Alert, type AlertChange } from './alert.j
 import type { CodeMeaning } from './code-catalogue.js';
 import { isAfterLatest, newSideState, type Change, type Episode, type KeyState } from './episode.js';
 import { ManifestCoverage } from './manifest-coverage.js';
+import { EventQueue } from './event-queue.js';
 import { MinHeap } from './min-heap.js';
 import type { GpOptOutEvent, Millis, NdsDissemination, NdsExtractManifest, NdsReceivedObjection, OptOutType } from './records.js';
 import { episodeKindOf, firstRuleOf, SEVERITY, type EpisodeKind, type Rule, type Severity, type Side } from './rules.js';
@@ -66,7 +67,7 @@ const timerBefore = (a: Timer, b: Timer): boolean => a.time < b.time || (a.time 
  * stamped at or before the time already reached is late: it is applied at the next advance, never dropped.
  */
 export class Reconciler {
-  private readonly queue = new MinHeap<Queued>(queuedBefore);
+  private readonly queue = new EventQueue<Queued>(queuedBefore);
   private readonly timers = new MinHeap<Timer>(timerBefore);
   private readonly keys = new Map<string, KeyState>();
   private readonly manifests = new ManifestCoverage();

@@ -4,17 +4,17 @@ import { Worker } from 'node:worker_threads';
 export interface InputDigest {
   /** SHA-256 of the file's bytes, hex: published in the report. */
   readonly sha256: string;
-  /** SHA-512 of the file's bytes: never published; key material when no pseudonym key is supplied. */
-  readonly sha512: Buffer;
+  /** SHA-512 of the file's bytes, for inputs asked for as key material: never published. */
+  readonly sha512: Buffer | null;
   readonly bytes: number;
 }
 
 /** Checksums the files on a worker thread, so that it overlaps with decoding them on the main thread. */
-export function digestInputs(paths: readonly string[]): Promise<InputDigest[]> {
+export function digestInputs(inputs: readonly { readonly path: string; readonly keyMaterial: boolean }[]): Promise<InputDigest[]> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./digest-worker.mjs', import.meta.url), { workerData: { paths } });
+    const worker = new Worker(new URL('./digest-worker.mjs', import.meta.url), { workerData: { inputs } });
     worker.once('message', (message: { ok: true; results: InputDigest[] } | { ok: false; path: string | null; code: string | null; message: string }) => {
-      if (message.ok) resolve(message.results.map((r) => ({ ...r, sha512: Buffer.from(r.sha512) })));
+      if (message.ok) resolve(message.results.map((r) => ({ ...r, sha512: r.sha512 === null ? null : Buffer.from(r.sha512) })));
       else reject(new Error(`cannot read input file ${message.path ?? ''}: ${message.code ?? message.message}`));
       void worker.terminate();
     });
@@ -23,13 +23,14 @@ export function digestInputs(paths: readonly string[]): Promise<InputDigest[]> {
 }
 
 /**
- * A pseudonym key for a replay run without one: derived from the inputs' unpublished SHA-512 digests, so the
- * same inputs give the same patient references (byte-identical reports), and only someone holding the input
- * files, who holds the NHS numbers anyway, can recompute it. References are then not comparable across
- * different input sets; supply --pseudonym-key-file for that.
+ * A pseudonym key for a replay run without one: derived from unpublished SHA-512 digests of the objection-side
+ * inputs (GP events, receipts, manifests: they hold every objector's NHS number), so the same inputs give the
+ * same patient references (byte-identical reports), and only someone holding those files, who holds the NHS
+ * numbers anyway, can recompute it. The release file, by far the largest, is not needed for that. References
+ * are not comparable across different input sets; supply --pseudonym-key-file for that.
  */
 export function derivedPseudonymKey(digests: readonly InputDigest[]): Buffer {
   const h = createHash('sha256').update('optout-verifier replay pseudonym key v1\0');
-  for (const d of digests) h.update(d.sha512);
+  for (const d of digests) if (d.sha512 !== null) h.update(d.sha512);
   return h.digest();
 }

@@ -174,7 +174,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new InputError((error as Error).message);
       }
     }
-    const digests = digestInputs(streams.map((s) => config.inputs[s]))
+    const digests = digestInputs(streams.map((s) => ({ path: config.inputs[s], keyMaterial: key === null && s !== 'ndsDisseminations' })))
       .then((list) => Object.fromEntries(streams.map((s, i) => [s, list[i]!])) as Record<StreamName, InputDigest>)
       .catch((error: unknown) => {
         throw new InputError((error as Error).message);

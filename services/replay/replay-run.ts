@@ -28,7 +28,7 @@ export interface ReplayPorts {
 }
 
 // Rough bytes per record, to size the dissemination id table once (a hint; the table grows if it is short).
-const BYTES_PER_DISSEMINATION = { avro: 48, ndjson: 120 };
+const BYTES_PER_DISSEMINATION = { avro: 60, ndjson: 140 };
 
 // GP events first: they say whose releases can breach an objection, so disseminations can stream past.
 const ORDER: readonly StreamName[] = ['gpEvents', 'ndsReceived', 'ndsManifests', 'ndsDisseminations'];

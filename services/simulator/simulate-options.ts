@@ -1,14 +1,32 @@
 // The flags of `optout-verifier simulate`, parsed once into a frozen config. Every problem is reported at once,
-// one line each, so that a wrong invocation is fixed in one go.
+// one line each, so that a wrong invocation is fixed in one go. The scenario goes either to files (--out) or, paced,
+// to the four input topics of a Kafka cluster (--publish kafka); for Kafka, KAFKA_BROKERS and the live service's
+// TOPIC_* variables stand in for flags not given (main.ts passes the environment in).
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { ContainerCodec } from '../codec/container-format.js';
+import { STREAM_NAMES, type StreamName } from '../core/records.js';
+import { DEFAULT_TOPICS, STREAM_ENV_SUFFIX } from '../live/config.js';
 import { MAX_PRACTICES } from './practice-roster.js';
 import { DEFAULTS, FAULT_PROFILES, type FaultProfile, type ReleaseSize, type TargetFormat } from './scenario-params.js';
 import { TEST_RANGE_CAPACITY } from './test-nhs-numbers.js';
 
-export interface SimulateConfig {
-  readonly outDir: string;
+/** Where and how fast `--publish kafka` sends the scenario. */
+export interface KafkaPublishConfig {
+  readonly brokers: readonly string[];
+  readonly topics: { readonly [S in StreamName]: string };
+  /** Records per second, over all four topics. */
+  readonly pacePerSecond: number;
+}
+
+/** Where the scenario goes: files in a directory, or the input topics of a Kafka cluster. */
+export type SimulateTarget =
+  | { readonly outDir: string; readonly publish: null }
+  | { readonly outDir: null; readonly publish: KafkaPublishConfig };
+
+export type SimulateConfig = SimulateTarget & ScenarioFlags;
+
+export interface ScenarioFlags {
   readonly seed: number;
   readonly practices: number;
   readonly patients: number;
@@ -27,11 +45,27 @@ export type ParsedFlags = { readonly kind: 'run'; readonly config: SimulateConfi
 
 const SHIPPED_CATALOGUE = fileURLToPath(new URL('../../schemas/code-catalogue.json', import.meta.url));
 const MAX_DAYS = 20 * 366;
+const MAX_PACE = 1_000_000;
+const DEFAULT_PACE = '200/s';
+
+/** The flag of each input topic, e.g. --topic-gp-events; its variable is the live service's TOPIC_GP_EVENTS. */
+export const TOPIC_FLAGS: { readonly [S in StreamName]: string } = {
+  gpEvents: 'topic-gp-events', ndsReceived: 'topic-nds-received', ndsManifests: 'topic-nds-manifests', ndsDisseminations: 'topic-nds-disseminations',
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 function command(): Command {
   return new Command('optout-verifier simulate')
     .description('Write a seeded synthetic scenario: GP opt-out events, the national data service\'s receipts, extract manifests and weekly releases, with chosen faults, plus scenario.json.')
-    .requiredOption('--out <dir>', 'directory for the four input files and scenario.json (created if missing)')
+    .option('--out <dir>', 'directory for the four input files and scenario.json (created if missing)')
+    .addOption(new Option('--publish <target>', 'instead of files, publish the records to the four input topics, in generation order, at --pace').choices(['kafka']))
+    .option('--pace <n/s>', `with --publish: records per second over all topics (default ${DEFAULT_PACE})`)
+    .option('--brokers <list>', 'with --publish: Kafka bootstrap brokers host:port[,host:port...] (default $KAFKA_BROKERS)')
+    .option(`--${TOPIC_FLAGS.gpEvents} <name>`, `with --publish: GP events topic (default $TOPIC_GP_EVENTS or ${DEFAULT_TOPICS.gpEvents})`)
+    .option(`--${TOPIC_FLAGS.ndsReceived} <name>`, `with --publish: received objections topic (default $TOPIC_NDS_RECEIVED or ${DEFAULT_TOPICS.ndsReceived})`)
+    .option(`--${TOPIC_FLAGS.ndsManifests} <name>`, `with --publish: extract manifests topic (default $TOPIC_NDS_MANIFESTS or ${DEFAULT_TOPICS.ndsManifests})`)
+    .option(`--${TOPIC_FLAGS.ndsDisseminations} <name>`, `with --publish: disseminations topic (default $TOPIC_NDS_DISSEMINATIONS or ${DEFAULT_TOPICS.ndsDisseminations})`)
     .option('--seed <n>', 'seed: the same seed and flags give byte-identical files', String(DEFAULTS.seed))
     .option('--practices <n>', 'GP practices, spread over EMIS, TPP, VISION and MICROTEST at their market shares', String(DEFAULTS.practices))
     .option('--patients <n>', `registered patients in total, over all practices (at most ${TEST_RANGE_CAPACITY}: the valid numbers of the 999 test range)`, String(DEFAULTS.patients))
@@ -43,13 +77,13 @@ function command(): Command {
     .option('--disseminations-per-week <n|p%>', 'candidate lines per weekly release before the opt-out filter: a number, or a percentage of patients', DEFAULTS.disseminationsPerWeek)
     .option('--opt-outs-per-year <fraction>', 'share of patients who come in to record a dissent in a year', String(DEFAULTS.optOutsPerYear))
     .addOption(new Option('--catalogue <file>', 'code catalogue to take opt-out codes from').default(SHIPPED_CATALOGUE, 'the shipped schemas/code-catalogue.json'))
-    .option('--quiet', 'print nothing on success')
+    .option('--quiet', 'print nothing on success (no progress lines when publishing)')
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)
     .exitOverride();
 }
 
-export function parseSimulateFlags(argv: readonly string[]): ParsedFlags {
+export function parseSimulateFlags(argv: readonly string[], env: Env = {}): ParsedFlags {
   const cmd = command();
   let helpText = '';
   let errorText = '';
@@ -83,14 +117,63 @@ export function parseSimulateFlags(argv: readonly string[]): ParsedFlags {
   const releaseSize = parseReleaseSize(String(o.disseminationsPerWeek), problems);
   const optOutsPerYear = Number(o.optOutsPerYear);
   if (!(optOutsPerYear > 0 && optOutsPerYear <= 1)) problems.push(`--opt-outs-per-year must be a fraction above 0 and at most 1, got '${String(o.optOutsPerYear)}'`);
-  if (problems.length > 0) return { kind: 'exit', code: 2, lines: problems.map((p) => `optout-verifier simulate: ${p}`) };
+  const given = (flag: string): boolean => cmd.getOptionValueSource(camel(flag)) === 'cli';
+  const outDir = typeof o.out === 'string' ? o.out : null;
+  let target: SimulateTarget | null = null;
+  if (o.publish === 'kafka') {
+    if (outDir !== null) problems.push('--out and --publish are alternatives: write files or publish to Kafka, not both');
+    // Kafka messages carry Avro single-object values; the file format and block codec do not apply.
+    for (const flag of ['format', 'codec']) if (given(flag)) problems.push(`--${flag} applies to files (--out), not to --publish`);
+    target = { outDir: null, publish: parsePublish(o, env, problems) };
+  } else {
+    if (outDir === null) problems.push('--out <dir> is required (or --publish kafka to send the records to Kafka instead)');
+    else target = { outDir, publish: null };
+    for (const flag of ['pace', 'brokers', ...STREAM_NAMES.map((s) => TOPIC_FLAGS[s])]) if (given(flag)) problems.push(`--${flag} applies only with --publish kafka`);
+  }
+  if (problems.length > 0 || target === null) return { kind: 'exit', code: 2, lines: problems.map((p) => `optout-verifier simulate: ${p}`) };
   return {
     kind: 'run',
     config: Object.freeze({
-      outDir: String(o.out), seed, practices, patients, days, startAt, faults, format, codec, releaseSize, optOutsPerYear,
+      ...target, seed, practices, patients, days, startAt, faults, format, codec, releaseSize, optOutsPerYear,
       cataloguePath: String(o.catalogue), quiet: o.quiet === true,
     }),
   };
+}
+
+const BROKER = /^[^\s:,]+:\d{1,5}$/;
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+function parsePublish(o: Record<string, string | boolean | undefined>, env: Env, problems: string[]): KafkaPublishConfig {
+  const fromEnv = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const brokersText = typeof o.brokers === 'string' ? o.brokers : fromEnv('KAFKA_BROKERS');
+  const brokers = (brokersText ?? '').split(',').map((b) => b.trim()).filter((b) => b.length > 0);
+  if (brokers.length === 0) problems.push('--publish kafka needs brokers: --brokers host:port[,host:port...] or KAFKA_BROKERS');
+  for (const broker of brokers) if (!BROKER.test(broker)) problems.push(`--brokers: '${broker}' is not host:port`);
+
+  const topics = {} as Record<StreamName, string>;
+  for (const stream of STREAM_NAMES) {
+    const flag = o[camel(TOPIC_FLAGS[stream])];
+    const topic = typeof flag === 'string' ? flag : fromEnv(`TOPIC_${STREAM_ENV_SUFFIX[stream]}`) ?? DEFAULT_TOPICS[stream];
+    if (!TOPIC_NAME.test(topic)) problems.push(`--${TOPIC_FLAGS[stream]}: '${topic}' is not a legal Kafka topic name`);
+    topics[stream] = topic;
+  }
+  if (new Set(Object.values(topics)).size !== STREAM_NAMES.length) problems.push('the four input topics must all be different');
+
+  return { brokers, topics, pacePerSecond: parsePace(typeof o.pace === 'string' ? o.pace : DEFAULT_PACE, problems) };
+}
+
+/** `N/s`: records per second, a positive number up to a million (e.g. 200/s, 0.5/s). */
+export function parsePace(text: string, problems: string[]): number {
+  const match = /^(\d+(?:\.\d+)?)\/s$/.exec(text.trim());
+  const pace = match ? Number(match[1]) : Number.NaN;
+  if (!(pace > 0 && pace <= MAX_PACE)) {
+    problems.push(`--pace must be records per second as N/s, above 0 and at most ${MAX_PACE.toLocaleString('en-GB')}/s (e.g. 200/s), got '${text}'`);
+    return 0;
+  }
+  return pace;
 }
 
 function camel(flag: string): string {

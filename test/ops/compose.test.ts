@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { parseSimulateFlags } from '../../services/simulator/simulate-options.js';
 import { alertRules, at, exportedSeriesNames, PROMETHEUS_CONFIG, promtool, readYaml, verifierMetricsIn } from './ops-files.js';
 
 interface Service {
@@ -159,6 +160,17 @@ describe('docker-compose.yml', () => {
       ['node', 'bin/optout-verifier.js', 'simulate', '--faults', 'systmone-2018', '--publish', 'kafka', '--pace', '200/s'],
     );
     expect(services.simulator?.environment?.KAFKA_BROKERS).toBe(services.verifier?.environment?.KAFKA_BROKERS);
+  });
+
+  it('gives the simulator a command its flag parser accepts, publishing to the topics kafka-init creates', () => {
+    const command = services.simulator?.command ?? [];
+    const environment = Object.fromEntries(Object.entries(services.simulator?.environment ?? {}).map(([k, v]) => [k, String(v)]));
+    const parsed = parseSimulateFlags(command.slice(3), environment);
+    expect(parsed.kind === 'exit' ? parsed.lines : []).toEqual([]);
+    const publish = parsed.kind === 'run' ? parsed.config.publish : null;
+    expect(publish?.brokers).toEqual([String(services.verifier?.environment?.KAFKA_BROKERS)]);
+    expect(publish?.pacePerSecond).toBe(200);
+    expect(Object.values(publish?.topics ?? {}).sort()).toEqual([...INPUT_TOPICS].sort());
   });
 });
 

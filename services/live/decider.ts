@@ -17,7 +17,7 @@ import { describeFailure } from './errors.js';
 import type { InputTopology } from './input-topology.js';
 import type { VerifierMetrics } from './metrics.js';
 import { readStreamClock, type PartitionView } from './stream-clock.js';
-import { partitionKey, type DeciderSession, type EncodedAlertChange, type OffsetRange, type PartitionOffsets, type PartitionProgress, type StateStore, type StoredRecord } from './state-store.js';
+import { partitionKey, type DeciderSession, type EncodedAlertChange, type OffsetRange, type PartitionOffsets, type PartitionProgress, type StateStore, type StoredBatch, type StoredRecord } from './state-store.js';
 
 export interface DeciderSettings {
   readonly slaMs: number;
@@ -75,6 +75,11 @@ export class Decider {
 
   get leading(): boolean {
     return this.#term !== null;
+  }
+
+  /** A batch this process's ingest has just committed: the decider takes it from memory instead of the store. */
+  stored(batch: StoredBatch): void {
+    this.#term?.accept(batch);
   }
 
   /** The stream time of the last committed round, while this instance leads. */
@@ -177,6 +182,9 @@ class DecisionTerm {
   #committedStreamTime: Millis | null = null;
   readonly #latestEventTime = new Map<string, Millis>();
   #ends: { readonly at: number; readonly offsets: Map<string, number> } | null = null;
+  /** Batches this process's ingest committed, by partition, not yet offered; bounded (beyond, the store is read). */
+  readonly #buffered = new Map<string, StoredBatch[]>();
+  #bufferedRecords = 0;
   #endsFailing = false;
   #active = 0;
   #idle = 0;
@@ -194,6 +202,44 @@ class DecisionTerm {
 
   get streamTime(): Millis | null {
     return this.#committedStreamTime;
+  }
+
+  accept(batch: StoredBatch): void {
+    if (this.#bufferedRecords + batch.records.length > this.#settings.roundBudget * 4) return;
+    const key = partitionKey(batch.topic, batch.partition);
+    const list = this.#buffered.get(key);
+    if (list) list.push(batch);
+    else this.#buffered.set(key, [batch]);
+    this.#bufferedRecords += batch.records.length;
+  }
+
+  /**
+   * Offers the buffered batches that continue where the partition stands, up to the budget; returns how many
+   * records were offered. Batches that end at or before it are dropped (the store already gave their records).
+   */
+  #offerBuffered(key: string, budget: number, onRecord: (record: StoredRecord) => void): number {
+    const list = this.#buffered.get(key);
+    let offered = 0;
+    while (list && list.length > 0 && offered < budget) {
+      const head = list[0]!;
+      const at = this.#offered.get(key) ?? 0;
+      if (head.to <= at) {
+        list.shift();
+        this.#bufferedRecords -= head.records.length;
+        continue;
+      }
+      if (head.from > at) break;
+      for (const record of head.records) {
+        if (record.offset < at) continue;
+        onRecord(record);
+        offered++;
+      }
+      this.#offered.set(key, head.to);
+      list.shift();
+      this.#bufferedRecords -= head.records.length;
+    }
+    if (list && list.length === 0) this.#buffered.delete(key);
+    return offered;
   }
 
   async rebuild(): Promise<void> {
@@ -290,21 +336,27 @@ class DecisionTerm {
 
   /** One round: read what ingest stored, offer it, advance to the stream time, commit. */
   async round(): Promise<void> {
+    // Alert messages carry this as decided-at: when the decider read the stream time that made them due.
+    const roundStartedAt = this.#deps.wallNow();
     const progress = (await this.#session.readProgress()).filter((p) => this.#deps.streamOfTopic.has(p.topic));
     const byKey = new Map<string, PartitionProgress>(progress.map((p) => [partitionKey(p.topic, p.partition), p]));
-    const ranges = this.#ranges(progress.map((p) => ({ key: partitionKey(p.topic, p.partition), to: p.nextOffset })));
-    const records = ranges.length > 0 ? await this.#session.loadRecords(ranges) : [];
     const before = this.#committedStreamTime;
+    const startedAt = new Map(this.#offered);
     const lateByTopic = new Map<string, number>();
-    for (const record of records) {
+    let offeredCount = 0;
+    const offer = (record: StoredRecord) => {
+      offeredCount++;
       if (this.#offer(record) === 'late') lateByTopic.set(record.topic, (lateByTopic.get(record.topic) ?? 0) + 1);
-    }
+    };
+    // What this process's ingest just stored comes from memory; the rest (other instances' partitions, batches
+    // beyond the buffer's bound) from the store, a budget at a time.
+    const perPartition = Math.max(1_000, Math.floor(this.#settings.roundBudget / Math.max(1, this.#buffered.size)));
+    for (const key of [...this.#buffered.keys()]) this.#offerBuffered(key, perPartition, offer);
+    const ranges = this.#ranges(progress.map((p) => ({ key: partitionKey(p.topic, p.partition), to: p.nextOffset })));
+    if (ranges.length > 0) for (const record of await this.#session.loadRecords(ranges)) offer(record);
+    for (const range of ranges) this.#offered.set(partitionKey(range.topic, range.partition), range.to);
     const moved = new Map<string, number>();
-    for (const range of ranges) {
-      const key = partitionKey(range.topic, range.partition);
-      this.#offered.set(key, range.to);
-      moved.set(key, range.to);
-    }
+    for (const [key, offset] of this.#offered) if (offset !== startedAt.get(key)) moved.set(key, offset);
 
     const silentSinceStart = this.#deps.monotonicNow() - this.#startedAt;
     const silentFor = (key: string) => Math.min(byKey.get(key)?.sinceLastRecordMs ?? Infinity, silentSinceStart);
@@ -327,22 +379,22 @@ class DecisionTerm {
       this.#active = reading.active;
       this.#idle = reading.idle;
     }
-    if (records.length === 0 && streamTime === before) {
-      if (moved.size > 0) await this.#commit(streamTime, moved, null, [], []);
+    if (offeredCount === 0 && streamTime === before) {
+      if (moved.size > 0) await this.#commit(roundStartedAt, streamTime, moved, null, [], []);
       return;
     }
     const effects = streamTime === null ? [] : this.#engine.advanceTo(streamTime);
     const late = [...lateByTopic.values()].reduce((a, b) => a + b, 0);
     const cut = late > 0 ? { streamTime: before, offsets: new Map(this.#committed) } : null;
     const alertChanges = effects.flatMap((e) => (e.type === 'alert' ? [{ change: e.change, payload: this.#deps.encodeAlert(e.change) }] : []));
-    await this.#commit(streamTime, moved, cut, alertChanges, effects);
+    await this.#commit(roundStartedAt, streamTime, moved, cut, alertChanges, effects);
     for (const [topic, count] of lateByTopic) this.#deps.metrics.lateRecords.inc({ topic }, count);
     if (late > 0) this.#log.info({ late: Object.fromEntries(lateByTopic), streamTime: iso(before) }, 'records older than the stream time applied late');
   }
 
-  async #commit(streamTime: Millis | null, moved: Map<string, number>, cut: { streamTime: Millis | null; offsets: Map<string, number> } | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[]): Promise<void> {
+  async #commit(decidedAt: number, streamTime: Millis | null, moved: Map<string, number>, cut: { streamTime: Millis | null; offsets: Map<string, number> } | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[]): Promise<void> {
     const started = this.#deps.monotonicNow();
-    await this.#session.commitRound({ streamTime, offsets: moved, cut, alertChanges, decidedAt: this.#deps.wallNow() });
+    await this.#session.commitRound({ streamTime, offsets: moved, cut, alertChanges, decidedAt });
     this.#deps.metrics.stateStoreCommitDuration.observe((this.#deps.monotonicNow() - started) / 1000);
     for (const [key, offset] of moved) this.#committed.set(key, offset);
     this.#committedStreamTime = streamTime;

@@ -4,6 +4,7 @@
 // every assignment the consumer seeks to the stored offsets; the offset is committed to Kafka afterwards, for lag
 // tooling only, and never before the work it covers is stored.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { StreamName } from '../core/records.js';
 import { Stopped, withRetry, type RetryObserver } from './backoff.js';
@@ -12,7 +13,7 @@ import type { DeadLetterSink } from './kafka-sinks.js';
 import type { MessageIntake } from './message-intake.js';
 import type { VerifierMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
-import { partitionKey, type IngestBatch, type StateStore } from './state-store.js';
+import { partitionKey, type IngestBatch, type StateStore, type StoredBatch } from './state-store.js';
 
 export interface InputRoute {
   readonly stream: StreamName;
@@ -38,11 +39,15 @@ export interface IngestDeps {
   readonly retry: RetryObserver;
   /** Wall clock (epoch ms), for the last-record gauge. */
   readonly now: () => number;
+  /** Told of every committed batch, so a decider in this process need not read it back from the store. */
+  readonly onStored: (batch: StoredBatch) => void;
 }
+
+const RESTART_PAUSE_MS = 2_000;
 
 export class Ingest {
   readonly #deps: IngestDeps;
-  readonly #consumer: Consumer;
+  #consumer: Consumer;
   readonly #log: Logger;
   /** The next offset PostgreSQL holds for each assigned partition, as far as this instance knows. */
   readonly #expected = new Map<string, number>();
@@ -53,8 +58,17 @@ export class Ingest {
 
   constructor(deps: IngestDeps, options: IngestOptions) {
     this.#deps = deps;
+    this.#options = options;
     this.#log = deps.logger.child({ component: 'ingest' });
-    this.#consumer = deps.kafka.consumer({
+    this.#consumer = this.#newConsumer();
+  }
+
+  readonly #options: IngestOptions;
+  #restarting: Promise<void> | null = null;
+
+  #newConsumer(): Consumer {
+    const { deps, options } = { deps: this.#deps, options: this.#options };
+    const consumer = deps.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: options.heartbeatIntervalMs,
@@ -70,35 +84,56 @@ export class Ingest {
         },
       },
     });
-    this.#partitionsConcurrently = options.partitionsConsumedConcurrently;
-    const { events } = this.#consumer;
-    this.#consumer.on(events.GROUP_JOIN, (event) => { void this.#onJoin(event.payload.memberId, event.payload.memberAssignment); });
-    this.#consumer.on(events.CONNECT, () => deps.readiness.set('kafka', true));
-    this.#consumer.on(events.CRASH, (event) => {
+    const { events } = consumer;
+    consumer.on(events.GROUP_JOIN, (event) => { void this.#onJoin(event.payload.memberId, event.payload.memberAssignment); });
+    consumer.on(events.CONNECT, () => deps.readiness.set('kafka', true));
+    consumer.on(events.CRASH, (event) => {
       deps.readiness.set('consumerJoined', false);
       this.#log.error({ error: describeFailure(brokerFailure(event.payload.error, 'consuming')), restart: event.payload.restart }, 'consumer crashed');
+      // kafkajs gives up on an error it holds for permanent (a broker answering a join with INVALID_REQUEST, say):
+      // the service does not, it starts a new consumer after a pause.
+      if (!event.payload.restart && !this.#stopping && consumer === this.#consumer) this.#restarting ??= this.#restart(consumer);
     });
-    this.#consumer.on(events.REBALANCING, () => deps.readiness.set('consumerJoined', false));
-    this.#consumer.on(events.STOP, () => deps.readiness.set('consumerJoined', false));
-    this.#consumer.on(events.DISCONNECT, () => deps.readiness.set('consumerJoined', false));
+    consumer.on(events.REBALANCING, () => deps.readiness.set('consumerJoined', false));
+    consumer.on(events.STOP, () => deps.readiness.set('consumerJoined', false));
+    consumer.on(events.DISCONNECT, () => deps.readiness.set('consumerJoined', false));
+    return consumer;
   }
 
-  readonly #partitionsConcurrently: number;
+  async #restart(crashed: Consumer): Promise<void> {
+    try {
+      this.#deps.metrics.kafkaRetries.inc();
+      await crashed.disconnect().catch(() => {});
+      await sleep(RESTART_PAUSE_MS);
+      if (this.#stopping) return;
+      this.#consumer = this.#newConsumer();
+      this.#log.warn('starting a new consumer after a crash kafkajs would not restart');
+      await this.#run(this.#consumer);
+    } catch (error) {
+      this.#log.error({ error: describeFailure(error) }, 'could not start a new consumer');
+    } finally {
+      this.#restarting = null;
+    }
+  }
 
   async start(): Promise<void> {
+    await this.#run(this.#consumer);
+  }
+
+  async #run(consumer: Consumer): Promise<void> {
     const topics = [...this.#deps.routes.keys()];
     await withRetry('joining the consumer group', async () => {
       try {
-        await this.#consumer.connect();
-        await this.#consumer.subscribe({ topics, fromBeginning: true });
+        await consumer.connect();
+        await consumer.subscribe({ topics, fromBeginning: true });
       } catch (error) {
         throw brokerFailure(error, 'subscribing to the input topics');
       }
     }, this.#deps.retry, { shouldStop: () => this.#stopping });
-    await this.#consumer.run({
+    await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.#partitionsConcurrently,
+      partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.#onBatch(payload),
     });
     this.#log.info({ topics }, 'consuming');
@@ -107,6 +142,7 @@ export class Ingest {
   /** Finishes the batch in hand (its transaction commits or rolls back), leaves the group. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    await this.#restarting;
     await this.#consumer.disconnect();
   }
 
@@ -178,6 +214,9 @@ export class Ingest {
       }, this.#deps.retry, { shouldStop });
       this.#deps.metrics.stateStoreCommitDuration.observe((performance.now() - started) / 1000);
       this.#expected.set(key, outcome.nextOffset);
+      if (outcome.nextOffset > outcome.previousOffset) {
+        this.#deps.onStored({ topic, partition, from: outcome.previousOffset, to: outcome.nextOffset, records: outcome.records });
+      }
       resolveOffset(batch.lastOffset());
       if (outcome.nextOffset > Number(batch.lastOffset()) + 1) this.#consumer.seek({ topic, partition, offset: String(outcome.nextOffset) });
       this.#record(topic, partition, items.filter((i) => i.offset >= outcome.previousOffset).length, outcome, Number(batch.highWatermark));

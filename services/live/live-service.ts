@@ -152,6 +152,7 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     }]));
     const ingest = new Ingest({
       kafka, routes, store, deadLetters: kafkaDeadLetterSink(producer, config.topics.deadLetter), metrics, logger, readiness, retry, now: Date.now,
+      onStored: (batch) => decider.stored(batch),
     }, {
       groupId: config.kafka.groupId, sessionTimeoutMs: config.kafka.sessionTimeoutMs, heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
       fetchMaxWaitMs: config.kafka.fetchMaxWaitMs, partitionsConsumedConcurrently: Math.max(1, Math.min(4, config.database.poolSize - 2)),

@@ -1,7 +1,7 @@
 // One Kafka message to an IngestItem: decode the value (single-object or plain binary, per topic), then the
 // core's validation. What cannot be read or fails validation is a dead letter with its reason; a valid record
 // carries its id, event time and a SHA-256 fingerprint of its content (the store tells duplicates by it).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ValueDecoder } from '../codec/single-object.js';
 import type { CodeCatalogue } from '../core/code-catalogue.js';
 import { contentKey } from '../core/intake.js';
@@ -10,7 +10,7 @@ import { STREAM_FIELDS, type DecodedFields, type StreamName } from '../core/reco
 import type { IngestItem } from './state-store.js';
 
 export function contentHashOf(stream: StreamName, fields: DecodedFields): string {
-  return createHash('sha256').update(contentKey(stream, fields), 'utf8').digest('hex');
+  return hash('sha256', contentKey(stream, fields), 'hex');
 }
 
 export class MessageIntake {

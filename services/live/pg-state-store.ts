@@ -101,7 +101,7 @@ export class PgStateStore implements StateStore {
       const previousOffset = locked.rows[0]!.next_offset;
       const fresh = batch.items.filter((item) => item.offset >= previousOffset);
       if (fresh.length === 0) {
-        return { previousOffset, nextOffset: previousOffset, stored: 0, duplicates: 0, deadLetters: [], maxEventTime: null };
+        return { previousOffset, nextOffset: previousOffset, stored: 0, duplicates: 0, deadLetters: [], maxEventTime: null, records: [] };
       }
       const judged = await this.#judgeDuplicates(client, batch, fresh, doing);
       const deadLetters = judged.deadLetters;
@@ -114,7 +114,7 @@ export class PgStateStore implements StateStore {
         topic: batch.topic, partition: batch.partition, nextOffset, maxEventTime: judged.maxEventTime,
         stored: judged.stored, duplicates: judged.duplicates, deadLetters: deadLetters.length, sawRecords: true,
       }), doing);
-      return { previousOffset, nextOffset, stored: judged.stored, duplicates: judged.duplicates, deadLetters, maxEventTime: judged.maxEventTime };
+      return { previousOffset, nextOffset, stored: judged.stored, duplicates: judged.duplicates, deadLetters, maxEventTime: judged.maxEventTime, records: judged.records };
     });
   }
 
@@ -130,18 +130,19 @@ export class PgStateStore implements StateStore {
       if (item.kind === 'valid' && !firstOf.has(item.id)) firstOf.set(item.id, item);
     }
     const candidates = [...firstOf.values()];
-    const insertedIds = new Set<string>();
+    const storedBefore: string[] = [];
     if (candidates.length > 0) {
       const rows: q.RecordRow[] = candidates.map((item) => ({
         fields: item.record as unknown as Record<string, unknown>,
         optOutType: item.meaning?.type ?? null, action: item.meaning?.action ?? null,
         contentHash: item.contentHash, offset: item.offset,
       }));
-      const inserted = await run<{ id: string }>(client, q.insertRecords(batch.stream, batch.topic, batch.partition, rows), doing);
-      for (const row of inserted.rows) insertedIds.add(row.id);
+      const existing = await run<{ id: string }>(client, q.insertRecords(batch.stream, batch.topic, batch.partition, rows), doing);
+      for (const row of existing.rows) storedBefore.push(row.id);
     }
+    const notInserted = new Set(storedBefore);
+    const insertedIds = new Set(candidates.filter((item) => !notInserted.has(item.id)).map((item) => item.id));
     const reference = new Map<string, string>();
-    const storedBefore = candidates.filter((item) => !insertedIds.has(item.id)).map((item) => item.id);
     if (storedBefore.length > 0) {
       const found = await run<{ id: string; content_hash: string }>(client, q.storedContentHashes(batch.stream, storedBefore), doing);
       for (const row of found.rows) reference.set(row.id, row.content_hash);
@@ -149,6 +150,7 @@ export class PgStateStore implements StateStore {
     for (const item of candidates) if (insertedIds.has(item.id)) reference.set(item.id, item.contentHash);
     let duplicates = 0;
     let maxEventTime: number | null = null;
+    const records: StoredRecord[] = [];
     for (const item of fresh) {
       if (item.kind === 'dead') {
         deadLetters.push({ offset: item.offset, reason: item.reason, detail: item.detail });
@@ -157,7 +159,9 @@ export class PgStateStore implements StateStore {
       const stored = reference.get(item.id);
       if (stored === undefined) throw new Error(`ingest: record id of ${batch.topic}/${batch.partition}@${item.offset} neither stored nor found`);
       const isTheStoredOne = insertedIds.has(item.id) && firstOf.get(item.id) === item;
-      if (!isTheStoredOne) {
+      if (isTheStoredOne) {
+        records.push({ stream: item.stream, topic: batch.topic, partition: batch.partition, offset: item.offset, record: item.record, meaning: item.meaning } as StoredRecord);
+      } else {
         if (stored !== item.contentHash) {
           deadLetters.push({ offset: item.offset, reason: 'CONFLICTING_DUPLICATE', detail: 'id seen before with different content' });
           continue;
@@ -167,7 +171,7 @@ export class PgStateStore implements StateStore {
       if (maxEventTime === null || item.eventTime > maxEventTime) maxEventTime = item.eventTime;
     }
     deadLetters.sort((a, b) => a.offset - b.offset);
-    return { deadLetters, duplicates, stored: insertedIds.size, maxEventTime };
+    return { deadLetters, duplicates, stored: insertedIds.size, maxEventTime, records };
   }
 
   async storedOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, number>> {

@@ -69,7 +69,10 @@ export interface RecordRow {
   readonly offset: number;
 }
 
-/** Inserts records, first valid one of an id wins; RETURNING gives the ids that were new. */
+/**
+ * Inserts records, the first valid one of an id winning; returns the ids that were stored already (usually none,
+ * so a batch of thousands answers with no rows).
+ */
 export function insertRecords(stream: StreamName, topic: string, partition: number, rows: readonly RecordRow[]): Sql {
   const spec = RECORD_TABLES[stream];
   const names = spec.columns.map((c) => c.column);
@@ -85,11 +88,15 @@ export function insertRecords(stream: StreamName, topic: string, partition: numb
   values.push(rows.map((r) => r.contentHash), rows.map((r) => r.offset));
   const targets = [...names.slice(0, -2), 'content_hash', 'topic', 'source_partition', 'source_offset'];
   const selected = [...names.slice(0, -2), `decode(r.content_hash_hex, 'hex')`, `$${values.length + 1}`, `$${values.length + 2}`, 'r.source_offset'];
+  const id = spec.idColumn;
   return {
-    text: `INSERT INTO ${spec.table} (${targets.join(', ')})
-SELECT ${selected.join(', ')} FROM ${unnestOf(types, names, 'r', 1)}
-ON CONFLICT (${spec.idColumn}) DO NOTHING
-RETURNING ${spec.idColumn} AS id`,
+    text: `WITH r AS (SELECT * FROM ${unnestOf(types, names, 'r', 1)}),
+inserted AS (
+  INSERT INTO ${spec.table} (${targets.join(', ')})
+  SELECT ${selected.join(', ')} FROM r
+  ON CONFLICT (${id}) DO NOTHING
+  RETURNING ${id})
+SELECT r.${id} AS id FROM r WHERE NOT EXISTS (SELECT 1 FROM inserted i WHERE i.${id} = r.${id})`,
     values: [...values, topic, partition],
   };
 }

@@ -45,6 +45,8 @@ export interface IngestOutcome {
   readonly deadLetters: readonly DeadLetterNote[];
   /** Highest event time among the batch's valid records, or null. */
   readonly maxEventTime: Millis | null;
+  /** The records this batch stored, in offset order: exactly what the store now holds for offsets [previousOffset, nextOffset). */
+  readonly records: readonly StoredRecord[];
 }
 
 /**
@@ -64,6 +66,15 @@ export type StoredRecord = {
     readonly meaning: S extends 'gpEvents' | 'ndsReceived' ? CodeMeaning : null;
   };
 }[StreamName];
+
+/** What one ingest transaction stored for one partition: every record it holds for offsets [from, to). */
+export interface StoredBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly from: number;
+  readonly to: number;
+  readonly records: readonly StoredRecord[];
+}
 
 /** The records of one partition with offsets in [from, to). */
 export interface OffsetRange {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { replayScenario, storedAlerts, topicAlerts, type ReplayResult } from './support/alert-views.js';
 import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas, type Scenario } from './support/scenario.js';
-import { startPrivateMockCluster, testStack, type MockCluster } from '../stack/test-context.js';
+import { ApiKey, startPrivateMockCluster, testStack, type MockCluster } from '../stack/test-context.js';
 
 const DAY = 86_400_000;
 const SCENARIO = ['--practices', '4', '--patients', '1500', '--days', '200', '--start', '2018-02-01', '--opt-outs-per-year', '0.5',
@@ -88,6 +88,28 @@ describe('outages', () => {
     const log = await readFile(running.logFile, 'utf8');
     expect(log).toMatch(/Kafka is unreachable/);
     expect(log).toMatch(/Kafka is reachable again/);
+  });
+
+  // Regression: a join that the broker answered with INVALID_REQUEST left kafkajs's consumer stopped for good
+  // (it restarts only on errors it holds retriable), and the instance consumed nothing more.
+  it('starts a new consumer when kafkajs gives one up (INVALID_REQUEST on SyncGroup)', async () => {
+    cluster = await startPrivateMockCluster({ brokers: 3 });
+    const mock = cluster;
+    setup = await prepareLive(stack, {
+      partitions: 2, brokers: mock.bootstrapServers,
+      createTopics: async (names, partitions) => { for (const name of names) await mock.createTopic(name, partitions); },
+    });
+    const scenario = await simulateScenario(join(setup.dir, 'scenario'), ['--seed', '61', ...SCENARIO, '--days', '90']);
+    const replayed = await replayScenario(scenario, setup.keyFile);
+    const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(6));
+    await produce(setup, order);
+    const invalidRequest = 42;
+    await mock.pushRequestErrors(ApiKey.SyncGroup, [invalidRequest]);
+    running = await startInProcess(setup, liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }));
+    await finishAndCompare(setup, scenario, replayed, order.length, running.logFile);
+    const log = await readFile(running.logFile, 'utf8');
+    expect(log).toMatch(/"restart":false,"msg":"consumer crashed"/);
+    expect(log).toMatch(/starting a new consumer after a crash/);
   });
 
   it('recovers by itself when its PostgreSQL connections are cut, decider included', async () => {

@@ -157,6 +157,7 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
     try {
       const value = await probe();
       if (value !== undefined && value !== false) return value;
+      lastError = undefined;
     } catch (error) {
       lastError = error;
     }

@@ -9,6 +9,8 @@ import type { AlertSink } from './kafka-sinks.js';
 import type { VerifierMetrics } from './metrics.js';
 import type { StateStore } from './state-store.js';
 
+const COUNT_EVERY_MS = 5_000;
+
 export interface PublisherDeps {
   readonly store: StateStore;
   readonly sink: AlertSink;
@@ -28,6 +30,7 @@ export class AlertPublisher {
   #wake = new AbortController();
   #loop: Promise<void> | null = null;
   #published = 0;
+  #countedAt = -Infinity;
 
   constructor(deps: PublisherDeps, options: { batchSize: number; sweepMs: number }) {
     this.#deps = deps;
@@ -94,6 +97,10 @@ export class AlertPublisher {
       this.#published += messages.length;
       if (messages.length < this.#batchSize) break;
     }
-    this.#deps.metrics.outboxPending.set(await withRetry('counting the alert outbox', () => store.countUnsent(), retry, { shouldStop }));
+    // The gauge needs no more than a count every few seconds; alerts should not wait for it.
+    if (performance.now() - this.#countedAt >= COUNT_EVERY_MS) {
+      this.#countedAt = performance.now();
+      this.#deps.metrics.outboxPending.set(await withRetry('counting the alert outbox', () => store.countUnsent(), retry, { shouldStop }));
+    }
   }
 }

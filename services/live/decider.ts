@@ -36,7 +36,7 @@ export interface DeciderSettings {
 }
 
 export const DEFAULT_DECIDER_TIMINGS = {
-  roundIntervalMs: 100, standbyPollMs: 1_000, endOffsetsMaxAgeMs: 1_000, roundBudget: 50_000, gaugeRefreshMs: 10_000, progressLogMs: 30_000,
+  roundIntervalMs: 100, standbyPollMs: 1_000, endOffsetsMaxAgeMs: 1_000, roundBudget: 10_000, gaugeRefreshMs: 10_000, progressLogMs: 30_000,
 } as const;
 
 export interface DeciderDeps {
@@ -143,8 +143,9 @@ export class Decider {
       this.#deps.onLeadership(true);
       let lastGauges = this.#deps.monotonicNow();
       let lastLog = lastGauges;
+      term.startWatchingEnds();
       while (this.#running && lost === null) {
-        await term.round();
+        const full = await term.round();
         const now = this.#deps.monotonicNow();
         if (now - lastGauges >= this.#settings.gaugeRefreshMs) {
           term.refreshGauges();
@@ -154,12 +155,14 @@ export class Decider {
           term.logProgress();
           lastLog = now;
         }
-        await this.#pause(this.#settings.roundIntervalMs);
+        // A round that took its whole budget left a backlog: the next one starts at once.
+        if (!full) await this.#pause(this.#settings.roundIntervalMs);
       }
       if (lost !== null) this.#log.warn({ error: describeFailure(lost) }, 'lost the decider connection; standing down');
     } catch (error) {
       this.#log.warn({ error: describeFailure(error) }, 'decider round failed; standing down and rebuilding from the stored state');
     } finally {
+      await term.stopWatchingEnds();
       this.#term = null;
       this.#deps.metrics.deciderLeader.set(0);
       this.#deps.onLeadership(false);
@@ -185,7 +188,10 @@ class DecisionTerm {
   /** Batches this process's ingest committed, by partition, not yet offered; bounded (beyond, the store is read). */
   readonly #buffered = new Map<string, StoredBatch[]>();
   #bufferedRecords = 0;
+  #rounds = 0;
   #endsFailing = false;
+  #watchingEnds = false;
+  #endsWatcher: Promise<void> | null = null;
   #active = 0;
   #idle = 0;
   #recordsOffered = 0;
@@ -242,6 +248,12 @@ class DecisionTerm {
     return offered;
   }
 
+  /** Whether a buffered batch takes the partition on from where it stands (the next round offers it from memory). */
+  #continuesInMemory(key: string): boolean {
+    const at = this.#offered.get(key) ?? 0;
+    return this.#buffered.get(key)?.some((b) => b.from <= at && b.to > at) ?? false;
+  }
+
   async rebuild(): Promise<void> {
     const started = this.#deps.monotonicNow();
     const checkpoint = await this.#session.loadCheckpoint();
@@ -273,9 +285,9 @@ class DecisionTerm {
     }
   }
 
-  #ranges(targets: readonly { key: string; to: number }[]): OffsetRange[] {
+  #ranges(targets: readonly { key: string; to: number }[], budget = this.#settings.roundBudget): OffsetRange[] {
     const behind = targets.filter(({ key, to }) => to > (this.#offered.get(key) ?? 0));
-    const cap = Math.max(1_000, Math.floor(this.#settings.roundBudget / Math.max(1, behind.length)));
+    const cap = Math.max(100, Math.floor(budget / Math.max(1, behind.length)));
     return behind.map(({ key, to }) => {
       const topic = topicOf(key);
       const from = this.#offered.get(key) ?? 0;
@@ -313,29 +325,42 @@ class DecisionTerm {
   }
 
   /**
-   * The log end offsets, and whether they are fresh enough to call a partition idle. Stale ones (Kafka away) still
-   * tell which partitions exist, so the active ones can move stream time; none is called idle meanwhile.
+   * Keeps the log end offsets fresh in the background (a round never waits on Kafka for them). Offsets older than
+   * endOffsetsMaxAgeMs still tell which partitions exist, so the active ones can move stream time; but no
+   * partition is called idle on them, because an idle partition must have nothing left to read.
    */
-  async #endOffsets(needFresh: boolean): Promise<{ offsets: Map<string, number>; fresh: boolean } | null> {
-    const now = this.#deps.monotonicNow();
-    const age = this.#ends === null ? Infinity : now - this.#ends.at;
-    if (this.#ends !== null && (!needFresh || age <= this.#settings.endOffsetsMaxAgeMs) && age <= 5_000) return { offsets: this.#ends.offsets, fresh: true };
-    try {
-      this.#ends = { at: now, offsets: await this.#deps.topology.endOffsets() };
-    } catch (error) {
-      // Without fresh end offsets no partition is called idle (an idle partition must have nothing left to read).
-      this.#deps.metrics.kafkaRetries.inc();
-      if (!this.#endsFailing) this.#log.warn({ error: describeFailure(error) }, 'cannot read the input topics\' end offsets; no partition counts as idle meanwhile');
-      this.#endsFailing = true;
-      return this.#ends === null ? null : { offsets: this.#ends.offsets, fresh: false };
-    }
-    if (this.#endsFailing) this.#log.info('reading the input topics\' end offsets again');
-    this.#endsFailing = false;
-    return { offsets: this.#ends.offsets, fresh: true };
+  startWatchingEnds(): void {
+    const refresh = async () => {
+      while (this.#watchingEnds) {
+        try {
+          this.#ends = { at: this.#deps.monotonicNow(), offsets: await this.#deps.topology.endOffsets() };
+          if (this.#endsFailing) this.#log.info('reading the input topics\' end offsets again');
+          this.#endsFailing = false;
+        } catch (error) {
+          this.#deps.metrics.kafkaRetries.inc();
+          if (!this.#endsFailing) this.#log.warn({ error: describeFailure(error) }, 'cannot read the input topics\' end offsets; no partition counts as idle meanwhile');
+          this.#endsFailing = true;
+        }
+        await sleep(this.#settings.endOffsetsMaxAgeMs / 2);
+      }
+    };
+    this.#watchingEnds = true;
+    this.#endsWatcher = refresh();
+  }
+
+  async stopWatchingEnds(): Promise<void> {
+    this.#watchingEnds = false;
+    await this.#endsWatcher;
+  }
+
+  #endOffsets(): { offsets: Map<string, number>; fresh: boolean } | null {
+    if (this.#ends === null) return null;
+    return { offsets: this.#ends.offsets, fresh: this.#deps.monotonicNow() - this.#ends.at <= this.#settings.endOffsetsMaxAgeMs };
   }
 
   /** One round: read what ingest stored, offer it, advance to the stream time, commit. */
-  async round(): Promise<void> {
+  /** Returns whether the round took its whole budget (a backlog is waiting). */
+  async round(): Promise<boolean> {
     // Alert messages carry this as decided-at: when the decider read the stream time that made them due.
     const roundStartedAt = this.#deps.wallNow();
     const progress = (await this.#session.readProgress()).filter((p) => this.#deps.streamOfTopic.has(p.topic));
@@ -349,10 +374,18 @@ class DecisionTerm {
       if (this.#offer(record) === 'late') lateByTopic.set(record.topic, (lateByTopic.get(record.topic) ?? 0) + 1);
     };
     // What this process's ingest just stored comes from memory; the rest (other instances' partitions, batches
-    // beyond the buffer's bound) from the store, a budget at a time.
-    const perPartition = Math.max(1_000, Math.floor(this.#settings.roundBudget / Math.max(1, this.#buffered.size)));
-    for (const key of [...this.#buffered.keys()]) this.#offerBuffered(key, perPartition, offer);
-    const ranges = this.#ranges(progress.map((p) => ({ key: partitionKey(p.topic, p.partition), to: p.nextOffset })));
+    // beyond the buffer's bound) from the store. A round takes about a budget of records, so that a backlog is
+    // worked off in short rounds and alerts keep flowing; partitions take turns at going first.
+    const keys = [...this.#buffered.keys()];
+    const first = keys.length === 0 ? 0 : this.#rounds % keys.length;
+    for (let i = 0; i < keys.length && offeredCount < this.#settings.roundBudget; i++) {
+      this.#offerBuffered(keys[(first + i) % keys.length]!, this.#settings.roundBudget - offeredCount, offer);
+    }
+    this.#rounds++;
+    const fromStore = offeredCount >= this.#settings.roundBudget ? [] : progress
+      .map((p) => ({ key: partitionKey(p.topic, p.partition), to: p.nextOffset }))
+      .filter(({ key }) => !this.#continuesInMemory(key));
+    const ranges = this.#ranges(fromStore, this.#settings.roundBudget - offeredCount);
     if (ranges.length > 0) for (const record of await this.#session.loadRecords(ranges)) offer(record);
     for (const range of ranges) this.#offered.set(partitionKey(range.topic, range.partition), range.to);
     const moved = new Map<string, number>();
@@ -360,8 +393,7 @@ class DecisionTerm {
 
     const silentSinceStart = this.#deps.monotonicNow() - this.#startedAt;
     const silentFor = (key: string) => Math.min(byKey.get(key)?.sinceLastRecordMs ?? Infinity, silentSinceStart);
-    const anySilent = [...byKey.keys()].some((key) => silentFor(key) > this.#settings.idleTimeoutMs) || silentSinceStart > this.#settings.idleTimeoutMs;
-    const ends = await this.#endOffsets(anySilent);
+    const ends = this.#endOffsets();
     let streamTime = before;
     if (ends !== null) {
       const views: PartitionView[] = [];
@@ -379,9 +411,10 @@ class DecisionTerm {
       this.#active = reading.active;
       this.#idle = reading.idle;
     }
+    const full = offeredCount >= this.#settings.roundBudget;
     if (offeredCount === 0 && streamTime === before) {
       if (moved.size > 0) await this.#commit(roundStartedAt, streamTime, moved, null, [], []);
-      return;
+      return full;
     }
     const effects = streamTime === null ? [] : this.#engine.advanceTo(streamTime);
     const late = [...lateByTopic.values()].reduce((a, b) => a + b, 0);
@@ -390,6 +423,7 @@ class DecisionTerm {
     await this.#commit(roundStartedAt, streamTime, moved, cut, alertChanges, effects);
     for (const [topic, count] of lateByTopic) this.#deps.metrics.lateRecords.inc({ topic }, count);
     if (late > 0) this.#log.info({ late: Object.fromEntries(lateByTopic), streamTime: iso(before) }, 'records older than the stream time applied late');
+    return full;
   }
 
   async #commit(decidedAt: number, streamTime: Millis | null, moved: Map<string, number>, cut: { streamTime: Millis | null; offsets: Map<string, number> } | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[]): Promise<void> {

@@ -44,6 +44,7 @@ export interface IngestDeps {
 }
 
 const RESTART_PAUSE_MS = 2_000;
+const KAFKA_COMMIT_INTERVAL_MS = 1_000;
 
 export class Ingest {
   readonly #deps: IngestDeps;
@@ -54,6 +55,9 @@ export class Ingest {
   /** Partitions re-sought to their stored offset because a batch started beyond it. */
   readonly #gapSeeks = new Map<string, number>();
   readonly #topicEventTime = new Map<string, number>();
+  readonly #toCommit = new Map<string, { topic: string; partition: number; offset: number }>();
+  #committing = false;
+  readonly #commitTimer = setInterval(() => { void this.#commitToKafka(); }, KAFKA_COMMIT_INTERVAL_MS).unref();
   #stopping = false;
 
   constructor(deps: IngestDeps, options: IngestOptions) {
@@ -142,8 +146,28 @@ export class Ingest {
   /** Finishes the batch in hand (its transaction commits or rolls back), leaves the group. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    clearInterval(this.#commitTimer);
     await this.#restarting;
+    await this.#commitToKafka();
     await this.#consumer.disconnect();
+  }
+
+  /**
+   * Offsets go to Kafka a second or so after PostgreSQL has them, for lag tooling only: where to resume is read
+   * from PostgreSQL. Committing them in the background keeps a round trip to the group coordinator off every batch.
+   */
+  async #commitToKafka(): Promise<void> {
+    if (this.#toCommit.size === 0 || this.#committing) return;
+    const offsets = [...this.#toCommit.values()];
+    this.#toCommit.clear();
+    this.#committing = true;
+    try {
+      await this.#consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+    } catch (error) {
+      this.#log.debug({ error: describeFailure(brokerFailure(error, 'committing offsets to Kafka')) }, 'offsets not committed to Kafka (PostgreSQL holds them)');
+    } finally {
+      this.#committing = false;
+    }
   }
 
   async #onJoin(memberId: string, assignment: Record<string, number[]>): Promise<void> {
@@ -181,7 +205,7 @@ export class Ingest {
     return offset;
   }
 
-  async #onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+  async #onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.isEmpty() || isStale()) return;
     const { topic, partition } = batch;
     const key = partitionKey(topic, partition);
@@ -220,11 +244,7 @@ export class Ingest {
       resolveOffset(batch.lastOffset());
       if (outcome.nextOffset > Number(batch.lastOffset()) + 1) this.#consumer.seek({ topic, partition, offset: String(outcome.nextOffset) });
       this.#record(topic, partition, items.filter((i) => i.offset >= outcome.previousOffset).length, outcome, Number(batch.highWatermark));
-      try {
-        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(outcome.nextOffset) }] }] });
-      } catch (error) {
-        this.#log.debug({ topic, partition, error: describeFailure(brokerFailure(error, 'committing an offset to Kafka')) }, 'offset not committed to Kafka (PostgreSQL holds it)');
-      }
+      this.#toCommit.set(key, { topic, partition, offset: outcome.nextOffset });
       await keepAlive();
     } catch (error) {
       // Stopping or a rebalance: the batch is left unresolved and will be read again from the stored offset.

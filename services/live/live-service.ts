@@ -155,7 +155,7 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
       onStored: (batch) => decider.stored(batch),
     }, {
       groupId: config.kafka.groupId, sessionTimeoutMs: config.kafka.sessionTimeoutMs, heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
-      fetchMaxWaitMs: config.kafka.fetchMaxWaitMs, partitionsConsumedConcurrently: Math.max(1, Math.min(4, config.database.poolSize - 2)),
+      fetchMaxWaitMs: config.kafka.fetchMaxWaitMs, partitionsConsumedConcurrently: Math.max(1, Math.min(8, config.database.poolSize - 2)),
     });
     stops.push(() => ingest.stop());
     await ingest.start();

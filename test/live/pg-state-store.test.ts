@@ -29,7 +29,7 @@ describe('PostgreSQL state store', () => {
   beforeAll(async () => {
     schema = await stack.freshSchema();
     const applied = await migrate(stack.databaseUrl, schema.schema);
-    expect(applied.map((m) => m.version)).toEqual([1]);
+    expect(applied.map((m) => m.version)).toEqual([1, 2]);
     store = new PgStateStore({ databaseUrl: stack.databaseUrl, schema: schema.schema, poolSize: 3, applicationName: 'store-test', onConnectionError: () => {} });
     raw = new pg.Client({ connectionString: schema.databaseUrl });
     await raw.connect();
@@ -45,7 +45,7 @@ describe('PostgreSQL state store', () => {
     expect(await migrate(stack.databaseUrl, schema.schema)).toEqual([]);
     const status = await migrationStatus(stack.databaseUrl, schema.schema);
     expect(status.pending).toEqual([]);
-    expect(status.applied).toEqual([1]);
+    expect(status.applied).toEqual([1, 2]);
   });
 
   it('stores a batch in offset order: first valid record of an id stays, repeats are duplicates or conflicts', async () => {
@@ -60,6 +60,7 @@ describe('PostgreSQL state store', () => {
     ];
     const outcome = await store.ingest(batch(0, items), async (letters) => { published.push([...letters]); });
     expect(outcome).toMatchObject({ previousOffset: 0, nextOffset: 5, stored: 2, duplicates: 1, maxEventTime: T0 + 1 });
+    expect(outcome.records.map((r) => [r.offset, (r.record as GpOptOutEvent).eventId])).toEqual([[0, 'e-1'], [3, 'e-2']]);
     expect(published).toEqual([[
       { offset: 2, reason: 'CONFLICTING_DUPLICATE', detail: expect.any(String) },
       { offset: 4, reason: 'INVALID_NHS_NUMBER', detail: expect.any(String) },
@@ -71,6 +72,14 @@ describe('PostgreSQL state store', () => {
     expect(progress.rows[0]).toEqual({ next_offset: '5', records: '2', duplicates: '1', dead_letters: '2' });
     const deadLetters = await raw.query('SELECT source_offset, reason FROM dead_letters ORDER BY source_offset');
     expect(deadLetters.rows).toEqual([{ source_offset: '2', reason: 'CONFLICTING_DUPLICATE' }, { source_offset: '4', reason: 'INVALID_NHS_NUMBER' }]);
+  });
+
+  it('stores text with quotes, backslashes and commas as given', async () => {
+    const awkward = { ...gp('e-"q\\,{}', T0, CODES.t1Dissent), supplier: 'Say "TPP", \\ ok' };
+    const outcome = await store.ingest(batch(3, [item(0, awkward)]), async () => {});
+    expect(outcome.stored).toBe(1);
+    const row = await raw.query('SELECT event_id, supplier FROM gp_events WHERE source_partition = 3');
+    expect(row.rows).toEqual([{ event_id: awkward.eventId, supplier: awkward.supplier }]);
   });
 
   it('judges an id stored by an earlier batch (any partition) against the stored content, not the batch', async () => {

@@ -169,4 +169,49 @@ describe('dead letters', () => {
     const log = await readFile(running.logFile, 'utf8');
     for (const nhs of NHS_NUMBERS) expect(log).not.toContain(nhs);
   });
+
+  it('reads plain Avro binary with the writer schema declared per topic, and dead-letters what it cannot read', async () => {
+    setup = await prepareLive(stack, { partitions: 1 });
+    const writerFile: { readonly [S in StreamName]: string } = {
+      gpEvents: 'optout.v1.GpOptOutEvent.producer-copy.writer.avsc', ndsReceived: 'optout.v1.NdsReceivedObjection.producer-copy.writer.avsc',
+      ndsManifests: 'optout.v1.NdsExtractManifest.producer-copy.writer.avsc', ndsDisseminations: 'optout.v1.NdsDissemination.producer-copy.writer.avsc',
+    };
+    const types = Object.fromEntries(await Promise.all(Object.entries(writerFile).map(async ([stream, file]) =>
+      [stream, avro.Type.forSchema(JSON.parse(await readFile(`${WRITERS}${file}`, 'utf8')) as avro.Schema)]))) as Record<StreamName, avro.Type>;
+    const good: { readonly [S in StreamName]: RecordOf[S] } = {
+      gpEvents: gp('p-1', T0, '9Nu0', PATIENT_A), ndsReceived: receipt('p-r-1', T0 + HOUR, '9Nu0', PATIENT_A),
+      ndsManifests: manifest('p-x-1', T0, T0 + HOUR), ndsDisseminations: share('p-d-1', T0 + 2 * HOUR, 'RESEARCH', PATIENT_B),
+    };
+    const streams = Object.keys(good) as StreamName[];
+    const producer = setup.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    for (const stream of streams) {
+      const body = types[stream].toBuffer({ ...good[stream], producerBatch: 'b-1' });
+      // A good record, bytes that are not Avro, the good record cut short, a single-object message (not plain).
+      const values = [body, Buffer.from('this is not an Avro record at all'), body.subarray(0, body.length - 3), new SingleObjectEncoder(streamSchemaJson(stream)).encode(good[stream])];
+      await producer.send({ topic: setup.topics[stream], acks: -1, messages: values.map((value) => ({ key: 'k', value })) });
+    }
+    await producer.disconnect();
+
+    running = await startInProcess(setup, liveEnv(setup, {
+      VALUE_ENCODING: 'plain',
+      WRITER_SCHEMA_GP_EVENTS: `${WRITERS}${writerFile.gpEvents}`, WRITER_SCHEMA_NDS_RECEIVED: `${WRITERS}${writerFile.ndsReceived}`,
+      WRITER_SCHEMA_NDS_MANIFESTS: `${WRITERS}${writerFile.ndsManifests}`, WRITER_SCHEMA_NDS_DISSEMINATIONS: `${WRITERS}${writerFile.ndsDisseminations}`,
+    }));
+    const db = setup.db;
+    await waitUntil(`every record to be handled (log: ${running.logFile})`, async () => {
+      const r = await db.query('SELECT sum(next_offset)::int AS n FROM input_partitions');
+      return r.rows[0].n === streams.length * 4;
+    }, 60_000);
+    const stored = await db.query(`SELECT event_id AS id FROM gp_events UNION ALL SELECT receipt_id FROM nds_received
+      UNION ALL SELECT extract_id FROM nds_manifests UNION ALL SELECT dissemination_id FROM nds_disseminations ORDER BY 1`);
+    expect(stored.rows.map((r) => r.id)).toEqual(['p-1', 'p-d-1', 'p-r-1', 'p-x-1']);
+    const letters = await db.query('SELECT topic, source_offset, reason FROM dead_letters ORDER BY topic, source_offset');
+    // The single-object message may happen to parse as plain binary of the declared schema; if so it fails validation.
+    for (const stream of streams) {
+      const mine = letters.rows.filter((r) => r.topic === setup!.topics[stream]);
+      expect(mine.slice(0, 2).map((r) => [Number(r.source_offset), r.reason])).toEqual([[1, 'UNDECODABLE'], [2, 'UNDECODABLE']]);
+      expect(mine.map((r) => Number(r.source_offset))).toEqual([1, 2, 3]);
+    }
+  });
 });

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { streamValueDecoder, streamValueEncoder } from '../codec/stream-value-codec.js';
+import { catalogue, gp, manifest, PATIENT_A, T0 } from '../core/testing/builders.js';
+import { contentHashOf, MessageIntake } from './message-intake.js';
+
+const gpIntake = new MessageIntake('gpEvents', streamValueDecoder('gpEvents'), catalogue);
+const encodeGp = streamValueEncoder('gpEvents');
+
+describe('message intake', () => {
+  it('gives a valid record its id, event time, meaning and content fingerprint', () => {
+    const event = gp('e-1', T0, '9Nu0', PATIENT_A);
+    const item = gpIntake.classify(7, encodeGp(event));
+    expect(item).toEqual({
+      kind: 'valid', offset: 7, stream: 'gpEvents', id: 'e-1', eventTime: T0, record: event,
+      meaning: expect.objectContaining({ type: 'TYPE_1', action: 'DISSENT' }), contentHash: contentHashOf('gpEvents', event as unknown as Record<string, unknown>),
+    });
+  });
+
+  it('tells the same content by its fingerprint, and any field changed', () => {
+    const event = gp('e-1', T0, '9Nu0', PATIENT_A);
+    const hash = (e: typeof event) => contentHashOf('gpEvents', e as unknown as Record<string, unknown>);
+    expect(hash({ ...event })).toBe(hash(event));
+    expect(hash({ ...event, recordedAt: T0 + 1 })).not.toBe(hash(event));
+    expect(hash({ ...event, supplier: 'EMIS' })).not.toBe(hash(event));
+  });
+
+  it('dead-letters what cannot be read or fails validation, with the core\'s reasons', () => {
+    expect(gpIntake.classify(1, null)).toMatchObject({ kind: 'dead', reason: 'UNDECODABLE' });
+    expect(gpIntake.classify(2, Buffer.from('not avro'))).toMatchObject({ kind: 'dead', reason: 'UNDECODABLE' });
+    expect(gpIntake.classify(3, encodeGp(gp('e-2', T0, '9Nu0', '9990000017')))).toMatchObject({ kind: 'dead', reason: 'INVALID_NHS_NUMBER' });
+    expect(gpIntake.classify(4, encodeGp(gp('e-3', T0, 'XAZ89', PATIENT_A)))).toMatchObject({ kind: 'dead', reason: 'UNKNOWN_CODE' });
+    const manifests = new MessageIntake('ndsManifests', streamValueDecoder('ndsManifests'), catalogue);
+    expect(manifests.classify(5, streamValueEncoder('ndsManifests')(manifest('x-1', T0 + 1, T0)))).toMatchObject({ kind: 'dead', reason: 'INVALID_MANIFEST' });
+  });
+
+  it('dead-letters what the state store cannot keep: a NUL character, an instant beyond any Date', () => {
+    expect(gpIntake.classify(6, encodeGp({ ...gp('e-4', T0, '9Nu0', PATIENT_A), supplier: 'TP\u0000P' }))).toMatchObject({ kind: 'dead', reason: 'UNDECODABLE', detail: expect.stringMatching(/^supplier holds a NUL/) });
+    expect(gpIntake.classify(7, encodeGp(gp('e-5', 9e15, '9Nu0', PATIENT_A)))).toMatchObject({ kind: 'dead', reason: 'UNDECODABLE', detail: expect.stringMatching(/^recordedAt is outside/) });
+  });
+
+  it('never puts a field value in a dead letter\'s detail', () => {
+    const item = gpIntake.classify(8, encodeGp(gp('e-6', T0, '9Nu0', '9990000017')));
+    expect(item.kind === 'dead' && item.detail).not.toContain('9990000017');
+  });
+});

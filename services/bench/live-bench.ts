@@ -6,10 +6,8 @@
 // DATABASE_URL, or the local server; every run uses topics, a group and a schema of its own.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import avro from 'avsc';
-import { Command, CommanderError } from 'commander';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { destination, pino } from 'pino';
@@ -278,33 +276,4 @@ export function formatLiveBench(result: LiveBenchResult): string[] {
     `live: service ${Math.round(result.serviceRate).toLocaleString('en-GB')} events/s, raw kafkajs + avsc ${Math.round(result.rawRate).toLocaleString('en-GB')} events/s: ${result.ratio.toFixed(2)}x raw (target at least 0.25x)`,
     `live: timer due to alert on the alerts topic over ${l.count.toLocaleString('en-GB')} timer-driven alert changes: p50 ${l.p50 ?? '-'} ms, p99 ${l.p99 ?? '-'} ms, max ${l.max ?? '-'} ms (target p99 under 1000 ms)`,
   ];
-}
-
-/** Standalone: `npx tsx services/bench/live-bench.ts [--dir .bench] [--regenerate]`. */
-export async function main(argv: string[]): Promise<number> {
-  const program = new Command('live-bench')
-    .option('--dir <dir>', 'where the data set is generated (reused when its parameters match)', '.bench')
-    .option('--regenerate', 'generate the data set even if it is there')
-    .exitOverride();
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError && error.exitCode === 0) return 0;
-    process.stderr.write(`live-bench: ${(error as Error).message}\n`);
-    return 2;
-  }
-  const opts = program.opts<{ dir: string; regenerate?: boolean }>();
-  const log = (line: string) => process.stdout.write(`${line}\n`);
-  const dir = resolve(opts.dir);
-  await mkdir(dir, { recursive: true });
-  const brokers = process.env.KAFKA_BROKERS?.trim() ? process.env.KAFKA_BROKERS.split(',').map((b) => b.trim()) : null;
-  const databaseUrl = process.env.DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const result = await benchLive({ dir, brokers, databaseUrl, regenerate: opts.regenerate === true }, log);
-  log('');
-  for (const line of formatLiveBench(result)) log(line);
-  return 0;
-}
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = await main(process.argv.slice(2));
 }

@@ -6,11 +6,6 @@
 // Built for the hot path: a Fingerprinter accumulates any number of parts and leaves its result in `hi`/`lo`,
 // allocating nothing.
 
-export interface Fingerprint {
-  readonly hi: number;
-  readonly lo: number;
-}
-
 export class Fingerprinter {
   hi = 0;
   lo = 0;
@@ -75,9 +70,4 @@ export class Fingerprinter {
     this.lo = h2 >>> 0;
     return this;
   }
-}
-
-export function fingerprintOf(text: string): Fingerprint {
-  const f = new Fingerprinter().begin().text(text).end();
-  return { hi: f.hi, lo: f.lo };
 }

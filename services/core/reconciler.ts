@@ -107,14 +107,9 @@ export class Reconciler {
   }
 
   /**
-   * Whether any GP event offered so far records a dissent for this patient. A patient for whom none does is
-   * never ACTIVE upstream, so a caller that has offered every GP event may skip that patient's releases.
+   * Every patient for whom a GP event offered so far records a dissent. Nobody else is ever ACTIVE upstream,
+   * so a caller that has offered every GP event may skip other patients' releases.
    */
-  mayHoldObjection(nhsNumber: string): boolean {
-    return this.objectorSet.has(nhsNumber);
-  }
-
-  /** Every patient for whom a GP event offered so far records a dissent. */
   objectors(): string[] {
     return [...this.objectorSet];
   }

@@ -19,7 +19,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--dir <dir>', 'where the data set is generated (reused when its parameters match)', '.bench')
     .option('--regenerate', 'generate the data sets even if they are there')
     .addOption(new Option('--only <part>', 'run one part only').choices(['replay', 'live']))
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {

@@ -13,7 +13,7 @@ create() {
     --topic "$1" --partitions "$2" --replication-factor 1 --config retention.ms=-1
 }
 
-# Inputs (shared/spec/data-contract.md), keyed by NHS number or practice: 6 partitions each.
+# Inputs (docs/data-contract.md), keyed by NHS number or practice: 6 partitions each.
 create gp.optout.events 6
 create nds.objections.received 6
 create nds.extracts.received 6

@@ -1,4 +1,4 @@
-// The records of the data contract (shared/spec/data-contract.md), once decoded and validated.
+// The records of the data contract (docs/data-contract.md), once decoded and validated.
 // Times are epoch milliseconds, UTC (Avro timestamp-millis).
 
 export type Millis = number;

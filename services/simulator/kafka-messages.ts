@@ -1,5 +1,5 @@
 // A simulated item as the Kafka message a producer of the data contract would send: the key the contract names
-// for its stream (shared/spec/data-contract.md, "On Kafka": nhsNumber, or practiceOds for extract manifests) and
+// for its stream (docs/data-contract.md, "On Kafka": nhsNumber, or practiceOds for extract manifests) and
 // the value in Avro single-object encoding. Pure: no client, no clock.
 import { SingleObjectEncoder } from '../codec/single-object.js';
 import { streamValueEncoder } from '../codec/stream-value-codec.js';

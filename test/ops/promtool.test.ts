@@ -6,7 +6,7 @@ import {
   alertRules, PROMETHEUS_CONFIG, promtool, readYaml, RULE_TESTS_DIR, RULES_FILE, RUNBOOK_URL_PREFIX, runbookSections,
 } from './ops-files.js';
 
-// The rules table of shared/spec/reconciliation-rules.md: each rule and its severity.
+// The rules table of docs/reconciliation-rules.md: each rule and its severity.
 const RECONCILIATION_RULES: Record<string, 'critical' | 'warning'> = {
   OBJECTION_NOT_PROPAGATED: 'critical',
   OBJECTION_OVERDUE: 'warning',

@@ -1,5 +1,6 @@
 import type { Alert } from './alert.js';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from './dead-letter-reason.js';
+import { latencyHistogram } from './latency-histogram.js';
 import { summariseLatency, type LatencySummary } from './latency-summary.js';
 import type { PendingEpisode } from './reconciler.js';
 import { STREAM_NAMES, type Millis, type StreamName } from './records.js';
@@ -87,6 +88,7 @@ export function buildReport(input: ReportInput) {
     },
     duplicates: { count: STREAM_NAMES.reduce((n, s) => n + input.duplicates[s], 0), byInput: { ...input.duplicates } },
     propagationLatency: latency,
+    propagationLatencyHistogram: latencyHistogram(input.latencySamples),
   };
 }
 

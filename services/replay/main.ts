@@ -8,7 +8,6 @@ import { openInputBatches } from '../codec/input-file.js';
 import { parseIsoTimestamp } from '../codec/iso-timestamp.js';
 import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
 import type { StreamName } from '../core/records.js';
-import { renderReport } from '../core/replay-report.js';
 import { SEVERITY } from '../core/rules.js';
 import { keyedIdentity } from '../identity/keyed-identity.js';
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
@@ -18,6 +17,11 @@ import { silentProgress, terminalProgress } from './progress.js';
 import { runReplay } from './replay-run.js';
 import { screenedDisseminationFile } from './screened-dissemination-file.js';
 import { formatSummary } from './summary.js';
+import { auditReport, renderAuditReport, unverifiedWarning } from './audit-report.js';
+import { gitCommit, keyProvenance, packageVersion, provenanceOf } from './provenance.js';
+import { UnverifiedCodeWatch, unverifiedCatalogue } from './unverified-codes.js';
+import { createHash } from 'node:crypto';
+import type { Identity } from '../core/reconciler.js';
 
 export const EXIT = { OK: 0, GATE: 1, USAGE: 2, INPUT: 3, INTERNAL: 4 } as const;
 
@@ -101,16 +105,19 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
   };
 }
 
-async function loadCatalogue(path: string | URL): Promise<{ catalogue: CodeCatalogue; json: unknown }> {
+async function loadCatalogue(path: string | URL): Promise<{ catalogue: CodeCatalogue; json: unknown; sha256: string }> {
   let text: string;
+  let sha256: string;
   try {
-    text = await readFile(path, 'utf8');
+    const bytes = await readFile(path);
+    sha256 = createHash('sha256').update(bytes).digest('hex');
+    text = bytes.toString('utf8');
   } catch (error) {
     throw new InputError(`cannot read the code catalogue ${String(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   try {
     const json: unknown = JSON.parse(text);
-    return { catalogue: parseCodeCatalogue(json), json };
+    return { catalogue: parseCodeCatalogue(json), json, sha256 };
   } catch (error) {
     throw new InputError(`code catalogue ${String(path)}: ${(error as Error).message}`);
   }
@@ -146,10 +153,10 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let config: ReplayConfig;
   try {
-    config = parseConfig(argv, process.env);
+    config = parseConfig(argv, env);
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return EXIT.OK;
@@ -161,7 +168,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     await checkReadable(config.inputs);
-    const { catalogue, json: catalogueJson } = await loadCatalogue(config.cataloguePath);
+    const { catalogue, json: catalogueJson, sha256: catalogueSha256 } = await loadCatalogue(config.cataloguePath);
+    const watch = new UnverifiedCodeWatch(unverifiedCatalogue(catalogueJson));
     const progress = config.progress && process.stderr.isTTY ? terminalProgress(process.stderr) : silentProgress;
     const streams = Object.keys(config.inputs) as StreamName[];
     const sizes = {} as Record<StreamName, number>;
@@ -180,23 +188,40 @@ export async function main(argv: string[]): Promise<number> {
         throw new InputError((error as Error).message);
       });
     digests.catch(() => {});
-    const report = await runReplay(
+    let usedKey: Buffer | null = null;
+    let identity: Identity | null = null;
+    const core = await runReplay(
       { inputs: config.inputs, slaMs: config.slaMs, graceMs: config.graceMs, asOf: config.asOf, catalogue },
       {
         openInput: async (stream, path) => {
           try {
-            return await openInputBatches(path, stream);
+            return watch.watch(stream, await openInputBatches(path, stream));
           } catch (error) {
             throw new InputError((error as Error).message);
           }
         },
         digests,
-        identity: (d) => keyedIdentity(key ?? derivedPseudonymKey(streams.map((s) => d[s]))),
+        identity: (d) => {
+          usedKey = key ?? derivedPseudonymKey(streams.map((s) => d[s]));
+          return (identity = keyedIdentity(usedKey));
+        },
         progress, sizes,
         screenedDisseminations: (path, objectors) => asInputErrors(screenedDisseminationFile(path, catalogueJson, objectors)),
       },
     );
-    await writeAtomically(config.reportPath, renderReport(report));
+    const inputDigests = await digests;
+    const provenance = provenanceOf({
+      version: await packageVersion(),
+      commit: await gitCommit(env.OPTOUT_VERIFIER_COMMIT),
+      catalogue: { path: typeof config.cataloguePath === 'string' ? config.cataloguePath : null, sha256: catalogueSha256 },
+      key: keyProvenance(usedKey!, config.keyPath),
+      inputs: Object.fromEntries(streams.map((s) => [s, { path: config.inputs[s], bytes: inputDigests[s].bytes, sha256: inputDigests[s].sha256 }])) as Parameters<typeof provenanceOf>[0]['inputs'],
+    });
+    const unverified = { catalogueEntries: (unverifiedCatalogue(catalogueJson)?.entries ?? []).map((e) => e.code), decidedAlerts: watch.decisions(core.alerts, (nhs) => identity!.patientRefFor(nhs)) };
+    const report = auditReport(core, provenance, unverified);
+    await writeAtomically(config.reportPath, renderAuditReport(report));
+    const warning = unverifiedWarning(unverified);
+    if (warning !== null) process.stderr.write(`optout-verifier replay: ${warning}\n`);
     if (!config.quiet) process.stdout.write(formatSummary(report, resolve(config.reportPath)));
     if (config.failOn !== null) {
       const gate = config.failOn;

@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { STREAM_NAMES, type StreamName } from '../core/records.js';
+import { RULES_VERSION } from '../core/rules-version.js';
+
+// What a report depends on, recorded in it so that an auditor can tell two reports apart when their alerts
+// differ: the tool, the rules' version, the catalogue's bytes, how patient references were keyed, and each
+// input's bytes. Nothing here varies between two runs of the same checkout over the same files: no clock,
+// no host name, no absolute path the user did not give.
+
+const PACKAGE_ROOT = new URL('../../', import.meta.url);
+const FINGERPRINT_LABEL = 'optout-verifier pseudonym key fingerprint v1';
+
+export type KeyProvenance =
+  | { readonly mode: 'key-file'; readonly keyFile: string; readonly fingerprint: string; readonly statement: string }
+  | { readonly mode: 'derived-from-inputs'; readonly fingerprint: string; readonly statement: string };
+
+export interface Provenance {
+  readonly tool: { readonly name: 'optout-verifier'; readonly version: string; readonly gitCommit: string | null; readonly gitCommitFrom: 'environment' | 'git' | null };
+  readonly rulesVersion: string;
+  readonly catalogue: { readonly path: string; readonly shipped: boolean; readonly sha256: string };
+  readonly pseudonymKey: KeyProvenance;
+  readonly inputs: { readonly [S in StreamName]: { readonly path: string; readonly name: string; readonly bytes: number; readonly sha256: string } };
+}
+
+/**
+ * A fingerprint that names a key without revealing it: HMAC-SHA256 of a fixed label under the key. Two reports
+ * with the same fingerprint used the same key; the fingerprint gives no way back to the key or to any reference.
+ */
+export function keyFingerprint(key: Buffer): string {
+  return createHmac('sha256', key).update(FINGERPRINT_LABEL, 'utf8').digest('hex');
+}
+
+export function keyProvenance(key: Buffer, keyFile: string | null): KeyProvenance {
+  const fingerprint = keyFingerprint(key);
+  if (keyFile !== null) {
+    return { mode: 'key-file', keyFile, fingerprint, statement: 'patientRef is HMAC-SHA256 of the NHS number under the key in keyFile; the same key gives the same references in any run, live or replayed' };
+  }
+  return {
+    mode: 'derived-from-inputs', fingerprint,
+    statement: 'no key was given: patientRef is HMAC-SHA256 of the NHS number under a key derived from unpublished digests of the objection-side inputs; references are stable for these inputs only and cannot be compared with any other run',
+  };
+}
+
+export async function sha256OfFile(path: string | URL): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+export async function packageVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('package.json', PACKAGE_ROOT), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
+
+/**
+ * The commit: a value the build stamped (`fromEnvironment`, e.g. an image's build argument) wins; otherwise
+ * `git rev-parse HEAD` in the package's own folder, which is the same for every run of one checkout; otherwise
+ * unknown. Uncommitted changes in a checkout are not detected.
+ */
+export async function gitCommit(fromEnvironment: string | undefined): Promise<{ commit: string | null; from: 'environment' | 'git' | null }> {
+  if (fromEnvironment !== undefined && /^[0-9a-f]{7,64}$/i.test(fromEnvironment.trim())) return { commit: fromEnvironment.trim().toLowerCase(), from: 'environment' };
+  const commit = await new Promise<string | null>((resolve) => {
+    execFile('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: fileURLToPath(PACKAGE_ROOT), timeout: 5_000 }, (error, stdout) => {
+      const text = String(stdout).trim();
+      resolve(error === null && /^[0-9a-f]{40,64}$/.test(text) ? text : null);
+    });
+  });
+  return commit === null ? { commit: null, from: null } : { commit, from: 'git' };
+}
+
+export interface ProvenanceFacts {
+  readonly version: string;
+  readonly commit: { readonly commit: string | null; readonly from: 'environment' | 'git' | null };
+  readonly catalogue: { readonly path: string | null; readonly sha256: string };
+  readonly key: KeyProvenance;
+  readonly inputs: { readonly [S in StreamName]: { readonly path: string; readonly bytes: number; readonly sha256: string } };
+}
+
+/** The provenance block, from facts gathered by the composition root. */
+export function provenanceOf(facts: ProvenanceFacts): Provenance {
+  return {
+    tool: { name: 'optout-verifier', version: facts.version, gitCommit: facts.commit.commit, gitCommitFrom: facts.commit.from },
+    rulesVersion: RULES_VERSION,
+    catalogue: { path: facts.catalogue.path ?? 'schemas/code-catalogue.json', shipped: facts.catalogue.path === null, sha256: facts.catalogue.sha256 },
+    pseudonymKey: facts.key,
+    inputs: Object.fromEntries(STREAM_NAMES.map((s) => {
+      const input = facts.inputs[s];
+      return [s, { path: input.path, name: basename(input.path), bytes: input.bytes, sha256: input.sha256 }];
+    })) as Provenance['inputs'],
+  };
+}

@@ -286,6 +286,8 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
 
 export interface MigrateConfig {
   readonly database: LiveConfig['database'];
+  /** Needed by a migration that pseudonymises stored records (003 on a schema holding records); null if not given. */
+  readonly pseudonymKeyFile: string | null;
 }
 
 /** `optout-verifier migrate`: only the database settings. */
@@ -293,13 +295,15 @@ export function parseMigrateConfig(argv: readonly string[], env: Env): ConfigRes
   const program = commandFor('optout-verifier migrate')
     .description('Applies the live service\'s pending PostgreSQL migrations, in order, and exits.')
     .option('--database-url <url>', 'PostgreSQL URL (DATABASE_URL)')
-    .option('--db-schema <name>', 'PostgreSQL schema for the state (DB_SCHEMA, default optout_verifier)');
+    .option('--db-schema <name>', 'PostgreSQL schema for the state (DB_SCHEMA, default optout_verifier)')
+    .option('--pseudonym-key-file <path>', 'key of the patient references (PSEUDONYM_KEY_FILE): needed to pseudonymise records stored by an older version');
   const flags = parseFlags(program, argv);
   if (!flags.ok) return flags;
   const r = reader(env);
   const database = databaseSettings(r, flags.values);
+  const pseudonymKeyFile = r.text('PSEUDONYM_KEY_FILE', flags.values.pseudonymKeyFile) ?? null;
   if (r.problems.length > 0) return { ok: false, problems: r.problems };
-  return { ok: true, config: deepFreeze({ database }) };
+  return { ok: true, config: deepFreeze({ database, pseudonymKeyFile }) };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -8,6 +8,7 @@ import { streamValueDecoder } from '../codec/stream-value-codec.js';
 import { DEAD_LETTER_REASONS } from '../core/dead-letter-reason.js';
 import type { StreamName } from '../core/records.js';
 import { keyedIdentity } from '../identity/keyed-identity.js';
+import { storedPseudonymIdentity } from '../identity/stored-pseudonym-identity.js';
 import { AlertPublisher } from './alert-publisher.js';
 import { withRetry } from './backoff.js';
 import { INPUT_STREAMS, type LiveConfig } from './config.js';
@@ -73,7 +74,7 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
 
     const { url, schema } = config.database;
     if (config.database.migrateOnStart) {
-      const applied = await withRetry('migrating the database', () => migrate(url, schema), retry, { shouldStop });
+      const applied = await withRetry('migrating the database', () => migrate(url, schema, { pseudonymKey: files.pseudonymKey }), retry, { shouldStop });
       logger.info({ schema, applied: applied.map(describeMigration) }, applied.length > 0 ? 'applied database migrations' : 'database schema is up to date');
     } else {
       const status = await withRetry('checking the database schema', () => migrationStatus(url, schema), retry, { shouldStop });
@@ -124,7 +125,9 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     }, retry, { shouldStop });
     stops.push(() => producer.disconnect());
 
-    const identity = keyedIdentity(files.pseudonymKey);
+    // Ingest stores each patient's keyed pseudonym in place of the NHS number; the decider's records carry it.
+    const pseudonymise = keyedIdentity(files.pseudonymKey).patientRefFor;
+    const identity = storedPseudonymIdentity();
     const encoder = new AlertValueEncoder();
     const publisher = new AlertPublisher({ store, sink: kafkaAlertSink(producer, config.topics.alerts), metrics, logger, retry }, { batchSize: 500, sweepMs: 2_000 });
     publisher.start();
@@ -148,7 +151,7 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     stops.push(() => decider.stop());
 
     const routes = new Map<string, InputRoute>(INPUT_STREAMS.map((stream) => [config.topics[stream], {
-      stream, intake: new MessageIntake(stream, streamValueDecoder(stream, files.framing[stream]), files.catalogue),
+      stream, intake: new MessageIntake(stream, streamValueDecoder(stream, files.framing[stream]), files.catalogue, pseudonymise),
     }]));
     const ingest = new Ingest({
       kafka, routes, store, deadLetters: kafkaDeadLetterSink(producer, config.topics.deadLetter), metrics, logger, readiness, retry, now: Date.now,

@@ -1,19 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import { streamValueDecoder, streamValueEncoder } from '../codec/stream-value-codec.js';
-import { catalogue, gp, manifest, PATIENT_A, T0 } from '../core/testing/builders.js';
+import { catalogue, gp, manifest, PATIENT_A, receipt, share, T0 } from '../core/testing/builders.js';
+import { keyedIdentity } from '../identity/keyed-identity.js';
 import { contentHashOf, MessageIntake } from './message-intake.js';
 
-const gpIntake = new MessageIntake('gpEvents', streamValueDecoder('gpEvents'), catalogue);
+const pseudonymise = keyedIdentity(Buffer.from('5c'.repeat(32), 'hex')).patientRefFor;
+const gpIntake = new MessageIntake('gpEvents', streamValueDecoder('gpEvents'), catalogue, pseudonymise);
 const encodeGp = streamValueEncoder('gpEvents');
 
 describe('message intake', () => {
-  it('gives a valid record its id, event time, meaning and content fingerprint', () => {
+  it('gives a valid record its id, event time, meaning and the fingerprint of its pseudonymised content', () => {
     const event = gp('e-1', T0, '9Nu0', PATIENT_A);
     const item = gpIntake.classify(7, encodeGp(event));
+    const stored = { ...event, nhsNumber: pseudonymise(PATIENT_A) };
     expect(item).toEqual({
-      kind: 'valid', offset: 7, stream: 'gpEvents', id: 'e-1', eventTime: T0, record: event,
-      meaning: expect.objectContaining({ type: 'TYPE_1', action: 'DISSENT' }), contentHash: contentHashOf('gpEvents', event as unknown as Record<string, unknown>),
+      kind: 'valid', offset: 7, stream: 'gpEvents', id: 'e-1', eventTime: T0, record: stored,
+      meaning: expect.objectContaining({ type: 'TYPE_1', action: 'DISSENT' }), contentHash: contentHashOf('gpEvents', stored as unknown as Record<string, unknown>),
     });
+  });
+
+  it('keeps no NHS number past validation: the record carries the keyed pseudonym the alerts carry', () => {
+    const receipts = new MessageIntake('ndsReceived', streamValueDecoder('ndsReceived'), catalogue, pseudonymise);
+    const shares = new MessageIntake('ndsDisseminations', streamValueDecoder('ndsDisseminations'), catalogue, pseudonymise);
+    const items = [
+      gpIntake.classify(1, encodeGp(gp('e-1', T0, '9Nu0', PATIENT_A))),
+      receipts.classify(2, streamValueEncoder('ndsReceived')(receipt('r-1', T0, '9Nu0', PATIENT_A))),
+      shares.classify(3, streamValueEncoder('ndsDisseminations')(share('d-1', T0, 'RESEARCH', PATIENT_A))),
+    ];
+    for (const item of items) {
+      expect(item.kind).toBe('valid');
+      expect(JSON.stringify(item)).not.toContain(PATIENT_A);
+      expect(item.kind === 'valid' && (item.record as { nhsNumber: string }).nhsNumber).toBe(pseudonymise(PATIENT_A));
+    }
   });
 
   it('tells the same content by its fingerprint, and any field changed', () => {
@@ -29,7 +47,7 @@ describe('message intake', () => {
     expect(gpIntake.classify(2, Buffer.from('not avro'))).toMatchObject({ kind: 'dead', reason: 'UNDECODABLE' });
     expect(gpIntake.classify(3, encodeGp(gp('e-2', T0, '9Nu0', '9990000017')))).toMatchObject({ kind: 'dead', reason: 'INVALID_NHS_NUMBER' });
     expect(gpIntake.classify(4, encodeGp(gp('e-3', T0, 'XAZ89', PATIENT_A)))).toMatchObject({ kind: 'dead', reason: 'UNKNOWN_CODE' });
-    const manifests = new MessageIntake('ndsManifests', streamValueDecoder('ndsManifests'), catalogue);
+    const manifests = new MessageIntake('ndsManifests', streamValueDecoder('ndsManifests'), catalogue, pseudonymise);
     expect(manifests.classify(5, streamValueEncoder('ndsManifests')(manifest('x-1', T0 + 1, T0)))).toMatchObject({ kind: 'dead', reason: 'INVALID_MANIFEST' });
   });
 

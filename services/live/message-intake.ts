@@ -1,12 +1,15 @@
 // One Kafka message to an IngestItem: decode the value (single-object or plain binary, per topic), then the
-// core's validation. What cannot be read or fails validation is a dead letter with its reason; a valid record
-// carries its id, event time and a SHA-256 fingerprint of its content (the store tells duplicates by it).
+// core's validation. What cannot be read or fails validation is a dead letter with its reason. A valid record is
+// pseudonymised at once: its NHS number is replaced by the patient's keyed pseudonym (the patientRef the alerts
+// carry), so no NHS number goes further than this file. It carries its id, event time and a SHA-256 fingerprint of
+// its pseudonymised content (the store tells duplicates by it; a fingerprint of the clear content could be
+// searched for the NHS number, a keyed pseudonym cannot).
 import { hash } from 'node:crypto';
 import type { ValueDecoder } from '../codec/single-object.js';
 import type { CodeCatalogue } from '../core/code-catalogue.js';
 import { contentKey } from '../core/intake.js';
 import { validateRecord } from '../core/record-validation.js';
-import { STREAM_FIELDS, type DecodedFields, type StreamName } from '../core/records.js';
+import { STREAM_FIELDS, type DecodedFields, type RecordOf, type StreamName } from '../core/records.js';
 import type { IngestItem } from './state-store.js';
 
 export function contentHashOf(stream: StreamName, fields: DecodedFields): string {
@@ -30,11 +33,21 @@ function unstorable(fields: Readonly<Record<string, unknown>>): string | null {
   return null;
 }
 
+/** The keyed pseudonym of an NHS number (HMAC-SHA256 under the deployment's key, services/identity). */
+export type Pseudonymise = (nhsNumber: string) => string;
+
+/** The record with its NHS number (if the stream has one) replaced by the patient's keyed pseudonym. */
+export function pseudonymised<S extends StreamName>(record: RecordOf[S], pseudonymise: Pseudonymise): RecordOf[S] {
+  if (!('nhsNumber' in record)) return record;
+  return { ...record, nhsNumber: pseudonymise(record.nhsNumber) };
+}
+
 export class MessageIntake {
   constructor(
     private readonly stream: StreamName,
     private readonly decoder: ValueDecoder,
     private readonly catalogue: CodeCatalogue,
+    private readonly pseudonymise: Pseudonymise,
   ) {}
 
   classify(offset: number, value: Buffer | null): IngestItem {
@@ -43,10 +56,10 @@ export class MessageIntake {
     if (!decoded.ok) return { kind: 'dead', offset, reason: decoded.reason, detail: decoded.detail };
     const validation = validateRecord(this.stream, decoded.fields, this.catalogue);
     if (!validation.ok) return { kind: 'dead', offset, reason: validation.reason, detail: validation.detail };
-    const record = validation.record;
-    const fields = record as unknown as Record<string, unknown>;
-    const refused = unstorable(fields);
+    const refused = unstorable(validation.record as unknown as Record<string, unknown>);
     if (refused !== null) return { kind: 'dead', offset, reason: 'UNDECODABLE', detail: refused };
+    const record = pseudonymised(validation.record, this.pseudonymise);
+    const fields = record as unknown as Record<string, unknown>;
     const spec = STREAM_FIELDS[this.stream];
     return {
       kind: 'valid', offset, stream: this.stream, record, meaning: validation.meaning,

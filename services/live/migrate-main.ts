@@ -1,6 +1,7 @@
 // Composition root of `optout-verifier migrate`: applies the live service's pending migrations and exits.
+import { readPseudonymKey } from '../identity/pseudonym-key.js';
 import { parseMigrateConfig } from './config.js';
-import { describeFailure } from './errors.js';
+import { describeFailure, VerifierError } from './errors.js';
 import { describeMigration, migrate } from './migration-runner.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -13,15 +14,25 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`optout-verifier migrate:\n${parsed.problems.map((p) => `  - ${p}`).join('\n')}\n`);
     return 2;
   }
-  const { url, schema } = parsed.config.database;
+  const { database: { url, schema }, pseudonymKeyFile } = parsed.config;
+  let pseudonymKey: Buffer | null = null;
+  if (pseudonymKeyFile !== null) {
+    try {
+      pseudonymKey = await readPseudonymKey(pseudonymKeyFile);
+    } catch (error) {
+      process.stderr.write(`optout-verifier migrate: PSEUDONYM_KEY_FILE: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
   try {
-    const applied = await migrate(url, schema);
+    const applied = await migrate(url, schema, { pseudonymKey });
     process.stdout.write(applied.length === 0
       ? `optout-verifier migrate: schema ${schema} is up to date\n`
       : `optout-verifier migrate: applied to schema ${schema}:\n${applied.map((m) => `  ${describeMigration(m)}`).join('\n')}\n`);
     return 0;
   } catch (error) {
     process.stderr.write(`optout-verifier migrate: ${describeFailure(error).message}\n`);
-    return 1;
+    // A setting the migration needs (the pseudonym key) is a settings problem, as in `run`.
+    return error instanceof VerifierError && error.code === 'CONFIGURATION' ? 2 : 1;
   }
 }

@@ -1,11 +1,15 @@
 // Applies the ordered plain-SQL migrations in services/live/migrations (NNN_name.sql) to the configured schema,
 // each in its own transaction, under an advisory lock so that instances starting together apply them once.
-// An applied file whose text has changed since is an error: migrations are append-only.
+// An applied file whose text has changed since is an error: migrations are append-only. A line
+// `-- step: <name>` in a file runs that step of migration-steps.ts at that point, in the same transaction: what SQL
+// alone cannot do (computing keyed pseudonyms with a key the database never sees).
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { storeFailure, VerifierError } from './errors.js';
+import { MIGRATION_STEPS, type MigrationStep } from './migration-steps.js';
+import type { Sql } from './state-queries.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
@@ -29,8 +33,29 @@ export async function readMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
   }
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`migrations must be numbered 001, 002, ... without gaps; found ${file(m)} at position ${i + 1}`);
+    for (const part of partsOf(m)) {
+      if (part.kind === 'step' && !MIGRATION_STEPS.has(part.name)) throw new Error(`migration ${file(m)} names an unknown step ${part.name}`);
+    }
   });
   return migrations;
+}
+
+type MigrationPart = { readonly kind: 'sql'; readonly sql: string } | { readonly kind: 'step'; readonly name: string };
+
+const STEP_LINE = /^-- step: ([a-z0-9-]+)[ \t]*$/m;
+
+/** The file's SQL cut at its step lines: SQL, step, SQL, ... (the capture group of split() gives the names). */
+function partsOf(m: Migration): MigrationPart[] {
+  const pieces = m.sql.split(new RegExp(STEP_LINE.source, 'gm'));
+  return pieces.map((piece, i): MigrationPart => (i % 2 === 1 ? { kind: 'step', name: piece } : { kind: 'sql', sql: piece }))
+    .filter((part) => part.kind === 'step' || part.sql.trim() !== '');
+}
+
+export interface MigrateOptions {
+  /** The pseudonym key, for a step that needs it (a missing key is refused there, with what to do). */
+  readonly pseudonymKey?: Buffer | null;
+  /** Apply migrations up to this version only (the default: all). */
+  readonly upTo?: number;
 }
 
 const file = (m: Migration): string => `${String(m.version).padStart(3, '0')}_${m.name}.sql`;
@@ -84,8 +109,8 @@ export async function migrationStatus(databaseUrl: string, schema: string): Prom
 }
 
 /** Applies every pending migration; returns the ones it applied (none when another process got there first). */
-export async function migrate(databaseUrl: string, schema: string): Promise<Migration[]> {
-  const migrations = await readMigrations();
+export async function migrate(databaseUrl: string, schema: string, options: MigrateOptions = {}): Promise<Migration[]> {
+  const migrations = (await readMigrations()).filter((m) => options.upTo === undefined || m.version <= options.upTo);
   const client = await connect(databaseUrl);
   const lockKey = `optout-verifier:${schema}:migrate`;
   try {
@@ -97,15 +122,29 @@ export async function migrate(databaseUrl: string, schema: string): Promise<Migr
     const done: Migration[] = [];
     for (const migration of migrations) {
       if (applied.includes(migration.version)) continue;
+      const afterCommit: string[] = [];
       await client.query('BEGIN');
       try {
-        await client.query(migration.sql);
+        for (const part of partsOf(migration)) {
+          if (part.kind === 'sql') {
+            await client.query(part.sql);
+            continue;
+          }
+          const step: MigrationStep = MIGRATION_STEPS.get(part.name)!;
+          await step.run({
+            migration: file(migration), pseudonymKey: options.pseudonymKey ?? null,
+            query: async <R>(sql: Sql) => (await client.query({ text: sql.text, values: sql.values as unknown[] })).rows as R[],
+          });
+          afterCommit.push(...step.afterCommit);
+        }
         await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [migration.version, migration.name, migration.checksum]);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
+        if (error instanceof VerifierError) throw error;
         throw new VerifierError('STORE_REJECTED', `migration ${file(migration)} failed: ${(error as Error).message}`, { retriable: false, cause: error });
       }
+      for (const statement of afterCommit) await client.query(statement);
       done.push(migration);
     }
     return done;

@@ -1,17 +1,22 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fire, resolve } from '../core/alert.js';
 import { STREAM_NAMES } from '../core/records.js';
 import { MIGRATIONS_DIR } from './migration-runner.js';
 import * as q from './state-queries.js';
 
-const MIGRATION = readFileSync(`${MIGRATIONS_DIR}/001_state.sql`, 'utf8');
+const MIGRATIONS = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort().map((f) => readFileSync(`${MIGRATIONS_DIR}/${f}`, 'utf8')).join('\n');
 
-/** Column names of a table as the migration creates it. */
+/** Column names of a table as the migrations leave it: created, then columns added and dropped by ALTER TABLE. */
 function tableColumns(table: string): string[] {
-  const body = new RegExp(`CREATE TABLE ${table} \\(([\\s\\S]*?)\\n\\);`).exec(MIGRATION)?.[1];
-  if (!body) throw new Error(`no CREATE TABLE ${table} in the migration`);
-  return body.split('\n').map((line) => line.trim()).filter((line) => /^[a-z_]+ /.test(line) && !line.startsWith('PRIMARY') && !line.startsWith('UNIQUE')).map((line) => line.split(' ')[0]!);
+  const body = new RegExp(`CREATE TABLE ${table} \\(([\\s\\S]*?)\\n\\);`).exec(MIGRATIONS)?.[1];
+  if (!body) throw new Error(`no CREATE TABLE ${table} in the migrations`);
+  const columns = body.split('\n').map((line) => line.trim()).filter((line) => /^[a-z_]+ /.test(line) && !line.startsWith('PRIMARY') && !line.startsWith('UNIQUE')).map((line) => line.split(' ')[0]!);
+  for (const [, action, column] of MIGRATIONS.matchAll(new RegExp(`ALTER TABLE ${table} (ADD|DROP) COLUMN ([a-z_]+)`, 'g'))) {
+    if (action === 'ADD') columns.push(column!);
+    else columns.splice(columns.indexOf(column!), 1);
+  }
+  return columns;
 }
 
 /** Every $n in the text has a value, and every value is used. */

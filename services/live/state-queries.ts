@@ -30,8 +30,13 @@ interface RecordTable {
 const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const TIME_FIELDS = new Set(['recordedAt', 'receivedAt', 'coversUpTo', 'sharedAt']);
 
+/**
+ * The record's `nhsNumber` field holds the keyed pseudonym once ingest has it (message-intake.ts), so its column is
+ * `patient_ref`: no column holds an NHS number.
+ */
 function columnsOf(stream: StreamName): RecordColumn[] {
   return STREAM_FIELDS[stream].fields.map((field) => {
+    if (field === 'nhsNumber') return { column: 'patient_ref', field, type: 'text' as const };
     if (TIME_FIELDS.has(field)) return { column: `${snake(field)}_ms`, field, type: 'bigint' as const };
     return { column: snake(field), field, type: field === 'recordCount' ? 'bigint' as const : 'text' as const };
   });

@@ -15,7 +15,10 @@ export function partitionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;
 }
 
-/** One message of a batch after decoding and validation (duplicates are judged by the store). */
+/**
+ * One message of a batch after decoding and validation (duplicates are judged by the store). A valid record's
+ * `nhsNumber` field holds the patient's keyed pseudonym, never the NHS number (see message-intake.ts).
+ */
 export type IngestItem =
   | { readonly kind: 'valid'; readonly offset: number; readonly stream: StreamName; readonly id: string; readonly contentHash: string; readonly eventTime: Millis; readonly record: RecordOf[StreamName]; readonly meaning: CodeMeaning | null }
   | { readonly kind: 'dead'; readonly offset: number; readonly reason: DeadLetterReason; readonly detail: string };
@@ -55,7 +58,10 @@ export interface IngestOutcome {
  */
 export type PublishDeadLetters = (letters: readonly DeadLetterNote[]) => Promise<void>;
 
-/** A valid record as stored, with where it was read and (for GP events and receipts) its code's meaning. */
+/**
+ * A valid record as stored (its `nhsNumber` field holds the keyed pseudonym), with where it was read and (for GP
+ * events and receipts) its code's meaning.
+ */
 export type StoredRecord = {
   [S in StreamName]: {
     readonly stream: S;

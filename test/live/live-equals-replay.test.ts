@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_REASONS } from '../../services/core/dead-letter-reason.js';
 import { STREAM_NAMES } from '../../services/core/records.js';
 import { replayScenario, storedAlerts, topicAlerts } from './support/alert-views.js';
+import { dumpSchema, nhsNumbersIn } from './support/schema-dump.js';
 import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from './support/scenario.js';
 import { testStack } from '../stack/test-context.js';
@@ -65,6 +66,11 @@ describe('the live service gives the replay\'s answers', () => {
     // Within the allowed lateness no record was late: the guarantee under which live equals replay.
     const late = (await running.registry.getSingleMetricAsString('optout_verifier_late_records_total')).split('\n').filter((l) => !l.startsWith('#'));
     expect(late.every((line) => line.endsWith(' 0'))).toBe(true);
+
+    // The database holds keyed pseudonyms only: a dump of the whole schema has none of the scenario's NHS numbers.
+    const nhsNumbers = new Set(scenario.messages.filter((m) => m.stream !== 'ndsManifests' && /^[0-9]{10}$/.test(m.key)).map((m) => m.key));
+    expect(nhsNumbers.size).toBeGreaterThan(100);
+    expect(nhsNumbersIn(await dumpSchema(setup.databaseUrl, setup.schema.schema), nhsNumbers)).toEqual([]);
   }
 
   it('with records out of order by up to 5 days and 10 days of allowed lateness', async () => {

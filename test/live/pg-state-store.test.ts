@@ -9,13 +9,15 @@ import { fire, resolve } from '../../services/core/alert.js';
 import { catalogue, CODES, gp, PATIENT_A, PATIENT_B, T0 } from '../../services/core/testing/builders.js';
 import type { GpOptOutEvent } from '../../services/core/records.js';
 import { MessageIntake } from '../../services/live/message-intake.js';
-import { migrate, migrationStatus } from '../../services/live/migration-runner.js';
+import { keyedIdentity } from '../../services/identity/keyed-identity.js';
+import { migrate, migrationStatus, readMigrations } from '../../services/live/migration-runner.js';
 import { PgStateStore } from '../../services/live/pg-state-store.js';
 import { partitionKey, type DeadLetterNote, type IngestItem } from '../../services/live/state-store.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 
 const TOPIC = 'gp.optout.events';
-const intake = new MessageIntake('gpEvents', streamValueDecoder('gpEvents'), catalogue);
+const pseudonymise = keyedIdentity(Buffer.from('a3'.repeat(32), 'hex')).patientRefFor;
+const intake = new MessageIntake('gpEvents', streamValueDecoder('gpEvents'), catalogue, pseudonymise);
 const encode = streamValueEncoder('gpEvents');
 const item = (offset: number, event: GpOptOutEvent): IngestItem => intake.classify(offset, encode(event));
 const batch = (partition: number, items: IngestItem[]) => ({ topic: TOPIC, partition, stream: 'gpEvents' as const, items, nextOffset: items[items.length - 1]!.offset + 1 });
@@ -29,7 +31,7 @@ describe('PostgreSQL state store', () => {
   beforeAll(async () => {
     schema = await stack.freshSchema();
     const applied = await migrate(stack.databaseUrl, schema.schema);
-    expect(applied.map((m) => m.version)).toEqual([1, 2]);
+    expect(applied.map((m) => m.version)).toEqual((await readMigrations()).map((m) => m.version));
     store = new PgStateStore({ databaseUrl: stack.databaseUrl, schema: schema.schema, poolSize: 3, applicationName: 'store-test', onConnectionError: () => {} });
     raw = new pg.Client({ connectionString: schema.databaseUrl });
     await raw.connect();
@@ -45,7 +47,7 @@ describe('PostgreSQL state store', () => {
     expect(await migrate(stack.databaseUrl, schema.schema)).toEqual([]);
     const status = await migrationStatus(stack.databaseUrl, schema.schema);
     expect(status.pending).toEqual([]);
-    expect(status.applied).toEqual([1, 2]);
+    expect(status.applied).toEqual((await readMigrations()).map((m) => m.version));
   });
 
   it('stores a batch in offset order: first valid record of an id stays, repeats are duplicates or conflicts', async () => {
@@ -111,7 +113,7 @@ describe('PostgreSQL state store', () => {
       [0, 'e-1', { type: 'TYPE_1', action: 'DISSENT' }],
       [3, 'e-2', { type: 'TYPE_2', action: 'DISSENT' }],
     ]);
-    expect((records[0]!.record as GpOptOutEvent).nhsNumber).toBe(PATIENT_A);
+    expect((records[0]!.record as GpOptOutEvent).nhsNumber).toBe(pseudonymise(PATIENT_A));
     const progress = await session.readProgress();
     expect(progress.find((p) => p.partition === 0)).toMatchObject({ nextOffset: 5, maxEventTime: T0 + 1 });
 

@@ -7,9 +7,11 @@ import { RecordScreen } from './record-screen.js';
 import { STREAM_FIELDS } from './records.js';
 import { catalogue } from './testing/builders.js';
 
-const gp = (over: Record<string, unknown> = {}) => ({ eventId: 'e1', nhsNumber: '9990000018', practiceOds: 'A81001', supplier: 'TPP', code: '9Nu0', recordedAt: 1_500_000_000_000, ...over });
-const manifest = (over: Record<string, unknown> = {}) => ({ extractId: 'x1', supplier: 'TPP', practiceOds: 'A81001', coversUpTo: 1000, receivedAt: 2000, recordCount: 3, ...over });
-const share = (over: Record<string, unknown> = {}) => ({ disseminationId: 'd1', nhsNumber: '9990000018', recipient: 'R', purpose: 'RESEARCH', sharedAt: 5, ...over });
+const T = 1_500_000_000_000;
+const gp = (over: Record<string, unknown> = {}) => ({ eventId: 'e1', nhsNumber: '9990000018', practiceOds: 'A81001', supplier: 'TPP', code: '9Nu0', recordedAt: T, ...over });
+const manifest = (over: Record<string, unknown> = {}) => ({ extractId: 'x1', supplier: 'TPP', practiceOds: 'A81001', coversUpTo: T + 1000, receivedAt: T + 2000, recordCount: 3, ...over });
+const share = (over: Record<string, unknown> = {}) => ({ disseminationId: 'd1', nhsNumber: '9990000018', recipient: 'R', purpose: 'RESEARCH', sharedAt: T + 5, ...over });
+const receipt = (over: Record<string, unknown> = {}) => ({ receiptId: 'r', nhsNumber: '9990000018', practiceOds: 'A81001', supplier: 'TPP', code: '9Nu0', extractId: 'x', receivedAt: T + 1, ...over });
 
 function reasonOf(stream: Parameters<Intake['admit']>[0], fields: Record<string, unknown>): string {
   const admission = new Intake(catalogue).admit(stream, fields);
@@ -34,14 +36,19 @@ describe('dead-letter reasons, in the order the rules check them', () => {
     expect(reasonOf('gpEvents', gp({ recordedAt: 'yesterday', practiceOds: null }))).toBe('UNDECODABLE');
     expect(reasonOf('gpEvents', gp({ practiceOds: null, nhsNumber: '123' }))).toBe('MISSING_FIELD');
     expect(reasonOf('gpEvents', gp({ supplier: undefined }))).toBe('MISSING_FIELD');
+    expect(reasonOf('gpEvents', gp({ supplier: undefined, eventId: '', recordedAt: 0 }))).toBe('MISSING_FIELD');
+    expect(reasonOf('gpEvents', gp({ eventId: '', recordedAt: 'yesterday' }))).toBe('UNDECODABLE');
+    expect(reasonOf('gpEvents', gp({ practiceOds: '9990000026', nhsNumber: '9990000017', code: 'nope' }))).toBe('INVALID_FIELD');
+    expect(reasonOf('ndsManifests', manifest({ recordCount: -1, coversUpTo: T + 2001 }))).toBe('INVALID_FIELD');
     expect(reasonOf('gpEvents', gp({ nhsNumber: '9990000017', code: 'nope' }))).toBe('INVALID_NHS_NUMBER');
     expect(reasonOf('gpEvents', gp({ code: 'nope' }))).toBe('UNKNOWN_CODE');
-    expect(reasonOf('ndsManifests', manifest({ coversUpTo: 2001 }))).toBe('INVALID_MANIFEST');
-    expect(reasonOf('ndsManifests', manifest({ coversUpTo: 2000 }))).toBe('accepted');
+    expect(reasonOf('ndsManifests', manifest({ coversUpTo: T + 2001 }))).toBe('INVALID_MANIFEST');
+    expect(reasonOf('ndsManifests', manifest({ coversUpTo: T + 2000 }))).toBe('accepted');
     expect(reasonOf('ndsDisseminations', share({ purpose: 'MARKETING' }))).toBe('UNDECODABLE');
     expect(reasonOf('ndsDisseminations', share({ sharedAt: 1.5 }))).toBe('UNDECODABLE');
     expect(reasonOf('ndsDisseminations', share({ nhsNumber: null }))).toBe('MISSING_FIELD');
-    expect(reasonOf('ndsReceived', { receiptId: 'r', nhsNumber: '9990000018', practiceOds: 'A', supplier: 'TPP', code: '9Nu0', extractId: 'x', receivedAt: 1 })).toBe('accepted');
+    expect(reasonOf('ndsDisseminations', share({ recipient: '', nhsNumber: '9990000017' }))).toBe('INVALID_FIELD');
+    expect(reasonOf('ndsReceived', receipt())).toBe('accepted');
   });
 
   it('matches codes exactly, allowing one trailing full stop on Read v2 codes only', () => {
@@ -79,11 +86,10 @@ describe('duplicates', () => {
 
   it('treats an absent optional field as null, and tells timestamps and text apart', () => {
     const intake = new Intake(catalogue);
-    const receipt = { receiptId: 'r', nhsNumber: '9990000018', practiceOds: 'A', supplier: 'TPP', code: '9Nu0', extractId: 'x', receivedAt: 1 };
-    expect(intake.admit('ndsReceived', receipt).kind).toBe('accepted');
-    expect(intake.admit('ndsReceived', { ...receipt, sourceEventId: null }).kind).toBe('duplicate');
-    expect(intake.admit('ndsReceived', { ...receipt, sourceEventId: 'e1' })).toMatchObject({ reason: 'CONFLICTING_DUPLICATE' });
-    expect(intake.admit('ndsReceived', { ...receipt, receivedAt: 2 })).toMatchObject({ reason: 'CONFLICTING_DUPLICATE' });
+    expect(intake.admit('ndsReceived', receipt()).kind).toBe('accepted');
+    expect(intake.admit('ndsReceived', receipt({ sourceEventId: null })).kind).toBe('duplicate');
+    expect(intake.admit('ndsReceived', receipt({ sourceEventId: 'e1' }))).toMatchObject({ reason: 'CONFLICTING_DUPLICATE' });
+    expect(intake.admit('ndsReceived', receipt({ receivedAt: T + 2 }))).toMatchObject({ reason: 'CONFLICTING_DUPLICATE' });
   });
 
   it('remembers hundreds of thousands of ids in a fixed-width table without false duplicates on distinct ids', () => {

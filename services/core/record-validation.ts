@@ -1,5 +1,6 @@
 import type { CodeCatalogue, CodeMeaning } from './code-catalogue.js';
 import type { DeadLetterReason } from './dead-letter-reason.js';
+import { FORM_OF, formProblem, isBoundedText, isInstantInRange, type FieldForm } from './field-form.js';
 import { isValidNhsNumber } from './nhs-number.js';
 import { PURPOSES, STREAM_FIELDS, type DecodedFields, type RecordOf, type StreamName } from './records.js';
 
@@ -12,6 +13,7 @@ type FieldKind = 'string' | 'optional-string' | 'integer' | 'purpose';
 interface FieldCheck {
   readonly name: string;
   readonly kind: FieldKind;
+  readonly form: FieldForm | null;
 }
 
 const KIND_OF: Readonly<Record<string, FieldKind>> = {
@@ -28,7 +30,7 @@ const CHECKS: { readonly [S in StreamName]: readonly FieldCheck[] } = {
 };
 
 function checksOf(stream: StreamName): FieldCheck[] {
-  return STREAM_FIELDS[stream].fields.map((name) => ({ name, kind: KIND_OF[name] ?? 'string' }));
+  return STREAM_FIELDS[stream].fields.map((name) => ({ name, kind: KIND_OF[name] ?? 'string', form: FORM_OF[name] ?? null }));
 }
 
 // Records are rebuilt with a fixed shape (whatever the decoder produced), keeping only the contract's fields.
@@ -45,11 +47,13 @@ const NHS_DETAIL = 'nhsNumber is not ten digits with a valid Modulus 11 check di
 // The common case of the largest input, checked field by field without the general loop; anything unusual
 // falls through to the general checks, which give the reason.
 function isWellFormedDissemination(f: DecodedFields): boolean {
+  const id = f.disseminationId;
+  const recipient = f.recipient;
   const sharedAt = f.sharedAt;
   const purpose = f.purpose;
-  return typeof f.disseminationId === 'string' && typeof f.nhsNumber === 'string' && typeof f.recipient === 'string' &&
+  return typeof id === 'string' && isBoundedText(id) && typeof f.nhsNumber === 'string' && typeof recipient === 'string' && isBoundedText(recipient) &&
     typeof purpose === 'string' && (purpose === 'RESEARCH' || purpose === 'PLANNING' || purpose === 'DIRECT_CARE' || purpose === 'OTHER') &&
-    typeof sharedAt === 'number' && Number.isSafeInteger(sharedAt);
+    typeof sharedAt === 'number' && Number.isSafeInteger(sharedAt) && isInstantInRange(sharedAt);
 }
 
 // Details name fields, never values: a malformed feed may carry an NHS number in any field.
@@ -81,6 +85,8 @@ export function validateFields(stream: StreamName, fields: DecodedFields, catalo
   }
   const checks = CHECKS[stream];
   let missing: string[] | null = null;
+  // The first field outside its form, reported only when nothing is undecodable or missing (the rules' order).
+  let invalid: string | null = null;
   for (let i = 0; i < checks.length; i++) {
     const check = checks[i]!;
     const value = fields[check.name];
@@ -95,8 +101,10 @@ export function validateFields(stream: StreamName, fields: DecodedFields, catalo
     } else if (check.kind === 'purpose' && !PURPOSE_SET.has(value)) {
       return fail('UNDECODABLE', `${check.name} is not a symbol of optout.v1.Purpose`);
     }
+    if (invalid === null && check.form !== null) invalid = formProblem(check.name, check.form, value);
   }
   if (missing !== null) return fail('MISSING_FIELD', `missing ${missing.join(', ')}`);
+  if (invalid !== null) return fail('INVALID_FIELD', invalid);
 
   if (stream !== 'ndsManifests' && !isValidNhsNumber(fields.nhsNumber as string)) {
     return fail('INVALID_NHS_NUMBER', NHS_DETAIL);

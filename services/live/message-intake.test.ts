@@ -51,9 +51,17 @@ describe('message intake', () => {
     expect(manifests.classify(5, streamValueEncoder('ndsManifests')(manifest('x-1', T0 + 1, T0)))).toMatchObject({ kind: 'dead', reason: 'INVALID_MANIFEST' });
   });
 
-  it('dead-letters what the state store cannot keep: a NUL character, an instant beyond any Date', () => {
+  it('dead-letters what the state store cannot keep: a NUL character', () => {
     expect(gpIntake.classify(6, encodeGp({ ...gp('e-4', T0, '9Nu0', PATIENT_A), supplier: 'TP\u0000P' }))).toMatchObject({ kind: 'dead', reason: 'UNDECODABLE', detail: expect.stringMatching(/^supplier holds a NUL/) });
-    expect(gpIntake.classify(7, encodeGp(gp('e-5', 9e15, '9Nu0', PATIENT_A)))).toMatchObject({ kind: 'dead', reason: 'UNDECODABLE', detail: expect.stringMatching(/^recordedAt is outside/) });
+  });
+
+  it('applies the core\'s INVALID_FIELD: an instant beyond any Date, the year 9999, an 8 KB id, an NHS number as practiceOds', () => {
+    expect(gpIntake.classify(7, encodeGp(gp('e-5', 9e15, '9Nu0', PATIENT_A)))).toMatchObject({ kind: 'dead', reason: 'INVALID_FIELD', detail: 'recordedAt is outside [2000-01-01, 2100-01-01)' });
+    expect(gpIntake.classify(8, encodeGp(gp('e-6', Date.UTC(9999, 11, 31), '9Nu0', PATIENT_A)))).toMatchObject({ kind: 'dead', reason: 'INVALID_FIELD' });
+    expect(gpIntake.classify(9, encodeGp(gp('e'.repeat(8192), T0, '9Nu0', PATIENT_A)))).toMatchObject({ kind: 'dead', reason: 'INVALID_FIELD', detail: 'eventId is longer than 128 bytes in UTF-8' });
+    const odsAsNhsNumber = gpIntake.classify(10, encodeGp(gp('e-7', T0, '9Nu0', PATIENT_A, '9990000026')));
+    expect(odsAsNhsNumber).toMatchObject({ kind: 'dead', reason: 'INVALID_FIELD' });
+    expect(odsAsNhsNumber.kind === 'dead' && odsAsNhsNumber.detail).not.toContain('9990000026');
   });
 
   it('never puts a field value in a dead letter\'s detail', () => {

@@ -16,19 +16,15 @@ export function contentHashOf(stream: StreamName, fields: DecodedFields): string
   return hash('sha256', contentKey(stream, fields), 'hex');
 }
 
-/** The widest epoch milliseconds a JavaScript Date (and so an ISO-8601 alert time) can hold. */
-const MAX_INSTANT_MS = 8.64e15;
-const TIME_FIELDS: ReadonlySet<string> = new Set(['recordedAt', 'receivedAt', 'coversUpTo', 'sharedAt']);
-
 /**
- * What the contract allows but the live service cannot keep: a NUL character (PostgreSQL text cannot hold one) and
- * an instant no Date can represent. Refusing them here keeps poison input from failing a transaction forever;
- * they are dead letters (UNDECODABLE) live, where a replay would take them (README, "When the live answer can differ").
+ * What the contract allows but the live service cannot keep: a NUL character (PostgreSQL text cannot hold one).
+ * Refusing it here keeps poison input from failing a transaction forever; it is a dead letter (UNDECODABLE) live,
+ * where a replay would take it (README, "When the live answer can differ"). Instants no date can hold, ids too
+ * long for an index and other fields outside their form are already dead letters (INVALID_FIELD) by the core.
  */
 function unstorable(fields: Readonly<Record<string, unknown>>): string | null {
   for (const [name, value] of Object.entries(fields)) {
     if (typeof value === 'string' && value.includes('\u0000')) return `${name} holds a NUL character, which the state store cannot hold`;
-    if (TIME_FIELDS.has(name) && typeof value === 'number' && Math.abs(value) > MAX_INSTANT_MS) return `${name} is outside the range of representable instants`;
   }
   return null;
 }

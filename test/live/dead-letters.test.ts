@@ -1,6 +1,7 @@
 // Bad input on every input topic: bytes that are not Avro, a value written with a schema the topic does not know
 // (another stream's record, plain binary without the single-object header, a truncated body), an invalid NHS
-// number, a missing field, an unknown code, an invalid manifest, an enum symbol outside the contract, a null
+// number, a missing field, fields outside their form (an NHS number as practiceOds, the year 9999, an 8 KB id,
+// a 900 KB practiceOds, a negative count, an empty recipient), an unknown code, an invalid manifest, an enum symbol outside the contract, a null
 // value. Each goes to the dead-letter topic with its own bytes and its source and reason in the headers (never an
 // NHS number), and the good records around it are processed: the alerts are the core's over the good records.
 import { readFile } from 'node:fs/promises';
@@ -58,6 +59,9 @@ async function plan(): Promise<{ readonly [S in StreamName]: Planned[] }> {
       bad(null, 'UNDECODABLE'),
       bad(onlyBody, 'UNDECODABLE'),
       bad(gpEncoder.encode(gp('e-5', T0 + HOUR, '9Nu0', PATIENT_B)).subarray(0, 20), 'UNDECODABLE'),
+      bad(gpEncoder.encode(gp('e-11', T0 + HOUR, '9Nu0', PATIENT_A, PATIENT_B)), 'INVALID_FIELD'),
+      bad(gpEncoder.encode(gp('e-12', Date.UTC(9999, 11, 31), '9Nu0', PATIENT_B)), 'INVALID_FIELD'),
+      bad(gpEncoder.encode(gp('e'.repeat(8192), T0 + HOUR, '9Nu0', PATIENT_B)), 'INVALID_FIELD'),
       good('gpEvents', gp('e-6', T0 + 3 * HOUR, '9Nu5', PATIENT_C)),
     ],
     ndsReceived: [
@@ -73,6 +77,8 @@ async function plan(): Promise<{ readonly [S in StreamName]: Planned[] }> {
       bad(garbage, 'UNDECODABLE'),
       bad(gpEncoder.encode(gp('e-8', T0, '9Nu0', PATIENT_A)), 'UNDECODABLE'),
       bad(contract('ndsManifests').encode(manifest('x-2', T0 + 3 * DAY, T0 + 2 * DAY)), 'INVALID_MANIFEST'),
+      bad(contract('ndsManifests').encode({ ...manifest('x-4', T0 + DAY, T0 + DAY), recordCount: -1 }), 'INVALID_FIELD'),
+      bad(contract('ndsManifests').encode(manifest('x-5', T0 + DAY, T0 + DAY, 'A'.repeat(900_000))), 'INVALID_FIELD'),
       good('ndsManifests', manifest('x-3', T0 + 2 * DAY, T0 + 2 * DAY + HOUR, 'B82002', 'EMIS')),
     ],
     ndsDisseminations: [
@@ -80,6 +86,7 @@ async function plan(): Promise<{ readonly [S in StreamName]: Planned[] }> {
       bad(garbage, 'UNDECODABLE'),
       bad(gpEncoder.encode(gp('e-10', T0, '9Nu0', PATIENT_B)), 'UNDECODABLE'),
       bad(shareEncoder.encode(share('d-2', T0 + DAY, 'PLANNING', INVALID_NHS_NUMBER)), 'INVALID_NHS_NUMBER'),
+      bad(shareEncoder.encode({ ...share('d-5', T0 + DAY, 'RESEARCH', PATIENT_A), recipient: '' }), 'INVALID_FIELD'),
       bad(extraSymbol.encode({ ...share('d-3', T0 + DAY, 'RESEARCH', PATIENT_B), purpose: 'MARKETING' }), 'UNDECODABLE'),
       good('ndsDisseminations', share('d-4', T0 + 4 * DAY + HOUR, 'DIRECT_CARE', PATIENT_C)),
     ],

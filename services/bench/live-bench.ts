@@ -15,9 +15,10 @@ import { Registry } from 'prom-client';
 import { AlertValueDecoder } from '../codec/alert-codec.js';
 import { SingleObjectEncoder } from '../codec/single-object.js';
 import { avroTypeFor } from '../codec/schema-catalog.js';
+import { CONTRACT_STREAMS } from '../contract/streams.js';
 import { summariseLatency } from '../core/latency-summary.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
-import { INPUT_STREAMS, parseLiveConfig } from '../live/config.js';
+import { parseLiveConfig } from '../live/config.js';
 import { readDeploymentFiles } from '../live/deployment-files.js';
 import { startLiveService } from '../live/live-service.js';
 import { migrate } from '../live/migration-runner.js';
@@ -30,7 +31,6 @@ const DATASET = ['--seed', '4242', '--practices', '640', '--patients', '150000',
 const FILES: { readonly [S in StreamName]: string } = {
   gpEvents: 'gp-events.avro', ndsReceived: 'nds-received.avro', ndsManifests: 'nds-manifests.avro', ndsDisseminations: 'nds-disseminations.avro',
 };
-const KEY_FIELD: { readonly [S in StreamName]: string } = { gpEvents: 'nhsNumber', ndsReceived: 'nhsNumber', ndsManifests: 'practiceOds', ndsDisseminations: 'nhsNumber' };
 // librdkafka's mock cluster keeps about 5 MB per partition and drops the oldest records beyond that: enough
 // partitions that no record is dropped (checked after producing), as a national deployment would have.
 const PARTITIONS: { readonly [S in StreamName]: number } = { gpEvents: 4, ndsReceived: 4, ndsManifests: 32, ndsDisseminations: 16 };
@@ -111,7 +111,7 @@ async function produceDataset(producer: Producer, dataDir: string, topics: { rea
     };
     const decoder = avro.createFileDecoder(path);
     for await (const record of decoder as AsyncIterable<Record<string, unknown>>) {
-      batch.push({ key: String(record[KEY_FIELD[stream]] ?? ''), value: encoder.encode(record) });
+      batch.push({ key: String(record[CONTRACT_STREAMS[stream].keyField] ?? ''), value: encoder.encode(record) });
       records++;
       if (batch.length === 50_000) await flush();
     }
@@ -124,7 +124,7 @@ async function produceDataset(producer: Producer, dataDir: string, topics: { rea
 async function rawConsumption(brokers: readonly string[], topics: readonly string[], total: number): Promise<number> {
   const kafka = new Kafka({ clientId: 'optout-bench-raw', brokers: [...brokers], logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `bench-raw-${randomBytes(4).toString('hex')}`, sessionTimeout: 6_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
-  const typeOf = new Map(INPUT_STREAMS.map((s, i) => [topics[i]!, avroTypeFor(s)]));
+  const typeOf = new Map(STREAM_NAMES.map((s, i) => [topics[i]!, avroTypeFor(s)]));
   let seen = 0;
   let decoded = 0;
   const started = performance.now();
@@ -172,27 +172,27 @@ export async function benchLive(options: LiveBenchOptions, log: (line: string) =
   const admin = new pg.Client({ connectionString: options.databaseUrl });
   await admin.connect();
   try {
-    for (const stream of INPUT_STREAMS) await cluster.createTopic(topics[stream], PARTITIONS[stream]);
+    for (const stream of STREAM_NAMES) await cluster.createTopic(topics[stream], PARTITIONS[stream]);
     await cluster.createTopic(topics.alerts, 4);
     await cluster.createTopic(topics.deadLetter, 1);
     const kafka = new Kafka({ clientId: 'optout-bench', brokers: cluster.brokers, logLevel: logLevel.NOTHING });
     const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
-    log(`producing the data set (partitions: ${INPUT_STREAMS.map((s) => `${s} ${PARTITIONS[s]}`).join(', ')}) ...`);
+    log(`producing the data set (partitions: ${STREAM_NAMES.map((s) => `${s} ${PARTITIONS[s]}`).join(', ')}) ...`);
     const producing = performance.now();
     const { records, writerSchemas } = await produceDataset(producer, dataDir, topics);
     await producer.disconnect();
     log(`  ${records.toLocaleString('en-GB')} records produced in ${((performance.now() - producing) / 1000).toFixed(1)} s`);
     const offsetsAdmin = kafka.admin();
     await offsetsAdmin.connect();
-    for (const stream of INPUT_STREAMS) {
+    for (const stream of STREAM_NAMES) {
       const dropped = (await offsetsAdmin.fetchTopicOffsets(topics[stream])).filter((p) => p.low !== '0');
       if (dropped.length > 0) throw new Error(`the broker dropped the oldest records of ${topics[stream]} (partitions ${dropped.map((p) => p.partition).join(', ')}): give it more partitions or more retention`);
     }
     await offsetsAdmin.disconnect();
 
     log('(a) raw kafkajs consumption with avsc decoding ...');
-    const inputTopics = INPUT_STREAMS.map((s) => topics[s]);
+    const inputTopics = STREAM_NAMES.map((s) => topics[s]);
     const rawSeconds = await rawConsumption(cluster.brokers, inputTopics, records);
     const rawRate = records / rawSeconds;
     log(`  ${records.toLocaleString('en-GB')} records in ${rawSeconds.toFixed(1)} s = ${Math.round(rawRate).toLocaleString('en-GB')} events/s`);

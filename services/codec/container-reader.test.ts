@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAvroContainer, readAvroContainer } from './container-reader.js';
-import type { ReadItem } from './decode-result.js';
+import type { ReadItem } from '../core/read-item.js';
 import { openAvroWriterWithSchema, openRecordWriter } from './record-writer.js';
 import { streamSchemaJson } from './schema-catalog.js';
 import type { GpOptOutEvent, NdsDissemination, Purpose } from '../core/records.js';

@@ -17,7 +17,8 @@ import type { StreamName } from '../core/records.js';
 import { itemsOf } from './batched-items.js';
 import { ByteSource } from './byte-source.js';
 import { HEADER_TYPE, MAGIC, SYNC_SIZE, readVarLong } from './container-format.js';
-import { describeReadError, type ReadItem } from './decode-result.js';
+import type { ReadItem } from '../core/read-item.js';
+import { describeReadError } from './decode-result.js';
 import { lenientReaderFor, UnresolvableWriterSchema, type LenientReader } from './lenient-resolution.js';
 import { streamSchemaJson, type RecordSchemaJson } from './schema-catalog.js';
 

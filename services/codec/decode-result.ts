@@ -6,9 +6,6 @@ export type DecodeResult =
   | { readonly ok: true; readonly fields: DecodedFields }
   | { readonly ok: false; readonly reason: 'UNDECODABLE'; readonly detail: string };
 
-/** One record read from a file: its 1-based position (record ordinal, or line number for NDJSON) and its fields or an error. */
-export type { ReadItem } from '../core/replay-session.js';
-
 export function undecodable(detail: string): DecodeResult {
   return { ok: false, reason: 'UNDECODABLE', detail };
 }

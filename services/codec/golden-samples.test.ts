@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readAvroContainerAs } from './container-reader.js';
-import type { ReadItem } from './decode-result.js';
+import type { ReadItem } from '../core/read-item.js';
 import { SCHEMAS_DIR, schemaJson } from './schema-catalog.js';
 import { SingleObjectDecoder } from './single-object.js';
 

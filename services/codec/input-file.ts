@@ -3,7 +3,7 @@
 import { extname } from 'node:path';
 import type { StreamName } from '../core/records.js';
 import { openAvroContainer, openAvroContainerBatches } from './container-reader.js';
-import type { ReadItem } from './decode-result.js';
+import type { ReadItem } from '../core/read-item.js';
 import { openNdjson, openNdjsonBatches } from './ndjson-reader.js';
 
 export type InputFormat = 'avro' | 'ndjson';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ReadItem } from './decode-result.js';
+import type { ReadItem } from '../core/read-item.js';
 import { openNdjson, readNdjson } from './ndjson-reader.js';
 import type { StreamName } from '../core/records.js';
 

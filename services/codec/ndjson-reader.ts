@@ -4,7 +4,7 @@
 import type { StreamName } from '../core/records.js';
 import { itemsOf } from './batched-items.js';
 import { ByteSource } from './byte-source.js';
-import type { ReadItem } from './decode-result.js';
+import type { ReadItem } from '../core/read-item.js';
 import { fieldSpecsFor, type FieldSpec } from './field-kinds.js';
 import { ndjsonRecordParser } from './ndjson-record.js';
 

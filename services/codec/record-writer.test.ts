@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import avro from 'avsc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readAvroContainer } from './container-reader.js';
-import type { ReadItem } from './decode-result.js';
+import type { ReadItem } from '../core/read-item.js';
 import { readNdjson } from './ndjson-reader.js';
 import { openAvroWriterWithSchema, openRawNdjsonWriter, openRecordWriter } from './record-writer.js';
 import { streamSchemaJson } from './schema-catalog.js';

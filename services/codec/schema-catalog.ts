@@ -4,18 +4,19 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import type { Type } from 'avsc';
+import { ALERT_SCHEMA_NAME, CONTRACT_STREAMS } from '../contract/streams.js';
 import type { StreamName } from '../core/records.js';
 
 /** Resolved from this module's own location so it works whatever the working directory is. */
 export const SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
 
 export const STREAM_SCHEMA_NAMES: { readonly [S in StreamName]: string } = {
-  gpEvents: 'optout.v1.GpOptOutEvent',
-  ndsReceived: 'optout.v1.NdsReceivedObjection',
-  ndsManifests: 'optout.v1.NdsExtractManifest',
-  ndsDisseminations: 'optout.v1.NdsDissemination',
+  gpEvents: CONTRACT_STREAMS.gpEvents.schemaName,
+  ndsReceived: CONTRACT_STREAMS.ndsReceived.schemaName,
+  ndsManifests: CONTRACT_STREAMS.ndsManifests.schemaName,
+  ndsDisseminations: CONTRACT_STREAMS.ndsDisseminations.schemaName,
 };
-export const ALERT_SCHEMA_NAME = 'optout.v1.PropagationAlert';
+export { ALERT_SCHEMA_NAME };
 
 /** The JSON shape of a record schema as written in an .avsc file (only what the codec inspects is typed). */
 export interface RecordSchemaJson {

@@ -4,9 +4,10 @@ import { CONFLICT_DETAIL, Intake } from './intake.js';
 import { ObjectorFilter } from './objector-filter.js';
 import { RecordScreen } from './record-screen.js';
 import { screenDisseminations, type ScreenedDisseminations } from './screened-disseminations.js';
+import type { ReadItem } from './read-item.js';
 import { buildRecord } from './record-validation.js';
 import { Reconciler, type Identity } from './reconciler.js';
-import { STREAM_FIELDS, type DecodedFields, type Millis, type StreamName } from './records.js';
+import { STREAM_FIELDS, type Millis, type StreamName } from './records.js';
 import type { DeadLetterEntry, ReportInput } from './replay-report.js';
 
 export interface ReplayOptions {
@@ -16,11 +17,6 @@ export interface ReplayOptions {
   readonly identity: Identity;
   readonly catalogue: CodeCatalogue;
 }
-
-/** One item read from an input: its 1-based position (record ordinal, or NDJSON line), and its fields or what made it unreadable. */
-export type ReadItem =
-  | { readonly position: number; readonly fields: DecodedFields }
-  | { readonly position: number; readonly error: string };
 
 /**
  * The auditor's replay over the core: feed every GP event before any dissemination (so that only releases of

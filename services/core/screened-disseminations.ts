@@ -2,7 +2,7 @@ import type { DeadLetterReason } from './dead-letter-reason.js';
 import type { RecordScreen } from './record-screen.js';
 import { buildRecord } from './record-validation.js';
 import type { NdsDissemination } from './records.js';
-import type { ReadItem } from './replay-session.js';
+import type { ReadItem } from './read-item.js';
 
 /**
  * A batch of dissemination lines, screened (validated and fingerprinted) but not yet judged for duplicates,

@@ -2,24 +2,10 @@
 // wins over its variable). Parsed once, at start, into a frozen object; every problem is listed at once.
 // This module reads neither process.env nor files: main.ts passes the environment in and reads the files named.
 import { Command, CommanderError } from 'commander';
-import type { StreamName } from '../core/records.js';
-import { parseDuration } from '../replay/duration.js';
+import { DEFAULT_TOPICS, writerSchemaSetting } from '../contract/streams.js';
+import { STREAM_NAMES, type StreamName } from '../core/records.js';
+import { parseDuration } from '../core/duration.js';
 
-export const INPUT_STREAMS: readonly StreamName[] = ['gpEvents', 'ndsReceived', 'ndsManifests', 'ndsDisseminations'];
-
-/** The suffix each stream has in TOPIC_<X> and WRITER_SCHEMA_<X>. */
-export const STREAM_ENV_SUFFIX: { readonly [S in StreamName]: string } = {
-  gpEvents: 'GP_EVENTS', ndsReceived: 'NDS_RECEIVED', ndsManifests: 'NDS_MANIFESTS', ndsDisseminations: 'NDS_DISSEMINATIONS',
-};
-
-export const DEFAULT_TOPICS = {
-  gpEvents: 'gp.optout.events',
-  ndsReceived: 'nds.objections.received',
-  ndsManifests: 'nds.extracts.received',
-  ndsDisseminations: 'nds.disseminations',
-  alerts: 'optout.alerts',
-  deadLetter: 'optout.deadletter',
-} as const;
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -231,7 +217,7 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
   let encoding: ValueEncoding = { kind: 'single-object', writerSchemasDir: r.text('WRITER_SCHEMAS_DIR', undefined) ?? null };
   if (encodingText === 'plain') {
     const files = {} as Record<StreamName, string>;
-    for (const stream of INPUT_STREAMS) files[stream] = required(r, `WRITER_SCHEMA_${STREAM_ENV_SUFFIX[stream]}`, null, undefined);
+    for (const stream of STREAM_NAMES) files[stream] = required(r, writerSchemaSetting(stream), null, undefined);
     encoding = { kind: 'plain', writerSchemaFiles: files };
   } else if (encodingText !== 'single-object') {
     r.problems.push(`VALUE_ENCODING '${encodingText}' must be single-object or plain`);

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { STREAM_SCHEMA_NAMES } from '../codec/schema-catalog.js';
 import type { ValueFraming } from '../codec/stream-value-codec.js';
 import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
-import type { StreamName } from '../core/records.js';
+import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
-import { INPUT_STREAMS, type LiveConfig } from './config.js';
+import type { LiveConfig } from './config.js';
 
 export const SHIPPED_CATALOGUE = new URL('../../schemas/code-catalogue.json', import.meta.url);
 
@@ -94,7 +94,7 @@ async function readFraming(config: LiveConfig, problems: string[]): Promise<{ [S
   const framing = {} as { [S in StreamName]: ValueFraming };
   const encoding = config.encoding;
   if (encoding.kind === 'plain') {
-    for (const stream of INPUT_STREAMS) {
+    for (const stream of STREAM_NAMES) {
       const path = encoding.writerSchemaFiles[stream];
       try {
         const schema = await parseSchemaFile(path);
@@ -118,7 +118,7 @@ async function readFraming(config: LiveConfig, problems: string[]): Promise<{ [S
       try {
         const schema = await parseSchemaFile(join(encoding.writerSchemasDir, file));
         const name = fullNameOf(schema);
-        const stream = INPUT_STREAMS.find((s) => STREAM_SCHEMA_NAMES[s] === name);
+        const stream = STREAM_NAMES.find((s) => STREAM_SCHEMA_NAMES[s] === name);
         if (stream === undefined) continue;
         (extra[stream] ??= []).push(schema);
       } catch (error) {
@@ -126,6 +126,6 @@ async function readFraming(config: LiveConfig, problems: string[]): Promise<{ [S
       }
     }
   }
-  for (const stream of INPUT_STREAMS) framing[stream] = { kind: 'single-object', extraWriterSchemas: extra[stream] ?? [] };
+  for (const stream of STREAM_NAMES) framing[stream] = { kind: 'single-object', extraWriterSchemas: extra[stream] ?? [] };
   return framing;
 }

@@ -6,12 +6,12 @@ import type { Registry } from 'prom-client';
 import { AlertValueEncoder } from '../codec/alert-codec.js';
 import { streamValueDecoder } from '../codec/stream-value-codec.js';
 import { DEAD_LETTER_REASONS } from '../core/dead-letter-reason.js';
-import type { StreamName } from '../core/records.js';
+import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { keyedIdentity } from '../identity/keyed-identity.js';
 import { storedPseudonymIdentity } from '../identity/stored-pseudonym-identity.js';
 import { AlertPublisher } from './alert-publisher.js';
 import { withRetry } from './backoff.js';
-import { INPUT_STREAMS, type LiveConfig } from './config.js';
+import type { LiveConfig } from './config.js';
 import { DecisionMetrics } from './decision-metrics.js';
 import { Decider, DEFAULT_DECIDER_TIMINGS } from './decider.js';
 import type { DeploymentFiles } from './deployment-files.js';
@@ -49,7 +49,7 @@ const HEALTH_PROBE_MS = 2_000;
 
 export async function startLiveService(config: LiveConfig, files: DeploymentFiles, env: LiveServiceEnvironment): Promise<LiveService> {
   const { logger, registry } = env;
-  const inputTopics = INPUT_STREAMS.map((s) => config.topics[s]);
+  const inputTopics = STREAM_NAMES.map((s) => config.topics[s]);
   const metrics = createVerifierMetrics(registry, env.build, { inputTopics, deadLetterReasons: DEAD_LETTER_REASONS });
   const readiness = new Readiness();
   const retry = retryReporter(logger, metrics);
@@ -133,7 +133,7 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     publisher.start();
     stops.push(() => publisher.stop());
 
-    const streamOfTopic = new Map<string, StreamName>(INPUT_STREAMS.map((s) => [config.topics[s], s]));
+    const streamOfTopic = new Map<string, StreamName>(STREAM_NAMES.map((s) => [config.topics[s], s]));
     // The decider asks for end offsets every round or so: a client that fails fast, so a round never waits long.
     const topologyAdmin = kafka.admin({ retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1_000 } });
     stops.push(() => topologyAdmin.disconnect());
@@ -150,7 +150,7 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     decider.start();
     stops.push(() => decider.stop());
 
-    const routes = new Map<string, InputRoute>(INPUT_STREAMS.map((stream) => [config.topics[stream], {
+    const routes = new Map<string, InputRoute>(STREAM_NAMES.map((stream) => [config.topics[stream], {
       stream, intake: new MessageIntake(stream, streamValueDecoder(stream, files.framing[stream]), files.catalogue, pseudonymise),
     }]));
     const ingest = new Ingest({

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openInputBatches } from '../codec/input-file.js';
 import { parseCodeCatalogue } from '../core/code-catalogue.js';
-import type { ReadItem } from '../core/replay-session.js';
+import type { ReadItem } from '../core/read-item.js';
 import { ObjectorFilter } from '../core/objector-filter.js';
 import { RecordScreen } from '../core/record-screen.js';
 import { screenDisseminations, type ScreenedDisseminations } from '../core/screened-disseminations.js';

@@ -11,7 +11,7 @@ import type { StreamName } from '../core/records.js';
 import { SEVERITY } from '../core/rules.js';
 import { keyedIdentity } from '../identity/keyed-identity.js';
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/duration.js';
 import { derivedPseudonymKey, digestInputs, type InputDigest } from './input-digest.js';
 import { silentProgress, terminalProgress } from './progress.js';
 import { runReplay } from './replay-run.js';

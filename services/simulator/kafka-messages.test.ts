@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { streamValueDecoder } from '../codec/stream-value-codec.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { collectScenario } from './collected-scenario.js';
-import { KEY_FIELD, kafkaMessageEncoder } from './kafka-messages.js';
+import { CONTRACT_STREAMS } from '../contract/streams.js';
+import { kafkaMessageEncoder } from './kafka-messages.js';
 
 const decoders = Object.fromEntries(STREAM_NAMES.map((s) => [s, streamValueDecoder(s)])) as Record<StreamName, ReturnType<typeof streamValueDecoder>>;
 
@@ -18,7 +19,7 @@ describe('simulated items as Kafka messages', () => {
       records++;
       const fields = item.record as unknown as Record<string, unknown>;
       expect(message.stream).toBe(item.stream);
-      expect(message.key).toBe(fields[KEY_FIELD[item.stream]]);
+      expect(message.key).toBe(fields[CONTRACT_STREAMS[item.stream].keyField]);
       const decoded = decoders[item.stream].decode(message.value);
       expect(decoded.ok).toBe(true);
       if (decoded.ok) expect({ ...decoded.fields }).toEqual({ ...fields });

@@ -2,14 +2,12 @@
 // for its stream (docs/data-contract.md, "On Kafka": nhsNumber, or practiceOds for extract manifests) and
 // the value in Avro single-object encoding. Pure: no client, no clock.
 import { SingleObjectEncoder } from '../codec/single-object.js';
+import { CONTRACT_STREAMS } from '../contract/streams.js';
 import { streamValueEncoder } from '../codec/stream-value-codec.js';
 import { STREAM_FIELDS, type RecordOf, type StreamName } from '../core/records.js';
 import { withForeignPurpose } from './scenario-files.js';
 import type { SimulatedItem } from './simulated-item.js';
 
-export const KEY_FIELD: { readonly [S in StreamName]: 'nhsNumber' | 'practiceOds' } = {
-  gpEvents: 'nhsNumber', ndsReceived: 'nhsNumber', ndsManifests: 'practiceOds', ndsDisseminations: 'nhsNumber',
-};
 
 export interface KafkaMessage {
   readonly stream: StreamName;
@@ -50,7 +48,7 @@ export function kafkaMessageEncoder(): MessageEncoder {
 }
 
 function message(stream: StreamName, fields: Readonly<Record<string, unknown>>, value: Buffer): KafkaMessage {
-  const key = fields[KEY_FIELD[stream]];
+  const key = fields[CONTRACT_STREAMS[stream].keyField];
   const time = fields[STREAM_FIELDS[stream].time];
   return { stream, key: typeof key === 'string' ? key : '', value, eventTime: typeof time === 'number' ? time : null };
 }

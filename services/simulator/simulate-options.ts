@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { ContainerCodec } from '../codec/container-format.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
-import { DEFAULT_TOPICS, STREAM_ENV_SUFFIX } from '../live/config.js';
+import { DEFAULT_TOPICS, topicSetting } from '../contract/streams.js';
 import { MAX_PRACTICES } from './practice-roster.js';
 import { DEFAULTS, FAULT_PROFILES, type FaultProfile, type ReleaseSize, type TargetFormat } from './scenario-params.js';
 import { TEST_RANGE_CAPACITY } from './test-nhs-numbers.js';
@@ -156,7 +156,7 @@ function parsePublish(o: Record<string, string | boolean | undefined>, env: Env,
   const topics = {} as Record<StreamName, string>;
   for (const stream of STREAM_NAMES) {
     const flag = o[camel(TOPIC_FLAGS[stream])];
-    const topic = typeof flag === 'string' ? flag : fromEnv(`TOPIC_${STREAM_ENV_SUFFIX[stream]}`) ?? DEFAULT_TOPICS[stream];
+    const topic = typeof flag === 'string' ? flag : fromEnv(topicSetting(stream)) ?? DEFAULT_TOPICS[stream];
     if (!TOPIC_NAME.test(topic)) problems.push(`--${TOPIC_FLAGS[stream]}: '${topic}' is not a legal Kafka topic name`);
     topics[stream] = topic;
   }

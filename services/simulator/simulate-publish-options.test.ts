@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TOPICS } from '../live/config.js';
+import { DEFAULT_TOPICS } from '../contract/streams.js';
 import { parsePace, parseSimulateFlags } from './simulate-options.js';
 
 const run = (argv: string[], env: Record<string, string> = {}) => {

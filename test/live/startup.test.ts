@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { INPUT_STREAMS } from '../../services/live/config.js';
+import { STREAM_NAMES } from '../../services/core/records.js';
 import { liveEnv, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 import { migrate } from '../../services/live/migration-runner.js';
@@ -70,7 +70,7 @@ describe('starting the live service', () => {
       gpEvents: stack.uniqueName('gp'), ndsReceived: stack.uniqueName('rc'), ndsManifests: stack.uniqueName('mf'), ndsDisseminations: stack.uniqueName('ds'),
       alerts: stack.uniqueName('alerts'), deadLetter: stack.uniqueName('dead'),
     };
-    await stack.createTopics([...INPUT_STREAMS.map((s) => topics[s]), topics.alerts], 2);
+    await stack.createTopics([...STREAM_NAMES.map((s) => topics[s]), topics.alerts], 2);
     const db = new pg.Client({ connectionString: schema.databaseUrl });
     await db.connect();
     const setup = { dir, brokers: stack.brokers, topics, groupId: stack.uniqueName('verifier'), schema, databaseUrl: stack.databaseUrl, keyFile, partitions: 2, db } as unknown as LiveSetup;

@@ -11,11 +11,11 @@ import { Kafka, Partitioners, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { destination, pino } from 'pino';
 import { Registry } from 'prom-client';
-import { INPUT_STREAMS, parseLiveConfig } from '../../../services/live/config.js';
+import { parseLiveConfig } from '../../../services/live/config.js';
 import { readDeploymentFiles } from '../../../services/live/deployment-files.js';
 import { startLiveService, type LiveService } from '../../../services/live/live-service.js';
 import { migrate } from '../../../services/live/migration-runner.js';
-import type { StreamName } from '../../../services/core/records.js';
+import { STREAM_NAMES, type StreamName } from '../../../services/core/records.js';
 import { captureKafkaLogs, type FreshSchema, type TestStack } from '../../stack/test-context.js';
 import type { ScenarioMessage } from './scenario.js';
 
@@ -43,7 +43,7 @@ export async function prepareLive(stack: TestStack, options: { partitions: numbe
     ndsDisseminations: name('nds.disseminations'), alerts: name('optout.alerts'), deadLetter: name('optout.deadletter'),
   };
   const create = options.createTopics ?? stack.createTopics;
-  await create(INPUT_STREAMS.map((s) => topics[s]), options.partitions);
+  await create(STREAM_NAMES.map((s) => topics[s]), options.partitions);
   await create([topics.alerts, topics.deadLetter], 3);
   const schema = await stack.freshSchema();
   await migrate(stack.databaseUrl, schema.schema);

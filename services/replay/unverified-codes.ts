@@ -1,5 +1,5 @@
 import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
-import type { ReadItem } from '../core/replay-session.js';
+import type { ReadItem } from '../core/read-item.js';
 import type { OptOutType, StreamName } from '../core/records.js';
 import type { Side } from '../core/rules.js';
 

@@ -210,6 +210,8 @@ export async function benchLive(options: LiveBenchOptions, log: (line: string) =
       TOPIC_NDS_DISSEMINATIONS: topics.ndsDisseminations, TOPIC_ALERTS: topics.alerts, TOPIC_DEADLETTER: topics.deadLetter,
       PSEUDONYM_KEY_FILE: keyFile, WRITER_SCHEMAS_DIR: schemasDir, METRICS_PORT: '0', ALLOWED_LATENESS: '7d', IDLE_TIMEOUT: '2s', DB_POOL_SIZE: '10',
       KAFKA_SESSION_TIMEOUT: '6s', KAFKA_HEARTBEAT_INTERVAL: '1s', KAFKA_FETCH_MAX_WAIT: '200ms',
+      // The bench runs against servers on this machine (a mock cluster without TLS, the local PostgreSQL).
+      ALLOW_PLAINTEXT: 'true',
     });
     if (!parsed.ok) throw new Error(parsed.problems.join('; '));
     const files = await readDeploymentFiles(parsed.config);

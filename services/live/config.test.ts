@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLiveConfig, parseMigrateConfig } from './config.js';
 
-const MINIMAL = { KAFKA_BROKERS: 'k1:9092,k2:9092', DATABASE_URL: 'postgres://verifier@db:5432/verifier', PSEUDONYM_KEY_FILE: '/run/secrets/key' };
+const MINIMAL = { KAFKA_BROKERS: 'k1:9092,k2:9092', KAFKA_SSL: 'true', DATABASE_URL: 'postgres://verifier@db:5432/verifier?sslmode=verify-full', PSEUDONYM_KEY_FILE: '/run/secrets/key' };
 
 describe('live configuration', () => {
   it('takes defaults for everything but brokers, database and key', () => {
@@ -9,7 +9,7 @@ describe('live configuration', () => {
     if (!result.ok) throw new Error(result.problems.join('; '));
     const c = result.config;
     expect(c.kafka).toEqual({
-      brokers: ['k1:9092', 'k2:9092'], clientId: 'optout-verifier', groupId: 'optout-verifier', ssl: false, sslCaFile: null, sasl: null,
+      brokers: ['k1:9092', 'k2:9092'], clientId: 'optout-verifier', groupId: 'optout-verifier', ssl: true, sslCaFile: null, sslCertFile: null, sslKeyFile: null, sasl: null,
       sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000, fetchMaxWaitMs: 500,
     });
     expect(c.topics).toEqual({
@@ -17,7 +17,11 @@ describe('live configuration', () => {
       ndsDisseminations: 'nds.disseminations', alerts: 'optout.alerts', deadLetter: 'optout.deadletter',
     });
     expect([c.slaMs, c.graceMs, c.allowedLatenessMs, c.idleTimeoutMs]).toEqual([72 * 3_600_000, 3_600_000, 3_600_000, 300_000]);
-    expect(c.database).toEqual({ url: MINIMAL.DATABASE_URL, schema: 'optout_verifier', migrateOnStart: false, poolSize: 6 });
+    expect(c.database).toEqual({
+      url: MINIMAL.DATABASE_URL, schema: 'optout_verifier', migrateOnStart: false, poolSize: 6, passwordFile: null, statementTimeoutMs: 60_000, lockTimeoutMs: 10_000,
+    });
+    expect([c.stallTimeoutMs, c.metricsHost, c.allowPlaintext]).toEqual([120_000, '127.0.0.1', false]);
+    expect(result.warnings).toEqual([]);
     expect(c.encoding).toEqual({ kind: 'single-object', writerSchemasDir: null });
     expect(c.metricsPort).toBe(9464);
     expect(Object.isFrozen(c) && Object.isFrozen(c.kafka)).toBe(true);
@@ -64,7 +68,56 @@ describe('live configuration', () => {
   });
 
   it('parses the migrate command with the database settings only', () => {
-    expect(parseMigrateConfig(['--db-schema', 'verifier_a'], { DATABASE_URL: MINIMAL.DATABASE_URL })).toMatchObject({ ok: true, config: { database: { schema: 'verifier_a' } } });
+    expect(parseMigrateConfig(['--db-schema', 'verifier_a'], { DATABASE_URL: MINIMAL.DATABASE_URL })).toMatchObject({
+      ok: true, config: { database: { schema: 'verifier_a', statementTimeoutMs: 3_600_000, lockTimeoutMs: 10_000 } },
+    });
     expect(parseMigrateConfig([], {})).toMatchObject({ ok: false, problems: ['DATABASE_URL (--database-url) is required'] });
+  });
+
+  // Regression: a DATABASE_URL without sslmode connected in plaintext silently.
+  it('refuses plaintext to PostgreSQL or Kafka unless ALLOW_PLAINTEXT=true', () => {
+    const plaintext = { ...MINIMAL, KAFKA_SSL: 'false', DATABASE_URL: 'postgres://verifier@db:5432/verifier' };
+    const refused = parseLiveConfig([], plaintext);
+    expect(refused.ok ? [] : refused.problems.map((p) => p.split(' ')[0])).toEqual(['DATABASE_URL', 'KAFKA_SSL']);
+    for (const sslmode of ['disable', 'allow']) {
+      const result = parseLiveConfig([], { ...MINIMAL, DATABASE_URL: `postgres://verifier@db/verifier?sslmode=${sslmode}` });
+      expect(result.ok ? [] : result.problems, sslmode).toEqual([expect.stringContaining(`without TLS (sslmode ${sslmode})`)]);
+    }
+    for (const url of ['postgres://v@db/v?sslmode=require', 'postgres://v@db/v?sslrootcert=/ca.pem', 'postgres://v@localhost/v?host=/var/run/postgresql']) {
+      expect(parseLiveConfig([], { ...MINIMAL, DATABASE_URL: url }).ok, url).toBe(true);
+    }
+    const allowed = parseLiveConfig([], { ...plaintext, ALLOW_PLAINTEXT: 'true' });
+    expect(allowed.ok && allowed.config.allowPlaintext).toBe(true);
+    expect(parseMigrateConfig([], { DATABASE_URL: plaintext.DATABASE_URL })).toMatchObject({ ok: false, problems: [expect.stringMatching(/^DATABASE_URL connects to PostgreSQL without TLS/)] });
+  });
+
+  it('takes a Kafka client certificate and key together, over TLS only', () => {
+    const both = parseLiveConfig([], { ...MINIMAL, KAFKA_SSL_CERT_FILE: '/tls/client.pem', KAFKA_SSL_KEY_FILE: '/tls/client.key' });
+    expect(both.ok && both.config.kafka).toMatchObject({ sslCertFile: '/tls/client.pem', sslKeyFile: '/tls/client.key' });
+    const alone = parseLiveConfig([], { ...MINIMAL, KAFKA_SSL_CERT_FILE: '/tls/client.pem' });
+    expect(alone.ok ? [] : alone.problems).toEqual(['KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together: give both or neither']);
+    const withoutTls = parseLiveConfig([], { ...MINIMAL, KAFKA_SSL: 'false', ALLOW_PLAINTEXT: 'true', KAFKA_SSL_CERT_FILE: '/c', KAFKA_SSL_KEY_FILE: '/k' });
+    expect(withoutTls.ok ? [] : withoutTls.problems).toEqual(['KAFKA_SSL_CERT_FILE or KAFKA_SSL_KEY_FILE is set but KAFKA_SSL is not true']);
+  });
+
+  // Regression: --database-url showed the password in ps.
+  it('warns of a password in the database URL, louder from the command line, and takes one from a file', () => {
+    const withPassword = 'postgres://verifier:s3cret@db/verifier?sslmode=verify-full';
+    const fromEnv = parseLiveConfig([], { ...MINIMAL, DATABASE_URL: withPassword });
+    expect(fromEnv.ok && fromEnv.warnings).toEqual([expect.stringMatching(/^DATABASE_URL carries a password: put it in DATABASE_PASSWORD_FILE/)]);
+    const fromFlag = parseLiveConfig(['--database-url', withPassword], MINIMAL);
+    expect(fromFlag.ok && fromFlag.warnings).toEqual([expect.stringMatching(/^--database-url carries a password, which any user of this host can read in the process list/)]);
+    const file = parseLiveConfig([], { ...MINIMAL, DATABASE_PASSWORD_FILE: '/run/secrets/db-password' });
+    expect(file.ok && [file.config.database.passwordFile, file.warnings]).toEqual(['/run/secrets/db-password', []]);
+    const twice = parseLiveConfig([], { ...MINIMAL, DATABASE_URL: withPassword, DATABASE_PASSWORD_FILE: '/run/secrets/db-password' });
+    expect(twice.ok ? [] : twice.problems).toEqual([expect.stringMatching(/^DATABASE_URL carries a password and DATABASE_PASSWORD_FILE is set/)]);
+  });
+
+  it('reads the stall timeout, the database timeouts and the metrics host', () => {
+    const result = parseLiveConfig(['--metrics-host', '0.0.0.0'], { ...MINIMAL, STALL_TIMEOUT: '90s', DB_STATEMENT_TIMEOUT: '2m', DB_LOCK_TIMEOUT: '5s' });
+    expect(result.ok && [result.config.stallTimeoutMs, result.config.database.statementTimeoutMs, result.config.database.lockTimeoutMs, result.config.metricsHost])
+      .toEqual([90_000, 120_000, 5_000, '0.0.0.0']);
+    const zero = parseLiveConfig([], { ...MINIMAL, STALL_TIMEOUT: '0s', DB_LOCK_TIMEOUT: '0ms', METRICS_HOST: 'a host' });
+    expect(zero.ok ? [] : zero.problems.map((p) => p.split(' ')[0])).toEqual(['DB_STATEMENT_TIMEOUT', 'STALL_TIMEOUT', 'METRICS_HOST']);
   });
 });

@@ -22,6 +22,9 @@ export interface LiveConfig {
     readonly groupId: string;
     readonly ssl: boolean;
     readonly sslCaFile: string | null;
+    /** Client certificate and its key (PEM files), for brokers that require mutual TLS; both or neither. */
+    readonly sslCertFile: string | null;
+    readonly sslKeyFile: string | null;
     readonly sasl: { readonly mechanism: SaslMechanism; readonly username: string; readonly passwordFile: string } | null;
     readonly sessionTimeoutMs: number;
     readonly heartbeatIntervalMs: number;
@@ -29,7 +32,7 @@ export interface LiveConfig {
   };
   readonly topics: { readonly [S in StreamName]: string } & { readonly alerts: string; readonly deadLetter: string };
   readonly encoding: ValueEncoding;
-  readonly database: { readonly url: string; readonly schema: string; readonly migrateOnStart: boolean; readonly poolSize: number };
+  readonly database: DatabaseSettings;
   readonly slaMs: number;
   readonly graceMs: number;
   readonly allowedLatenessMs: number;
@@ -39,11 +42,27 @@ export interface LiveConfig {
   readonly catalogueFile: string | null;
   readonly metricsPort: number;
   readonly logLevel: LogLevel;
+  /** Liveness and transport: how long an input may have lag without progress, where /metrics listens, plaintext. */
+  readonly stallTimeoutMs: number;
+  readonly metricsHost: string;
+  readonly allowPlaintext: boolean;
   /** Names this process in logs and as the decider's leader; default host and process id. */
   readonly instanceName: string | null;
 }
 
-export type ConfigResult<T> = { readonly ok: true; readonly config: T } | { readonly ok: false; readonly problems: readonly string[]; readonly help?: string };
+export interface DatabaseSettings {
+  readonly url: string;
+  readonly schema: string;
+  readonly migrateOnStart: boolean;
+  readonly poolSize: number;
+  /** A file holding the password, so that it is in neither the URL nor the process list. */
+  readonly passwordFile: string | null;
+  readonly statementTimeoutMs: number;
+  readonly lockTimeoutMs: number;
+}
+
+/** Things that work but that an operator should change: logged at start. */
+export type ConfigResult<T> = { readonly ok: true; readonly config: T; readonly warnings: readonly string[] } | { readonly ok: false; readonly problems: readonly string[]; readonly help?: string };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -64,13 +83,17 @@ Settings (environment variable, flag where there is one, default):
   WRITER_SCHEMAS_DIR                               directory of further .avsc writer schemas (older versions) for single-object
   KAFKA_SSL                                        true | false (false)
   KAFKA_SSL_CA_FILE                                PEM file of the CA to trust (default: the system's)
+  KAFKA_SSL_CERT_FILE, KAFKA_SSL_KEY_FILE          PEM client certificate and key, for mutual TLS (none)
   KAFKA_SASL_MECHANISM                             plain | scram-sha-256 | scram-sha-512 (none)
   KAFKA_SASL_USERNAME
   KAFKA_SASL_PASSWORD_FILE                         file holding the SASL password
   KAFKA_SESSION_TIMEOUT                            30s (a member silent this long leaves the group)
   KAFKA_HEARTBEAT_INTERVAL                         3s
   KAFKA_FETCH_MAX_WAIT                             500ms (longest wait of a fetch when no record is there)
-  DATABASE_URL              --database-url         postgres://user@host:5432/db (required)
+  DATABASE_URL              --database-url         postgres://user@host:5432/db?sslmode=verify-full (required)
+  DATABASE_PASSWORD_FILE                           file holding the database password (none: the URL's or PGPASSWORD)
+  DB_STATEMENT_TIMEOUT                             60s (a statement running longer is cancelled and retried)
+  DB_LOCK_TIMEOUT                                  10s (a lock waited for longer fails the statement, which is retried)
   DB_SCHEMA                 --db-schema            optout_verifier
   MIGRATE_ON_START          --migrate              apply pending migrations at start (false)
   DB_POOL_SIZE                                     6
@@ -81,6 +104,9 @@ Settings (environment variable, flag where there is one, default):
   PSEUDONYM_KEY_FILE        --pseudonym-key-file   key for patient references (required)
   CODE_CATALOGUE_FILE       --catalogue            the shipped schemas/code-catalogue.json
   METRICS_PORT              --metrics-port         9464 (/metrics, /healthz, /readyz)
+  METRICS_HOST              --metrics-host         127.0.0.1 (0.0.0.0 in a container, for probes and scrapes)
+  STALL_TIMEOUT                                    2m (an input with lag and nothing stored this long: not ready)
+  ALLOW_PLAINTEXT                                  true lets Kafka or PostgreSQL connect without TLS (false)
   LOG_LEVEL                 --log-level            info
   INSTANCE_NAME             --instance             <host>-<pid>
 Durations take ms, s, m, h or d.
@@ -89,6 +115,7 @@ Exit codes: 0 stopped on SIGTERM or SIGINT; 1 stopped by a failure it cannot ret
 
 interface Reader {
   readonly problems: string[];
+  readonly warnings: string[];
   text(name: string, flag: unknown, fallback?: string): string | undefined;
 }
 
@@ -96,6 +123,7 @@ function reader(env: Env): Reader {
   const problems: string[] = [];
   return {
     problems,
+    warnings: [],
     text(name, flag, fallback) {
       if (typeof flag === 'string') return flag.trim();
       const value = env[name]?.trim();
@@ -137,14 +165,104 @@ const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const BROKER = /^[^\s:,]+:\d{1,5}$/;
 
-function databaseSettings(r: Reader, o: Record<string, unknown>): LiveConfig['database'] {
+function databaseSettings(r: Reader, o: Record<string, unknown>, statementTimeout: string): DatabaseSettings {
   const url = required(r, 'DATABASE_URL', 'database-url', o.databaseUrl);
   if (url !== '' && !/^postgres(ql)?:\/\//.test(url)) r.problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
   const schema = r.text('DB_SCHEMA', o.dbSchema, 'optout_verifier')!;
   if (!SCHEMA_NAME.test(schema)) r.problems.push(`DB_SCHEMA '${schema}' must be a lower-case SQL identifier (letters, digits, _)`);
   const poolSize = integer(r, 'DB_POOL_SIZE', undefined, '6', 2, 100);
-  return { url, schema, migrateOnStart: boolean(r, 'MIGRATE_ON_START', o.migrate), poolSize };
+  return { url, schema, migrateOnStart: boolean(r, 'MIGRATE_ON_START', o.migrate), poolSize, ...databaseTransport(r, o, url, statementTimeout) };
 }
+
+// --- Liveness and transport settings --------------------------------------------------------------------------
+
+/** PostgreSQL connects over TLS when the URL asks for it: node-postgres then requires TLS (it never falls back). */
+const TLS_SSLMODES = new Set(['prefer', 'require', 'verify-ca', 'verify-full', 'no-verify']);
+
+export interface DatabaseTls {
+  /** false: the connection is plaintext. */
+  readonly tls: boolean;
+  readonly sslmode: string | null;
+  /** A Unix socket never leaves the host: no TLS needed. */
+  readonly socket: boolean;
+}
+
+/** What the URL says about TLS, without reading the files it names. */
+export function databaseTls(url: string): DatabaseTls {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { tls: false, sslmode: null, socket: false };
+  }
+  const params = parsed.searchParams;
+  const sslmode = params.get('sslmode');
+  const host = params.get('host') ?? decodeURIComponent(parsed.hostname);
+  const socket = host.startsWith('/');
+  if (sslmode === 'disable') return { tls: false, sslmode, socket };
+  const tls = (sslmode !== null && TLS_SSLMODES.has(sslmode)) || ['true', '1'].includes(params.get('ssl') ?? '')
+    || ['sslrootcert', 'sslcert', 'sslkey'].some((p) => params.has(p));
+  return { tls, sslmode, socket };
+}
+
+/** The URL with its password, if any, replaced: for logs. */
+export function redactedDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = 'REDACTED';
+    return parsed.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+function databaseTransport(r: Reader, o: Record<string, unknown>, url: string, statementTimeout: string): Pick<DatabaseSettings, 'passwordFile' | 'statementTimeoutMs' | 'lockTimeoutMs'> {
+  const passwordFile = r.text('DATABASE_PASSWORD_FILE', undefined) ?? null;
+  let urlPassword = false;
+  try {
+    urlPassword = new URL(url).password !== '';
+  } catch { /* reported above */ }
+  if (urlPassword && passwordFile !== null) r.problems.push('DATABASE_URL carries a password and DATABASE_PASSWORD_FILE is set: give the password once, in the file');
+  if (urlPassword) {
+    r.warnings.push(typeof o.databaseUrl === 'string'
+      ? '--database-url carries a password, which any user of this host can read in the process list: put it in DATABASE_PASSWORD_FILE'
+      : 'DATABASE_URL carries a password: put it in DATABASE_PASSWORD_FILE, a file only the service can read');
+  }
+  const statementTimeoutMs = duration(r, 'DB_STATEMENT_TIMEOUT', '', undefined, statementTimeout);
+  const lockTimeoutMs = duration(r, 'DB_LOCK_TIMEOUT', '', undefined, '10s');
+  if (statementTimeoutMs === 0 || lockTimeoutMs === 0) r.problems.push('DB_STATEMENT_TIMEOUT and DB_LOCK_TIMEOUT must be more than 0 (a statement must never wait for ever)');
+  return { passwordFile, statementTimeoutMs, lockTimeoutMs };
+}
+
+/** Refuses a plaintext connection unless ALLOW_PLAINTEXT=true: records and alerts are patient data. */
+function refusePlaintext(r: Reader, database: DatabaseSettings, kafkaSsl: boolean | null): boolean {
+  const allowPlaintext = boolean(r, 'ALLOW_PLAINTEXT', undefined);
+  if (allowPlaintext) return true;
+  const db = databaseTls(database.url);
+  if (database.url !== '' && !db.tls && !db.socket) {
+    r.problems.push(`DATABASE_URL connects to PostgreSQL without TLS (sslmode ${db.sslmode ?? 'not set'}): add sslmode=verify-full and sslrootcert=<CA file>, or set ALLOW_PLAINTEXT=true on a machine where plaintext is acceptable`);
+  }
+  if (kafkaSsl === false) r.problems.push('KAFKA_SSL is not true: the connection to Kafka would be plaintext; set KAFKA_SSL=true, or ALLOW_PLAINTEXT=true on a machine where plaintext is acceptable');
+  return false;
+}
+
+function kafkaClientCertificate(r: Reader, ssl: boolean): { sslCertFile: string | null; sslKeyFile: string | null } {
+  const sslCertFile = r.text('KAFKA_SSL_CERT_FILE', undefined) ?? null;
+  const sslKeyFile = r.text('KAFKA_SSL_KEY_FILE', undefined) ?? null;
+  if ((sslCertFile === null) !== (sslKeyFile === null)) r.problems.push('KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together: give both or neither');
+  if ((sslCertFile !== null || sslKeyFile !== null) && !ssl) r.problems.push('KAFKA_SSL_CERT_FILE or KAFKA_SSL_KEY_FILE is set but KAFKA_SSL is not true');
+  return { sslCertFile, sslKeyFile };
+}
+
+function livenessSettings(r: Reader, o: Record<string, unknown>): { stallTimeoutMs: number; metricsHost: string } {
+  const stallTimeoutMs = duration(r, 'STALL_TIMEOUT', '', undefined, '2m');
+  if (stallTimeoutMs === 0) r.problems.push('STALL_TIMEOUT must be more than 0');
+  const metricsHost = r.text('METRICS_HOST', o.metricsHost, '127.0.0.1')!;
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(metricsHost)) r.problems.push(`METRICS_HOST '${metricsHost}' is not a host name or address`);
+  return { stallTimeoutMs, metricsHost };
+}
+
+// ----------------------------------------------------------------------------------------------------------------
 
 function commandFor(name: string): Command {
   return new Command(name)
@@ -186,6 +304,7 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
     .option('--pseudonym-key-file <file>', 'key for patient references (PSEUDONYM_KEY_FILE)')
     .option('--catalogue <file>', 'code catalogue JSON (CODE_CATALOGUE_FILE)')
     .option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz (METRICS_PORT)')
+    .option('--metrics-host <host>', 'address /metrics, /healthz and /readyz listen on (METRICS_HOST)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (LOG_LEVEL)')
     .option('--instance <name>', 'name of this process in logs and leadership (INSTANCE_NAME)');
   const flags = parseFlags(program, argv, RUN_HELP);
@@ -226,6 +345,7 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
   const ssl = boolean(r, 'KAFKA_SSL', undefined);
   const sslCaFile = r.text('KAFKA_SSL_CA_FILE', undefined) ?? null;
   if (sslCaFile !== null && !ssl) r.problems.push('KAFKA_SSL_CA_FILE is set but KAFKA_SSL is not true');
+  const clientCertificate = kafkaClientCertificate(r, ssl);
   const mechanism = r.text('KAFKA_SASL_MECHANISM', undefined)?.toLowerCase();
   let sasl: LiveConfig['kafka']['sasl'] = null;
   if (mechanism !== undefined) {
@@ -244,7 +364,9 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
   const fetchMaxWaitMs = duration(r, 'KAFKA_FETCH_MAX_WAIT', '', undefined, '500ms');
   if (heartbeatIntervalMs >= sessionTimeoutMs) r.problems.push('KAFKA_HEARTBEAT_INTERVAL must be shorter than KAFKA_SESSION_TIMEOUT');
 
-  const database = databaseSettings(r, o);
+  const database = databaseSettings(r, o, '60s');
+  const allowPlaintext = refusePlaintext(r, database, ssl);
+  const liveness = livenessSettings(r, o);
   const slaMs = duration(r, 'SLA', 'sla', o.sla, '72h');
   const graceMs = duration(r, 'GRACE', 'grace', o.grace, '1h');
   const allowedLatenessMs = duration(r, 'ALLOWED_LATENESS', 'allowed-lateness', o.allowedLateness, '1h');
@@ -258,20 +380,22 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
   if (r.problems.length > 0) return { ok: false, problems: r.problems };
   return {
     ok: true,
+    warnings: r.warnings,
     config: deepFreeze({
       kafka: {
         brokers, clientId: r.text('KAFKA_CLIENT_ID', o.clientId, 'optout-verifier')!, groupId: r.text('KAFKA_GROUP_ID', o.group, 'optout-verifier')!,
-        ssl, sslCaFile, sasl, sessionTimeoutMs, heartbeatIntervalMs, fetchMaxWaitMs,
+        ssl, sslCaFile, ...clientCertificate, sasl, sessionTimeoutMs, heartbeatIntervalMs, fetchMaxWaitMs,
       },
       topics, encoding, database, slaMs, graceMs, allowedLatenessMs, idleTimeoutMs, pseudonymKeyFile,
       catalogueFile: r.text('CODE_CATALOGUE_FILE', o.catalogue) ?? null,
       metricsPort, logLevel, instanceName: r.text('INSTANCE_NAME', o.instance) ?? null,
+      ...liveness, allowPlaintext,
     }),
   };
 }
 
 export interface MigrateConfig {
-  readonly database: LiveConfig['database'];
+  readonly database: DatabaseSettings;
   /** Needed by a migration that pseudonymises stored records (003 on a schema holding records); null if not given. */
   readonly pseudonymKeyFile: string | null;
 }
@@ -286,10 +410,12 @@ export function parseMigrateConfig(argv: readonly string[], env: Env): ConfigRes
   const flags = parseFlags(program, argv);
   if (!flags.ok) return flags;
   const r = reader(env);
-  const database = databaseSettings(r, flags.values);
+  // A migration may rewrite a large table: its statements get longer (DB_STATEMENT_TIMEOUT still wins when set).
+  const database = databaseSettings(r, flags.values, '1h');
+  refusePlaintext(r, database, null);
   const pseudonymKeyFile = r.text('PSEUDONYM_KEY_FILE', flags.values.pseudonymKeyFile) ?? null;
   if (r.problems.length > 0) return { ok: false, problems: r.problems };
-  return { ok: true, config: deepFreeze({ database, pseudonymKeyFile }) };
+  return { ok: true, warnings: r.warnings, config: deepFreeze({ database, pseudonymKeyFile }) };
 }
 
 function deepFreeze<T>(value: T): T {

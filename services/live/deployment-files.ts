@@ -15,7 +15,12 @@ export interface DeploymentFiles {
   readonly pseudonymKey: Buffer;
   readonly catalogue: CodeCatalogue;
   readonly sslCa: string | null;
+  /** Client certificate and key for mutual TLS with the brokers. */
+  readonly sslCert: string | null;
+  readonly sslKey: string | null;
   readonly saslPassword: string | null;
+  /** From DATABASE_PASSWORD_FILE. */
+  readonly databasePassword: string | null;
   readonly framing: { readonly [S in StreamName]: ValueFraming };
 }
 
@@ -63,6 +68,19 @@ export async function readDeploymentFiles(config: LiveConfig): Promise<FilesResu
       throw new Error(`cannot read ${config.kafka.sslCaFile}: ${errno(error)}`);
     }
   });
+  const pem = (setting: string, path: string | null) => (path === null ? null : attempt(setting, async () => {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read ${path}: ${errno(error)}`);
+    }
+    if (!text.includes('-----BEGIN ')) throw new Error(`${path} is not a PEM file`);
+    return text;
+  }));
+  const sslCert = await pem('KAFKA_SSL_CERT_FILE', config.kafka.sslCertFile);
+  const sslKey = await pem('KAFKA_SSL_KEY_FILE', config.kafka.sslKeyFile);
+  const databasePassword = await readDatabasePassword(config.database.passwordFile, attempt);
   const saslPassword = config.kafka.sasl === null ? null : await attempt('KAFKA_SASL_PASSWORD_FILE', async () => {
     try {
       return (await readFile(config.kafka.sasl!.passwordFile, 'utf8')).replace(/\r?\n$/, '');
@@ -73,7 +91,26 @@ export async function readDeploymentFiles(config: LiveConfig): Promise<FilesResu
   const framing = await attempt('writer schemas', () => readFraming(config, problems));
 
   if (problems.length > 0 || pseudonymKey === null || catalogue === null || framing === null) return { ok: false, problems };
-  return { ok: true, files: { pseudonymKey, catalogue, sslCa, saslPassword, framing } };
+  return { ok: true, files: { pseudonymKey, catalogue, sslCa, sslCert, sslKey, saslPassword, databasePassword, framing } };
+}
+
+/** The password in DATABASE_PASSWORD_FILE: the file's text without its final line break. */
+export async function readDatabasePassword(
+  path: string | null,
+  attempt: <T>(what: string, read: () => Promise<T>) => Promise<T | null> = async (what, read) => read(),
+): Promise<string | null> {
+  if (path === null) return null;
+  return attempt('DATABASE_PASSWORD_FILE', async () => {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read ${path}: ${errno(error)}`);
+    }
+    const password = text.replace(/\r?\n$/, '');
+    if (password === '') throw new Error(`${path} is empty`);
+    return password;
+  });
 }
 
 async function parseSchemaFile(path: string): Promise<Record<string, unknown>> {

@@ -29,10 +29,11 @@ export class VerifierError extends Error {
 }
 
 // SQLSTATE classes and codes that a later attempt can get past: connection exceptions (08), serialization
-// failure and deadlock (40001, 40P01), insufficient resources (53), operator intervention such as a server
+// failure and deadlock (40001, 40P01), insufficient resources (53), a statement or lock wait over the session's
+// timeout (57014, 55P03: DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT), operator intervention such as a server
 // shutting down (57P01-57P03), and a standby that cannot serve yet.
 const TRANSIENT_SQLSTATE_CLASSES = new Set(['08', '53']);
-const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '55006', '55P03', '58030']);
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '57014', '57P01', '57P02', '57P03', '55006', '55P03', '58030']);
 
 /** Node's socket errors: the other end went away or cannot be reached for now. */
 const TRANSIENT_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);

@@ -1,5 +1,6 @@
 // /metrics (the service's own registry), /healthz (the process answers) and /readyz (PostgreSQL and Kafka
-// reachable, schema migrated, consumer in its group) on one port.
+// reachable, schema migrated, consumer in its group, inputs making progress) on one port, on the host METRICS_HOST
+// names (loopback unless a deployment opens it: see the README).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -10,7 +11,7 @@ export interface HttpEndpoints {
   close(): Promise<void>;
 }
 
-export async function serveHttpEndpoints(port: number, registry: Registry, readiness: Readiness): Promise<HttpEndpoints> {
+export async function serveHttpEndpoints(port: number, registry: Registry, readiness: Readiness, host = '127.0.0.1'): Promise<HttpEndpoints> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -38,7 +39,7 @@ export async function serveHttpEndpoints(port: number, registry: Registry, readi
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, resolve);
+    server.listen(port, host, resolve);
   });
   return {
     port: (server.address() as AddressInfo).port,

@@ -1,6 +1,7 @@
 // The kafkajs client of the service, from its settings: brokers, TLS, SASL, retries, and kafkajs's own log
 // lines carried into the service's structured log.
-import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type { LiveConfig } from './config.js';
 
@@ -18,15 +19,32 @@ export function kafkaLogCreator(logger: Logger) {
   };
 }
 
-export function createKafka(config: LiveConfig, secrets: { sslCa: string | null; saslPassword: string | null }, logger: Logger): Kafka {
+export interface KafkaSecrets {
+  readonly sslCa: string | null;
+  readonly sslCert: string | null;
+  readonly sslKey: string | null;
+  readonly saslPassword: string | null;
+}
+
+/** TLS options for kafkajs (Node's tls.connect): the CA to trust, and the client certificate for mutual TLS. */
+export function kafkaSsl(config: LiveConfig['kafka'], secrets: KafkaSecrets): KafkaConfig['ssl'] {
+  if (!config.ssl) return false;
+  const options: ConnectionOptions = {
+    ...(secrets.sslCa !== null ? { ca: [secrets.sslCa] } : {}),
+    ...(secrets.sslCert !== null && secrets.sslKey !== null ? { cert: secrets.sslCert, key: secrets.sslKey } : {}),
+  };
+  return Object.keys(options).length === 0 ? true : options;
+}
+
+export function kafkaClientConfig(config: LiveConfig, secrets: KafkaSecrets, logger: Logger): KafkaConfig {
   const { kafka } = config;
   const sasl: SASLOptions | undefined = kafka.sasl === null ? undefined : {
     mechanism: kafka.sasl.mechanism, username: kafka.sasl.username, password: secrets.saslPassword ?? '',
   } as SASLOptions;
-  return new Kafka({
+  return {
     clientId: kafka.clientId,
     brokers: [...kafka.brokers],
-    ssl: kafka.ssl ? (secrets.sslCa === null ? true : { ca: [secrets.sslCa] }) : false,
+    ssl: kafkaSsl(kafka, secrets),
     ...(sasl ? { sasl } : {}),
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
@@ -34,5 +52,14 @@ export function createKafka(config: LiveConfig, secrets: { sslCa: string | null;
     retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: 8 },
     logLevel: logLevel.INFO,
     logCreator: kafkaLogCreator(logger),
-  });
+  };
+}
+
+export function createKafka(config: LiveConfig, secrets: KafkaSecrets, logger: Logger): Kafka {
+  return new Kafka(kafkaClientConfig(config, secrets, logger));
+}
+
+/** What the start-up log says about the Kafka connection: never a secret, only which protections are on. */
+export function kafkaTransport(config: LiveConfig['kafka']): { tls: boolean; ca: 'system' | 'file'; clientCertificate: boolean; sasl: string | null } {
+  return { tls: config.ssl, ca: config.sslCaFile === null ? 'system' : 'file', clientCertificate: config.sslCertFile !== null, sasl: config.sasl?.mechanism ?? null };
 }

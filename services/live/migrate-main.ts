@@ -1,6 +1,8 @@
 // Composition root of `optout-verifier migrate`: applies the live service's pending migrations and exits.
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
 import { parseMigrateConfig } from './config.js';
+import { databaseConnection } from './database-connection.js';
+import { readDatabasePassword } from './deployment-files.js';
 import { describeFailure, VerifierError } from './errors.js';
 import { describeMigration, migrate } from './migration-runner.js';
 
@@ -14,7 +16,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`optout-verifier migrate:\n${parsed.problems.map((p) => `  - ${p}`).join('\n')}\n`);
     return 2;
   }
-  const { database: { url, schema }, pseudonymKeyFile } = parsed.config;
+  for (const warning of parsed.warnings) process.stderr.write(`optout-verifier migrate: warning: ${warning}\n`);
+  const { database: { url, schema, passwordFile, statementTimeoutMs, lockTimeoutMs }, pseudonymKeyFile } = parsed.config;
+  let password: string | null;
+  try {
+    password = await readDatabasePassword(passwordFile);
+  } catch (error) {
+    process.stderr.write(`optout-verifier migrate: DATABASE_PASSWORD_FILE: ${(error as Error).message}\n`);
+    return 2;
+  }
   let pseudonymKey: Buffer | null = null;
   if (pseudonymKeyFile !== null) {
     try {
@@ -25,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   try {
-    const applied = await migrate(url, schema, { pseudonymKey });
+    const applied = await migrate(databaseConnection(url, { password, statementTimeoutMs, lockTimeoutMs }), schema, { pseudonymKey });
     process.stdout.write(applied.length === 0
       ? `optout-verifier migrate: schema ${schema} is up to date\n`
       : `optout-verifier migrate: applied to schema ${schema}:\n${applied.map((m) => `  ${describeMigration(m)}`).join('\n')}\n`);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { connectionFields, databaseConnection, type DatabaseConnection } from './database-connection.js';
 import { storeFailure, VerifierError } from './errors.js';
 import { MIGRATION_STEPS, type MigrationStep } from './migration-steps.js';
 import type { Sql } from './state-queries.js';
@@ -72,8 +73,12 @@ const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at timestamptz NOT NULL DEFAULT now()
 )`;
 
-async function connect(databaseUrl: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'optout-verifier migrate', connectionTimeoutMillis: 10_000 });
+/** A URL alone, or a URL with its password file's content and the session timeouts. */
+export type DatabaseTarget = string | DatabaseConnection;
+
+async function connect(target: DatabaseTarget): Promise<pg.Client> {
+  const connection = typeof target === 'string' ? databaseConnection(target) : target;
+  const client = new pg.Client({ ...connectionFields(connection), application_name: 'optout-verifier migrate', connectionTimeoutMillis: 10_000 });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -95,7 +100,7 @@ async function appliedIn(client: pg.Client, schema: string, migrations: readonly
   return rows.rows.map((r) => r.version);
 }
 
-export async function migrationStatus(databaseUrl: string, schema: string): Promise<MigrationStatus> {
+export async function migrationStatus(databaseUrl: DatabaseTarget, schema: string): Promise<MigrationStatus> {
   const migrations = await readMigrations();
   const client = await connect(databaseUrl);
   try {
@@ -109,7 +114,7 @@ export async function migrationStatus(databaseUrl: string, schema: string): Prom
 }
 
 /** Applies every pending migration; returns the ones it applied (none when another process got there first). */
-export async function migrate(databaseUrl: string, schema: string, options: MigrateOptions = {}): Promise<Migration[]> {
+export async function migrate(databaseUrl: DatabaseTarget, schema: string, options: MigrateOptions = {}): Promise<Migration[]> {
   const migrations = (await readMigrations()).filter((m) => options.upTo === undefined || m.version <= options.upTo);
   const client = await connect(databaseUrl);
   const lockKey = `optout-verifier:${schema}:migrate`;

@@ -3,13 +3,14 @@
 import pg from 'pg';
 import type { AlertChange } from '../core/alert.js';
 import type { OptOutAction, OptOutType, RecordOf, StreamName } from '../core/records.js';
+import { connectionFields, databaseConnection } from './database-connection.js';
 import { storeFailure, VerifierError } from './errors.js';
 import * as q from './state-queries.js';
 import {
   partitionKey,
   type DeadLetterNote, type DeciderCheckpoint, type DeciderCut, type DeciderSession, type IngestBatch, type IngestItem,
   type IngestOutcome, type OffsetRange, type OutboxMessage, type PartitionProgress, type PublishDeadLetters,
-  type RoundCommit, type StateStore, type StoredAlertCounts, type StoredRecord, type TopicPartition,
+  type ConnectionSecurity, type RoundCommit, type StateStore, type StoredAlertCounts, type StoredRecord, type TopicPartition,
 } from './state-store.js';
 
 export interface PgStateStoreOptions {
@@ -19,6 +20,11 @@ export interface PgStateStoreOptions {
   readonly applicationName: string;
   /** Idle connections that fail are reported here (pg would otherwise crash the process). */
   readonly onConnectionError: (error: Error) => void;
+  /** From DATABASE_PASSWORD_FILE; absent: the URL's, or PGPASSWORD. */
+  readonly password?: string | null;
+  /** Session settings of every connection: a statement or a lock wait longer than these fails, and is retried. */
+  readonly statementTimeoutMs?: number;
+  readonly lockTimeoutMs?: number;
 }
 
 /** int8 as a JS number: offsets, counts and epoch milliseconds all stay below 2^53. */
@@ -29,7 +35,7 @@ function typeOverrides(): pg.TypeOverrides {
 }
 
 function clientConfig(options: PgStateStoreOptions): pg.ClientConfig {
-  return { connectionString: options.databaseUrl, application_name: options.applicationName, types: typeOverrides(), connectionTimeoutMillis: 10_000, keepAlive: true };
+  return { ...connectionFields(databaseConnection(options.databaseUrl, options)), application_name: options.applicationName, types: typeOverrides(), connectionTimeoutMillis: 10_000, keepAlive: true };
 }
 
 /**
@@ -243,6 +249,13 @@ export class PgStateStore implements StateStore {
 
   async ping(): Promise<void> {
     await this.#withClient('ping', (client) => run(client, { text: 'SELECT 1 FROM decider_state', values: [] }, 'ping'));
+  }
+
+  async connectionSecurity(): Promise<ConnectionSecurity> {
+    const result = await this.#withClient('reading the connection\'s TLS state', (client) =>
+      run<{ ssl: boolean | null; version: string | null; cipher: string | null }>(client, q.connectionSecurity(), 'reading the connection\'s TLS state'));
+    const row = result.rows[0];
+    return { tls: row?.ssl === true, version: row?.version ?? null, cipher: row?.cipher ?? null };
   }
 
   async close(): Promise<void> {

@@ -362,3 +362,8 @@ export function firingAlertCounts(): Sql {
     values: [],
   };
 }
+
+/** The TLS state of the connection that runs it (pg_stat_ssl shows every session its own row). */
+export function connectionSecurity(): Sql {
+  return { text: 'SELECT ssl, version, cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid()', values: [] };
+}

@@ -173,5 +173,14 @@ export interface StateStore {
   /** Alerts in state FIRING now, by rule, severity and supplier (for the gauge at start). */
   firingAlerts(): Promise<StoredAlertCounts[]>;
   ping(): Promise<void>;
+  /** Whether this process's connections to the store are encrypted, for the start-up log. */
+  connectionSecurity(): Promise<ConnectionSecurity>;
   close(): Promise<void>;
+}
+
+export interface ConnectionSecurity {
+  readonly tls: boolean;
+  /** TLS protocol version and cipher, when tls. */
+  readonly version: string | null;
+  readonly cipher: string | null;
 }

@@ -45,12 +45,26 @@ describe('starting the live service', () => {
     for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'PSEUDONYM_KEY_FILE', 'SLA', 'IDLE_TIMEOUT', 'VALUE_ENCODING']) expect(result.stderr).toContain(name);
   });
 
+  // Regression: a DATABASE_URL without sslmode connected in plaintext silently, and so did Kafka without KAFKA_SSL.
+  it('refuses a DATABASE_URL without sslmode and a Kafka without TLS at start (exit 2), for run and migrate alike', async () => {
+    const env = { KAFKA_BROKERS: stack.brokers.join(','), DATABASE_URL: stack.databaseUrl, PSEUDONYM_KEY_FILE: '/nonexistent/key' };
+    const run = await runCli(['run'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/DATABASE_URL connects to PostgreSQL without TLS \(sslmode not set\)/);
+    expect(run.stderr).toMatch(/KAFKA_SSL is not true: the connection to Kafka would be plaintext/);
+    const disabled = new URL(stack.databaseUrl);
+    disabled.searchParams.set('sslmode', 'disable');
+    const migrating = await runCli(['migrate'], { DATABASE_URL: disabled.toString() });
+    expect(migrating.code).toBe(2);
+    expect(migrating.stderr).toMatch(/DATABASE_URL connects to PostgreSQL without TLS \(sslmode disable\)/);
+  });
+
   it('refuses a schema that lacks its migrations (exit 1), and `migrate` applies them', async () => {
     schema = await stack.freshSchema();
     const dir = await mkdtemp(join(tmpdir(), 'optout-start-'));
     const keyFile = join(dir, 'key');
     await writeFile(keyFile, randomBytes(32).toString('hex'));
-    const env = { KAFKA_BROKERS: stack.brokers.join(','), DATABASE_URL: stack.databaseUrl, DB_SCHEMA: schema.schema, PSEUDONYM_KEY_FILE: keyFile, METRICS_PORT: '0' };
+    const env = { KAFKA_BROKERS: stack.brokers.join(','), DATABASE_URL: stack.databaseUrl, DB_SCHEMA: schema.schema, PSEUDONYM_KEY_FILE: keyFile, METRICS_PORT: '0', ALLOW_PLAINTEXT: 'true' };
     const refused = await runCli(['run'], env);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/"level":"fatal".*lacks migrations 001_state\.sql, 002_source_index\.sql.*optout-verifier migrate/);

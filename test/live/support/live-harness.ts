@@ -85,6 +85,9 @@ export function liveEnv(setup: LiveSetup, overrides: Record<string, string> = {}
     KAFKA_HEARTBEAT_INTERVAL: '1s',
     KAFKA_FETCH_MAX_WAIT: '200ms',
     IDLE_TIMEOUT: '2s',
+    // The test stack is on this machine: a mock cluster without TLS and the local PostgreSQL (verify-full is tested
+    // against a TLS server of its own in test/live/postgres-tls.test.ts).
+    ALLOW_PLAINTEXT: 'true',
     ...overrides,
   };
 }

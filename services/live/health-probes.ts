@@ -1,8 +1,10 @@
-// Background checks behind /readyz: PostgreSQL answers a query on the state schema, and a Kafka broker answers a
-// metadata request. A change of state is logged once (unreachable, then reachable again), not every probe.
+// Background checks behind /readyz: PostgreSQL answers a query on the state schema, a Kafka broker answers a
+// metadata request, and the inputs make progress (their end offsets are read here, see input-progress.ts). A change
+// of state is logged once (unreachable, then reachable again), not every probe.
 import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
 import { brokerFailure, describeFailure } from './errors.js';
+import type { InputProgress } from './input-progress.js';
 import type { Readiness, ReadinessPart } from './readiness.js';
 import type { StateStore } from './state-store.js';
 
@@ -10,7 +12,12 @@ export interface HealthProbes {
   stop(): Promise<void>;
 }
 
-export function startHealthProbes(store: StateStore, admin: Admin, readiness: Readiness, logger: Logger, intervalMs: number): HealthProbes {
+export interface InputWatch {
+  readonly progress: InputProgress;
+  readonly topics: readonly string[];
+}
+
+export function startHealthProbes(store: StateStore, admin: Admin, readiness: Readiness, logger: Logger, intervalMs: number, inputs?: InputWatch): HealthProbes {
   const log = logger.child({ component: 'health' });
   const state = new Map<ReadinessPart, boolean>([['postgresql', true], ['kafka', true]]);
   const report = (part: 'postgresql' | 'kafka', ok: boolean, error?: unknown) => {
@@ -32,6 +39,15 @@ export function startHealthProbes(store: StateStore, admin: Admin, readiness: Re
     await answered(store.ping()).then(() => report('postgresql', true), (error: unknown) => report('postgresql', false, error));
     await answered(admin.connect().then(() => admin.describeCluster()))
       .then(() => report('kafka', true), (error: unknown) => report('kafka', false, brokerFailure(error, 'health check')));
+    if (inputs === undefined) return;
+    // End offsets unknown for now (a broker away) leave the last ones known: a stall is still seen.
+    for (const topic of inputs.topics) {
+      await answered(admin.fetchTopicOffsets(topic)).then(
+        (offsets) => inputs.progress.endOffsets(topic, new Map(offsets.map((o) => [o.partition, Number(o.high)]))),
+        (error: unknown) => log.debug({ topic, error: describeFailure(brokerFailure(error, 'reading end offsets')) }, 'end offsets not read'),
+      );
+    }
+    inputs.progress.evaluate();
   };
   const timer = setInterval(() => {
     if (inFlight === null) inFlight = probe().finally(() => { inFlight = null; });

@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { StreamName } from '../core/records.js';
 import { Stopped, withRetry, type RetryObserver } from './backoff.js';
-import { brokerFailure, describeFailure } from './errors.js';
+import { brokerFailure, describeFailure, VerifierError } from './errors.js';
+import type { InputProgress } from './input-progress.js';
 import type { DeadLetterSink } from './kafka-sinks.js';
 import type { MessageIntake } from './message-intake.js';
 import type { VerifierMetrics } from './metrics.js';
@@ -41,9 +42,19 @@ export interface IngestDeps {
   readonly now: () => number;
   /** Told of every committed batch, so a decider in this process need not read it back from the store. */
   readonly onStored: (batch: StoredBatch) => void;
+  /** Stored offsets and end offsets of the assigned partitions: lag, and whether they make progress. */
+  readonly progress: InputProgress;
+  /** Monotonic milliseconds, for the restart window. */
+  readonly monotonicNow: () => number;
 }
 
 const RESTART_PAUSE_MS = 2_000;
+/**
+ * kafkajs gives a consumer up on an error it holds for permanent. The service starts a new one once; a consumer
+ * given up on again within this window shows that a restart in this process does not help, and the process exits
+ * (non-zero) so that the orchestrator starts a fresh one: a process living on without a consumer is silent.
+ */
+const RESTART_WINDOW_MS = 10 * 60_000;
 const KAFKA_COMMIT_INTERVAL_MS = 1_000;
 
 export class Ingest {
@@ -59,6 +70,10 @@ export class Ingest {
   #committing = false;
   readonly #commitTimer = setInterval(() => { void this.#commitToKafka(); }, KAFKA_COMMIT_INTERVAL_MS).unref();
   #stopping = false;
+  #lastRestartAt: number | null = null;
+  #fail!: (error: VerifierError) => void;
+  /** Settles when ingest cannot go on in this process: the caller stops the service and exits non-zero. */
+  readonly failed: Promise<VerifierError> = new Promise((resolve) => { this.#fail = resolve; });
 
   constructor(deps: IngestDeps, options: IngestOptions) {
     this.#deps = deps;
@@ -93,10 +108,19 @@ export class Ingest {
     consumer.on(events.CONNECT, () => deps.readiness.set('kafka', true));
     consumer.on(events.CRASH, (event) => {
       deps.readiness.set('consumerJoined', false);
-      this.#log.error({ error: describeFailure(brokerFailure(event.payload.error, 'consuming')), restart: event.payload.restart }, 'consumer crashed');
-      // kafkajs gives up on an error it holds for permanent (a broker answering a join with INVALID_REQUEST, say):
-      // the service does not, it starts a new consumer after a pause.
-      if (!event.payload.restart && !this.#stopping && consumer === this.#consumer) this.#restarting ??= this.#restart(consumer);
+      const failure = brokerFailure(event.payload.error, 'consuming');
+      this.#log.error({ error: describeFailure(failure), restart: event.payload.restart }, 'consumer crashed');
+      if (event.payload.restart || this.#stopping || consumer !== this.#consumer) return;
+      // kafkajs gave up on an error it holds for permanent (a broker answering a join with INVALID_REQUEST, say).
+      // The service starts a new consumer after a pause, once; a second give-up soon after, or a new consumer
+      // that cannot start, ends the process.
+      const now = deps.monotonicNow();
+      if (this.#restarting !== null || (this.#lastRestartAt !== null && now - this.#lastRestartAt < RESTART_WINDOW_MS)) {
+        this.#giveUp('kafkajs gave up on the consumer again soon after it was restarted', failure);
+        return;
+      }
+      this.#lastRestartAt = now;
+      this.#restarting = this.#restart(consumer);
     });
     consumer.on(events.REBALANCING, () => deps.readiness.set('consumerJoined', false));
     consumer.on(events.STOP, () => deps.readiness.set('consumerJoined', false));
@@ -114,10 +138,17 @@ export class Ingest {
       this.#log.warn('starting a new consumer after a crash kafkajs would not restart');
       await this.#run(this.#consumer);
     } catch (error) {
-      this.#log.error({ error: describeFailure(error) }, 'could not start a new consumer');
+      if (!(error instanceof Stopped)) this.#giveUp('could not start a new consumer', error);
     } finally {
       this.#restarting = null;
     }
+  }
+
+  #giveUp(why: string, error: unknown): void {
+    if (this.#stopping) return;
+    const failure = error instanceof VerifierError ? error : brokerFailure(error, 'restarting the consumer');
+    this.#log.fatal({ error: describeFailure(failure) }, `${why}: this process consumes nothing more, so it exits for the orchestrator to start a fresh one`);
+    this.#fail(new VerifierError('BROKER_REJECTED', `${why}: ${failure.message}`, { retriable: false, cause: failure }));
   }
 
   async start(): Promise<void> {
@@ -182,8 +213,10 @@ export class Ingest {
     } catch (error) {
       // Not fatal: each batch checks its partition's stored offset before it is applied.
       this.#log.warn({ error: describeFailure(error) }, 'could not read stored offsets after joining; batches will check them');
+      this.#deps.progress.assigned(partitions.map((p) => ({ ...p, committed: null })));
       return;
     }
+    this.#deps.progress.assigned(partitions.map((p) => ({ ...p, committed: stored.get(partitionKey(p.topic, p.partition)) ?? 0 })));
     for (const { topic, partition } of partitions) {
       const offset = stored.get(partitionKey(topic, partition)) ?? 0;
       this.#expected.set(partitionKey(topic, partition), offset);
@@ -268,7 +301,7 @@ export class Ingest {
       this.#topicEventTime.set(topic, outcome.maxEventTime);
       m.streamTime.set({ topic }, outcome.maxEventTime / 1000);
     }
-    if (Number.isFinite(highWatermark)) m.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, highWatermark - outcome.nextOffset));
+    this.#deps.progress.committed(topic, partition, outcome.nextOffset, Number.isFinite(highWatermark) ? highWatermark : null);
   }
 }
 

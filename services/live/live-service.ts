@@ -2,7 +2,7 @@
 // composition root that reads the environment; this function only wires what it is given.
 import { Partitioners } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { AlertValueEncoder } from '../codec/alert-codec.js';
 import { streamValueDecoder } from '../codec/stream-value-codec.js';
 import { DEAD_LETTER_REASONS } from '../core/dead-letter-reason.js';
@@ -11,7 +11,7 @@ import { keyedIdentity } from '../identity/keyed-identity.js';
 import { storedPseudonymIdentity } from '../identity/stored-pseudonym-identity.js';
 import { AlertPublisher } from './alert-publisher.js';
 import { withRetry } from './backoff.js';
-import type { LiveConfig } from './config.js';
+import { databaseTls, type LiveConfig } from './config.js';
 import { DecisionMetrics } from './decision-metrics.js';
 import { Decider, DEFAULT_DECIDER_TIMINGS } from './decider.js';
 import type { DeploymentFiles } from './deployment-files.js';
@@ -19,7 +19,9 @@ import { brokerFailure, describeFailure, VerifierError } from './errors.js';
 import { serveHttpEndpoints, type HttpEndpoints } from './http-endpoints.js';
 import { Ingest, type InputRoute } from './ingest.js';
 import { kafkaInputTopology } from './input-topology.js';
-import { createKafka } from './kafka-client.js';
+import { databaseConnection } from './database-connection.js';
+import { InputProgress } from './input-progress.js';
+import { createKafka, kafkaTransport } from './kafka-client.js';
 import { kafkaAlertSink, kafkaDeadLetterSink } from './kafka-sinks.js';
 import { MessageIntake } from './message-intake.js';
 import { createVerifierMetrics, type VerifierMetrics } from './metrics.js';
@@ -41,6 +43,8 @@ export interface LiveService {
   readonly metrics: VerifierMetrics;
   readonly httpPort: number;
   readonly decider: Decider;
+  /** Settles when the service cannot go on in this process (a consumer that cannot be restarted): stop and exit non-zero. */
+  readonly failed: Promise<Error>;
   /** Finishes the batch in hand, commits, leaves the group, closes every connection. */
   stop(): Promise<void>;
 }
@@ -50,7 +54,11 @@ const HEALTH_PROBE_MS = 2_000;
 export async function startLiveService(config: LiveConfig, files: DeploymentFiles, env: LiveServiceEnvironment): Promise<LiveService> {
   const { logger, registry } = env;
   const inputTopics = STREAM_NAMES.map((s) => config.topics[s]);
-  const metrics = createVerifierMetrics(registry, env.build, { inputTopics, deadLetterReasons: DEAD_LETTER_REASONS });
+  const metrics = createVerifierMetrics(registry, env.build, {
+    inputTopics, deadLetterReasons: DEAD_LETTER_REASONS, inputStreams: Object.fromEntries(STREAM_NAMES.map((s) => [config.topics[s], s])),
+  });
+  // Process metrics (CPU, memory, event-loop lag, open handles) on the service's own registry.
+  collectDefaultMetrics({ register: registry });
   const readiness = new Readiness();
   const retry = retryReporter(logger, metrics);
   const stops: (() => Promise<void>)[] = [];
@@ -68,16 +76,21 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
   };
 
   try {
-    const http: HttpEndpoints = await serveHttpEndpoints(config.metricsPort, registry, readiness);
+    const http: HttpEndpoints = await serveHttpEndpoints(config.metricsPort, registry, readiness, config.metricsHost);
     stops.push(() => http.close());
-    logger.info({ port: http.port }, 'serving /metrics, /healthz and /readyz');
+    logger.info({ host: config.metricsHost, port: http.port }, 'serving /metrics, /healthz and /readyz');
 
     const { url, schema } = config.database;
+    const connection = databaseConnection(url, {
+      password: files.databasePassword, statementTimeoutMs: config.database.statementTimeoutMs, lockTimeoutMs: config.database.lockTimeoutMs,
+    });
     if (config.database.migrateOnStart) {
-      const applied = await withRetry('migrating the database', () => migrate(url, schema, { pseudonymKey: files.pseudonymKey }), retry, { shouldStop });
+      // A migration may rewrite a large table: its statements may take up to an hour (the lock timeout still holds).
+      const migrating = { ...connection, statementTimeoutMs: Math.max(config.database.statementTimeoutMs, 3_600_000) };
+      const applied = await withRetry('migrating the database', () => migrate(migrating, schema, { pseudonymKey: files.pseudonymKey }), retry, { shouldStop });
       logger.info({ schema, applied: applied.map(describeMigration) }, applied.length > 0 ? 'applied database migrations' : 'database schema is up to date');
     } else {
-      const status = await withRetry('checking the database schema', () => migrationStatus(url, schema), retry, { shouldStop });
+      const status = await withRetry('checking the database schema', () => migrationStatus(connection, schema), retry, { shouldStop });
       if (status.pending.length > 0) {
         throw new VerifierError('SCHEMA_NOT_MIGRATED', `schema ${schema} lacks migrations ${status.pending.map(describeMigration).join(', ')}: run \`optout-verifier migrate\` or start with --migrate`, { retriable: false });
       }
@@ -87,12 +100,18 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
 
     const store = new PgStateStore({
       databaseUrl: url, schema, poolSize: config.database.poolSize, applicationName: `optout-verifier ${env.instanceName}`,
+      password: files.databasePassword, statementTimeoutMs: config.database.statementTimeoutMs, lockTimeoutMs: config.database.lockTimeoutMs,
       onConnectionError: (error) => logger.warn({ error: error.message }, 'an idle PostgreSQL connection failed'),
     });
     stops.push(() => store.close());
     await withRetry('connecting to PostgreSQL', () => store.ping(), retry, { shouldStop });
     readiness.set('postgresql', true);
-    logger.info({ schema }, 'connected to PostgreSQL');
+    const security = await withRetry('reading the PostgreSQL connection\'s TLS state', () => store.connectionSecurity(), retry, { shouldStop });
+    const requested = databaseTls(url);
+    logger[security.tls || requested.socket ? 'info' : 'warn']({
+      schema, tls: security.tls, sslmode: requested.sslmode, tlsVersion: security.version, cipher: security.cipher, socket: requested.socket,
+      statementTimeoutMs: config.database.statementTimeoutMs, lockTimeoutMs: config.database.lockTimeoutMs,
+    }, security.tls ? 'connected to PostgreSQL over TLS' : 'connected to PostgreSQL WITHOUT TLS');
 
     const kafka = createKafka(config, files, logger);
     const admin = kafka.admin();
@@ -113,7 +132,9 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
       }
     }, retry, { shouldStop });
     readiness.set('kafka', true);
-    logger.info({ brokers: config.kafka.brokers, topics: config.topics }, 'connected to Kafka; every topic is there');
+    const kafkaTls = kafkaTransport(config.kafka);
+    logger[kafkaTls.tls ? 'info' : 'warn']({ brokers: config.kafka.brokers, topics: config.topics, ...kafkaTls },
+      `connected to Kafka${kafkaTls.tls ? ' over TLS' : ' WITHOUT TLS'}; every topic is there`);
 
     const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await withRetry('connecting the producer', async () => {
@@ -153,9 +174,10 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     const routes = new Map<string, InputRoute>(STREAM_NAMES.map((stream) => [config.topics[stream], {
       stream, intake: new MessageIntake(stream, streamValueDecoder(stream, files.framing[stream]), files.catalogue, pseudonymise),
     }]));
+    const progress = new InputProgress(metrics, readiness, logger, { stallTimeoutMs: config.stallTimeoutMs, inputTopics, now: () => performance.now() });
     const ingest = new Ingest({
       kafka, routes, store, deadLetters: kafkaDeadLetterSink(producer, config.topics.deadLetter), metrics, logger, readiness, retry, now: Date.now,
-      onStored: (batch) => decider.stored(batch),
+      onStored: (batch) => decider.stored(batch), progress, monotonicNow: () => performance.now(),
     }, {
       groupId: config.kafka.groupId, sessionTimeoutMs: config.kafka.sessionTimeoutMs, heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
       fetchMaxWaitMs: config.kafka.fetchMaxWaitMs, partitionsConsumedConcurrently: Math.max(1, Math.min(8, config.database.poolSize - 2)),
@@ -166,10 +188,10 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     // Its own admin client without retries, so a probe fails fast while a broker is away.
     const probeAdmin = kafka.admin({ retry: { retries: 0 } });
     stops.push(() => probeAdmin.disconnect());
-    const probes = startHealthProbes(store, probeAdmin, readiness, logger, HEALTH_PROBE_MS);
+    const probes = startHealthProbes(store, probeAdmin, readiness, logger, HEALTH_PROBE_MS, { progress, topics: inputTopics });
     stops.push(() => probes.stop());
 
-    return { readiness, metrics, httpPort: http.port, decider, stop: stopAll };
+    return { readiness, metrics, httpPort: http.port, decider, failed: ingest.failed, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -48,7 +48,9 @@ export async function main(argv: string[]): Promise<number> {
     version, brokers: config.kafka.brokers, group: config.kafka.groupId, topics: config.topics, schema: config.database.schema,
     encoding: config.encoding.kind, slaMs: config.slaMs, graceMs: config.graceMs, allowedLatenessMs: config.allowedLatenessMs,
     idleTimeoutMs: config.idleTimeoutMs, tls: config.kafka.ssl, sasl: config.kafka.sasl?.mechanism ?? null,
+    stallTimeoutMs: config.stallTimeoutMs, allowPlaintext: config.allowPlaintext,
   }, 'starting optout-verifier run');
+  for (const warning of parsed.warnings) logger.warn(warning);
 
   const stopRequested = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -69,8 +71,18 @@ export async function main(argv: string[]): Promise<number> {
     forceExitSoon(EXIT.OK);
     return EXIT.OK;
   }
-  const signal = await stopRequested;
-  logger.info({ signal }, 'stopping: finishing the batch in hand, committing, leaving the group');
+  const ending = await Promise.race([
+    stopRequested.then((signal) => ({ signal, failure: null })),
+    service.failed.then((failure) => ({ signal: null, failure })),
+  ]);
+  if (ending.failure !== null) {
+    // The reason was logged where it happened; the orchestrator restarts the process, which resumes from PostgreSQL.
+    logger.fatal({ error: describeFailure(ending.failure) }, 'stopping: the service cannot go on in this process; exit 1');
+    await Promise.race([service.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    forceExitSoon(EXIT.FAILED);
+    return EXIT.FAILED;
+  }
+  logger.info({ signal: ending.signal }, 'stopping: finishing the batch in hand, committing, leaving the group');
   await service.stop();
   logger.info('stopped');
   forceExitSoon(EXIT.OK);

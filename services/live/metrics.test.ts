@@ -37,6 +37,8 @@ function exercise(m: VerifierMetrics): void {
   m.lastRecord.set({ topic }, WALL_MS / 1000);
   m.stateStoreCommitDuration.observe(0.004);
   m.outboxPending.set(2);
+  m.inputStalled.set({ topic }, 1);
+  m.inputInfo.set({ topic, stream: 'gpEvents' }, 1);
 }
 
 function sample(json: Awaited<ReturnType<Registry['getMetricsAsJSON']>>, name: string, labels: Record<string, string> = {}): number | undefined {

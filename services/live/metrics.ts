@@ -24,6 +24,8 @@ export interface VerifierMetricsOptions {
    * stays silent from the start still shows its age).
    */
   readonly inputTopics?: readonly string[];
+  /** The stream each input topic carries (gpEvents, ndsReceived, ...), exported as optout_verifier_input_info. */
+  readonly inputStreams?: Readonly<Record<string, string>>;
   /** Reason codes to create dead-letter counters for at 0, per input topic. */
   readonly deadLetterReasons?: readonly string[];
 }
@@ -90,6 +92,10 @@ export interface VerifierMetrics {
   readonly kafkaRetries: Counter;
   /** 1 while this instance is the elected decider (one per consumer group and schema), else 0. */
   readonly deciderLeader: Gauge;
+  /** 1 while a partition of the input assigned to this instance has lag and has stored nothing for STALL_TIMEOUT. */
+  readonly inputStalled: Gauge<'topic'>;
+  /** Always 1: which input stream each topic carries, so rules can treat streams by kind whatever the topic names. */
+  readonly inputInfo: Gauge<'topic' | 'stream'>;
 }
 
 export function createVerifierMetrics(
@@ -168,10 +174,13 @@ export function createVerifierMetrics(
     postgresqlRetries: new Counter({ name: PREFIX + 'postgresql_retries_total', help: 'Transient PostgreSQL failures retried with backoff.', registers }),
     kafkaRetries: new Counter({ name: PREFIX + 'kafka_retries_total', help: 'Transient Kafka failures retried with backoff.', registers }),
     deciderLeader: new Gauge({ name: PREFIX + 'decider_leader', help: '1 while this instance is the elected decider, else 0.', registers }),
+    inputStalled: gauge('input_stalled', '1 while an input partition of this instance has lag and has stored nothing for the stall timeout.', ['topic']),
+    inputInfo: gauge('input_info', 'Which input stream each topic carries; always 1.', ['topic', 'stream']),
   };
 
   metrics.buildInfo.set({ version: build.version, commit: build.commit ?? 'unknown' }, 1);
   const startSeconds = now() / 1000;
+  for (const [topic, stream] of Object.entries(options.inputStreams ?? {})) metrics.inputInfo.set({ topic, stream }, 1);
   for (const topic of options.inputTopics ?? []) {
     metrics.recordsConsumed.inc({ topic }, 0);
     metrics.duplicates.inc({ topic }, 0);

@@ -14,7 +14,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --chown=node:node . .
 
 USER node
-# /metrics, /healthz and /readyz.
+# /metrics, /healthz and /readyz. The service listens on loopback unless told otherwise; in a container the
+# listener must answer on the container's address for the kubelet's probes and Prometheus's scrapes.
+ENV METRICS_HOST=0.0.0.0
 EXPOSE 9464
 
 CMD ["node", "bin/optout-verifier.js", "run", "--migrate"]

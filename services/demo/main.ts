@@ -18,16 +18,16 @@ export async function main(argv: string[]): Promise<number> {
   const simulated = await simulate([...DEMO_ARGS, '--out', outDir, '--quiet']);
   if (simulated !== 0) return simulated;
   const files = {
-    gp: `${shown}/gp-events.avro`, received: `${shown}/nds-received.avro`, manifests: `${shown}/nds-manifests.avro`, disseminations: `${shown}/nds-disseminations.avro`, report: `${shown}/report.json`,
+    gp: `${shown}/gp-events.avro`, received: `${shown}/nds-received.avro`, manifests: `${shown}/nds-manifests.avro`, disseminations: `${shown}/nds-disseminations.avro`, report: `${shown}/report.json`, html: `${shown}/report.html`,
   };
-  const replayArgs = ['--gp-events', files.gp, '--nds-received', files.received, '--nds-manifests', files.manifests, '--nds-disseminations', files.disseminations, '--report', files.report];
+  const replayArgs = ['--gp-events', files.gp, '--nds-received', files.received, '--nds-manifests', files.manifests, '--nds-disseminations', files.disseminations, '--report', files.report, '--html', files.html];
   process.stdout.write(`replaying it as an auditor would:\n\n`);
   const replayed = await replay([...replayArgs, '--no-progress']);
   if (replayed !== 0) return replayed;
   const report = JSON.parse(await readFile(files.report, 'utf8')) as Report;
   const scenario = JSON.parse(await readFile(`${outDir}/scenario.json`, 'utf8')) as ScenarioFaults;
   process.stdout.write(`\n${describeFindings(report, scenario, formatDuration)}\n`);
-  process.stdout.write(`\nThe report is ${files.report}; the simulated inputs and the scenario's ground truth (scenario.json) are beside it.\n`);
+  process.stdout.write(`\nThe report is ${files.report}, and as a page to open in a browser or print, ${files.html}; the simulated inputs and the scenario's ground truth (scenario.json) are beside it.\n`);
   process.stdout.write(`To look at it again, or with other parameters:\n  npx optout-verifier replay ${replayArgs.join(' ')}\n`);
   return 0;
 }

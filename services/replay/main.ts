@@ -20,6 +20,8 @@ import { formatSummary } from './summary.js';
 import { auditReport, renderAuditReport, unverifiedWarning } from './audit-report.js';
 import { gitCommit, keyProvenance, packageVersion, provenanceOf } from './provenance.js';
 import { UnverifiedCodeWatch, unverifiedCatalogue } from './unverified-codes.js';
+import { scenarioFaults } from './scenario-faults.js';
+import { reportPage } from '../report-html/report-page.js';
 import { createHash } from 'node:crypto';
 import type { Identity } from '../core/reconciler.js';
 
@@ -48,6 +50,8 @@ class InputError extends Error {}
 interface ReplayConfig {
   readonly inputs: { readonly [S in StreamName]: string };
   readonly reportPath: string;
+  readonly htmlPath: string | null;
+  readonly scenarioPath: string | null;
   readonly slaMs: number;
   readonly graceMs: number;
   readonly asOf: number | null;
@@ -66,6 +70,8 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
     .requiredOption('--nds-manifests <file>', 'extract manifests (optout.v1.NdsExtractManifest)')
     .requiredOption('--nds-disseminations <file>', 'disseminations (optout.v1.NdsDissemination)')
     .requiredOption('--report <file>', 'where to write the JSON report')
+    .option('--html <file>', 'also write the report as one self-contained HTML page')
+    .option('--scenario <file>', "the simulator's scenario.json, to shade its fault windows (default: one beside --gp-events)")
     .option('--sla <duration>', 'time allowed for an opt-out to reach the national data service', '72h')
     .option('--grace <duration>', 'grace after a manifest check, and for downstream-caused episodes', '1h')
     .option('--as-of <instant>', 'ISO-8601 instant the report is as of (default: the latest event time)')
@@ -96,6 +102,8 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
   return {
     inputs: { gpEvents: o.gpEvents as string, ndsReceived: o.ndsReceived as string, ndsManifests: o.ndsManifests as string, ndsDisseminations: o.ndsDisseminations as string },
     reportPath: o.report as string,
+    htmlPath: (o.html as string | undefined) ?? null,
+    scenarioPath: (o.scenario as string | undefined) ?? null,
     slaMs, graceMs, asOf,
     cataloguePath: (o.catalogue as string | undefined) ?? DEFAULT_CATALOGUE,
     keyPath: (o.pseudonymKeyFile as string | undefined) ?? env.PSEUDONYM_KEY_FILE ?? null,
@@ -220,6 +228,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const unverified = { catalogueEntries: (unverifiedCatalogue(catalogueJson)?.entries ?? []).map((e) => e.code), decidedAlerts: watch.decisions(core.alerts, (nhs) => identity!.patientRefFor(nhs)) };
     const report = auditReport(core, provenance, unverified);
     await writeAtomically(config.reportPath, renderAuditReport(report));
+    if (config.htmlPath !== null) {
+      const faults = await scenarioFaults(config.scenarioPath, config.inputs.gpEvents).catch((error: unknown) => {
+        throw new InputError((error as Error).message);
+      });
+      await writeAtomically(config.htmlPath, reportPage({ report, faults, generatedAt: new Date().toISOString() }));
+    }
     const warning = unverifiedWarning(unverified);
     if (warning !== null) process.stderr.write(`optout-verifier replay: ${warning}\n`);
     if (!config.quiet) process.stdout.write(formatSummary(report, resolve(config.reportPath)));

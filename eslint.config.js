@@ -60,7 +60,20 @@ export default tseslint.config(
   },
   {
     files: ['bin/**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
+    // The same code runs from services/ and from dist/, so a file found relative to a module's own folder is
+    // found in one and missed in the other: package-root.ts alone knows where the package's files are.
+    files: ['services/**/*.ts'],
+    ignores: ['services/package-root.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: "MetaProperty[meta.name='import'][property.name='meta']", message: 'Find package files through services/package-root.ts, not import.meta.' },
+        { selector: "Identifier[name='__dirname']", message: 'Find package files through services/package-root.ts.' },
+        { selector: "Identifier[name='__filename']", message: 'Find package files through services/package-root.ts.' },
+      ],
+    },
   },
   { files: ['services/core/**/*.ts'], ignores: ['services/core/**/*.test.ts'], rules: pureRules },
   { files: simulatorGeneratorFiles.map((file) => `services/simulator/${file}`), rules: pureRules },

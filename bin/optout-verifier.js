@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx's loader: no build step between a clone and a run.
-import { register } from 'tsx/esm/api';
+// Runs the compiled JavaScript in dist/ (`npm run build`; `npm start` and the image build it first).
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../services/cli/optout-verifier.ts');
-process.exitCode = await main(process.argv.slice(2));
+const entry = new URL('../dist/cli/start.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('optout-verifier: dist/ has not been built: run `npm run build` in the package folder first\n');
+  process.exitCode = 1;
+} else {
+  await import(entry.href);
+}

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import avro from 'avsc';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import pg from 'pg';
@@ -22,6 +23,7 @@ import { parseLiveConfig } from '../live/config.js';
 import { readDeploymentFiles } from '../live/deployment-files.js';
 import { startLiveService } from '../live/live-service.js';
 import { migrate } from '../live/migration-runner.js';
+import { COMPILED, packageFile } from '../package-root.js';
 import { main as simulate } from '../simulator/main.js';
 
 // About 0.88M manifests (640 practices, daily, 1369 days), 0.39M release lines (2,000 a week) and some 20,000 GP
@@ -58,6 +60,12 @@ interface Cluster {
   stop(): Promise<void>;
 }
 
+interface MockBroker {
+  readonly bootstrapServers: string[];
+  createTopic(name: string, partitions: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
 async function kafkaCluster(brokers: readonly string[] | null, log: (line: string) => void): Promise<Cluster> {
   if (brokers !== null) {
     const admin = new Kafka({ clientId: 'optout-bench-admin', brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
@@ -68,8 +76,11 @@ async function kafkaCluster(brokers: readonly string[] | null, log: (line: strin
       stop: () => admin.disconnect(),
     };
   }
-  // The integration tests' launcher of librdkafka's mock cluster: Kafka's protocol over TCP, no JVM.
-  const { startMockCluster } = await import('../../test/stack/mock-kafka.js');
+  // The integration tests' launcher of librdkafka's mock cluster: Kafka's protocol over TCP, no JVM. It is a
+  // development file, not shipped in dist/, so it is loaded by path, and only when running from the sources.
+  if (COMPILED) throw new Error('set KAFKA_BROKERS: without it the bench starts the test stack\'s mock broker, which only `npm run bench` (from the sources) can');
+  const launcher = pathToFileURL(packageFile('test', 'stack', 'mock-kafka.ts')).href;
+  const { startMockCluster } = (await import(launcher)) as { startMockCluster(options: { brokers: number }): Promise<MockBroker> };
   const mock = await startMockCluster({ brokers: 3 });
   log(`Kafka: librdkafka mock cluster at ${mock.bootstrapServers.join(',')} (KAFKA_BROKERS unset)`);
   return { brokers: mock.bootstrapServers, createTopic: (name, partitions) => mock.createTopic(name, partitions), stop: () => mock.stop() };

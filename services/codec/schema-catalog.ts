@@ -1,14 +1,14 @@
 // The contract's Avro schemas, loaded from the project's schemas/ folder: the .avsc files are the source of
 // truth (data-contract.md), so nothing here restates a field list.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import type { Type } from 'avsc';
 import { ALERT_SCHEMA_NAME, CONTRACT_STREAMS } from '../contract/streams.js';
 import type { StreamName } from '../core/records.js';
+import { packageFile } from '../package-root.js';
 
-/** Resolved from this module's own location so it works whatever the working directory is. */
-export const SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
+/** Found from the package root, so it works whatever the working directory is, from the sources or dist/. */
+export const SCHEMAS_DIR = packageFile('schemas');
 
 export const STREAM_SCHEMA_NAMES: { readonly [S in StreamName]: string } = {
   gpEvents: CONTRACT_STREAMS.gpEvents.schemaName,
@@ -31,7 +31,7 @@ const jsonCache = new Map<string, RecordSchemaJson>();
 const typeCache = new Map<string, Type>();
 
 export function schemaPath(fullName: string): string {
-  return fileURLToPath(new URL(`${fullName}.avsc`, new URL('../../schemas/', import.meta.url)));
+  return packageFile('schemas', `${fullName}.avsc`);
 }
 
 /** The parsed .avsc file (deep-frozen: callers derive schemas from it, never mutate it). */

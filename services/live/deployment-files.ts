@@ -7,9 +7,9 @@ import type { ValueFraming } from '../codec/stream-value-codec.js';
 import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
+import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import type { LiveConfig } from './config.js';
 
-export const SHIPPED_CATALOGUE = new URL('../../schemas/code-catalogue.json', import.meta.url);
 
 export interface DeploymentFiles {
   readonly pseudonymKey: Buffer;
@@ -52,7 +52,7 @@ export async function readDeploymentFiles(config: LiveConfig): Promise<FilesResu
     return key;
   });
   const catalogue = await attempt(config.catalogueFile === null ? 'the shipped code catalogue' : 'CODE_CATALOGUE_FILE', async () => {
-    const path = config.catalogueFile ?? SHIPPED_CATALOGUE;
+    const path = config.catalogueFile ?? SHIPPED_CATALOGUE_FILE;
     let text: string;
     try {
       text = await readFile(path, 'utf8');

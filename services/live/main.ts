@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { packageFile } from '../package-root.js';
 import { parseLiveConfig } from './config.js';
 import { readDeploymentFiles } from './deployment-files.js';
 import { describeFailure } from './errors.js';
@@ -13,7 +14,7 @@ export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 
 function buildVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }

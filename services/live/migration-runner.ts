@@ -5,14 +5,14 @@
 // alone cannot do (computing keyed pseudonyms with a key the database never sees).
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { packageFile } from '../package-root.js';
 import { connectionFields, databaseConnection, type DatabaseConnection } from './database-connection.js';
 import { storeFailure, VerifierError } from './errors.js';
 import { MIGRATION_STEPS, type MigrationStep } from './migration-steps.js';
 import type { Sql } from './state-queries.js';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+export const MIGRATIONS_DIR = packageFile('services', 'live', 'migrations');
 
 export interface Migration {
   readonly version: number;

@@ -10,7 +10,6 @@ import { RecordScreen } from '../core/record-screen.js';
 import { screenDisseminations, type ScreenedDisseminations } from '../core/screened-disseminations.js';
 
 export interface DisseminationWorkerData {
-  readonly entry: string;
   readonly path: string;
   readonly catalogue: unknown;
   readonly objectors: readonly string[];

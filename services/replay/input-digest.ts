@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+import type { DigestWorkerData, DigestWorkerMessage } from './digest-worker.js';
+import { moduleWorker } from './module-worker.js';
 
 export interface InputDigest {
   /** SHA-256 of the file's bytes, hex: published in the report. */
@@ -12,8 +13,8 @@ export interface InputDigest {
 /** Checksums the files on a worker thread, so that it overlaps with decoding them on the main thread. */
 export function digestInputs(inputs: readonly { readonly path: string; readonly keyMaterial: boolean }[]): Promise<InputDigest[]> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./digest-worker.mjs', import.meta.url), { workerData: { inputs } });
-    worker.once('message', (message: { ok: true; results: InputDigest[] } | { ok: false; path: string | null; code: string | null; message: string }) => {
+    const worker = moduleWorker('replay/digest-worker', { inputs } satisfies DigestWorkerData);
+    worker.once('message', (message: DigestWorkerMessage) => {
       if (message.ok) resolve(message.results.map((r) => ({ ...r, sha512: r.sha512 === null ? null : Buffer.from(r.sha512) })));
       else reject(new Error(`cannot read input file ${message.path ?? ''}: ${message.code ?? message.message}`));
       void worker.terminate();

@@ -12,6 +12,7 @@ import { SEVERITY } from '../core/rules.js';
 import { keyedIdentity } from '../identity/keyed-identity.js';
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
 import { parseDuration } from '../core/duration.js';
+import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import { derivedPseudonymKey, digestInputs, type InputDigest } from './input-digest.js';
 import { silentProgress, terminalProgress } from './progress.js';
 import { runReplay } from './replay-run.js';
@@ -27,7 +28,6 @@ import type { Identity } from '../core/reconciler.js';
 
 export const EXIT = { OK: 0, GATE: 1, USAGE: 2, INPUT: 3, INTERNAL: 4 } as const;
 
-const DEFAULT_CATALOGUE = new URL('../../schemas/code-catalogue.json', import.meta.url);
 
 const HELP_AFTER = `
 Exit codes:
@@ -105,7 +105,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
     htmlPath: (o.html as string | undefined) ?? null,
     scenarioPath: (o.scenario as string | undefined) ?? null,
     slaMs, graceMs, asOf,
-    cataloguePath: (o.catalogue as string | undefined) ?? DEFAULT_CATALOGUE,
+    cataloguePath: (o.catalogue as string | undefined) ?? SHIPPED_CATALOGUE_FILE,
     keyPath: (o.pseudonymKeyFile as string | undefined) ?? env.PSEUDONYM_KEY_FILE ?? null,
     failOn: (o.failOn as 'critical' | 'warning' | undefined) ?? null,
     quiet: o.quiet === true,

@@ -8,6 +8,7 @@ import { Intake } from '../core/intake.js';
 import type { Report } from '../core/replay-report.js';
 import type { RecordOf, StreamName } from '../core/records.js';
 import { oracle } from '../core/testing/spec-oracle.js';
+import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import { main as simulate } from '../simulator/main.js';
 import { main as replay } from './main.js';
 
@@ -71,7 +72,7 @@ describe('optout-verifier replay', () => {
     const files = await scenario('oracle', 'systmone-2018,late-receipts,phantom-objections,revoked-objections,dropped-withdrawals,unfiltered-release,bad-records,redeliveries', 'ndjson', '5');
     expect((await runReplay(files, join(dir, 'oracle.json'))).code).toBe(0);
     const report = await readReport(join(dir, 'oracle.json'));
-    const catalogue = parseCodeCatalogue(JSON.parse(await readFile(new URL('../../schemas/code-catalogue.json', import.meta.url), 'utf8')));
+    const catalogue = parseCodeCatalogue(JSON.parse(await readFile(SHIPPED_CATALOGUE_FILE, 'utf8')));
     const intake = new Intake(catalogue);
     const valid: { [S in StreamName]: RecordOf[S][] } = { gpEvents: [], ndsReceived: [], ndsManifests: [], ndsDisseminations: [] };
     for (const stream of Object.keys(STEMS) as StreamName[]) {

@@ -1,6 +1,6 @@
-import { Worker } from 'node:worker_threads';
 import type { ScreenedDisseminations } from '../core/screened-disseminations.js';
 import type { DisseminationWorkerData, DisseminationWorkerMessage } from './dissemination-worker.js';
+import { moduleWorker } from './module-worker.js';
 
 /**
  * The dissemination file, screened on a worker thread, as batches in file order. Decoding is the larger half
@@ -8,8 +8,7 @@ import type { DisseminationWorkerData, DisseminationWorkerMessage } from './diss
  */
 export function screenedDisseminationFile(path: string, catalogue: unknown, objectors: readonly string[]): AsyncIterable<ScreenedDisseminations> {
   // Started now, not on the first read: it works while the caller reads its other inputs.
-  const workerData: DisseminationWorkerData = { entry: new URL('./dissemination-worker.ts', import.meta.url).href, path, catalogue, objectors };
-  const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData });
+  const worker = moduleWorker('replay/dissemination-worker', { path, catalogue, objectors } satisfies DisseminationWorkerData);
   const queue: DisseminationWorkerMessage[] = [];
   let wake: (() => void) | null = null;
   let crashed: Error | null = null;

@@ -2,11 +2,11 @@
 // one line each, so that a wrong invocation is fixed in one go. The scenario goes either to files (--out) or, paced,
 // to the four input topics of a Kafka cluster (--publish kafka); for Kafka, KAFKA_BROKERS and the live service's
 // TOPIC_* variables stand in for flags not given (main.ts passes the environment in).
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { ContainerCodec } from '../codec/container-format.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { DEFAULT_TOPICS, topicSetting } from '../contract/streams.js';
+import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import { MAX_PRACTICES } from './practice-roster.js';
 import { DEFAULTS, FAULT_PROFILES, type FaultProfile, type ReleaseSize, type TargetFormat } from './scenario-params.js';
 import { TEST_RANGE_CAPACITY } from './test-nhs-numbers.js';
@@ -43,7 +43,6 @@ export interface ScenarioFlags {
 
 export type ParsedFlags = { readonly kind: 'run'; readonly config: SimulateConfig } | { readonly kind: 'exit'; readonly code: number; readonly lines: readonly string[] };
 
-const SHIPPED_CATALOGUE = fileURLToPath(new URL('../../schemas/code-catalogue.json', import.meta.url));
 const MAX_DAYS = 20 * 366;
 const MAX_PACE = 1_000_000;
 const DEFAULT_PACE = '200/s';
@@ -76,7 +75,7 @@ function command(): Command {
     .option('--codec <codec>', 'Avro block codec: null or deflate (ignored for ndjson)', 'null')
     .option('--disseminations-per-week <n|p%>', 'candidate lines per weekly release before the opt-out filter: a number, or a percentage of patients', DEFAULTS.disseminationsPerWeek)
     .option('--opt-outs-per-year <fraction>', 'share of patients who come in to record a dissent in a year', String(DEFAULTS.optOutsPerYear))
-    .addOption(new Option('--catalogue <file>', 'code catalogue to take opt-out codes from').default(SHIPPED_CATALOGUE, 'the shipped schemas/code-catalogue.json'))
+    .addOption(new Option('--catalogue <file>', 'code catalogue to take opt-out codes from').default(SHIPPED_CATALOGUE_FILE, 'the shipped schemas/code-catalogue.json'))
     .option('--quiet', 'print nothing on success (no progress lines when publishing)')
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)

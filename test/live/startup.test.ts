@@ -13,12 +13,13 @@ import { testStack, type FreshSchema } from '../stack/test-context.js';
 import { migrate } from '../../services/live/migration-runner.js';
 import { Kafka } from 'kafkajs';
 import pg from 'pg';
+import { CLI_ENTRY } from '../stack/cli-entry.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/optout-verifier.js', ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env } });
+    const child = spawn(process.execPath, [...CLI_ENTRY, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });

@@ -15,6 +15,7 @@ import { waitUntil } from '../live/support/live-harness.js';
 import { simulateScenario } from '../live/support/scenario.js';
 import { captureKafkaLogs, testConsumerTimings, testStack } from '../stack/test-context.js';
 import { repoRoot } from './ops-files.js';
+import { CLI_ENTRY } from '../stack/cli-entry.js';
 
 const PARTITIONS = 3;
 const SCENARIO = ['--seed', '5', '--practices', '4', '--patients', '1200', '--days', '90', '--start', '2018-01-01', '--opt-outs-per-year', '0.3',
@@ -32,7 +33,7 @@ interface Simulator {
 }
 
 function startSimulator(args: readonly string[], env: Record<string, string>): Simulator {
-  const child = spawn(process.execPath, ['bin/optout-verifier.js', 'simulate', ...args], {
+  const child = spawn(process.execPath, [...CLI_ENTRY, 'simulate', ...args], {
     cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

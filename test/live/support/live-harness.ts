@@ -1,5 +1,5 @@
 // What a live-service test sets up: its own topics, consumer group, database schema and pseudonym key; the
-// service in this process or as a child process (`node bin/optout-verifier.js run`); and ways to watch it.
+// service in this process or as a child process (`optout-verifier run`); and ways to watch it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -18,6 +18,7 @@ import { migrate } from '../../../services/live/migration-runner.js';
 import { STREAM_NAMES, type StreamName } from '../../../services/core/records.js';
 import { captureKafkaLogs, type FreshSchema, type TestStack } from '../../stack/test-context.js';
 import type { ScenarioMessage } from './scenario.js';
+import { CLI_ENTRY } from '../../stack/cli-entry.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -117,11 +118,11 @@ export interface ChildService {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `node bin/optout-verifier.js run` as a child process, its output appended to a log file. */
+/** `optout-verifier run` as a child process, its output appended to a log file. */
 export function spawnService(setup: LiveSetup, env: Record<string, string>, instance: string): ChildService {
   const logFile = join(setup.dir, `${instance}.log`);
   const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['bin/optout-verifier.js', 'run'], {
+  const child = spawn(process.execPath, [...CLI_ENTRY, 'run'], {
     cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env, INSTANCE_NAME: instance }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.pipe(out, { end: false });

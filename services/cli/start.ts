@@ -1,0 +1,5 @@
+// The process entry of the one executable: bin/optout-verifier.js runs the compiled form of this module
+// (dist/cli/start.js); tests and development run it through a TypeScript loader (`tsx services/cli/start.ts`).
+import { main } from './optout-verifier.js';
+
+process.exitCode = await main(process.argv.slice(2));

@@ -64,9 +64,10 @@ export default tseslint.config(
   },
   {
     // The same code runs from services/ and from dist/, so a file found relative to a module's own folder is
-    // found in one and missed in the other: package-root.ts alone knows where the package's files are.
+    // found in one and missed in the other: package-root.ts alone knows where the package's files are. Tests
+    // run only from the sources.
     files: ['services/**/*.ts'],
-    ignores: ['services/package-root.ts'],
+    ignores: ['services/package-root.ts', 'services/**/*.test.ts'],
     rules: {
       'no-restricted-syntax': ['error',
         { selector: "MetaProperty[meta.name='import'][property.name='meta']", message: 'Find package files through services/package-root.ts, not import.meta.' },

@@ -2,16 +2,15 @@ import { execFile } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { RULES_VERSION } from '../core/rules-version.js';
+import { PACKAGE_ROOT, packageFile } from '../package-root.js';
 
 // What a report depends on, recorded in it so that an auditor can tell two reports apart when their alerts
 // differ: the tool, the rules' version, the catalogue's bytes, how patient references were keyed, and each
 // input's bytes. Nothing here varies between two runs of the same checkout over the same files: no clock,
 // no host name, no absolute path the user did not give.
 
-const PACKAGE_ROOT = new URL('../../', import.meta.url);
 const FINGERPRINT_LABEL = 'optout-verifier pseudonym key fingerprint v1';
 
 export type KeyProvenance =
@@ -50,7 +49,7 @@ export async function sha256OfFile(path: string | URL): Promise<string> {
 }
 
 export async function packageVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('package.json', PACKAGE_ROOT), 'utf8')) as { version?: unknown };
+  const pkg = JSON.parse(await readFile(packageFile('package.json'), 'utf8')) as { version?: unknown };
   return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
@@ -62,7 +61,7 @@ export async function packageVersion(): Promise<string> {
 export async function gitCommit(fromEnvironment: string | undefined): Promise<{ commit: string | null; from: 'environment' | 'git' | null }> {
   if (fromEnvironment !== undefined && /^[0-9a-f]{7,64}$/i.test(fromEnvironment.trim())) return { commit: fromEnvironment.trim().toLowerCase(), from: 'environment' };
   const commit = await new Promise<string | null>((resolve) => {
-    execFile('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: fileURLToPath(PACKAGE_ROOT), timeout: 5_000 }, (error, stdout) => {
+    execFile('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: PACKAGE_ROOT, timeout: 5_000 }, (error, stdout) => {
       const text = String(stdout).trim();
       resolve(error === null && /^[0-9a-f]{40,64}$/.test(text) ? text : null);
     });

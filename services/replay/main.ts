@@ -55,7 +55,8 @@ interface ReplayConfig {
   readonly slaMs: number;
   readonly graceMs: number;
   readonly asOf: number | null;
-  readonly cataloguePath: string | URL;
+  /** The catalogue the user named, or null for the shipped one. */
+  readonly cataloguePath: string | null;
   readonly keyPath: string | null;
   readonly failOn: 'critical' | 'warning' | null;
   readonly quiet: boolean;
@@ -105,7 +106,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
     htmlPath: (o.html as string | undefined) ?? null,
     scenarioPath: (o.scenario as string | undefined) ?? null,
     slaMs, graceMs, asOf,
-    cataloguePath: (o.catalogue as string | undefined) ?? SHIPPED_CATALOGUE_FILE,
+    cataloguePath: (o.catalogue as string | undefined) ?? null,
     keyPath: (o.pseudonymKeyFile as string | undefined) ?? env.PSEUDONYM_KEY_FILE ?? null,
     failOn: (o.failOn as 'critical' | 'warning' | undefined) ?? null,
     quiet: o.quiet === true,
@@ -113,7 +114,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
   };
 }
 
-async function loadCatalogue(path: string | URL): Promise<{ catalogue: CodeCatalogue; json: unknown; sha256: string }> {
+async function loadCatalogue(path: string): Promise<{ catalogue: CodeCatalogue; json: unknown; sha256: string }> {
   let text: string;
   let sha256: string;
   try {
@@ -176,7 +177,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   try {
     await checkReadable(config.inputs);
-    const { catalogue, json: catalogueJson, sha256: catalogueSha256 } = await loadCatalogue(config.cataloguePath);
+    const { catalogue, json: catalogueJson, sha256: catalogueSha256 } = await loadCatalogue(config.cataloguePath ?? SHIPPED_CATALOGUE_FILE);
     const watch = new UnverifiedCodeWatch(unverifiedCatalogue(catalogueJson));
     const progress = config.progress && process.stderr.isTTY ? terminalProgress(process.stderr) : silentProgress;
     const streams = Object.keys(config.inputs) as StreamName[];
@@ -221,7 +222,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const provenance = provenanceOf({
       version: await packageVersion(),
       commit: await gitCommit(env.OPTOUT_VERIFIER_COMMIT),
-      catalogue: { path: typeof config.cataloguePath === 'string' ? config.cataloguePath : null, sha256: catalogueSha256 },
+      catalogue: { path: config.cataloguePath, sha256: catalogueSha256 },
       key: keyProvenance(usedKey!, config.keyPath),
       inputs: Object.fromEntries(streams.map((s) => [s, { path: config.inputs[s], bytes: inputDigests[s].bytes, sha256: inputDigests[s].sha256 }])) as Parameters<typeof provenanceOf>[0]['inputs'],
     });

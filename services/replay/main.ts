@@ -1,9 +1,9 @@
 // Composition root of `optout-verifier replay`: reads flags and environment once, wires the file readers,
 // the keyed identity and the core, writes the report and prints the summary.
 import { Command, CommanderError, Option } from 'commander';
-import { access, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { openInputBatches } from '../codec/input-file.js';
 import { parseIsoTimestamp } from '../codec/iso-timestamp.js';
 import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
@@ -23,6 +23,7 @@ import { gitCommit, keyProvenance, packageVersion, provenanceOf } from './proven
 import { UnverifiedCodeWatch, unverifiedCatalogue } from './unverified-codes.js';
 import { scenarioFaults } from './scenario-faults.js';
 import { reportPage } from '../report-html/report-page.js';
+import { alertsCsv, deadLettersCsv } from '../report-csv/report-csv.js';
 import { createHash } from 'node:crypto';
 import type { Identity } from '../core/reconciler.js';
 
@@ -51,6 +52,7 @@ interface ReplayConfig {
   readonly inputs: { readonly [S in StreamName]: string };
   readonly reportPath: string;
   readonly htmlPath: string | null;
+  readonly csvDir: string | null;
   readonly scenarioPath: string | null;
   readonly slaMs: number;
   readonly graceMs: number;
@@ -72,6 +74,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
     .requiredOption('--nds-disseminations <file>', 'disseminations (optout.v1.NdsDissemination)')
     .requiredOption('--report <file>', 'where to write the JSON report')
     .option('--html <file>', 'also write the report as one self-contained HTML page')
+    .option('--csv <dir>', 'also write alerts.csv and dead-letters.csv into this folder (made if missing)')
     .option('--scenario <file>', "the simulator's scenario.json, to shade its fault windows (default: one beside --gp-events)")
     .option('--sla <duration>', 'time allowed for an opt-out to reach the national data service', '72h')
     .option('--grace <duration>', 'grace after a manifest check, and for downstream-caused episodes', '1h')
@@ -104,6 +107,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
     inputs: { gpEvents: o.gpEvents as string, ndsReceived: o.ndsReceived as string, ndsManifests: o.ndsManifests as string, ndsDisseminations: o.ndsDisseminations as string },
     reportPath: o.report as string,
     htmlPath: (o.html as string | undefined) ?? null,
+    csvDir: (o.csv as string | undefined) ?? null,
     scenarioPath: (o.scenario as string | undefined) ?? null,
     slaMs, graceMs, asOf,
     cataloguePath: (o.catalogue as string | undefined) ?? null,
@@ -234,6 +238,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         throw new InputError((error as Error).message);
       });
       await writeAtomically(config.htmlPath, reportPage({ report, faults, generatedAt: new Date().toISOString() }));
+    }
+    if (config.csvDir !== null) {
+      try {
+        await mkdir(config.csvDir, { recursive: true });
+      } catch (error) {
+        throw new InputError(`cannot make the CSV folder ${config.csvDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      }
+      await writeAtomically(join(config.csvDir, 'alerts.csv'), alertsCsv(report));
+      await writeAtomically(join(config.csvDir, 'dead-letters.csv'), deadLettersCsv(report));
     }
     const warning = unverifiedWarning(unverified);
     if (warning !== null) process.stderr.write(`optout-verifier replay: ${warning}\n`);

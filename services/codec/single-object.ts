@@ -32,10 +32,16 @@ export class SingleObjectEncoder {
 
 export interface ValueDecoder {
   decode(bytes: Uint8Array): DecodeResult;
+  /**
+   * For framings whose writer schemas live elsewhere (a schema registry): the ids among these values not known yet.
+   * decode() answers only for known ids, so the caller fetches these first, once per batch.
+   */
+  writerSchemasToFetch?(values: readonly (Uint8Array | null)[]): readonly number[];
+  fetchWriterSchemas?(ids: readonly number[]): Promise<void>;
 }
 
 /** One writer schema, its resolution to the reader built on first use and kept (or the reason it cannot be). */
-class WriterEntry {
+export class WriterEntry {
   readonly #reader: RecordSchemaJson;
   readonly #writer: Type;
   #resolved: LenientReader | string | undefined;
@@ -77,7 +83,7 @@ function decodeWith(reader: LenientReader, buf: Buffer, offset: number): DecodeR
   return { ok: true, fields };
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
+export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

@@ -27,7 +27,7 @@ describe('alert codec', () => {
 
   it('carries the alert schema fingerprint, and no NHS number field exists to carry', () => {
     const encoder = new AlertValueEncoder();
-    expect(encoder.encode(fired).subarray(2, 10)).toEqual(fingerprintBytes(encoder.fingerprint));
+    expect(encoder.encode(fired).subarray(2, 10)).toEqual(fingerprintBytes(encoder.fingerprint!));
     expect(alertSchemaJson().fields.map((f) => f.name)).not.toContain('nhsNumber');
   });
 

@@ -1,8 +1,10 @@
 // PropagationAlert values on the optout.alerts topic: one AlertChange per message, single-object encoded with
-// the alert schema. The message is the alert as it stands after the change, plus the transition and its time.
+// the alert schema, or in the Confluent wire format under the id the registry gave the alert schema. The message
+// is the alert as it stands after the change, plus the transition and its time.
 import type { Alert, AlertChange } from '../core/alert.js';
-import { alertSchemaJson } from './schema-catalog.js';
-import { SingleObjectDecoder, SingleObjectEncoder } from './single-object.js';
+import { ConfluentDecoder, ConfluentEncoder, type WriterSchemaSource } from './confluent-decoder.js';
+import { alertAvroType, alertSchemaJson } from './schema-catalog.js';
+import { SingleObjectDecoder, SingleObjectEncoder, type ValueDecoder } from './single-object.js';
 
 /** The alert schema's fields, as a plain object. */
 export type PropagationAlertMessage = Alert & Pick<AlertChange, 'transition' | 'changedAt'>;
@@ -20,11 +22,18 @@ export function alertChangeOf(message: PropagationAlertMessage): AlertChange {
   return { transition, changedAt, alert };
 }
 
-export class AlertValueEncoder {
-  readonly #encoder = new SingleObjectEncoder(alertSchemaJson());
+export type AlertFraming = { readonly kind: 'single-object' } | { readonly kind: 'confluent'; readonly schemaId: number };
 
-  get fingerprint(): bigint {
-    return this.#encoder.fingerprint;
+export class AlertValueEncoder {
+  readonly #encoder: SingleObjectEncoder | ConfluentEncoder;
+
+  constructor(framing: AlertFraming = { kind: 'single-object' }) {
+    this.#encoder = framing.kind === 'single-object' ? new SingleObjectEncoder(alertSchemaJson()) : new ConfluentEncoder(framing.schemaId, alertAvroType());
+  }
+
+  /** The single-object fingerprint; undefined in the Confluent format. */
+  get fingerprint(): bigint | undefined {
+    return this.#encoder instanceof SingleObjectEncoder ? this.#encoder.fingerprint : undefined;
   }
 
   encode(change: AlertChange): Buffer {
@@ -38,11 +47,22 @@ const REQUIRED = alertSchemaJson()
   .map((f) => f.name);
 
 export class AlertValueDecoder {
-  readonly #decoder: SingleObjectDecoder;
+  readonly #decoder: ValueDecoder;
 
-  /** Older or foreign writer schemas of the alert can be registered so their messages resolve. */
-  constructor(extraWriterSchemas: readonly (object | string)[] = []) {
-    this.#decoder = new SingleObjectDecoder(alertSchemaJson(), extraWriterSchemas);
+  /**
+   * Older or foreign writer schemas of the alert can be registered so their messages resolve. With a registry,
+   * values are read in the Confluent format: fetch their writer schemas (writerSchemasToFetch) before decoding.
+   */
+  constructor(extraWriterSchemas: readonly (object | string)[] = [], registry?: WriterSchemaSource) {
+    this.#decoder = registry === undefined ? new SingleObjectDecoder(alertSchemaJson(), extraWriterSchemas) : new ConfluentDecoder(alertSchemaJson(), registry);
+  }
+
+  writerSchemasToFetch(values: readonly (Uint8Array | null)[]): readonly number[] {
+    return this.#decoder.writerSchemasToFetch?.(values) ?? [];
+  }
+
+  async fetchWriterSchemas(ids: readonly number[]): Promise<void> {
+    await this.#decoder.fetchWriterSchemas?.(ids);
   }
 
   decode(bytes: Uint8Array): AlertDecodeResult {

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_TOPICS, writerSchemaSetting } from '../contract/streams.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { parseDuration } from '../core/duration.js';
+import { parseSchemaRegistrySettings, SCHEMA_REGISTRY_HELP, type SchemaRegistrySettings } from './schema-registry-settings.js';
 
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -13,7 +14,11 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 
 export type ValueEncoding =
   | { readonly kind: 'single-object'; readonly writerSchemasDir: string | null }
-  | { readonly kind: 'plain'; readonly writerSchemaFiles: { readonly [S in StreamName]: string } };
+  | { readonly kind: 'plain'; readonly writerSchemaFiles: { readonly [S in StreamName]: string } }
+  /** Confluent Schema Registry wire format: writer schemas fetched from the registry by id. */
+  | { readonly kind: 'confluent' };
+
+export type AlertEncoding = 'single-object' | 'confluent';
 
 export interface LiveConfig {
   readonly kafka: {
@@ -32,6 +37,9 @@ export interface LiveConfig {
   };
   readonly topics: { readonly [S in StreamName]: string } & { readonly alerts: string; readonly deadLetter: string };
   readonly encoding: ValueEncoding;
+  readonly alertEncoding: AlertEncoding;
+  /** Set when the inputs or the alerts are in the confluent encoding. */
+  readonly schemaRegistry: SchemaRegistrySettings | null;
   readonly database: DatabaseSettings;
   readonly slaMs: number;
   readonly graceMs: number;
@@ -77,10 +85,12 @@ Settings (environment variable, flag where there is one, default):
   TOPIC_NDS_DISSEMINATIONS                         ${DEFAULT_TOPICS.ndsDisseminations}
   TOPIC_ALERTS                                     ${DEFAULT_TOPICS.alerts}
   TOPIC_DEADLETTER                                 ${DEFAULT_TOPICS.deadLetter}
-  VALUE_ENCODING            --value-encoding       single-object | plain (single-object)
+  VALUE_ENCODING            --value-encoding       single-object | plain | confluent (single-object)
   WRITER_SCHEMA_GP_EVENTS, WRITER_SCHEMA_NDS_RECEIVED, WRITER_SCHEMA_NDS_MANIFESTS, WRITER_SCHEMA_NDS_DISSEMINATIONS
                                                    .avsc file per topic (required with plain)
   WRITER_SCHEMAS_DIR                               directory of further .avsc writer schemas (older versions) for single-object
+  ALERT_VALUE_ENCODING                             single-object | confluent (confluent when VALUE_ENCODING is, else single-object)
+${SCHEMA_REGISTRY_HELP}
   KAFKA_SSL                                        true | false (false)
   KAFKA_SSL_CA_FILE                                PEM file of the CA to trust (default: the system's)
   KAFKA_SSL_CERT_FILE, KAFKA_SSL_KEY_FILE          PEM client certificate and key, for mutual TLS (none)
@@ -293,7 +303,7 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
     .option('--brokers <list>', 'Kafka bootstrap brokers, comma-separated (KAFKA_BROKERS)')
     .option('--client-id <id>', 'Kafka client id (KAFKA_CLIENT_ID)')
     .option('--group <id>', 'Kafka consumer group (KAFKA_GROUP_ID)')
-    .option('--value-encoding <kind>', 'single-object or plain (VALUE_ENCODING)')
+    .option('--value-encoding <kind>', 'single-object, plain or confluent (VALUE_ENCODING)')
     .option('--database-url <url>', 'PostgreSQL URL (DATABASE_URL)')
     .option('--db-schema <name>', 'PostgreSQL schema for the state (DB_SCHEMA)')
     .option('--migrate', 'apply pending migrations before starting (MIGRATE_ON_START)')
@@ -338,9 +348,16 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
     const files = {} as Record<StreamName, string>;
     for (const stream of STREAM_NAMES) files[stream] = required(r, writerSchemaSetting(stream), null, undefined);
     encoding = { kind: 'plain', writerSchemaFiles: files };
+  } else if (encodingText === 'confluent') {
+    encoding = { kind: 'confluent' };
+    if (r.text('WRITER_SCHEMAS_DIR', undefined) !== undefined) r.problems.push('WRITER_SCHEMAS_DIR applies to single-object; with confluent the registry holds the writer schemas');
   } else if (encodingText !== 'single-object') {
-    r.problems.push(`VALUE_ENCODING '${encodingText}' must be single-object or plain`);
+    r.problems.push(`VALUE_ENCODING '${encodingText}' must be single-object, plain or confluent`);
   }
+  const alertEncoding = r.text('ALERT_VALUE_ENCODING', undefined, encoding.kind === 'confluent' ? 'confluent' : 'single-object') as AlertEncoding;
+  if (alertEncoding !== 'single-object' && alertEncoding !== 'confluent') r.problems.push(`ALERT_VALUE_ENCODING '${String(alertEncoding)}' must be single-object or confluent`);
+  const registryWanted = encoding.kind === 'confluent' ? 'VALUE_ENCODING=confluent' : alertEncoding === 'confluent' ? 'ALERT_VALUE_ENCODING=confluent' : null;
+  const schemaRegistry = parseSchemaRegistrySettings(env, registryWanted, r.problems);
 
   const ssl = boolean(r, 'KAFKA_SSL', undefined);
   const sslCaFile = r.text('KAFKA_SSL_CA_FILE', undefined) ?? null;
@@ -386,7 +403,7 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
         brokers, clientId: r.text('KAFKA_CLIENT_ID', o.clientId, 'optout-verifier')!, groupId: r.text('KAFKA_GROUP_ID', o.group, 'optout-verifier')!,
         ssl, sslCaFile, ...clientCertificate, sasl, sessionTimeoutMs, heartbeatIntervalMs, fetchMaxWaitMs,
       },
-      topics, encoding, database, slaMs, graceMs, allowedLatenessMs, idleTimeoutMs, pseudonymKeyFile,
+      topics, encoding, alertEncoding, schemaRegistry, database, slaMs, graceMs, allowedLatenessMs, idleTimeoutMs, pseudonymKeyFile,
       catalogueFile: r.text('CODE_CATALOGUE_FILE', o.catalogue) ?? null,
       metricsPort, logLevel, instanceName: r.text('INSTANCE_NAME', o.instance) ?? null,
       ...liveness, allowPlaintext,

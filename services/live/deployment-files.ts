@@ -1,5 +1,5 @@
 // The files a deployment names in its settings: pseudonym key, code catalogue, Kafka CA and SASL password,
-// writer schemas. Read once at start; every problem is listed, together with the settings' own problems.
+// writer schemas, Schema Registry password and CA. Read once at start; every problem is listed, together with the settings' own problems.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { STREAM_SCHEMA_NAMES } from '../codec/schema-catalog.js';
@@ -21,7 +21,9 @@ export interface DeploymentFiles {
   readonly saslPassword: string | null;
   /** From DATABASE_PASSWORD_FILE. */
   readonly databasePassword: string | null;
-  readonly framing: { readonly [S in StreamName]: ValueFraming };
+  /** null with VALUE_ENCODING=confluent: the registry holds the writer schemas. */
+  readonly framing: { readonly [S in StreamName]: ValueFraming } | null;
+  readonly schemaRegistry: { readonly password: string | null; readonly ca: string | null } | null;
 }
 
 export type FilesResult = { readonly ok: true; readonly files: DeploymentFiles } | { readonly ok: false; readonly problems: readonly string[] };
@@ -88,10 +90,11 @@ export async function readDeploymentFiles(config: LiveConfig): Promise<FilesResu
       throw new Error(`cannot read ${config.kafka.sasl!.passwordFile}: ${errno(error)}`);
     }
   });
-  const framing = await attempt('writer schemas', () => readFraming(config, problems));
+  const framing = config.encoding.kind === 'confluent' ? null : await attempt('writer schemas', () => readFraming(config, problems));
+  const schemaRegistry = await readRegistrySecrets(config, problems);
 
-  if (problems.length > 0 || pseudonymKey === null || catalogue === null || framing === null) return { ok: false, problems };
-  return { ok: true, files: { pseudonymKey, catalogue, sslCa, sslCert, sslKey, saslPassword, databasePassword, framing } };
+  if (problems.length > 0 || pseudonymKey === null || catalogue === null || (framing === null && config.encoding.kind !== 'confluent')) return { ok: false, problems };
+  return { ok: true, files: { pseudonymKey, catalogue, sslCa, sslCert, sslKey, saslPassword, databasePassword, framing, schemaRegistry } };
 }
 
 /** The password in DATABASE_PASSWORD_FILE: the file's text without its final line break. */
@@ -111,6 +114,25 @@ export async function readDatabasePassword(
     if (password === '') throw new Error(`${path} is empty`);
     return password;
   });
+}
+
+async function readRegistrySecrets(config: LiveConfig, problems: string[]): Promise<DeploymentFiles['schemaRegistry']> {
+  const settings = config.schemaRegistry;
+  if (settings === null) return null;
+  const read = async (name: string, path: string | null, trim: boolean): Promise<string | null> => {
+    if (path === null) return null;
+    try {
+      const text = await readFile(path, 'utf8');
+      return trim ? text.replace(/\r?\n$/, '') : text;
+    } catch (error) {
+      problems.push(`${name}: cannot read ${path}: ${errno(error)}`);
+      return null;
+    }
+  };
+  return {
+    password: await read('SCHEMA_REGISTRY_PASSWORD_FILE', settings.passwordFile, true),
+    ca: await read('SCHEMA_REGISTRY_CA_FILE', settings.caFile, false),
+  };
 }
 
 async function parseSchemaFile(path: string): Promise<Record<string, unknown>> {
@@ -144,7 +166,7 @@ async function readFraming(config: LiveConfig, problems: string[]): Promise<{ [S
     return framing;
   }
   const extra: Record<string, object[]> = {};
-  if (encoding.writerSchemasDir !== null) {
+  if (encoding.kind === 'single-object' && encoding.writerSchemasDir !== null) {
     let files: string[] = [];
     try {
       files = (await readdir(encoding.writerSchemasDir)).filter((f) => f.endsWith('.avsc')).sort();

@@ -14,7 +14,9 @@ export type FailureCode =
   | 'BROKER_REJECTED'
   | 'LEADERSHIP_LOST'
   | 'CONFIGURATION'
-  | 'SCHEMA_NOT_MIGRATED';
+  | 'SCHEMA_NOT_MIGRATED'
+  | 'REGISTRY_UNAVAILABLE'
+  | 'REGISTRY_REJECTED';
 
 export class VerifierError extends Error {
   readonly code: FailureCode;
@@ -75,6 +77,19 @@ export function brokerFailure(error: unknown, doing: string): VerifierError {
     return new VerifierError('BROKER_UNAVAILABLE', `Kafka ${doing}: ${errno}`, { retriable: true, cause: error });
   }
   return new VerifierError('BROKER_REJECTED', `Kafka ${doing}: ${message}`, { retriable: false, cause: error });
+}
+
+/**
+ * A Schema Registry failure as a VerifierError, by the HTTP status the client reports. The client reports a
+ * connection refused, reset or timed out as status 400 with no answer from the server, so every status but the
+ * few that `permanent` names is taken for transient: retried with backoff, never a dead letter.
+ */
+export function registryFailure(error: unknown, doing: string, permanent: ReadonlySet<number> = new Set()): VerifierError {
+  if (error instanceof VerifierError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const status = (error as { status?: unknown } | null)?.status;
+  const transient = typeof status !== 'number' || !permanent.has(status);
+  return new VerifierError(transient ? 'REGISTRY_UNAVAILABLE' : 'REGISTRY_REJECTED', `Schema Registry ${doing}: ${message}`, { retriable: transient, cause: error });
 }
 
 export function isRetriable(error: unknown): boolean {

@@ -259,6 +259,15 @@ export class Ingest {
         }
         this.#log.warn({ topic, partition, from: expected, to: first }, 'offsets missing from the log (retention or compaction); continuing after them');
       }
+      // Writer schemas the registry has not given yet are fetched for the whole batch first; while it cannot answer,
+      // the batch waits (retried with backoff, reported): a record is never dead-lettered for a registry outage.
+      const unknownSchemas = route.intake.writerSchemasToFetch(batch.messages.map((m) => m.value));
+      if (unknownSchemas.length > 0) {
+        await withRetry('fetching writer schemas from the schema registry', async () => {
+          await keepAlive();
+          await route.intake.fetchWriterSchemas(unknownSchemas);
+        }, this.#deps.retry, { shouldStop });
+      }
       const items = batch.messages.map((m) => route.intake.classify(Number(m.offset), m.value));
       const ingestBatch: IngestBatch = { topic, partition, stream: route.stream, items, nextOffset: Number(batch.lastOffset()) + 1 };
       const started = performance.now();

@@ -4,7 +4,8 @@ import { Partitioners } from 'kafkajs';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { AlertValueEncoder } from '../codec/alert-codec.js';
-import { streamValueDecoder } from '../codec/stream-value-codec.js';
+import { alertSchemaJson } from '../codec/schema-catalog.js';
+import { streamValueDecoder, type ValueFraming } from '../codec/stream-value-codec.js';
 import { DEAD_LETTER_REASONS } from '../core/dead-letter-reason.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { keyedIdentity } from '../identity/keyed-identity.js';
@@ -30,6 +31,9 @@ import { PgStateStore } from './pg-state-store.js';
 import { Readiness } from './readiness.js';
 import { startHealthProbes } from './health-probes.js';
 import { retryReporter } from './retry-reporting.js';
+import { SchemaRegistryClient } from './schema-registry.js';
+import { topicValueSubject } from './schema-registry-settings.js';
+import { writerSchemasWatched } from './schema-registry-readiness.js';
 
 export interface LiveServiceEnvironment {
   readonly logger: Logger;
@@ -59,7 +63,7 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
   });
   // Process metrics (CPU, memory, event-loop lag, open handles) on the service's own registry.
   collectDefaultMetrics({ register: registry });
-  const readiness = new Readiness();
+  const readiness = new Readiness(config.schemaRegistry === null ? [] : ['schemaRegistry']);
   const retry = retryReporter(logger, metrics);
   const stops: (() => Promise<void>)[] = [];
   let stopping = false;
@@ -146,10 +150,27 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     }, retry, { shouldStop });
     stops.push(() => producer.disconnect());
 
+    const schemaRegistry = config.schemaRegistry === null ? null : new SchemaRegistryClient({
+      url: config.schemaRegistry.url, username: config.schemaRegistry.username, password: files.schemaRegistry?.password ?? null,
+      ca: files.schemaRegistry?.ca ?? null, timeoutMs: config.schemaRegistry.timeoutMs,
+    });
+    if (schemaRegistry !== null) {
+      stops.push(async () => schemaRegistry.close());
+      // Not ready only once a request has failed: with nothing to register, the first is for a record's schema.
+      if (config.alertEncoding !== 'confluent') readiness.set('schemaRegistry', true);
+    }
+    let encoder = new AlertValueEncoder();
+    if (config.alertEncoding === 'confluent') {
+      const subject = topicValueSubject(config.topics.alerts);
+      const schemaId = await withRetry('registering the alert schema', () => schemaRegistry!.schemaIdUnder(subject, alertSchemaJson()), retry, { shouldStop });
+      readiness.set('schemaRegistry', true);
+      logger.info({ subject, schemaId }, 'alerts are written in the Confluent format');
+      encoder = new AlertValueEncoder({ kind: 'confluent', schemaId });
+    }
+
     // Ingest stores each patient's keyed pseudonym in place of the NHS number; the decider's records carry it.
     const pseudonymise = keyedIdentity(files.pseudonymKey).patientRefFor;
     const identity = storedPseudonymIdentity();
-    const encoder = new AlertValueEncoder();
     const publisher = new AlertPublisher({ store, sink: kafkaAlertSink(producer, config.topics.alerts), metrics, logger, retry }, { batchSize: 500, sweepMs: 2_000 });
     publisher.start();
     stops.push(() => publisher.stop());
@@ -171,8 +192,10 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     decider.start();
     stops.push(() => decider.stop());
 
+    const writerSchemas = schemaRegistry === null ? null : writerSchemasWatched(schemaRegistry, readiness);
+    const framingOf = (stream: StreamName): ValueFraming => (files.framing === null ? { kind: 'confluent', registry: writerSchemas! } : files.framing[stream]);
     const routes = new Map<string, InputRoute>(STREAM_NAMES.map((stream) => [config.topics[stream], {
-      stream, intake: new MessageIntake(stream, streamValueDecoder(stream, files.framing[stream]), files.catalogue, pseudonymise),
+      stream, intake: new MessageIntake(stream, streamValueDecoder(stream, framingOf(stream)), files.catalogue, pseudonymise),
     }]));
     const progress = new InputProgress(metrics, readiness, logger, { stallTimeoutMs: config.stallTimeoutMs, inputTopics, now: () => performance.now() });
     const ingest = new Ingest({

@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   const version = buildVersion();
   logger.info({
     version, brokers: config.kafka.brokers, group: config.kafka.groupId, topics: config.topics, schema: config.database.schema,
-    encoding: config.encoding.kind, slaMs: config.slaMs, graceMs: config.graceMs, allowedLatenessMs: config.allowedLatenessMs,
+    encoding: config.encoding.kind, alertEncoding: config.alertEncoding, schemaRegistry: config.schemaRegistry?.url ?? null, slaMs: config.slaMs, graceMs: config.graceMs, allowedLatenessMs: config.allowedLatenessMs,
     idleTimeoutMs: config.idleTimeoutMs, tls: config.kafka.ssl, sasl: config.kafka.sasl?.mechanism ?? null,
     stallTimeoutMs: config.stallTimeoutMs, allowPlaintext: config.allowPlaintext,
   }, 'starting optout-verifier run');

@@ -1,4 +1,4 @@
-// One Kafka message to an IngestItem: decode the value (single-object or plain binary, per topic), then the
+// One Kafka message to an IngestItem: decode the value (single-object, plain binary or Confluent), then the
 // core's validation. What cannot be read or fails validation is a dead letter with its reason. A valid record is
 // pseudonymised at once: its NHS number is replaced by the patient's keyed pseudonym (the patientRef the alerts
 // carry), so no NHS number goes further than this file. It carries its id, event time and a SHA-256 fingerprint of
@@ -45,6 +45,16 @@ export class MessageIntake {
     private readonly catalogue: CodeCatalogue,
     private readonly pseudonymise: Pseudonymise,
   ) {}
+
+  /** Registry ids among a batch's values whose writer schema is not known yet (Confluent framing); [] otherwise. */
+  writerSchemasToFetch(values: readonly (Buffer | null)[]): readonly number[] {
+    return this.decoder.writerSchemasToFetch?.(values) ?? [];
+  }
+
+  /** Fetches them: throws what the registry's client throws (retriable when the registry cannot answer). */
+  async fetchWriterSchemas(ids: readonly number[]): Promise<void> {
+    await this.decoder.fetchWriterSchemas?.(ids);
+  }
 
   classify(offset: number, value: Buffer | null): IngestItem {
     if (value === null || value.length === 0) return { kind: 'dead', offset, reason: 'UNDECODABLE', detail: 'empty value' };

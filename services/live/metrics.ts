@@ -90,6 +90,8 @@ export interface VerifierMetrics {
   readonly postgresqlRetries: Counter;
   /** Transient Kafka failures (broker unreachable, leader moving) retried with backoff. */
   readonly kafkaRetries: Counter;
+  /** Schema Registry requests that failed and were retried (VALUE_ENCODING=confluent): the batch waits meanwhile. */
+  readonly schemaRegistryRetries: Counter;
   /** 1 while this instance is the elected decider (one per consumer group and schema), else 0. */
   readonly deciderLeader: Gauge;
   /** 1 while a partition of the input assigned to this instance has lag and has stored nothing for STALL_TIMEOUT. */
@@ -173,6 +175,7 @@ export function createVerifierMetrics(
     buildInfo: gauge('build_info', 'Build of the running verifier; always 1.', ['version', 'commit']),
     postgresqlRetries: new Counter({ name: PREFIX + 'postgresql_retries_total', help: 'Transient PostgreSQL failures retried with backoff.', registers }),
     kafkaRetries: new Counter({ name: PREFIX + 'kafka_retries_total', help: 'Transient Kafka failures retried with backoff.', registers }),
+    schemaRegistryRetries: new Counter({ name: PREFIX + 'schema_registry_retries_total', help: 'Schema Registry requests failed (unreachable, 5xx, timeout) and retried with backoff; the batch waits.', registers }),
     deciderLeader: new Gauge({ name: PREFIX + 'decider_leader', help: '1 while this instance is the elected decider, else 0.', registers }),
     inputStalled: gauge('input_stalled', '1 while an input partition of this instance has lag and has stored nothing for the stall timeout.', ['topic']),
     inputInfo: gauge('input_info', 'Which input stream each topic carries; always 1.', ['topic', 'stream']),

@@ -8,6 +8,7 @@ export function retryReporter(logger: Logger, metrics: VerifierMetrics): RetryOb
   return {
     retrying(what, attempt, waitMs, failure) {
       if (failure.code.startsWith('STORE')) metrics.postgresqlRetries.inc();
+      else if (failure.code.startsWith('REGISTRY')) metrics.schemaRegistryRetries.inc();
       else metrics.kafkaRetries.inc();
       logger.warn({ operation: what, attempt, retryInMs: waitMs, failure: failure.code, retriable: failure.retriable, error: failure.message }, `${what} failed; retrying`);
     },

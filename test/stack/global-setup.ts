@@ -6,16 +6,19 @@
 //   2. a container, when a Docker engine answers (images in images.ts);
 //   3. this machine: librdkafka's mock cluster with 3 brokers, and PostgreSQL at
 //      postgres://postgres@127.0.0.1:5432/postgres.
+// The Schema Registry: SCHEMA_REGISTRY_URL; a container on the Kafka container's network
+// when Kafka is a container; otherwise the stand-in (schema-registry-stand-in.ts).
 // This file is the test suite's composition root: the only one that reads the
 // environment.
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 
-import { startKafkaContainer, startPostgresContainer } from './container-servers.js';
+import { startKafkaContainer, startPostgresContainer, type StartedKafka } from './container-servers.js';
 import { probeDocker, type DockerProbe } from './docker-probe.js';
 import { serveMockControl, type MockControlServer } from './mock-control.js';
 import { startMockCluster } from './mock-kafka.js';
 import type { ProvidedStack } from './provided-stack.js';
+import { startSchemaRegistryStandIn } from './schema-registry-stand-in.js';
 
 const localPostgresUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 const localMockBrokers = 3;
@@ -45,21 +48,34 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw kafka.status === 'rejected' ? kafka.reason : (postgres as PromiseRejectedResult).reason;
   }
 
+  let registry: Chosen<ProvidedStack['schemaRegistry']>;
   try {
     await checkPostgres(postgres.value.provided.url);
+    registry = await chooseSchemaRegistry(nonEmpty(process.env.SCHEMA_REGISTRY_URL), kafka.value.container);
+    if (registry.stop) stops.push(registry.stop);
   } catch (error) {
     await teardown();
     throw error;
   }
 
-  const provided: ProvidedStack = { kafka: kafka.value.provided, postgres: postgres.value.provided };
+  const provided: ProvidedStack = { kafka: kafka.value.provided, postgres: postgres.value.provided, schemaRegistry: registry.provided };
   project.provide('testStack', provided);
   const elapsed = Math.round(performance.now() - startedAt);
-  console.info(`[test stack] Kafka: ${kafka.value.story}. PostgreSQL: ${postgres.value.story}. Ready in ${elapsed} ms.`);
+  console.info(`[test stack] Kafka: ${kafka.value.story}. PostgreSQL: ${postgres.value.story}. Schema Registry: ${registry.story}. Ready in ${elapsed} ms.`);
   return teardown;
 }
 
-async function chooseKafka(fromEnv: string | undefined, docker: DockerProbe | null): Promise<Chosen<ProvidedStack['kafka']>> {
+async function chooseSchemaRegistry(fromEnv: string | undefined, kafkaContainer: StartedKafka | undefined): Promise<Chosen<ProvidedStack['schemaRegistry']>> {
+  if (fromEnv) return { provided: { kind: 'env', url: fromEnv }, story: `${redacted(fromEnv)} from SCHEMA_REGISTRY_URL` };
+  if (kafkaContainer) {
+    const container = await kafkaContainer.startSchemaRegistry();
+    return { provided: { kind: 'containers', url: container.value }, story: `container at ${container.value}, on the Kafka container's network`, stop: container.stop };
+  }
+  const standIn = await startSchemaRegistryStandIn();
+  return { provided: { kind: 'local', url: standIn.url }, story: `stand-in at ${standIn.url} (SCHEMA_REGISTRY_URL unset; Kafka is not a container)`, stop: standIn.stop };
+}
+
+async function chooseKafka(fromEnv: string | undefined, docker: DockerProbe | null): Promise<Chosen<ProvidedStack['kafka']> & { container?: StartedKafka }> {
   if (fromEnv) {
     const brokers = fromEnv.split(',').map((broker) => broker.trim()).filter(Boolean);
     return { provided: { kind: 'env', brokers, mockControlUrl: null }, story: `${brokers.join(',')} from KAFKA_BROKERS` };
@@ -67,9 +83,10 @@ async function chooseKafka(fromEnv: string | undefined, docker: DockerProbe | nu
   if (docker?.found) {
     const container = await startKafkaContainer();
     return {
-      provided: { kind: 'containers', brokers: container.value, mockControlUrl: null },
-      story: `container at ${container.value.join(',')} (KAFKA_BROKERS unset; Docker answered at ${docker.where})`,
+      provided: { kind: 'containers', brokers: container.value.brokers, mockControlUrl: null },
+      story: `container at ${container.value.brokers.join(',')} (KAFKA_BROKERS unset; Docker answered at ${docker.where})`,
       stop: container.stop,
+      container: container.value,
     };
   }
   const cluster = await startMockCluster({ brokers: localMockBrokers });

@@ -6,3 +6,6 @@ export const kafkaImage = 'confluentinc/cp-kafka:7.9.1';
 
 /** The major version of the local PostgreSQL the suite otherwise runs against. */
 export const postgresImage = 'postgres:15.10-alpine';
+
+/** The Schema Registry of the same Confluent Platform release as the Kafka image. */
+export const schemaRegistryImage = 'confluentinc/cp-schema-registry:7.9.1';

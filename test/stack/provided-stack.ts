@@ -15,6 +15,11 @@ export interface ProvidedStack {
     kind: StackKind;
     url: string;
   };
+  /** A Confluent Schema Registry: SCHEMA_REGISTRY_URL, a container beside the Kafka container, or the stand-in. */
+  schemaRegistry: {
+    kind: StackKind;
+    url: string;
+  };
 }
 
 declare module 'vitest' {

@@ -32,11 +32,13 @@ import { inject } from 'vitest';
 import { mockControlClient, type MockKafkaFaults } from './mock-control.js';
 import { startMockCluster, type MockCluster } from './mock-kafka.js';
 import type { StackKind } from './provided-stack.js';
+import { startSchemaRegistryStandIn, type SchemaRegistryStandIn, type StandInOptions } from './schema-registry-stand-in.js';
 
 export { captureKafkaLogs, type KafkaLogCapture } from './kafka-log-capture.js';
 export { ApiKey, type MockKafkaFaults } from './mock-control.js';
 export type { MockCluster } from './mock-kafka.js';
 export type { StackKind } from './provided-stack.js';
+export type { RegistryOutage, SchemaRegistryStandIn, StandInOptions } from './schema-registry-stand-in.js';
 
 export interface FreshSchema {
   schema: string;
@@ -61,6 +63,8 @@ export interface TestStack {
    * here reaches every test running at the time: prefer startPrivateMockCluster().
    */
   faults: MockKafkaFaults | null;
+  /** The run's Schema Registry (container, stand-in or SCHEMA_REGISTRY_URL); subjects named from unique topics keep tests apart. */
+  schemaRegistryUrl: string;
 }
 
 /**
@@ -74,7 +78,7 @@ export interface TestStack {
 export const testConsumerTimings = { sessionTimeout: 6_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500 } as const;
 
 export function testStack(): TestStack {
-  const { kafka, postgres } = inject('testStack');
+  const { kafka, postgres, schemaRegistry } = inject('testStack');
   const control = kafka.mockControlUrl ? mockControlClient(kafka.mockControlUrl) : null;
   return {
     brokers: kafka.brokers,
@@ -91,7 +95,13 @@ export function testStack(): TestStack {
     uniqueName,
     freshSchema: () => freshSchema(postgres.url),
     faults: control,
+    schemaRegistryUrl: schemaRegistry.url,
   };
+}
+
+/** A Schema Registry stand-in of the test's own, for outages, basic auth or TLS. Stop it when done. */
+export function startPrivateSchemaRegistry(options: StandInOptions = {}): Promise<SchemaRegistryStandIn> {
+  return startSchemaRegistryStandIn(options);
 }
 
 /** A mock cluster of the test's own, for faults that would disturb other tests. Stop it when done. */

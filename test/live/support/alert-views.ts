@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { AlertValueDecoder } from '../../../services/codec/alert-codec.js';
+import { registryClient } from './confluent-scenario.js';
 import type { Alert, AlertChange } from '../../../services/core/alert.js';
 import type { Report } from '../../../services/core/replay-report.js';
 import { main as replay } from '../../../services/replay/main.js';
@@ -90,8 +91,10 @@ export interface TopicAlerts {
 const ORDER = { FIRED: 0, ESCALATED: 1, RESOLVED: 2 } as const;
 
 /** Reads the alerts topic from the beginning until it holds at least `atLeast` messages. */
-export async function topicAlerts(kafka: Kafka, topic: string, atLeast: number, groupId: string, timeoutMs = 30_000): Promise<TopicAlerts> {
-  const decoder = new AlertValueDecoder();
+/** With `registryUrl`, the messages are read in the Confluent format, their writer schemas fetched from that registry. */
+export async function topicAlerts(kafka: Kafka, topic: string, atLeast: number, groupId: string, timeoutMs = 30_000, registryUrl?: string): Promise<TopicAlerts> {
+  const registry = registryUrl === undefined ? undefined : registryClient(registryUrl);
+  const decoder = new AlertValueDecoder([], registry);
   const changes: AlertChange[] = [];
   let undecodable = 0;
   let keysMatch = true;
@@ -103,6 +106,8 @@ export async function topicAlerts(kafka: Kafka, topic: string, atLeast: number, 
     const done = new Promise<void>((resolve) => { resolveDone = resolve; });
     await consumer.run({
       eachMessage: async ({ message }) => {
+        const unknown = decoder.writerSchemasToFetch([message.value]);
+        if (unknown.length > 0) await decoder.fetchWriterSchemas(unknown);
         const decoded = decoder.decode(message.value ?? Buffer.alloc(0));
         if (!decoded.ok) undecodable++;
         else {
@@ -119,6 +124,7 @@ export async function topicAlerts(kafka: Kafka, topic: string, atLeast: number, 
     }
   } finally {
     await consumer.disconnect();
+    registry?.close();
   }
   const latest = new Map<string, AlertChange>();
   for (const change of changes) {

@@ -29,6 +29,7 @@ export interface Scenario {
   readonly messages: readonly ScenarioMessage[];
   /** The files' writer schemas (one per stream): a deployment registers its producers' schemas with the service. */
   readonly writerSchemas: readonly object[];
+  readonly writerSchemaByStream: ReadonlyMap<StreamName, object>;
 }
 
 const KEY_FIELD: { readonly [S in StreamName]: string } = { gpEvents: 'nhsNumber', ndsReceived: 'nhsNumber', ndsManifests: 'practiceOds', ndsDisseminations: 'nhsNumber' };
@@ -39,13 +40,13 @@ export async function simulateScenario(dir: string, args: readonly string[]): Pr
   if (code !== 0) throw new Error(`simulate exited ${code}`);
   const files = Object.fromEntries(STREAM_NAMES.map((s) => [s, join(dir, SCENARIO_FILES[s])])) as { [S in StreamName]: string };
   const messages: ScenarioMessage[] = [];
-  const writerSchemas: object[] = [];
+  const writerSchemaByStream = new Map<StreamName, object>();
   for (const stream of STREAM_NAMES) {
     const read = await readAsMessages(stream, files[stream]);
     messages.push(...read.messages);
-    writerSchemas.push(read.writerSchema);
+    writerSchemaByStream.set(stream, read.writerSchema);
   }
-  return { dir, files, messages, writerSchemas };
+  return { dir, files, messages, writerSchemas: [...writerSchemaByStream.values()], writerSchemaByStream };
 }
 
 /** Writes the scenario's writer schemas as .avsc files into a directory, for WRITER_SCHEMAS_DIR. */

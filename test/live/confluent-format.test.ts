@@ -1,0 +1,147 @@
+// The Confluent Schema Registry wire format end to end: a simulated scenario whose writer schemas are registered
+// under the topics' subjects, produced with Confluent headers, gives the live service the replay's alerts (in
+// PostgreSQL, and on the alerts topic in the same format), with dead letters for an id no registry gave out and for
+// a wrong magic byte. A registry outage (refused, failing, silent) holds the batches that need a schema back until
+// it recovers: no dead letter, nothing skipped, and the outage shows in /readyz and the metrics while it lasts.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEAD_LETTER_REASONS } from '../../services/core/dead-letter-reason.js';
+import { topicValueSubject } from '../../services/live/schema-registry-settings.js';
+import { replayScenario, storedAlerts, topicAlerts } from './support/alert-views.js';
+import { inConfluentFormat, withSchemaId, withWrongMagicByte } from './support/confluent-scenario.js';
+import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { seededRandom, shuffledOrder, simulateScenario, type ScenarioMessage } from './support/scenario.js';
+import { startPrivateSchemaRegistry, testStack, type RegistryOutage, type SchemaRegistryStandIn } from '../stack/test-context.js';
+
+const DAY = 86_400_000;
+const UNKNOWN_ID = 2_000_000_000;
+
+async function counterValue(running: InProcessService, name: string): Promise<number> {
+  const metric = await running.registry.getSingleMetric(name)?.get();
+  return metric?.values.reduce((sum, v) => sum + v.value, 0) ?? 0;
+}
+
+async function readyz(port: number): Promise<{ status: number; checks: Record<string, boolean> }> {
+  const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+  const body = await response.json() as { checks: Record<string, boolean> };
+  return { status: response.status, checks: body.checks };
+}
+
+describe('the Confluent wire format', () => {
+  const stack = testStack();
+  let setup: LiveSetup | undefined;
+  let running: InProcessService | undefined;
+  let registry: SchemaRegistryStandIn | undefined;
+
+  afterEach(async () => {
+    await running?.service.stop();
+    running = undefined;
+    await setup?.cleanUp();
+    setup = undefined;
+    await registry?.stop();
+    registry = undefined;
+  });
+
+  it('gives the replay\'s alerts live, and dead-letters an unknown schema id and a wrong magic byte', async () => {
+    setup = await prepareLive(stack, { partitions: 3 });
+    const scenario = await simulateScenario(join(setup.dir, 'scenario'), ['--seed', '31', '--practices', '4', '--patients', '1200', '--days', '250',
+      '--start', '2017-12-01', '--opt-outs-per-year', '0.5', '--disseminations-per-week', '2%',
+      '--faults', 'systmone-2018,late-receipts,phantom-objections,revoked-objections,bad-records,redeliveries']);
+    const replayed = await replayScenario(scenario, setup.keyFile);
+    expect(replayed.alerts.length).toBeGreaterThan(20);
+    const messages = shuffledOrder(await inConfluentFormat(scenario, stack.schemaRegistryUrl, setup.topics), 3 * DAY, seededRandom(17));
+    const gp = messages.find((m) => m.stream === 'gpEvents')!;
+    const poison: ScenarioMessage[] = [
+      { ...gp, value: withSchemaId(gp.value, UNKNOWN_ID) },
+      { ...gp, value: withWrongMagicByte(gp.value) },
+    ];
+    const middle = messages.length >> 1;
+    await produce(setup, [...messages.slice(0, middle), ...poison, ...messages.slice(middle)]);
+
+    running = await startInProcess(setup, liveEnv(setup, { VALUE_ENCODING: 'confluent', SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, ALLOWED_LATENESS: '10d' }));
+    const db = setup.db;
+    await waitUntil(`stream time to reach the replay's as-of (log: ${running.logFile})`, async () => {
+      const state = await db.query('SELECT stream_time_ms FROM decider_state');
+      const unsent = await db.query('SELECT count(*)::int AS n FROM alert_outbox WHERE sent_at IS NULL');
+      return Number(state.rows[0].stream_time_ms) === replayed.asOf && unsent.rows[0].n === 0;
+    }, 90_000);
+
+    const consumed = await db.query('SELECT sum(next_offset)::int AS n FROM input_partitions');
+    expect(consumed.rows[0].n).toBe(messages.length + poison.length);
+    expect(await storedAlerts(db)).toEqual(replayed.alerts);
+
+    const outbox = await db.query('SELECT count(*)::int AS n FROM alert_outbox');
+    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows[0].n, stack.uniqueName('alerts-reader'), 30_000, stack.schemaRegistryUrl);
+    expect(onTopic.undecodable).toBe(0);
+    expect(onTopic.alerts).toEqual(replayed.alerts);
+
+    const byReason = Object.fromEntries(DEAD_LETTER_REASONS.map((r) => [r, 0]));
+    for (const row of (await db.query('SELECT reason, count(*)::int AS n FROM dead_letters GROUP BY reason')).rows) byReason[row.reason] = row.n;
+    const expected = { ...replayed.report.deadLetters.byReason } as Record<string, number>;
+    expected.UNDECODABLE = (expected.UNDECODABLE ?? 0) + poison.length;
+    expect(byReason).toEqual(expected);
+    const details = await db.query(`SELECT detail FROM dead_letters WHERE topic = $1 AND reason = 'UNDECODABLE' ORDER BY detail`, [setup.topics.gpEvents]);
+    expect(details.rows.map((r) => r.detail)).toEqual(expect.arrayContaining([`schema id ${UNKNOWN_ID} is not in the schema registry`, 'no Confluent magic byte 0']));
+  });
+
+  it('waits out a registry that refuses connections, fails with 503, or does not answer, with no dead letter', async () => {
+    registry = await startPrivateSchemaRegistry();
+    setup = await prepareLive(stack, { partitions: 2 });
+    const scenario = await simulateScenario(join(setup.dir, 'scenario'), ['--seed', '41', '--practices', '3', '--patients', '600', '--days', '150',
+      '--start', '2018-01-01', '--opt-outs-per-year', '0.5', '--disseminations-per-week', '2%', '--faults', 'systmone-2018,late-receipts,redeliveries']);
+    const replayed = await replayScenario(scenario, setup.keyFile);
+    expect(replayed.alerts.length).toBeGreaterThan(0);
+    // In event-time order, split in three: each part is written with writer schemas of its own (the same schemas
+    // with another doc, so other ids), which the service has to fetch while the registry is out.
+    const ordered = shuffledOrder(scenario.messages, 0, seededRandom(1));
+    const cut = Math.ceil(ordered.length / 3);
+    const parts = [ordered.slice(0, cut), ordered.slice(cut, 2 * cut), ordered.slice(2 * cut)];
+    const framed: ScenarioMessage[][] = [];
+    for (const [i, part] of parts.entries()) {
+      const writerSchemaByStream = new Map([...scenario.writerSchemaByStream].map(([s, schema]) => [s, { ...schema, doc: `producer release ${i + 1}` }]));
+      framed.push(await inConfluentFormat({ ...scenario, messages: part, writerSchemaByStream }, registry.url, setup.topics));
+    }
+
+    running = await startInProcess(setup, liveEnv(setup, {
+      VALUE_ENCODING: 'confluent', SCHEMA_REGISTRY_URL: registry.url, SCHEMA_REGISTRY_TIMEOUT: '1s', ALLOWED_LATENESS: '1d',
+    }));
+    const db = setup.db;
+    const ingested = async () => Number((await db.query('SELECT coalesce(sum(next_offset), 0)::int AS n FROM input_partitions')).rows[0].n);
+    const outages: RegistryOutage[] = ['refused', 'unavailable', 'unanswered'];
+    let total = 0;
+    for (const [i, outage] of outages.entries()) {
+      await registry.setOutage(outage);
+      const retriesBefore = await counterValue(running, 'optout_verifier_schema_registry_retries_total');
+      await produce(setup, framed[i]!);
+      // The outage landed while the part was waiting to be read: the service asked, failed, and stored nothing of it.
+      await waitUntil(`retries during the ${outage} outage (log: ${running.logFile})`, async () =>
+        (await counterValue(running!, 'optout_verifier_schema_registry_retries_total')) >= retriesBefore + 2, 30_000);
+      expect(await ingested()).toBe(total);
+      const ready = await readyz(running.service.httpPort);
+      expect(ready).toMatchObject({ status: 503, checks: { schemaRegistry: false } });
+      await registry.setOutage(null);
+      total += framed[i]!.length;
+      await waitUntil(`part ${i + 1} stored after the ${outage} outage`, async () => (await ingested()) === total, 60_000);
+      expect(running.service.readiness.snapshot().schemaRegistry).toBe(true);
+    }
+    expect(registry.served.refused).toBeGreaterThan(0);
+
+    await waitUntil(`stream time to reach the replay's as-of (log: ${running.logFile})`, async () => {
+      const state = await db.query('SELECT stream_time_ms FROM decider_state');
+      const unsent = await db.query('SELECT count(*)::int AS n FROM alert_outbox WHERE sent_at IS NULL');
+      return Number(state.rows[0].stream_time_ms) === replayed.asOf && unsent.rows[0].n === 0;
+    }, 60_000);
+    // The dead letters are the scenario's own (the replay's), none UNDECODABLE: no record was lost to the outages.
+    const byReason = Object.fromEntries(DEAD_LETTER_REASONS.map((r) => [r, 0]));
+    for (const row of (await db.query('SELECT reason, count(*)::int AS n FROM dead_letters GROUP BY reason')).rows) byReason[row.reason] = row.n;
+    expect(byReason).toEqual(replayed.report.deadLetters.byReason);
+    expect(byReason.UNDECODABLE).toBe(0);
+    expect(await storedAlerts(db)).toEqual(replayed.alerts);
+    // The alert schema was registered under the alerts topic's subject when the service started.
+    const outbox = await db.query('SELECT count(*)::int AS n FROM alert_outbox');
+    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows[0].n, stack.uniqueName('alerts-reader'), 30_000, registry.url);
+    expect(onTopic.alerts).toEqual(replayed.alerts);
+    const subjects = await (await fetch(`${registry.url}/subjects`)).json() as string[];
+    expect(subjects).toContain(topicValueSubject(setup.topics.alerts));
+  });
+});

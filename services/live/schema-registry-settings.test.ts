@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseLiveConfig } from './config.js';
 
-const MINIMAL = { KAFKA_BROKERS: 'k1:9092', DATABASE_URL: 'postgres://verifier@db:5432/verifier', PSEUDONYM_KEY_FILE: '/run/secrets/key' };
+// ALLOW_PLAINTEXT: the Kafka and PostgreSQL transport settings are not what these tests are about.
+const MINIMAL = { KAFKA_BROKERS: 'k1:9092', DATABASE_URL: 'postgres://verifier@db:5432/verifier', PSEUDONYM_KEY_FILE: '/run/secrets/key', ALLOW_PLAINTEXT: 'true' };
 const problemsOf = (env: Record<string, string>): readonly string[] => {
   const result = parseLiveConfig([], { ...MINIMAL, ...env });
   return result.ok ? [] : result.problems;

@@ -1,9 +1,10 @@
 // INGEST: every instance consumes the partitions the group assigns it. Each batch is decoded and validated,
 // dead letters are published, and the batch's records, dead letters and the partition's next offset are stored in
 // one PostgreSQL transaction (see pg-state-store.ts). PostgreSQL is the source of truth for where to resume: on
-// every assignment the consumer seeks to the stored offsets; the offset is committed to Kafka afterwards, for lag
-// tooling only, and never before the work it covers is stored.
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+// every assignment the consumer seeks to the stored offsets, and the store refuses a batch whose fetch began beyond
+// the stored offset (after a crash of the server, say), upon which the consumer seeks back there. The offset is
+// committed to Kafka afterwards, for lag tooling only, and never before the work it covers is durably stored.
+import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { StreamName } from '../core/records.js';
@@ -14,7 +15,7 @@ import type { DeadLetterSink } from './kafka-sinks.js';
 import type { MessageIntake } from './message-intake.js';
 import type { VerifierMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
-import { partitionKey, type IngestBatch, type StateStore, type StoredBatch } from './state-store.js';
+import { partitionKey, type IngestBatch, type IngestOutcome, type IngestRefusal, type StateStore, type StoredBatch } from './state-store.js';
 
 export interface InputRoute {
   readonly stream: StreamName;
@@ -40,6 +41,8 @@ export interface IngestDeps {
   readonly retry: RetryObserver;
   /** Wall clock (epoch ms), for the last-record gauge. */
   readonly now: () => number;
+  /** Where a partition's log begins now (retention deletes from the start). */
+  readonly logStart: (topic: string, partition: number) => Promise<number>;
   /** Told of every committed batch, so a decider in this process need not read it back from the store. */
   readonly onStored: (batch: StoredBatch) => void;
   /** Stored offsets and end offsets of the assigned partitions: lag, and whether they make progress. */
@@ -61,10 +64,6 @@ export class Ingest {
   readonly #deps: IngestDeps;
   #consumer: Consumer;
   readonly #log: Logger;
-  /** The next offset PostgreSQL holds for each assigned partition, as far as this instance knows. */
-  readonly #expected = new Map<string, number>();
-  /** Partitions re-sought to their stored offset because a batch started beyond it. */
-  readonly #gapSeeks = new Map<string, number>();
   readonly #topicEventTime = new Map<string, number>();
   readonly #toCommit = new Map<string, { topic: string; partition: number; offset: number }>();
   #committing = false;
@@ -205,13 +204,11 @@ export class Ingest {
     this.#deps.readiness.set('consumerJoined', true);
     const partitions = Object.entries(assignment).flatMap(([topic, list]) => list.map((partition) => ({ topic, partition })));
     this.#log.info({ memberId, partitions: Object.fromEntries(Object.entries(assignment).map(([t, l]) => [t, [...l].sort((a, b) => a - b)])) }, 'joined the consumer group');
-    this.#expected.clear();
-    this.#gapSeeks.clear();
     let stored: Map<string, number>;
     try {
       stored = await this.#deps.store.storedOffsets(partitions);
     } catch (error) {
-      // Not fatal: each batch checks its partition's stored offset before it is applied.
+      // Not fatal: every batch is checked against its partition's stored offset, in the transaction that stores it.
       this.#log.warn({ error: describeFailure(error) }, 'could not read stored offsets after joining; batches will check them');
       this.#deps.progress.assigned(partitions.map((p) => ({ ...p, committed: null })));
       return;
@@ -219,23 +216,12 @@ export class Ingest {
     this.#deps.progress.assigned(partitions.map((p) => ({ ...p, committed: stored.get(partitionKey(p.topic, p.partition)) ?? 0 })));
     for (const { topic, partition } of partitions) {
       const offset = stored.get(partitionKey(topic, partition)) ?? 0;
-      this.#expected.set(partitionKey(topic, partition), offset);
       try {
         this.#consumer.seek({ topic, partition, offset: String(offset) });
       } catch (error) {
         this.#log.warn({ topic, partition, error: describeFailure(error) }, 'could not seek to the stored offset');
       }
     }
-  }
-
-  async #expectedOffset(topic: string, partition: number, shouldStop: () => boolean): Promise<number> {
-    const key = partitionKey(topic, partition);
-    const known = this.#expected.get(key);
-    if (known !== undefined) return known;
-    const stored = await withRetry('reading a stored offset', () => this.#deps.store.storedOffsets([{ topic, partition }]), this.#deps.retry, { shouldStop });
-    const offset = stored.get(key) ?? 0;
-    this.#expected.set(key, offset);
-    return offset;
   }
 
   async #onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -247,18 +233,6 @@ export class Ingest {
     const shouldStop = () => !isRunning() || isStale();
     const keepAlive = async () => { await heartbeat().catch(() => {}); };
     try {
-      const expected = await this.#expectedOffset(topic, partition, shouldStop);
-      const first = Number(batch.firstOffset());
-      if (first > expected) {
-        if (this.#gapSeeks.get(key) !== expected) {
-          // The fetch began past the stored offset (offsets committed to Kafka by another state store, say):
-          // go back to where PostgreSQL says this partition stands.
-          this.#gapSeeks.set(key, expected);
-          this.#consumer.seek({ topic, partition, offset: String(expected) });
-          return;
-        }
-        this.#log.warn({ topic, partition, from: expected, to: first }, 'offsets missing from the log (retention or compaction); continuing after them');
-      }
       // Writer schemas the registry has not given yet are fetched for the whole batch first; while it cannot answer,
       // the batch waits (retried with backoff, reported): a record is never dead-lettered for a registry outage.
       const unknownSchemas = route.intake.writerSchemasToFetch(batch.messages.map((m) => m.value));
@@ -269,23 +243,42 @@ export class Ingest {
         }, this.#deps.retry, { shouldStop });
       }
       const items = batch.messages.map((m) => route.intake.classify(Number(m.offset), m.value));
-      const ingestBatch: IngestBatch = { topic, partition, stream: route.stream, items, nextOffset: Number(batch.lastOffset()) + 1 };
+      const fetchedFrom = fetchedOffsetOf(batch);
+      const store = (gapAccepted: boolean): Promise<IngestOutcome | IngestRefusal> => {
+        const ingestBatch: IngestBatch = { topic, partition, stream: route.stream, items, nextOffset: Number(batch.lastOffset()) + 1, fetchedFrom, gapAccepted };
+        // Every attempt checks, in its own transaction, that the batch begins where PostgreSQL says the partition
+        // stands: after a failure of the store (a crash of the server, say), that is where reading resumes.
+        return withRetry(`storing a batch of ${topic}/${partition}`, async () => {
+          await keepAlive();
+          return this.#deps.store.ingest(ingestBatch, (letters) => this.#deps.deadLetters.publish(letters.map((l) => ({
+            sourceTopic: topic, sourcePartition: partition, sourceOffset: l.offset, reason: l.reason, detail: l.detail,
+            value: messageAt(batch.messages, l.offset)?.value ?? null,
+          }))));
+        }, this.#deps.retry, { shouldStop });
+      };
       const started = performance.now();
-      const outcome = await withRetry(`storing a batch of ${topic}/${partition}`, async () => {
-        await keepAlive();
-        return this.#deps.store.ingest(ingestBatch, (letters) => this.#deps.deadLetters.publish(letters.map((l) => ({
-          sourceTopic: topic, sourcePartition: partition, sourceOffset: l.offset, reason: l.reason, detail: l.detail,
-          value: messageAt(batch.messages, l.offset)?.value ?? null,
-        }))));
-      }, this.#deps.retry, { shouldStop });
+      let outcome = await store(false);
+      if (outcome.kind === 'refused') {
+        const { storedOffset } = outcome;
+        const logStart = await withRetry(`reading where ${topic}/${partition} begins`, () => this.#deps.logStart(topic, partition), this.#deps.retry, { shouldStop });
+        if (logStart <= storedOffset || fetchedFrom > logStart) {
+          this.#log.warn({ topic, partition, storedOffset, fetchedFrom }, 'a batch began beyond the stored offset; reading again from the stored offset');
+          this.#deps.metrics.ingestRefusedBatches.inc({ topic });
+          this.#consumer.seek({ topic, partition, offset: String(Math.max(storedOffset, logStart)) });
+          return;
+        }
+        this.#log.error({ topic, partition, from: storedOffset, to: logStart }, 'records deleted from the log before they were read (retention); continuing after them, the offsets stay unaccounted');
+        outcome = await store(true);
+        if (outcome.kind === 'refused') return;
+      }
       this.#deps.metrics.stateStoreCommitDuration.observe((performance.now() - started) / 1000);
-      this.#expected.set(key, outcome.nextOffset);
       if (outcome.nextOffset > outcome.previousOffset) {
         this.#deps.onStored({ topic, partition, from: outcome.previousOffset, to: outcome.nextOffset, records: outcome.records });
       }
       resolveOffset(batch.lastOffset());
       if (outcome.nextOffset > Number(batch.lastOffset()) + 1) this.#consumer.seek({ topic, partition, offset: String(outcome.nextOffset) });
-      this.#record(topic, partition, items.filter((i) => i.offset >= outcome.previousOffset).length, outcome, Number(batch.highWatermark));
+      const previousOffset = outcome.previousOffset;
+      this.#record(topic, partition, items.filter((i) => i.offset >= previousOffset).length, outcome, Number(batch.highWatermark));
       this.#toCommit.set(key, { topic, partition, offset: outcome.nextOffset });
       await keepAlive();
     } catch (error) {
@@ -312,6 +305,15 @@ export class Ingest {
     }
     this.#deps.progress.committed(topic, partition, outcome.nextOffset, Number.isFinite(highWatermark) ? highWatermark : null);
   }
+}
+
+/**
+ * The offset the batch's fetch asked for. kafkajs keeps it on the batch without declaring it in its types; without it,
+ * the batch's first offset (control records before it then read as a batch beginning too far, refused and re-read).
+ */
+function fetchedOffsetOf(batch: Batch): number {
+  const fetched = (batch as Batch & { fetchedOffset?: string | number }).fetchedOffset;
+  return fetched === undefined ? Number(batch.firstOffset()) : Number(fetched);
 }
 
 /** Messages are in offset order: a binary search finds the one a dead letter names. */

@@ -25,3 +25,18 @@ export function kafkaInputTopology(admin: Admin, topics: readonly string[]): Inp
     },
   };
 }
+
+/** Where a partition's log begins now: offsets below it were deleted (retention) or never were. */
+export function kafkaLogStart(admin: Admin): (topic: string, partition: number) => Promise<number> {
+  return async (topic, partition) => {
+    try {
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(topic);
+      const found = offsets.find((p) => p.partition === partition);
+      if (!found) throw new Error(`no partition ${partition}`);
+      return Number(found.low);
+    } catch (error) {
+      throw brokerFailure(error, `reading where ${topic}/${partition} begins`);
+    }
+  };
+}

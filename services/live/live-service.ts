@@ -19,9 +19,10 @@ import type { DeploymentFiles } from './deployment-files.js';
 import { brokerFailure, describeFailure, VerifierError } from './errors.js';
 import { serveHttpEndpoints, type HttpEndpoints } from './http-endpoints.js';
 import { Ingest, type InputRoute } from './ingest.js';
-import { kafkaInputTopology } from './input-topology.js';
 import { databaseConnection } from './database-connection.js';
+import { IngestAccounting } from './ingest-accounting.js';
 import { InputProgress } from './input-progress.js';
+import { kafkaInputTopology, kafkaLogStart } from './input-topology.js';
 import { createKafka, kafkaTransport } from './kafka-client.js';
 import { kafkaAlertSink, kafkaDeadLetterSink } from './kafka-sinks.js';
 import { MessageIntake } from './message-intake.js';
@@ -54,6 +55,7 @@ export interface LiveService {
 }
 
 const HEALTH_PROBE_MS = 2_000;
+const ACCOUNTING_CHECK_MS = 5_000;
 
 export async function startLiveService(config: LiveConfig, files: DeploymentFiles, env: LiveServiceEnvironment): Promise<LiveService> {
   const { logger, registry } = env;
@@ -200,13 +202,15 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     const progress = new InputProgress(metrics, readiness, logger, { stallTimeoutMs: config.stallTimeoutMs, inputTopics, now: () => performance.now() });
     const ingest = new Ingest({
       kafka, routes, store, deadLetters: kafkaDeadLetterSink(producer, config.topics.deadLetter), metrics, logger, readiness, retry, now: Date.now,
-      onStored: (batch) => decider.stored(batch), progress, monotonicNow: () => performance.now(),
+      logStart: kafkaLogStart(topologyAdmin), onStored: (batch) => decider.stored(batch), progress, monotonicNow: () => performance.now(),
     }, {
       groupId: config.kafka.groupId, sessionTimeoutMs: config.kafka.sessionTimeoutMs, heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
       fetchMaxWaitMs: config.kafka.fetchMaxWaitMs, partitionsConsumedConcurrently: Math.max(1, Math.min(8, config.database.poolSize - 2)),
     });
     stops.push(() => ingest.stop());
     await ingest.start();
+    const accounting = new IngestAccounting(store, metrics, logger, ACCOUNTING_CHECK_MS);
+    stops.push(() => accounting.stop());
 
     // Its own admin client without retries, so a probe fails fast while a broker is away.
     const probeAdmin = kafka.admin({ retry: { retries: 0 } });

@@ -39,6 +39,8 @@ function exercise(m: VerifierMetrics): void {
   m.outboxPending.set(2);
   m.inputStalled.set({ topic }, 1);
   m.inputInfo.set({ topic, stream: 'gpEvents' }, 1);
+  m.ingestRefusedBatches.inc({ topic });
+  m.ingestAccountingMismatch.set({ topic }, 0);
 }
 
 function sample(json: Awaited<ReturnType<Registry['getMetricsAsJSON']>>, name: string, labels: Record<string, string> = {}): number | undefined {

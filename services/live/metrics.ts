@@ -98,6 +98,14 @@ export interface VerifierMetrics {
   readonly inputStalled: Gauge<'topic'>;
   /** Always 1: which input stream each topic carries, so rules can treat streams by kind whatever the topic names. */
   readonly inputInfo: Gauge<'topic' | 'stream'>;
+  /** Batches refused because their fetch began beyond the partition's stored offset, and read again from it. */
+  readonly ingestRefusedBatches: Counter<'topic'>;
+  /**
+   * Offsets of each input topic that ingest has passed without accounting for them as a stored record, a duplicate, a
+   * dead letter or an offset absent from the log (summed over partitions, in absolute value). 0 normally: anything
+   * else is records lost (or counted twice). Set by the periodic check of the stored counts.
+   */
+  readonly ingestAccountingMismatch: Gauge<'topic'>;
 }
 
 export function createVerifierMetrics(
@@ -179,6 +187,8 @@ export function createVerifierMetrics(
     deciderLeader: new Gauge({ name: PREFIX + 'decider_leader', help: '1 while this instance is the elected decider, else 0.', registers }),
     inputStalled: gauge('input_stalled', '1 while an input partition of this instance has lag and has stored nothing for the stall timeout.', ['topic']),
     inputInfo: gauge('input_info', 'Which input stream each topic carries; always 1.', ['topic', 'stream']),
+    ingestRefusedBatches: counter('ingest_refused_batches_total', 'Batches refused because their fetch began beyond the stored offset, read again from it.', ['topic']),
+    ingestAccountingMismatch: gauge('ingest_accounting_mismatch', 'Offsets ingest has passed without a stored record, duplicate, dead letter or absent offset to account for them.', ['topic']),
   };
 
   metrics.buildInfo.set({ version: build.version, commit: build.commit ?? 'unknown' }, 1);
@@ -188,6 +198,8 @@ export function createVerifierMetrics(
     metrics.recordsConsumed.inc({ topic }, 0);
     metrics.duplicates.inc({ topic }, 0);
     metrics.lateRecords.inc({ topic }, 0);
+    metrics.ingestRefusedBatches.inc({ topic }, 0);
+    metrics.ingestAccountingMismatch.set({ topic }, 0);
     metrics.lastRecord.set({ topic }, startSeconds);
     for (const reason of options.deadLetterReasons ?? []) metrics.deadLetters.inc({ topic, reason }, 0);
   }

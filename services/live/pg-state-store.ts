@@ -8,9 +8,9 @@ import { storeFailure, VerifierError } from './errors.js';
 import * as q from './state-queries.js';
 import {
   partitionKey,
-  type DeadLetterNote, type DeciderCheckpoint, type DeciderCut, type DeciderSession, type IngestBatch, type IngestItem,
-  type IngestOutcome, type OffsetRange, type OutboxMessage, type PartitionProgress, type PublishDeadLetters,
-  type ConnectionSecurity, type RoundCommit, type StateStore, type StoredAlertCounts, type StoredRecord, type TopicPartition,
+  type ConnectionSecurity, type DeadLetterNote, type DeciderCheckpoint, type DeciderCut, type DeciderSession, type IngestAccount, type IngestBatch,
+  type IngestItem, type IngestOutcome, type IngestRefusal, type OffsetRange, type OutboxMessage, type PartitionProgress, type PublishDeadLetters,
+  type RoundCommit, type StateStore, type StoredAlertCounts, type StoredRecord, type TopicPartition,
 } from './state-store.js';
 
 export interface PgStateStoreOptions {
@@ -39,12 +39,11 @@ function clientConfig(options: PgStateStoreOptions): pg.ClientConfig {
 }
 
 /**
- * Ingest commits without waiting for its WAL to reach disk. Safe here: a decision reads only what ingest stored,
- * and the decider's own commits wait for the WAL, which carries every earlier commit with it; an ingest
- * transaction lost with a crash of the server is simply read again from Kafka, because where to resume is the
- * stored offset (in that same transaction), not the consumer group's.
+ * Ingest waits for its WAL to reach disk, whatever the server's default: once a batch is committed, its offsets go to
+ * Kafka, its records to the decider's memory and its dead letters have been published, so a commit a server crash
+ * could take back would leave those ahead of what PostgreSQL holds (measured cost: README, "When PostgreSQL crashes").
  */
-const BEGIN_INGEST = 'BEGIN; SET LOCAL synchronous_commit TO off';
+const BEGIN_INGEST = 'BEGIN; SET LOCAL synchronous_commit TO on';
 
 const searchPath = (schema: string): string => `SET search_path TO ${pg.escapeIdentifier(schema)}`;
 
@@ -108,14 +107,17 @@ export class PgStateStore implements StateStore {
     });
   }
 
-  ingest(batch: IngestBatch, publishDeadLetters: PublishDeadLetters): Promise<IngestOutcome> {
+  ingest(batch: IngestBatch, publishDeadLetters: PublishDeadLetters): Promise<IngestOutcome | IngestRefusal> {
     const doing = `storing ${batch.topic}/${batch.partition}`;
-    return this.#transaction(doing, async (client) => {
+    return this.#transaction(doing, async (client): Promise<IngestOutcome | IngestRefusal> => {
       const locked = await run<{ next_offset: number }>(client, q.lockPartitionProgress(batch.topic, batch.partition), doing);
       const previousOffset = locked.rows[0]!.next_offset;
+      // Only what PostgreSQL holds says where the partition stands: after a crash of the server, a consumer (or a
+      // process's memory) can be ahead of it.
+      if (batch.fetchedFrom > previousOffset && !batch.gapAccepted) return { kind: 'refused', storedOffset: previousOffset };
       const fresh = batch.items.filter((item) => item.offset >= previousOffset);
       if (fresh.length === 0) {
-        return { previousOffset, nextOffset: previousOffset, stored: 0, duplicates: 0, deadLetters: [], maxEventTime: null, records: [] };
+        return { kind: 'stored', previousOffset, nextOffset: previousOffset, stored: 0, duplicates: 0, deadLetters: [], maxEventTime: null, records: [] };
       }
       const judged = await this.#judgeDuplicates(client, batch, fresh, doing);
       const deadLetters = judged.deadLetters;
@@ -124,11 +126,13 @@ export class PgStateStore implements StateStore {
         await run(client, q.insertDeadLetters(batch.topic, batch.partition, deadLetters), doing);
       }
       const nextOffset = Math.max(previousOffset, batch.nextOffset);
+      // Offsets the fetch went over that held no message; a gap before the fetch began is not counted (accepted or not).
+      const absent = nextOffset - Math.max(previousOffset, batch.fetchedFrom) - fresh.length;
       await run(client, q.advancePartition({
         topic: batch.topic, partition: batch.partition, nextOffset, maxEventTime: judged.maxEventTime,
-        stored: judged.stored, duplicates: judged.duplicates, deadLetters: deadLetters.length, sawRecords: true,
+        stored: judged.stored, duplicates: judged.duplicates, deadLetters: deadLetters.length, absent, sawRecords: true,
       }), doing);
-      return { previousOffset, nextOffset, stored: judged.stored, duplicates: judged.duplicates, deadLetters, maxEventTime: judged.maxEventTime, records: judged.records };
+      return { kind: 'stored', previousOffset, nextOffset, stored: judged.stored, duplicates: judged.duplicates, deadLetters, maxEventTime: judged.maxEventTime, records: judged.records };
     }, BEGIN_INGEST);
   }
 
@@ -195,6 +199,12 @@ export class PgStateStore implements StateStore {
     const rows = await this.#withClient('reading stored offsets', (client) => run<{ topic: string; partition: number; next_offset: number }>(client, sql, 'reading stored offsets'));
     for (const row of rows.rows) result.set(partitionKey(row.topic, row.partition), row.next_offset);
     return result;
+  }
+
+  async ingestAccounts(): Promise<IngestAccount[]> {
+    const result = await this.#withClient('checking ingest accounts', (client) =>
+      run<{ topic: string; partition: number; next_offset: number; unaccounted: number }>(client, q.ingestAccounts(), 'checking ingest accounts'));
+    return result.rows.map((r) => ({ topic: r.topic, partition: r.partition, nextOffset: r.next_offset, unaccounted: r.unaccounted }));
   }
 
   async tryLead(name: string): Promise<DeciderSession | null> {

@@ -156,6 +156,8 @@ export interface PartitionAdvance {
   readonly stored: number;
   readonly duplicates: number;
   readonly deadLetters: number;
+  /** Offsets in the batch's range that held no message (control records, compacted or aborted). */
+  readonly absent: number;
   /** Whether the batch held any message not stored before (the partition's last-record time moves). */
   readonly sawRecords: boolean;
 }
@@ -166,10 +168,18 @@ export function advancePartition(a: PartitionAdvance): Sql {
   next_offset = $3,
   max_event_time_ms = GREATEST(max_event_time_ms, $4::bigint),
   last_record_at = CASE WHEN $8 THEN clock_timestamp() ELSE last_record_at END,
-  records = records + $5, duplicates = duplicates + $6, dead_letters = dead_letters + $7
+  records = records + $5, duplicates = duplicates + $6, dead_letters = dead_letters + $7, absent = absent + $9
 WHERE topic = $1 AND partition = $2`,
-    values: [a.topic, a.partition, a.nextOffset, a.maxEventTime, a.stored, a.duplicates, a.deadLetters, a.sawRecords],
+    values: [a.topic, a.partition, a.nextOffset, a.maxEventTime, a.stored, a.duplicates, a.deadLetters, a.sawRecords, a.absent],
     name: 'advance-partition',
+  };
+}
+
+/** Each partition's offsets less what ingest counted for them (stored, duplicate, dead letter, absent). */
+export function ingestAccounts(): Sql {
+  return {
+    text: `SELECT topic, partition, next_offset, next_offset - records - duplicates - dead_letters - absent AS unaccounted FROM input_partitions`,
+    values: [],
   };
 }
 

@@ -31,6 +31,17 @@ export interface IngestBatch {
   readonly items: readonly IngestItem[];
   /** Offset after the batch's last message: where the partition stands once the batch is stored. */
   readonly nextOffset: number;
+  /**
+   * Offset the fetch that read the batch began at. Offsets from there up to nextOffset that no item holds are absent
+   * from the log (control records of transactions, aborted or compacted records). A batch whose fetch began beyond
+   * the stored offset is refused: the records between would be lost.
+   */
+  readonly fetchedFrom: number;
+  /**
+   * The records between the stored offset and fetchedFrom were deleted from the log (retention) before they were
+   * read: store the batch after them. Those offsets stay unaccounted for (see IngestAccount).
+   */
+  readonly gapAccepted: boolean;
 }
 
 export interface DeadLetterNote {
@@ -40,6 +51,7 @@ export interface DeadLetterNote {
 }
 
 export interface IngestOutcome {
+  readonly kind: 'stored';
   /** Offset the partition stood at before the batch; messages below it had been stored already and were skipped. */
   readonly previousOffset: number;
   readonly nextOffset: number;
@@ -50,6 +62,24 @@ export interface IngestOutcome {
   readonly maxEventTime: Millis | null;
   /** The records this batch stored, in offset order: exactly what the store now holds for offsets [previousOffset, nextOffset). */
   readonly records: readonly StoredRecord[];
+}
+
+/** The batch's fetch began beyond the partition's stored offset; nothing was written. Read again from storedOffset. */
+export interface IngestRefusal {
+  readonly kind: 'refused';
+  readonly storedOffset: number;
+}
+
+/**
+ * One partition's offsets against what ingest counted for them: every offset below nextOffset is a stored record,
+ * a duplicate, a dead letter, or absent from the log. Unaccounted offsets (nextOffset less the four counts) are
+ * records lost; a negative count, offsets counted twice. Either way a bug or a gap in the log, never normal.
+ */
+export interface IngestAccount {
+  readonly topic: string;
+  readonly partition: number;
+  readonly nextOffset: number;
+  readonly unaccounted: number;
 }
 
 /**
@@ -161,8 +191,14 @@ export interface StoredAlertCounts {
 }
 
 export interface StateStore {
-  /** Stores one batch in one transaction, skipping what was stored before; see PublishDeadLetters. */
-  ingest(batch: IngestBatch, publishDeadLetters: PublishDeadLetters): Promise<IngestOutcome>;
+  /**
+   * Stores one batch in one transaction, skipping what was stored before; see PublishDeadLetters. A batch whose
+   * fetch began beyond the stored offset is refused (see IngestBatch.fetchedFrom). The commit is durable when this
+   * resolves: a crash of the server after it loses nothing.
+   */
+  ingest(batch: IngestBatch, publishDeadLetters: PublishDeadLetters): Promise<IngestOutcome | IngestRefusal>;
+  /** Every input partition's offsets against its counts. */
+  ingestAccounts(): Promise<IngestAccount[]>;
   /** The stored next offset of each partition asked for (0 for one never seen). */
   storedOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, number>>;
   /** Becomes the decider if no other process is; null when another one is. */

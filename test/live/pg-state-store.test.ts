@@ -12,7 +12,7 @@ import { MessageIntake } from '../../services/live/message-intake.js';
 import { keyedIdentity } from '../../services/identity/keyed-identity.js';
 import { migrate, migrationStatus, readMigrations } from '../../services/live/migration-runner.js';
 import { PgStateStore } from '../../services/live/pg-state-store.js';
-import { partitionKey, type DeadLetterNote, type IngestItem } from '../../services/live/state-store.js';
+import { partitionKey, type DeadLetterNote, type IngestBatch, type IngestItem, type IngestOutcome, type PublishDeadLetters } from '../../services/live/state-store.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 
 const TOPIC = 'gp.optout.events';
@@ -20,13 +20,20 @@ const pseudonymise = keyedIdentity(Buffer.from('a3'.repeat(32), 'hex')).patientR
 const intake = new MessageIntake('gpEvents', streamValueDecoder('gpEvents'), catalogue, pseudonymise);
 const encode = streamValueEncoder('gpEvents');
 const item = (offset: number, event: GpOptOutEvent): IngestItem => intake.classify(offset, encode(event));
-const batch = (partition: number, items: IngestItem[]) => ({ topic: TOPIC, partition, stream: 'gpEvents' as const, items, nextOffset: items[items.length - 1]!.offset + 1 });
+const batch = (partition: number, items: IngestItem[], fetchedFrom = items[0]!.offset): IngestBatch =>
+  ({ topic: TOPIC, partition, stream: 'gpEvents' as const, items, nextOffset: items[items.length - 1]!.offset + 1, fetchedFrom, gapAccepted: false });
 
 describe('PostgreSQL state store', () => {
   const stack = testStack();
   let schema: FreshSchema;
   let store: PgStateStore;
   let raw: pg.Client;
+  /** Ingests a batch that must be stored (not refused). */
+  const ingest = async (b: IngestBatch, publish: PublishDeadLetters): Promise<IngestOutcome> => {
+    const outcome = await store.ingest(b, publish);
+    if (outcome.kind !== 'stored') throw new Error(`batch refused: the stored offset is ${outcome.storedOffset}`);
+    return outcome;
+  };
 
   beforeAll(async () => {
     schema = await stack.freshSchema();
@@ -60,7 +67,7 @@ describe('PostgreSQL state store', () => {
       item(3, { ...gp('e-2', T0 + 1, CODES.t2Dissent, PATIENT_B) }),
       item(4, { ...gp('e-3', T0 + 2, CODES.t1Dissent), nhsNumber: '9990000017' }),
     ];
-    const outcome = await store.ingest(batch(0, items), async (letters) => { published.push([...letters]); });
+    const outcome = await ingest(batch(0, items), async (letters) => { published.push([...letters]); });
     expect(outcome).toMatchObject({ previousOffset: 0, nextOffset: 5, stored: 2, duplicates: 1, maxEventTime: T0 + 1 });
     expect(outcome.records.map((r) => [r.offset, (r.record as GpOptOutEvent).eventId])).toEqual([[0, 'e-1'], [3, 'e-2']]);
     expect(published).toEqual([[
@@ -68,7 +75,7 @@ describe('PostgreSQL state store', () => {
       { offset: 4, reason: 'INVALID_NHS_NUMBER', detail: expect.any(String) },
     ]]);
     // Redelivered after a crash or a rebalance: below the stored offset, so nothing happens at all.
-    const again = await store.ingest(batch(0, items), async () => { throw new Error('must not publish again'); });
+    const again = await ingest(batch(0, items), async () => { throw new Error('must not publish again'); });
     expect(again).toMatchObject({ previousOffset: 5, nextOffset: 5, stored: 0, duplicates: 0, deadLetters: [] });
     const progress = await raw.query('SELECT next_offset, records, duplicates, dead_letters FROM input_partitions WHERE topic = $1 AND partition = 0', [TOPIC]);
     expect(progress.rows[0]).toEqual({ next_offset: '5', records: '2', duplicates: '1', dead_letters: '2' });
@@ -78,7 +85,7 @@ describe('PostgreSQL state store', () => {
 
   it('stores text with quotes, backslashes and commas as given', async () => {
     const awkward = { ...gp('e-"q\\,{}', T0, CODES.t1Dissent), supplier: 'Say "TPP", \\ ok' };
-    const outcome = await store.ingest(batch(3, [item(0, awkward)]), async () => {});
+    const outcome = await ingest(batch(3, [item(0, awkward)]), async () => {});
     expect(outcome.stored).toBe(1);
     const row = await raw.query('SELECT event_id, supplier FROM gp_events WHERE source_partition = 3');
     expect(row.rows).toEqual([{ event_id: awkward.eventId, supplier: awkward.supplier }]);
@@ -87,7 +94,7 @@ describe('PostgreSQL state store', () => {
   it('judges an id stored by an earlier batch (any partition) against the stored content, not the batch', async () => {
     const stored = gp('e-1', T0, CODES.t1Dissent);
     const changed = { ...stored, code: CODES.t1Withdrawn };
-    const outcome = await store.ingest(batch(1, [item(0, changed), item(1, { ...stored })]), async () => {});
+    const outcome = await ingest(batch(1, [item(0, changed), item(1, { ...stored })]), async () => {});
     expect(outcome.stored).toBe(0);
     expect(outcome.duplicates).toBe(1);
     expect(outcome.deadLetters.map((d) => [d.offset, d.reason])).toEqual([[0, 'CONFLICTING_DUPLICATE']]);
@@ -99,8 +106,33 @@ describe('PostgreSQL state store', () => {
     expect((await store.storedOffsets([{ topic: TOPIC, partition: 2 }])).get(partitionKey(TOPIC, 2))).toBe(0);
     const stored = await raw.query(`SELECT count(*)::int AS n FROM gp_events WHERE event_id = 'e-9'`);
     expect(stored.rows[0].n).toBe(0);
-    const retried = await store.ingest(batch(2, items), async () => {});
+    const retried = await ingest(batch(2, items), async () => {});
     expect(retried).toMatchObject({ previousOffset: 0, nextOffset: 2, stored: 1 });
+  });
+
+  it('refuses a batch read beyond the stored offset (a consumer ahead of a server that lost commits), writing nothing', async () => {
+    const first = [item(0, gp('g-0', T0, CODES.t1Dissent)), item(1, gp('g-1', T0, CODES.t1Dissent))];
+    await ingest(batch(4, first), async () => {});
+    const beyond = [item(5, gp('g-5', T0, CODES.t1Dissent)), item(6, gp('g-6', T0, CODES.t1Dissent))];
+    const refused = await store.ingest(batch(4, beyond), async () => { throw new Error('must not publish'); });
+    expect(refused).toEqual({ kind: 'refused', storedOffset: 2 });
+    expect((await store.storedOffsets([{ topic: TOPIC, partition: 4 }])).get(partitionKey(TOPIC, 4))).toBe(2);
+    expect((await raw.query(`SELECT count(*)::int AS n FROM gp_events WHERE event_id IN ('g-5', 'g-6')`)).rows[0].n).toBe(0);
+    // Read again from the stored offset: stored, and every offset accounted for.
+    const again = await ingest(batch(4, [item(2, gp('g-2', T0, CODES.t1Dissent)), ...beyond]), async () => {});
+    expect(again).toMatchObject({ previousOffset: 2, nextOffset: 7, stored: 3 });
+    expect((await store.ingestAccounts()).find((a) => a.partition === 4)).toEqual({ topic: TOPIC, partition: 4, nextOffset: 7, unaccounted: 0 });
+  });
+
+  it('accounts for every offset: offsets the fetch went over without a message count as absent, a gap accepted after retention does not', async () => {
+    // Fetched from 0; offsets 0 and 2 hold no message (control records of a transaction, say).
+    const withHoles = await ingest(batch(5, [item(1, gp('h-1', T0, CODES.t1Dissent)), item(3, gp('h-3', T0, CODES.t1Dissent))], 0), async () => {});
+    expect(withHoles).toMatchObject({ previousOffset: 0, nextOffset: 4, stored: 2 });
+    expect((await store.ingestAccounts()).find((a) => a.partition === 5)).toMatchObject({ nextOffset: 4, unaccounted: 0 });
+    // Offsets 4-9 deleted from the log before they were read: stored after them, and those six stay unaccounted.
+    const afterRetention = await ingest({ ...batch(5, [item(10, gp('h-10', T0, CODES.t1Dissent))]), gapAccepted: true }, async () => {});
+    expect(afterRetention).toMatchObject({ previousOffset: 4, nextOffset: 11, stored: 1 });
+    expect((await store.ingestAccounts()).find((a) => a.partition === 5)).toMatchObject({ nextOffset: 11, unaccounted: 6 });
   });
 
   it('elects one decider, fences a deposed one, and keeps each alert change once in the outbox', async () => {

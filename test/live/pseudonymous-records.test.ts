@@ -121,14 +121,14 @@ describe('migration 003 pseudonymises a schema populated under migrations 001-00
       const intake = (stream: StreamName) => new MessageIntake(stream, streamValueDecoder(stream), catalogue, ref);
       const again = async (stream: StreamName, record: object) => {
         const item = intake(stream).classify(0, streamValueEncoder(stream)(record as never));
-        return store.ingest({ topic: `again-${stream}`, partition: 0, stream, items: [item], nextOffset: 1 }, async () => {});
+        return store.ingest({ topic: `again-${stream}`, partition: 0, stream, items: [item], nextOffset: 1, fetchedFrom: 0, gapAccepted: false }, async () => {});
       };
       expect(await again('gpEvents', event)).toMatchObject({ stored: 0, duplicates: 1, deadLetters: [] });
       expect(await again('ndsReceived', received)).toMatchObject({ stored: 0, duplicates: 1, deadLetters: [] });
       expect(await again('ndsDisseminations', shared)).toMatchObject({ stored: 0, duplicates: 1, deadLetters: [] });
       const changed = intake('gpEvents').classify(1, streamValueEncoder('gpEvents')({ ...event2, recordedAt: T0 + 99 }));
-      const conflict = await store.ingest({ topic: 'again-gpEvents', partition: 0, stream: 'gpEvents', items: [changed], nextOffset: 2 }, async () => {});
-      expect(conflict.deadLetters).toEqual([expect.objectContaining({ reason: 'CONFLICTING_DUPLICATE' })]);
+      const conflict = await store.ingest({ topic: 'again-gpEvents', partition: 0, stream: 'gpEvents', items: [changed], nextOffset: 2, fetchedFrom: 1, gapAccepted: false }, async () => {});
+      expect(conflict).toMatchObject({ kind: 'stored', deadLetters: [expect.objectContaining({ reason: 'CONFLICTING_DUPLICATE' })] });
     } finally {
       await store.close();
     }

@@ -10,3 +10,7 @@ ALTER TABLE nds_disseminations ADD COLUMN patient_ref text;
 ALTER TABLE gp_events DROP COLUMN nhs_number, ALTER COLUMN patient_ref SET NOT NULL;
 ALTER TABLE nds_received DROP COLUMN nhs_number, ALTER COLUMN patient_ref SET NOT NULL;
 ALTER TABLE nds_disseminations DROP COLUMN nhs_number, ALTER COLUMN patient_ref SET NOT NULL;
+
+-- Offsets of each input partition that held no message when read (control records of transactions, aborted or
+-- compacted records): with it, next_offset = records + duplicates + dead_letters + absent, checked continually.
+ALTER TABLE input_partitions ADD COLUMN absent bigint NOT NULL DEFAULT 0;

@@ -36,7 +36,28 @@ export interface LiveSetup {
   cleanUp(): Promise<void>;
 }
 
-export async function prepareLive(stack: TestStack, options: { partitions: number; brokers?: readonly string[]; createTopics?: (names: string[], partitions: number) => Promise<void> }): Promise<LiveSetup> {
+/** A schema of its own on another server than the stack's (a test's own PostgreSQL cluster). */
+async function schemaOn(url: string, schema: string): Promise<FreshSchema> {
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE SCHEMA ${schema}`);
+  const withSearchPath = new URL(url);
+  withSearchPath.searchParams.set('options', `-c search_path=${schema}`);
+  return { schema, databaseUrl: withSearchPath.toString(), drop: () => run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) };
+}
+
+export async function prepareLive(stack: TestStack, options: {
+  partitions: number; brokers?: readonly string[]; createTopics?: (names: string[], partitions: number) => Promise<void>;
+  /** Another PostgreSQL server than the stack's. */
+  databaseUrl?: string;
+}): Promise<LiveSetup> {
   const dir = await mkdtemp(join(tmpdir(), 'optout-live-'));
   const name = (prefix: string) => stack.uniqueName(prefix);
   const topics = {
@@ -46,17 +67,20 @@ export async function prepareLive(stack: TestStack, options: { partitions: numbe
   const create = options.createTopics ?? stack.createTopics;
   await create(STREAM_NAMES.map((s) => topics[s]), options.partitions);
   await create([topics.alerts, topics.deadLetter], 3);
-  const schema = await stack.freshSchema();
-  await migrate(stack.databaseUrl, schema.schema);
+  const databaseUrl = options.databaseUrl ?? stack.databaseUrl;
+  const schema = options.databaseUrl === undefined ? await stack.freshSchema() : await schemaOn(options.databaseUrl, stack.uniqueName('test'));
+  await migrate(databaseUrl, schema.schema);
   const keyFile = join(dir, 'pseudonym.key');
   await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`);
   const db = new pg.Client({ connectionString: schema.databaseUrl });
+  // A server that goes away (a test crashing it) ends this client; that is no failure of the test by itself.
+  db.on('error', () => {});
   await db.connect();
   const logs = captureKafkaLogs();
   const brokers = options.brokers ?? stack.brokers;
   const kafka = new Kafka({ clientId: 'live-test', brokers: [...brokers], logLevel: logs.logLevel, logCreator: logs.logCreator, retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 30 } });
   return {
-    dir, brokers, topics, groupId: name('verifier'), schema, databaseUrl: stack.databaseUrl, keyFile, partitions: options.partitions, db, kafka,
+    dir, brokers, topics, groupId: name('verifier'), schema, databaseUrl, keyFile, partitions: options.partitions, db, kafka,
     cleanUp: async () => {
       await db.end().catch(() => {});
       await schema.drop().catch(() => {});

@@ -1,0 +1,64 @@
+// A PostgreSQL cluster of the test's own (initdb in a temporary folder, its own port), so that the test can crash
+// it (`pg_ctl stop -m immediate`: no checkpoint, no shutdown record, as a power cut) without touching any other
+// test's server. initdb refuses root: as root, the cluster belongs to the postgres user and runs under it.
+import { execFile } from 'node:child_process';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const BIN = '/usr/lib/postgresql/15/bin';
+const exec = promisify(execFile);
+
+export interface OwnPostgres {
+  readonly url: string;
+  readonly port: number;
+  /** Stops the server at once, as a crash: commits not yet flushed to the WAL on disk are lost. */
+  crash(): Promise<void>;
+  /** Starts it again (crash recovery replays the WAL), and returns once it accepts connections. */
+  start(): Promise<void>;
+  /** Stops it and deletes its folder. */
+  remove(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function startOwnPostgres(): Promise<OwnPostgres> {
+  const dir = await mkdtemp(join(tmpdir(), 'optout-own-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const { stdout } = await exec('id', ['-u', 'postgres']);
+    const { stdout: gid } = await exec('id', ['-g', 'postgres']);
+    await chown(dir, Number(stdout.trim()), Number(gid.trim()));
+  }
+  const run = (tool: string, args: string[]) => (asRoot
+    ? exec('runuser', ['-u', 'postgres', '--', join(BIN, tool), ...args])
+    : exec(join(BIN, tool), args));
+  const data = join(dir, 'data');
+  const port = await freePort();
+  await run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  const start = async () => {
+    await run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=on`, 'start']);
+  };
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    crash: async () => { await run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']); },
+    start,
+    remove: async () => {
+      await run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

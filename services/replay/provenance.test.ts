@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamName } from '../core/records.js';
 import type { AuditReport } from './audit-report.js';
-import { keyFingerprint } from './provenance.js';
+import { keyFingerprint } from '../identity/key-fingerprint.js';
 import { captureReplay } from './testing/replay-capture.js';
 import { writeSmallScenario } from './testing/small-scenario.js';
 

@@ -1,17 +1,16 @@
 import { execFile } from 'node:child_process';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { RULES_VERSION } from '../core/rules-version.js';
+import { keyFingerprint } from '../identity/key-fingerprint.js';
 import { PACKAGE_ROOT, packageFile } from '../package-root.js';
 
 // What a report depends on, recorded in it so that an auditor can tell two reports apart when their alerts
 // differ: the tool, the rules' version, the catalogue's bytes, how patient references were keyed, and each
 // input's bytes. Nothing here varies between two runs of the same checkout over the same files: no clock,
 // no host name, no absolute path the user did not give.
-
-const FINGERPRINT_LABEL = 'optout-verifier pseudonym key fingerprint v1';
 
 export type KeyProvenance =
   | { readonly mode: 'key-file'; readonly keyFile: string; readonly fingerprint: string; readonly statement: string }
@@ -23,14 +22,6 @@ export interface Provenance {
   readonly catalogue: { readonly path: string; readonly shipped: boolean; readonly sha256: string };
   readonly pseudonymKey: KeyProvenance;
   readonly inputs: { readonly [S in StreamName]: { readonly path: string; readonly name: string; readonly bytes: number; readonly sha256: string } };
-}
-
-/**
- * A fingerprint that names a key without revealing it: HMAC-SHA256 of a fixed label under the key. Two reports
- * with the same fingerprint used the same key; the fingerprint gives no way back to the key or to any reference.
- */
-export function keyFingerprint(key: Buffer): string {
-  return createHmac('sha256', key).update(FINGERPRINT_LABEL, 'utf8').digest('hex');
 }
 
 export function keyProvenance(key: Buffer, keyFile: string | null): KeyProvenance {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AlertValueDecoder, AlertValueEncoder } from './alert-codec.js';
 import { fingerprintBytes } from './crc64-avro.js';
-import { producerCopy } from './golden-sample-set.js';
+import { producerCopy } from './testing/golden-sample-set.js';
 import { alertSchemaJson } from './schema-catalog.js';
 import { SingleObjectEncoder } from './single-object.js';
 import { escalate, fire, resolve, type AlertChange } from '../core/alert.js';

@@ -1,7 +1,7 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { fingerprintBytes, schemaFingerprint } from './crc64-avro.js';
-import { producerCopy } from './golden-sample-set.js';
+import { producerCopy } from './testing/golden-sample-set.js';
 import { streamSchemaJson } from './schema-catalog.js';
 import { PlainBinaryDecoder, SingleObjectDecoder, SingleObjectEncoder } from './single-object.js';
 import { streamValueDecoder, streamValueEncoder } from './stream-value-codec.js';

@@ -3,7 +3,7 @@ import { isValidNhsNumber } from '../core/nhs-number.js';
 import type { StreamName } from '../core/records.js';
 import { STREAM_FIELDS } from '../core/records.js';
 import { FOREIGN_PURPOSE } from './bad-records.js';
-import { collectScenario, meaningOf } from './collected-scenario.js';
+import { collectScenario, meaningOf } from './testing/collected-scenario.js';
 
 const ndjson = collectScenario({ faults: ['bad-records'], format: 'ndjson', releaseSize: { lines: 200 } });
 const avro = collectScenario({ faults: ['bad-records'], format: 'avro', releaseSize: { lines: 200 } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectScenario, meaningOf } from './collected-scenario.js';
+import { collectScenario, meaningOf } from './testing/collected-scenario.js';
 import { DAY_MS } from './scenario-params.js';
 
 const run = collectScenario({ faults: ['dropped-withdrawals'], releaseSize: { lines: 0 } });

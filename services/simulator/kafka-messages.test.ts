@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { streamValueDecoder } from '../codec/stream-value-codec.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
-import { collectScenario } from './collected-scenario.js';
+import { collectScenario } from './testing/collected-scenario.js';
 import { CONTRACT_STREAMS } from '../contract/streams.js';
 import { kafkaMessageEncoder } from './kafka-messages.js';
 

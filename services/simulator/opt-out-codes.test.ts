@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CodeCatalogue } from '../core/code-catalogue.js';
-import { SHIPPED_CATALOGUE } from './collected-scenario.js';
+import { SHIPPED_CATALOGUE } from './testing/collected-scenario.js';
 import { codeSystemFor, OptOutCodes } from './opt-out-codes.js';
 import { SeededRandom } from './seeded-random.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectScenario } from './collected-scenario.js';
+import { collectScenario } from './testing/collected-scenario.js';
 import { kafkaMessageEncoder, type KafkaMessage } from './kafka-messages.js';
 import { batchSizeFor, publishPaced, type PacedPublishDeps, type PublishProgress } from './paced-publisher.js';
 import type { SimulatedItem } from './simulated-item.js';

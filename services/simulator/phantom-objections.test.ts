@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectScenario, meaningOf, SideTimeline, type CollectedScenario } from './collected-scenario.js';
+import { collectScenario, meaningOf, SideTimeline, type CollectedScenario } from './testing/collected-scenario.js';
 
 /** Dissents the national service received while the GP record held no dissent of that type. */
 function phantoms(run: CollectedScenario) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { STREAM_FIELDS, STREAM_NAMES } from '../core/records.js';
-import { collectScenario } from './collected-scenario.js';
+import { collectScenario } from './testing/collected-scenario.js';
 
 const run = collectScenario({ faults: ['redeliveries'], releaseSize: { lines: 1000 } });
 const fault = run.run.faultDescriptions()[0];

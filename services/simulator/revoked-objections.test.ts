@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectScenario, meaningOf, SideTimeline, type CollectedScenario } from './collected-scenario.js';
+import { collectScenario, meaningOf, SideTimeline, type CollectedScenario } from './testing/collected-scenario.js';
 
 /** Withdrawals the national service received while the GP record still held the dissent. */
 function revocations(run: CollectedScenario) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isValidNhsNumber } from '../core/nhs-number.js';
-import { collectScenario, meaningOf, SideTimeline, SMALL_SCENARIO } from './collected-scenario.js';
+import { collectScenario, meaningOf, SideTimeline, SMALL_SCENARIO } from './testing/collected-scenario.js';
 import { TYPE_2_COLLECTION_ENDS } from './gp-opt-out-activity.js';
 import { codeSystemFor } from './opt-out-codes.js';
 import { SLA_MS } from './scenario-generator.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectScenario } from './collected-scenario.js';
+import { collectScenario } from './testing/collected-scenario.js';
 import { SLA_MS } from './scenario-generator.js';
 import { DAY_MS } from './scenario-params.js';
 

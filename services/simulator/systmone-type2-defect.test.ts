@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GpOptOutEvent } from '../core/records.js';
-import { collectScenario, meaningOf, SideTimeline } from './collected-scenario.js';
+import { collectScenario, meaningOf, SideTimeline } from './testing/collected-scenario.js';
 import { SLA_MS } from './scenario-generator.js';
 import { DAY_MS } from './scenario-params.js';
 import { DEFECT_FIXED, DEFECT_FROM } from './systmone-type2-defect.js';

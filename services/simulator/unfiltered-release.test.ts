@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectScenario, SideTimeline, type CollectedScenario } from './collected-scenario.js';
+import { collectScenario, SideTimeline, type CollectedScenario } from './testing/collected-scenario.js';
 
 /** Lines, other than for direct care, of patients whose objection the national service held when they went out. */
 function leaks(run: CollectedScenario) {

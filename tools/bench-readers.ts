@@ -1,17 +1,17 @@
 // Throughput of the file readers against raw baselines measured in the same run (ratios, not absolute speed):
 //   container-reader vs avsc's own createFileDecoder, NDJSON reader vs readline + JSON.parse.
-// Run: npx tsx services/codec/bench-readers.ts [records=1000000]
+// Run: npm run bench:readers -- [records=1000000]
 import { once } from 'node:events';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import avro from 'avsc';
-import { readAvroContainer } from './container-reader.js';
-import { readNdjson } from './ndjson-reader.js';
-import { openRecordWriter, type RecordFileFormat } from './record-writer.js';
-import { avroTypeFor } from './schema-catalog.js';
-import type { ContainerCodec } from './container-format.js';
+import { readAvroContainer } from '../services/codec/container-reader.js';
+import { readNdjson } from '../services/codec/ndjson-reader.js';
+import { openRecordWriter, type RecordFileFormat } from '../services/codec/record-writer.js';
+import { avroTypeFor } from '../services/codec/schema-catalog.js';
+import type { ContainerCodec } from '../services/codec/container-format.js';
 
 const records = Number(process.argv[2] ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'bench-readers-'));

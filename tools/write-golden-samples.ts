@@ -2,14 +2,14 @@
 //   <stem>.avro (null codec), <stem>.deflate.avro, <stem>.<position>.bin (single-object encoding),
 //   <stem>.expected.json (what the reader must decode), and for another writer schema <stem>.writer.avsc;
 // samples whose writer is not the reader schema go under schemas/samples/writers/.
-// Run: npx tsx services/codec/write-golden-samples.ts   (output is reproducible: fixed sync markers)
+// Run: npm run samples:write   (output is reproducible: fixed sync markers)
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { goldenSampleSets, type SampleSet } from './golden-sample-set.js';
-import { openAvroWriterWithSchema } from './record-writer.js';
-import { SCHEMAS_DIR, schemaJson } from './schema-catalog.js';
-import { SingleObjectEncoder } from './single-object.js';
+import { goldenSampleSets, type SampleSet } from '../services/codec/testing/golden-sample-set.js';
+import { openAvroWriterWithSchema } from '../services/codec/record-writer.js';
+import { SCHEMAS_DIR, schemaJson } from '../services/codec/schema-catalog.js';
+import { SingleObjectEncoder } from '../services/codec/single-object.js';
 
 export const SAMPLES_DIR = join(SCHEMAS_DIR, 'samples');
 

@@ -1,9 +1,9 @@
 // The golden sample set: records for every schema, written with the schema itself and with other writer
 // schemas a producer might hold (its own copy of the contract with fields in another order, an extra field with
 // a default and other doc text; an older version lacking a field; an enum with a symbol we do not know).
-// write-golden-samples.ts writes these to schemas/samples/; the tests read the files back through the codec.
-import type { RecordSchemaJson } from './schema-catalog.js';
-import { ALERT_SCHEMA_NAME, STREAM_SCHEMA_NAMES, schemaJson } from './schema-catalog.js';
+// tools/write-golden-samples.ts writes these to schemas/samples/; the tests read the files back through the codec.
+import type { RecordSchemaJson } from '../schema-catalog.js';
+import { ALERT_SCHEMA_NAME, STREAM_SCHEMA_NAMES, schemaJson } from '../schema-catalog.js';
 
 const at = (iso: string): number => Date.parse(iso);
 

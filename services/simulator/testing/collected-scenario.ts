@@ -2,12 +2,12 @@
 // (the generator itself never gathers anything). Tests recompute what the national service held and what the GP
 // record said from the records alone, so they do not trust the generator's own state.
 import { readFileSync } from 'node:fs';
-import { parseCodeCatalogue, type CodeCatalogue, type CodeMeaning } from '../core/code-catalogue.js';
-import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
-import type { GpOptOutEvent, NdsDissemination, NdsExtractManifest, NdsReceivedObjection, OptOutType } from '../core/records.js';
-import { generateScenario, type ScenarioRun } from './scenario-generator.js';
-import type { ScenarioParams } from './scenario-params.js';
-import type { GarbledItem, OffContractItem, SimulatedItem } from './simulated-item.js';
+import { parseCodeCatalogue, type CodeCatalogue, type CodeMeaning } from '../../core/code-catalogue.js';
+import { SHIPPED_CATALOGUE_FILE } from '../../package-root.js';
+import type { GpOptOutEvent, NdsDissemination, NdsExtractManifest, NdsReceivedObjection, OptOutType } from '../../core/records.js';
+import { generateScenario, type ScenarioRun } from '../scenario-generator.js';
+import type { ScenarioParams } from '../scenario-params.js';
+import type { GarbledItem, OffContractItem, SimulatedItem } from '../simulated-item.js';
 
 export const SHIPPED_CATALOGUE: CodeCatalogue = parseCodeCatalogue(
   JSON.parse(readFileSync(SHIPPED_CATALOGUE_FILE, 'utf8')),

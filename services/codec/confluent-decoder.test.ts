@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { NdsDissemination } from '../core/records.js';
 import { ConfluentDecoder, ConfluentEncoder, type WriterSchemaLookup, type WriterSchemaSource } from './confluent-decoder.js';
 import { confluentHeader, readConfluentHeader } from './confluent-framing.js';
-import { producerCopy } from './golden-sample-set.js';
+import { producerCopy } from './testing/golden-sample-set.js';
 import { streamSchemaJson } from './schema-catalog.js';
 
 const NHS = '9990000018';

@@ -60,6 +60,20 @@ export class ByteSource {
     return this.available > before;
   }
 
+  /** Consumes the next `count` bytes without holding them (reads through the buffer); false when the file ends first. */
+  async skip(count: number): Promise<boolean> {
+    let left = count;
+    for (;;) {
+      const here = Math.min(left, this.available);
+      this.start += here;
+      left -= here;
+      if (left === 0) return true;
+      this.start = 0;
+      this.end = 0;
+      if (!(await this.readMore())) return false;
+    }
+  }
+
   async close(): Promise<void> {
     await this.#file.close();
   }

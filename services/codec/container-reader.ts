@@ -9,7 +9,11 @@
 //   it, and becomes an error item, so none is dropped silently;
 // - one record with an enum symbol the reader does not know: an error item for that record; reading goes on;
 // - a corrupt block (framing, sync marker, deflate, or a record that cannot be read, after which its block
-//   cannot be followed): one error item at the first record not read, and the file ends there.
+//   cannot be followed): one error item at the first record not read, and the file ends there;
+// - a block larger than the block limit, as stored or once inflated: it is skipped without being held (the
+//   inflation stops at the limit) and is one error item at its first record; the file goes on at the next block;
+// - a record larger than the record limit: an error item for that record; reading goes on;
+// - an empty (zero-byte) file: no items, like a container with a header and no blocks.
 import { inflateRawSync } from 'node:zlib';
 import avro from 'avsc';
 import type { Type } from 'avsc';
@@ -20,34 +24,35 @@ import { HEADER_TYPE, MAGIC, SYNC_SIZE, readVarLong } from './container-format.j
 import type { ReadItem } from '../core/read-item.js';
 import { describeReadError } from './decode-result.js';
 import { lenientReaderFor, UnresolvableWriterSchema, type LenientReader } from './lenient-resolution.js';
+import { DEFAULT_READ_LIMITS, LIMIT_CEILING_BYTES, type ReadLimits } from './read-limits.js';
 import { streamSchemaJson, type RecordSchemaJson } from './schema-catalog.js';
 
 const MAX_HEADER_BYTES = 16 << 20;
 // A block prefix is two varint longs of at most ten bytes each.
 const MAX_PREFIX_BYTES = 20;
-// Larger than any sane writer's block; a larger size field means the prefix is garbage.
-const MAX_BLOCK_BYTES = 1 << 30;
+// Larger than any limit may be set to; a larger size field means the prefix is garbage.
+const MAX_BLOCK_BYTES = LIMIT_CEILING_BYTES;
 
 /** Opens the file and reads its header now, so a missing or foreign file fails here; records stream on iteration. */
-export async function openAvroContainer(path: string, stream: StreamName): Promise<AsyncIterable<ReadItem>> {
-  const file = await openContainerFile(path, streamSchemaJson(stream));
+export async function openAvroContainer(path: string, stream: StreamName, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<AsyncIterable<ReadItem>> {
+  const file = await openContainerFile(path, streamSchemaJson(stream), limits);
   return itemsOf(() => file.batches());
 }
 
 /** Opens the file and reads its header now; items stream a block at a time. */
-export async function openAvroContainerBatches(path: string, stream: StreamName): Promise<AsyncIterable<readonly ReadItem[]>> {
-  const file = await openContainerFile(path, streamSchemaJson(stream));
+export async function openAvroContainerBatches(path: string, stream: StreamName, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<AsyncIterable<readonly ReadItem[]>> {
+  const file = await openContainerFile(path, streamSchemaJson(stream), limits);
   return { [Symbol.asyncIterator]: () => file.batches() };
 }
 
 /** Like openAvroContainer, but opens the file on the first call to next(), which then throws the open errors. */
-export function readAvroContainer(path: string, stream: StreamName): AsyncIterable<ReadItem> {
-  return readAvroContainerAs(path, streamSchemaJson(stream));
+export function readAvroContainer(path: string, stream: StreamName, limits: ReadLimits = DEFAULT_READ_LIMITS): AsyncIterable<ReadItem> {
+  return readAvroContainerAs(path, streamSchemaJson(stream), limits);
 }
 
-export function readAvroContainerAs(path: string, reader: RecordSchemaJson): AsyncIterable<ReadItem> {
+export function readAvroContainerAs(path: string, reader: RecordSchemaJson, limits: ReadLimits = DEFAULT_READ_LIMITS): AsyncIterable<ReadItem> {
   return itemsOf(async function* () {
-    yield* (await openContainerFile(path, reader)).batches();
+    yield* (await openContainerFile(path, reader, limits)).batches();
   });
 }
 
@@ -64,19 +69,24 @@ export interface ContainerFile {
   batches(): AsyncGenerator<readonly ReadItem[]>;
 }
 
-export async function openContainerFile(path: string, reader: RecordSchemaJson): Promise<ContainerFile> {
+export async function openContainerFile(path: string, reader: RecordSchemaJson, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<ContainerFile> {
   const source = await ByteSource.open(path, 'input file');
-  let header: Header;
+  let header: Header | null;
   try {
     header = await readHeader(source, path);
   } catch (err) {
     await source.close();
     throw err;
   }
-  return { writer: header.writer, batches: () => blockBatches(source, header, reader) };
+  if (header === null) {
+    await source.close();
+    return { writer: avro.Type.forSchema(reader as unknown as avro.Schema), batches: async function* () {} };
+  }
+  const read = header;
+  return { writer: read.writer, batches: () => blockBatches(source, read, reader, limits) };
 }
 
-async function* blockBatches(source: ByteSource, header: Header, reader: RecordSchemaJson): AsyncGenerator<readonly ReadItem[]> {
+async function* blockBatches(source: ByteSource, header: Header, reader: RecordSchemaJson, limits: ReadLimits): AsyncGenerator<readonly ReadItem[]> {
   try {
     let lenient: LenientReader | undefined;
     let unresolvable: string | undefined;
@@ -90,14 +100,19 @@ async function* blockBatches(source: ByteSource, header: Header, reader: RecordS
     for (;;) {
       await source.ensure(MAX_PREFIX_BYTES);
       if (source.available === 0) return;
-      const block = await nextBlock(source, header);
+      const block = await nextBlock(source, header, limits.maxBlockBytes);
       if (typeof block === 'string') {
         yield [{ position: ordinal + 1, error: `corrupt block: ${block}; the rest of the file was not read` }];
         return;
       }
+      if ('over' in block) {
+        yield [{ position: ordinal + 1, error: `a block of ${block.count} records is larger than ${limits.maxBlockBytes} bytes ${block.over} (--max-block-bytes); its records were not read` }];
+        ordinal += block.count;
+        continue;
+      }
       const items: ReadItem[] = [];
       const stopped = lenient
-        ? decodeBlock(lenient, block, ordinal, items)
+        ? decodeBlock(lenient, block, ordinal, items, limits.maxRecordBytes)
         : countUnresolvable(header.writer, block, ordinal, items, unresolvable as string);
       ordinal += items.length;
       if (stopped !== undefined) {
@@ -112,8 +127,10 @@ async function* blockBatches(source: ByteSource, header: Header, reader: RecordS
   }
 }
 
-async function readHeader(source: ByteSource, path: string): Promise<Header> {
+/** The header, or null for an empty (zero-byte) file. */
+async function readHeader(source: ByteSource, path: string): Promise<Header | null> {
   const notContainer = (why: string) => new Error(`not an Avro object container file (${why}): ${path}`);
+  if (!(await source.readMore())) return null;
   if (!(await source.ensure(MAGIC.length)) || source.buf.compare(MAGIC, 0, MAGIC.length, source.start, source.start + MAGIC.length) !== 0) {
     throw notContainer('no Obj1 magic');
   }
@@ -154,8 +171,14 @@ interface Block {
   readonly data: Buffer;
 }
 
-/** The next block's records (inflated), or why the block cannot be read. */
-async function nextBlock(source: ByteSource, header: Header): Promise<Block | string> {
+/** A block skipped for its size: how many records it said it held, and whether it was too large stored or inflated. */
+interface OverLimit {
+  readonly count: number;
+  readonly over: 'as stored' | 'once inflated';
+}
+
+/** The next block's records (inflated), one over the limit (skipped), or why the block cannot be read. */
+async function nextBlock(source: ByteSource, header: Header, limit: number): Promise<Block | OverLimit | string> {
   let count: { value: number; next: number } | undefined;
   let size: { value: number; next: number } | undefined;
   try {
@@ -167,6 +190,13 @@ async function nextBlock(source: ByteSource, header: Header): Promise<Block | st
   if (count === undefined || size === undefined) return 'the file ends inside a block prefix';
   if (count.value < 0 || size.value < 0 || size.value > MAX_BLOCK_BYTES) return 'impossible record count or byte size in the block prefix';
   const prefixBytes = size.next - source.start;
+  if (size.value > limit) {
+    source.start = size.next;
+    if (!(await source.skip(size.value)) || !(await source.ensure(SYNC_SIZE))) return 'the file ends inside a block';
+    if (source.buf.compare(header.sync, 0, SYNC_SIZE, source.start, source.start + SYNC_SIZE) !== 0) return 'sync marker mismatch';
+    source.start += SYNC_SIZE;
+    return { count: count.value, over: 'as stored' };
+  }
   if (!(await source.ensure(prefixBytes + size.value + SYNC_SIZE))) return 'the file ends inside a block';
   const dataStart = source.start + prefixBytes;
   const dataEnd = dataStart + size.value;
@@ -175,14 +205,16 @@ async function nextBlock(source: ByteSource, header: Header): Promise<Block | st
   const raw = source.buf.subarray(dataStart, dataEnd);
   if (header.codec === 'null') return { count: count.value, data: raw };
   try {
-    return { count: count.value, data: inflateRawSync(raw) };
-  } catch {
+    // Inflation stops at the limit, so a small block that would inflate to gigabytes is never held.
+    return { count: count.value, data: inflateRawSync(raw, { maxOutputLength: limit }) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return { count: count.value, over: 'once inflated' };
     return 'the block does not inflate (deflate codec)';
   }
 }
 
 /** Decodes a block's records into `items`; returns why it had to stop early, if it did. */
-function decodeBlock(lenient: LenientReader, block: Block, ordinal: number, items: ReadItem[]): string | undefined {
+function decodeBlock(lenient: LenientReader, block: Block, ordinal: number, items: ReadItem[], maxRecordBytes: number): string | undefined {
   const { type, resolver } = lenient;
   let pos = 0;
   for (let i = 0; i < block.count; i++) {
@@ -193,6 +225,11 @@ function decodeBlock(lenient: LenientReader, block: Block, ordinal: number, item
       return `record ${ordinal + i + 1} cannot be read (${describeReadError(err)})`;
     }
     if (decoded.offset < 0) return `record ${ordinal + i + 1} runs past the end of its block`;
+    if (decoded.offset - pos > maxRecordBytes) {
+      items.push({ position: ordinal + i + 1, error: `the record is larger than ${maxRecordBytes} bytes (--max-record-bytes)` });
+      pos = decoded.offset;
+      continue;
+    }
     pos = decoded.offset;
     const fields = decoded.value as Record<string, unknown>;
     const field = lenient.unknownSymbolField(fields);

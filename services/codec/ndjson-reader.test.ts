@@ -4,17 +4,18 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ReadItem } from '../core/read-item.js';
 import { openNdjson, readNdjson } from './ndjson-reader.js';
+import type { ReadLimits } from './read-limits.js';
 import type { StreamName } from '../core/records.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ndjson-reader-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let fileNo = 0;
-async function read(stream: StreamName, text: string): Promise<ReadItem[]> {
+async function read(stream: StreamName, text: string, limits?: ReadLimits): Promise<ReadItem[]> {
   const path = join(dir, `f${fileNo++}.ndjson`);
   writeFileSync(path, text);
   const out: ReadItem[] = [];
-  for await (const item of readNdjson(path, stream)) out.push(item);
+  for await (const item of readNdjson(path, stream, limits)) out.push(item);
   return out;
 }
 
@@ -86,7 +87,7 @@ describe('NDJSON reader', () => {
   it('reads lines longer than its read buffer, and many lines across buffer boundaries', async () => {
     const long = { ...event, code: 'x'.repeat(3 << 20) };
     const many = Array.from({ length: 30_000 }, (_, i) => line({ ...event, eventId: `gp-${i}`, supplier: 'é'.repeat(i % 7) }));
-    const items = await read('gpEvents', `${line(long)}\n${many.join('\n')}\n`);
+    const items = await read('gpEvents', `${line(long)}\n${many.join('\n')}\n`, { maxBlockBytes: 1 << 20, maxLineBytes: 4 << 20, maxRecordBytes: 4 << 20 });
     expect(items).toHaveLength(30_001);
     const first = items[0] as ReadItem;
     expect('fields' in first && (first.fields.code as string).length).toBe(3 << 20);

@@ -3,6 +3,7 @@
 // thread, which alone knows the order across batches.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openInputBatches } from '../codec/input-file.js';
+import type { ReadLimits } from '../codec/read-limits.js';
 import { parseCodeCatalogue } from '../core/code-catalogue.js';
 import type { ReadItem } from '../core/read-item.js';
 import { ObjectorFilter } from '../core/objector-filter.js';
@@ -13,6 +14,7 @@ export interface DisseminationWorkerData {
   readonly path: string;
   readonly catalogue: unknown;
   readonly objectors: readonly string[];
+  readonly limits: ReadLimits;
 }
 
 export type DisseminationWorkerMessage =
@@ -35,7 +37,7 @@ try {
     pending = [];
     post({ type: 'batch', batch }, [batch.positions.buffer, batch.fingerprints.buffer, batch.sharedAt.buffer, batch.keptIndex.buffer] as ArrayBuffer[]);
   };
-  for await (const items of await openInputBatches(data.path, 'ndsDisseminations')) {
+  for await (const items of await openInputBatches(data.path, 'ndsDisseminations', data.limits)) {
     for (let i = 0; i < items.length; i++) pending.push(items[i]!);
     if (pending.length >= 32_768) flush();
   }

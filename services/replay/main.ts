@@ -1,10 +1,10 @@
 // Composition root of `optout-verifier replay`: reads flags and environment once, wires the file readers,
 // the keyed identity and the core, writes the report and prints the summary.
 import { Command, CommanderError, Option } from 'commander';
-import { access, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { openInputBatches } from '../codec/input-file.js';
+import { DEFAULT_READ_LIMITS, LIMIT_CEILING_BYTES, type ReadLimits } from '../codec/read-limits.js';
 import { parseIsoTimestamp } from '../codec/iso-timestamp.js';
 import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
 import type { StreamName } from '../core/records.js';
@@ -13,6 +13,9 @@ import { keyedIdentity } from '../identity/keyed-identity.js';
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
 import { parseDuration } from '../core/duration.js';
 import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
+import { formatByteSize, parseByteSize } from './byte-size.js';
+import { describeInputWarning, INPUT_FLAGS, inspectInputs, InputUnreadable, noRecordWarnings } from './input-inspection.js';
+import { reportTarget, ReportTargetRefused } from './report-target.js';
 import { derivedPseudonymKey, digestInputs, type InputDigest } from './input-digest.js';
 import { silentProgress, terminalProgress } from './progress.js';
 import { runReplay } from './replay-run.js';
@@ -34,13 +37,18 @@ const HELP_AFTER = `
 Exit codes:
   0  the replay ran (and no alert reached the --fail-on severity)
   1  alerts at or above the --fail-on severity are in the report
-  2  a flag is missing or has a bad value
+  2  a flag is missing or has a bad value (a --report that is an input, or not a new path or a regular file)
   3  an input, the catalogue or the key cannot be read, or the report cannot be written
   4  an unexpected internal error
 
 Input files: Avro object container files (.avro; null or deflate codec) or newline-delimited JSON
 (.ndjson, .jsonl; timestamps as ISO-8601 strings or epoch milliseconds). They need not be sorted.
 A record that cannot be read or fails validation is a dead letter in the report; the run goes on.
+An Avro block, an NDJSON line or a record over its --max-* limit is a dead letter (UNDECODABLE) and is not
+held in memory; reading goes on after it. An input with no records, or one file given for two inputs, is
+warned about on stderr and listed in the report's inputWarnings.
+
+--report - writes the report to stdout (the summary then goes to stderr).
 
 Without a pseudonym key, patient references are keyed on the input files' contents: the same inputs give
 the same report, but references cannot be compared across different input sets.`;
@@ -63,6 +71,7 @@ interface ReplayConfig {
   readonly failOn: 'critical' | 'warning' | null;
   readonly quiet: boolean;
   readonly progress: boolean;
+  readonly limits: ReadLimits;
 }
 
 function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
@@ -72,7 +81,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
     .requiredOption('--nds-received <file>', 'objections received by the national data service (optout.v1.NdsReceivedObjection)')
     .requiredOption('--nds-manifests <file>', 'extract manifests (optout.v1.NdsExtractManifest)')
     .requiredOption('--nds-disseminations <file>', 'disseminations (optout.v1.NdsDissemination)')
-    .requiredOption('--report <file>', 'where to write the JSON report')
+    .requiredOption('--report <file>', 'where to write the JSON report: a new path or a regular file, or - for stdout')
     .option('--html <file>', 'also write the report as one self-contained HTML page')
     .option('--csv <dir>', 'also write alerts.csv and dead-letters.csv into this folder (made if missing)')
     .option('--scenario <file>', "the simulator's scenario.json, to shade its fault windows (default: one beside --gp-events)")
@@ -84,6 +93,9 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
     .addOption(new Option('--fail-on <severity>', 'exit 1 when alerts of this severity or worse are in the report').choices(['critical', 'warning']))
     .option('--quiet', 'print nothing on stdout')
     .option('--no-progress', 'no progress bar, even on a terminal')
+    .option('--max-block-bytes <size>', 'largest Avro block, as stored and inflated (e.g. 64MiB)', formatByteSize(DEFAULT_READ_LIMITS.maxBlockBytes))
+    .option('--max-line-bytes <size>', 'longest NDJSON line', formatByteSize(DEFAULT_READ_LIMITS.maxLineBytes))
+    .option('--max-record-bytes <size>', 'largest record (Avro binary, or NDJSON line)', formatByteSize(DEFAULT_READ_LIMITS.maxRecordBytes))
     .addHelpText('after', HELP_AFTER)
     .exitOverride()
     .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
@@ -102,6 +114,16 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
     asOf = parseIsoTimestamp(o.asOf) ?? null;
     if (asOf === null) problems.push(`--as-of '${o.asOf}' is not an ISO-8601 instant with an offset (e.g. 2018-06-30T00:00:00Z)`);
   }
+  const size = (flag: string, value: string) => {
+    const bytes = parseByteSize(value);
+    if (bytes === undefined || bytes < 1 || bytes > LIMIT_CEILING_BYTES) problems.push(`--${flag} '${value}' is not a size from 1 byte to 1GiB (e.g. 65536, 64KiB, 64MiB)`);
+    return bytes ?? 0;
+  };
+  const limits: ReadLimits = {
+    maxBlockBytes: size('max-block-bytes', o.maxBlockBytes as string),
+    maxLineBytes: size('max-line-bytes', o.maxLineBytes as string),
+    maxRecordBytes: size('max-record-bytes', o.maxRecordBytes as string),
+  };
   if (problems.length > 0) throw new UsageError(problems.join('; '));
   return {
     inputs: { gpEvents: o.gpEvents as string, ndsReceived: o.ndsReceived as string, ndsManifests: o.ndsManifests as string, ndsDisseminations: o.ndsDisseminations as string },
@@ -115,6 +137,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
     failOn: (o.failOn as 'critical' | 'warning' | undefined) ?? null,
     quiet: o.quiet === true,
     progress: o.progress !== false,
+    limits,
   };
 }
 
@@ -136,17 +159,6 @@ async function loadCatalogue(path: string): Promise<{ catalogue: CodeCatalogue; 
   }
 }
 
-async function checkReadable(inputs: ReplayConfig['inputs']): Promise<void> {
-  for (const path of Object.values(inputs)) {
-    try {
-      await access(path, constants.R_OK);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new InputError(code === 'ENOENT' ? `input file not found: ${path}` : `cannot read input file ${path}: ${code}`);
-    }
-  }
-}
-
 /** Failures while reading an input (the file vanished, is not what its name says) are input errors. */
 async function* asInputErrors<T>(items: AsyncIterable<T>): AsyncIterable<T> {
   try {
@@ -157,13 +169,19 @@ async function* asInputErrors<T>(items: AsyncIterable<T>): AsyncIterable<T> {
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {
-  const temporary = `${path}.partial`;
+  // A new file (never one found there, whatever it is), renamed over the path: a reader sees all or nothing.
+  const temporary = `${path}.${process.pid}.partial`;
   try {
-    await writeFile(temporary, text);
+    await writeFile(temporary, text, { flag: 'wx' });
     await rename(temporary, path);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await unlink(temporary).catch(() => {});
     throw new InputError(`cannot write the report ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
+}
+
+function writeToStdout(text: string): Promise<void> {
+  return new Promise((done, fail) => process.stdout.write(text, (error) => (error ? fail(new InputError(`cannot write the report to stdout: ${(error as NodeJS.ErrnoException).code ?? error.message}`)) : done())));
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -180,13 +198,31 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return EXIT.USAGE;
   }
   try {
-    await checkReadable(config.inputs);
+    const streams = Object.keys(config.inputs) as StreamName[];
+    let target;
+    try {
+      const reads = streams.map((s) => ({ flag: INPUT_FLAGS[s], path: config.inputs[s] }));
+      if (typeof config.cataloguePath === 'string') reads.push({ flag: '--catalogue', path: config.cataloguePath });
+      if (config.keyPath !== null) reads.push({ flag: 'the pseudonym key file', path: config.keyPath });
+      target = await reportTarget('--report', config.reportPath, reads);
+      if (config.htmlPath !== null && (await reportTarget('--html', config.htmlPath, reads)).kind === 'stdout') {
+        throw new ReportTargetRefused('--html - is not supported: give a file');
+      }
+    } catch (error) {
+      if (!(error instanceof ReportTargetRefused)) throw error;
+      process.stderr.write(`optout-verifier replay: ${error.message}\n`);
+      return EXIT.USAGE;
+    }
+    let inspected;
+    try {
+      inspected = await inspectInputs(config.inputs);
+    } catch (error) {
+      throw error instanceof InputUnreadable ? new InputError(error.message) : error;
+    }
     const { catalogue, json: catalogueJson, sha256: catalogueSha256 } = await loadCatalogue(config.cataloguePath ?? SHIPPED_CATALOGUE_FILE);
     const watch = new UnverifiedCodeWatch(unverifiedCatalogue(catalogueJson));
     const progress = config.progress && process.stderr.isTTY ? terminalProgress(process.stderr) : silentProgress;
-    const streams = Object.keys(config.inputs) as StreamName[];
-    const sizes = {} as Record<StreamName, number>;
-    for (const stream of streams) sizes[stream] = (await stat(config.inputs[stream])).size;
+    const sizes = inspected.sizes;
     let key: Buffer | null = null;
     if (config.keyPath !== null) {
       try {
@@ -208,7 +244,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       {
         openInput: async (stream, path) => {
           try {
-            return watch.watch(stream, await openInputBatches(path, stream));
+            return watch.watch(stream, await openInputBatches(path, stream, config.limits));
           } catch (error) {
             throw new InputError((error as Error).message);
           }
@@ -219,7 +255,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           return (identity = keyedIdentity(usedKey));
         },
         progress, sizes,
-        screenedDisseminations: (path, objectors) => asInputErrors(screenedDisseminationFile(path, catalogueJson, objectors)),
+        screenedDisseminations: (path, objectors) => asInputErrors(screenedDisseminationFile(path, catalogueJson, objectors, config.limits)),
       },
     );
     const inputDigests = await digests;
@@ -231,8 +267,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       inputs: Object.fromEntries(streams.map((s) => [s, { path: config.inputs[s], bytes: inputDigests[s].bytes, sha256: inputDigests[s].sha256 }])) as Parameters<typeof provenanceOf>[0]['inputs'],
     });
     const unverified = { catalogueEntries: (unverifiedCatalogue(catalogueJson)?.entries ?? []).map((e) => e.code), decidedAlerts: watch.decisions(core.alerts, (nhs) => identity!.patientRefFor(nhs)) };
-    const report = auditReport(core, provenance, unverified);
-    await writeAtomically(config.reportPath, renderAuditReport(report));
+    // Listed only when there is something to say, so that the reports of ordinary runs keep their form.
+    const inputWarnings = [...inspected.sameFile, ...noRecordWarnings(config.inputs, core.inputs)];
+    const audit = auditReport(core, provenance, unverified);
+    const report = inputWarnings.length === 0 ? audit : { ...audit, inputWarnings };
+    for (const w of inputWarnings) process.stderr.write(`optout-verifier replay: ${describeInputWarning(w)}\n`);
+    if (target.kind === 'stdout') await writeToStdout(renderAuditReport(report));
+    else await writeAtomically(target.path, renderAuditReport(report));
     if (config.htmlPath !== null) {
       const faults = await scenarioFaults(config.scenarioPath, config.inputs.gpEvents).catch((error: unknown) => {
         throw new InputError((error as Error).message);
@@ -250,7 +291,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     const warning = unverifiedWarning(unverified);
     if (warning !== null) process.stderr.write(`optout-verifier replay: ${warning}\n`);
-    if (!config.quiet) process.stdout.write(formatSummary(report, resolve(config.reportPath)));
+    if (!config.quiet) {
+      const summary = formatSummary(report, target.kind === 'stdout' ? '(stdout)' : resolve(target.path));
+      (target.kind === 'stdout' ? process.stderr : process.stdout).write(summary);
+    }
     if (config.failOn !== null) {
       const gate = config.failOn;
       const tripped = report.alerts.some((a) => gate === 'warning' || SEVERITY[a.rule] === 'critical');

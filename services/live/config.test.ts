@@ -67,11 +67,15 @@ describe('live configuration', () => {
     expect(!result.ok && result.help).toMatch(/ALLOWED_LATENESS/);
   });
 
-  it('parses the migrate command with the database settings only', () => {
-    expect(parseMigrateConfig(['--db-schema', 'verifier_a'], { DATABASE_URL: MINIMAL.DATABASE_URL })).toMatchObject({
-      ok: true, config: { database: { schema: 'verifier_a', statementTimeoutMs: 3_600_000, lockTimeoutMs: 10_000 } },
+  it('parses the migrate command with the database settings and the runtime role', () => {
+    expect(parseMigrateConfig(['--db-schema', 'verifier_a'], { DATABASE_URL: MINIMAL.DATABASE_URL, DB_RUNTIME_ROLE: 'verifier_run' })).toMatchObject({
+      ok: true, config: { database: { schema: 'verifier_a', statementTimeoutMs: 3_600_000, lockTimeoutMs: 10_000 }, runtimeRole: 'verifier_run' },
     });
-    expect(parseMigrateConfig([], {})).toMatchObject({ ok: false, problems: ['DATABASE_URL (--database-url) is required'] });
+    expect(parseMigrateConfig(['--runtime-role', 'from_flag'], { DATABASE_URL: MINIMAL.DATABASE_URL, DB_RUNTIME_ROLE: 'from_env' }))
+      .toMatchObject({ ok: true, config: { runtimeRole: 'from_flag' } });
+    expect(parseMigrateConfig([], {})).toMatchObject({ ok: false, problems: ['DATABASE_URL (--database-url) is required', 'DB_RUNTIME_ROLE (--runtime-role) is required'] });
+    expect(parseMigrateConfig([], { DATABASE_URL: MINIMAL.DATABASE_URL, DB_RUNTIME_ROLE: 'Run-Role' }))
+      .toMatchObject({ ok: false, problems: ["DB_RUNTIME_ROLE 'Run-Role' must be a lower-case SQL identifier (letters, digits, _)"] });
   });
 
   // Regression: a DATABASE_URL without sslmode connected in plaintext silently.
@@ -88,7 +92,7 @@ describe('live configuration', () => {
     }
     const allowed = parseLiveConfig([], { ...plaintext, ALLOW_PLAINTEXT: 'true' });
     expect(allowed.ok && allowed.config.allowPlaintext).toBe(true);
-    expect(parseMigrateConfig([], { DATABASE_URL: plaintext.DATABASE_URL })).toMatchObject({ ok: false, problems: [expect.stringMatching(/^DATABASE_URL connects to PostgreSQL without TLS/)] });
+    expect(parseMigrateConfig([], { DATABASE_URL: plaintext.DATABASE_URL, DB_RUNTIME_ROLE: 'verifier_run' })).toMatchObject({ ok: false, problems: [expect.stringMatching(/^DATABASE_URL connects to PostgreSQL without TLS/)] });
   });
 
   it('takes a Kafka client certificate and key together, over TLS only', () => {

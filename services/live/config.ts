@@ -123,6 +123,13 @@ Durations take ms, s, m, h or d.
 
 Exit codes: 0 stopped on SIGTERM or SIGINT; 1 stopped by a failure it cannot retry; 2 bad settings.`;
 
+export const MIGRATE_HELP = `
+Runs as the role that owns the schema (DATABASE_URL). After the migrations it grants DB_RUNTIME_ROLE, which must
+already exist, exactly what \`run\` needs and revokes the rest; \`run\` then connects as that role.
+
+Exit codes: 0 migrated and granted; 1 a migration or the database failed; 2 bad settings (a runtime role that
+does not exist, or that is a superuser or the migrating role itself, included).`;
+
 interface Reader {
   readonly problems: string[];
   readonly warnings: string[];
@@ -415,7 +422,11 @@ export interface MigrateConfig {
   readonly database: DatabaseSettings;
   /** Needed by a migration that pseudonymises stored records (003 on a schema holding records); null if not given. */
   readonly pseudonymKeyFile: string | null;
+  /** The role `run` connects as, granted exactly what it needs. */
+  readonly runtimeRole: string;
 }
+
+const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** `optout-verifier migrate`: only the database settings. */
 export function parseMigrateConfig(argv: readonly string[], env: Env): ConfigResult<MigrateConfig> {
@@ -423,16 +434,19 @@ export function parseMigrateConfig(argv: readonly string[], env: Env): ConfigRes
     .description('Applies the live service\'s pending PostgreSQL migrations, in order, and exits.')
     .option('--database-url <url>', 'PostgreSQL URL (DATABASE_URL)')
     .option('--db-schema <name>', 'PostgreSQL schema for the state (DB_SCHEMA, default optout_verifier)')
-    .option('--pseudonym-key-file <path>', 'key of the patient references (PSEUDONYM_KEY_FILE): needed to pseudonymise records stored by an older version');
-  const flags = parseFlags(program, argv);
+    .option('--pseudonym-key-file <path>', 'key of the patient references (PSEUDONYM_KEY_FILE): needed to pseudonymise records stored by an older version')
+    .option('--runtime-role <role>', 'existing role that `run` connects as, granted exactly what it needs (DB_RUNTIME_ROLE)');
+  const flags = parseFlags(program, argv, MIGRATE_HELP);
   if (!flags.ok) return flags;
   const r = reader(env);
   // A migration may rewrite a large table: its statements get longer (DB_STATEMENT_TIMEOUT still wins when set).
   const database = databaseSettings(r, flags.values, '1h');
   refusePlaintext(r, database, null);
   const pseudonymKeyFile = r.text('PSEUDONYM_KEY_FILE', flags.values.pseudonymKeyFile) ?? null;
+  const runtimeRole = required(r, 'DB_RUNTIME_ROLE', 'runtime-role', flags.values.runtimeRole);
+  if (runtimeRole !== '' && !ROLE_NAME.test(runtimeRole)) r.problems.push(`DB_RUNTIME_ROLE '${runtimeRole}' must be a lower-case SQL identifier (letters, digits, _)`);
   if (r.problems.length > 0) return { ok: false, problems: r.problems };
-  return { ok: true, warnings: r.warnings, config: deepFreeze({ database, pseudonymKeyFile }) };
+  return { ok: true, warnings: r.warnings, config: deepFreeze({ database, pseudonymKeyFile, runtimeRole }) };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,4 +1,5 @@
-// Composition root of `optout-verifier migrate`: applies the live service's pending migrations and exits.
+// Composition root of `optout-verifier migrate`: applies the live service's pending migrations, grants the runtime
+// role exactly what `run` needs, and exits.
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
 import { parseMigrateConfig } from './config.js';
 import { databaseConnection } from './database-connection.js';
@@ -17,7 +18,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   for (const warning of parsed.warnings) process.stderr.write(`optout-verifier migrate: warning: ${warning}\n`);
-  const { database: { url, schema, passwordFile, statementTimeoutMs, lockTimeoutMs }, pseudonymKeyFile } = parsed.config;
+  const { database: { url, schema, passwordFile, statementTimeoutMs, lockTimeoutMs }, pseudonymKeyFile, runtimeRole } = parsed.config;
   let password: string | null;
   try {
     password = await readDatabasePassword(passwordFile);
@@ -35,14 +36,15 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   try {
-    const applied = await migrate(databaseConnection(url, { password, statementTimeoutMs, lockTimeoutMs }), schema, { pseudonymKey });
+    const applied = await migrate(databaseConnection(url, { password, statementTimeoutMs, lockTimeoutMs }), schema, { pseudonymKey, runtimeRole });
     process.stdout.write(applied.length === 0
       ? `optout-verifier migrate: schema ${schema} is up to date\n`
       : `optout-verifier migrate: applied to schema ${schema}:\n${applied.map((m) => `  ${describeMigration(m)}`).join('\n')}\n`);
+    process.stdout.write(`optout-verifier migrate: ${runtimeRole} holds exactly the privileges run needs on schema ${schema}\n`);
     return 0;
   } catch (error) {
     process.stderr.write(`optout-verifier migrate: ${describeFailure(error).message}\n`);
-    // A setting the migration needs (the pseudonym key) is a settings problem, as in `run`.
+    // A setting the migration needs (the pseudonym key, the runtime role) is a settings problem, as in `run`.
     return error instanceof VerifierError && error.code === 'CONFIGURATION' ? 2 : 1;
   }
 }

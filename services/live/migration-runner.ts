@@ -10,6 +10,7 @@ import { packageFile } from '../package-root.js';
 import { connectionFields, databaseConnection, type DatabaseConnection } from './database-connection.js';
 import { storeFailure, VerifierError } from './errors.js';
 import { MIGRATION_STEPS, type MigrationStep } from './migration-steps.js';
+import { runtimeGrants, type SchemaObjects } from './runtime-privileges.js';
 import type { Sql } from './state-queries.js';
 
 export const MIGRATIONS_DIR = packageFile('services', 'live', 'migrations');
@@ -57,6 +58,11 @@ export interface MigrateOptions {
   readonly pseudonymKey?: Buffer | null;
   /** Apply migrations up to this version only (the default: all). */
   readonly upTo?: number;
+  /**
+   * The role `run` connects as: after the migrations, it is granted exactly what runtime-privileges.ts lists, and
+   * everything else is revoked. It must exist, and be neither this role, a member of it, nor a superuser.
+   */
+  readonly runtimeRole?: string;
 }
 
 const file = (m: Migration): string => `${String(m.version).padStart(3, '0')}_${m.name}.sql`;
@@ -113,7 +119,10 @@ export async function migrationStatus(databaseUrl: DatabaseTarget, schema: strin
   }
 }
 
-/** Applies every pending migration; returns the ones it applied (none when another process got there first). */
+/**
+ * Applies every pending migration (returns the ones it applied: none when another process got there first), then,
+ * given a runtime role, sets that role's privileges, whether or not a migration was pending.
+ */
 export async function migrate(databaseUrl: DatabaseTarget, schema: string, options: MigrateOptions = {}): Promise<Migration[]> {
   const migrations = (await readMigrations()).filter((m) => options.upTo === undefined || m.version <= options.upTo);
   const client = await connect(databaseUrl);
@@ -123,6 +132,8 @@ export async function migrate(databaseUrl: DatabaseTarget, schema: string, optio
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`);
     await client.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
     await client.query(LEDGER);
+    // A runtime role that cannot be granted is refused before anything changes.
+    if (options.runtimeRole !== undefined) await checkRuntimeRole(client, options.runtimeRole);
     const applied = await appliedIn(client, schema, migrations);
     const done: Migration[] = [];
     for (const migration of migrations) {
@@ -152,12 +163,48 @@ export async function migrate(databaseUrl: DatabaseTarget, schema: string, optio
       for (const statement of afterCommit) await client.query(statement);
       done.push(migration);
     }
+    if (options.runtimeRole !== undefined) await grantRuntimeRole(client, schema, options.runtimeRole);
     return done;
   } catch (error) {
     throw storeFailure(error, 'migrating');
   } finally {
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => {});
     await client.end().catch(() => {});
+  }
+}
+
+async function checkRuntimeRole(client: pg.Client, role: string): Promise<void> {
+  const found = await client.query<{ superuser: boolean; is_migrator: boolean }>(
+    `SELECT rolsuper AS superuser, pg_has_role($1, current_user, 'MEMBER') AS is_migrator FROM pg_roles WHERE rolname = $1`, [role]);
+  const runtime = found.rows[0];
+  if (!runtime) {
+    throw new VerifierError('CONFIGURATION', `DB_RUNTIME_ROLE ${role} does not exist: create it first (e.g. CREATE ROLE ${pg.escapeIdentifier(role)} LOGIN PASSWORD '...'), then migrate again`, { retriable: false });
+  }
+  if (runtime.superuser || runtime.is_migrator) {
+    throw new VerifierError('CONFIGURATION', `DB_RUNTIME_ROLE ${role} ${runtime.superuser ? 'is a superuser' : 'is the role migrate connects as, or a member of it'}: it would hold every privilege of the schema; name a role of its own`, { retriable: false });
+  }
+}
+
+async function grantRuntimeRole(client: pg.Client, schema: string, role: string): Promise<void> {
+  const tables = await client.query<{ table: string }>(
+    `SELECT c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY 1`, [schema]);
+  const sequences = await client.query<{ table: string; sequence: string }>(
+    `SELECT t.relname AS table, s.relname AS sequence
+FROM pg_depend d
+JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+JOIN pg_class t ON t.oid = d.refobjid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE n.nspname = $1 AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')`, [schema]);
+  const objects: SchemaObjects = { tables: tables.rows.map((r) => r.table), sequences: sequences.rows };
+  const plan = runtimeGrants(schema, role, objects);
+  if (!plan.ok) throw new VerifierError('SCHEMA_NOT_MIGRATED', `cannot grant ${role} its privileges: ${plan.problems.join('; ')}`, { retriable: false });
+  await client.query('BEGIN');
+  try {
+    for (const statement of plan.statements) await client.query(statement);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
   }
 }
 

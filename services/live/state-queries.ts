@@ -282,6 +282,12 @@ const ALERT_COLUMNS: readonly [string, PgType, (a: Alert, c: AlertChange) => unk
   ['last_transition', 'text', (_a, c) => c.transition],
 ];
 
+/**
+ * The columns of an alert that change after it fired (escalation: rule, severity, escalated_at; resolution: state,
+ * resolved_at, resolved_by): the only ones the decider updates, and the only ones the runtime role may.
+ */
+export const ALERT_LIFECYCLE_COLUMNS = ['rule', 'severity', 'state', 'escalated_at', 'resolved_at', 'resolved_by', 'last_transition', 'updated_at'] as const;
+
 export interface OutboxRow {
   readonly alertId: string;
   readonly transition: string;
@@ -330,7 +336,7 @@ export function commitRound(w: RoundWrite): Sql {
   }
   if (w.latestAlerts.length > 0) {
     const names = ALERT_COLUMNS.map(([name]) => name);
-    const updates = names.filter((n) => n !== 'alert_id').map((n) => `${n} = EXCLUDED.${n}`);
+    const updates = ALERT_LIFECYCLE_COLUMNS.filter((n) => n !== 'updated_at').map((n) => `${n} = EXCLUDED.${n}`);
     const source = arrays(ALERT_COLUMNS.map(([, type]) => type), ALERT_COLUMNS.map(([, , get]) => w.latestAlerts.map((c) => get(c.alert, c))), names, 'a');
     parts.push(`upserted AS (INSERT INTO alerts (${names.join(', ')})
   SELECT ${names.map((n) => `a.${n}`).join(', ')} FROM ${source}, fence

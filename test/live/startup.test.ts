@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STREAM_NAMES } from '../../services/core/records.js';
+import { createRuntimeRole } from './support/runtime-role.js';
 import { liveEnv, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 import { migrate } from '../../services/live/migration-runner.js';
@@ -69,10 +70,24 @@ describe('starting the live service', () => {
     const refused = await runCli(['run'], env);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/"level":"fatal".*lacks migrations 001_state\.sql, 002_source_index\.sql.*optout-verifier migrate/);
-    const migrated = await runCli(['migrate'], env);
-    expect(migrated.code).toBe(0);
-    expect(migrated.stdout).toContain('001_state.sql');
-    expect((await runCli(['migrate'], env)).stdout).toContain('is up to date');
+    const role = await createRuntimeRole(stack);
+    try {
+      const withoutRole = await runCli(['migrate'], env);
+      expect(withoutRole.code).toBe(2);
+      expect(withoutRole.stderr).toContain('DB_RUNTIME_ROLE (--runtime-role) is required');
+      const unknownRole = await runCli(['migrate'], { ...env, DB_RUNTIME_ROLE: `${role.name}_missing` });
+      expect(unknownRole.code).toBe(2);
+      expect(unknownRole.stderr).toContain(`DB_RUNTIME_ROLE ${role.name}_missing does not exist: create it first`);
+      const migrated = await runCli(['migrate'], { ...env, DB_RUNTIME_ROLE: role.name });
+      expect(migrated.code).toBe(0);
+      expect(migrated.stdout).toContain('001_state.sql');
+      expect(migrated.stdout).toContain(`${role.name} holds exactly the privileges run needs`);
+      expect((await runCli(['migrate'], { ...env, DB_RUNTIME_ROLE: role.name })).stdout).toContain('is up to date');
+    } finally {
+      await schema.drop();
+      schema = undefined;
+      await role.drop();
+    }
   });
 
   it('waits for a missing topic without creating it, and is ready once it exists', async () => {

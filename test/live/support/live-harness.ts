@@ -17,6 +17,7 @@ import { startLiveService, type LiveService } from '../../../services/live/live-
 import { migrate } from '../../../services/live/migration-runner.js';
 import { STREAM_NAMES, type StreamName } from '../../../services/core/records.js';
 import { captureKafkaLogs, type FreshSchema, type TestStack } from '../../stack/test-context.js';
+import { createRuntimeRole, type RuntimeRole } from './runtime-role.js';
 import type { ScenarioMessage } from './scenario.js';
 import { CLI_ENTRY } from '../../stack/cli-entry.js';
 
@@ -28,7 +29,10 @@ export interface LiveSetup {
   readonly topics: { readonly [S in StreamName]: string } & { readonly alerts: string; readonly deadLetter: string };
   readonly groupId: string;
   readonly schema: FreshSchema;
+  /** What the service connects with: the runtime role's URL when there is one, else the owner's. */
   readonly databaseUrl: string;
+  /** The role `migrate` granted the service's privileges to, when the test asked for one. */
+  readonly runtimeRole: RuntimeRole | null;
   readonly keyFile: string;
   readonly partitions: number;
   readonly db: pg.Client;
@@ -57,6 +61,8 @@ export async function prepareLive(stack: TestStack, options: {
   partitions: number; brokers?: readonly string[]; createTopics?: (names: string[], partitions: number) => Promise<void>;
   /** Another PostgreSQL server than the stack's. */
   databaseUrl?: string;
+  /** Run the service as a role of its own that `migrate` grants exactly what it needs, as a deployment does. */
+  runtimeRole?: boolean;
 }): Promise<LiveSetup> {
   const dir = await mkdtemp(join(tmpdir(), 'optout-live-'));
   const name = (prefix: string) => stack.uniqueName(prefix);
@@ -69,7 +75,8 @@ export async function prepareLive(stack: TestStack, options: {
   await create([topics.alerts, topics.deadLetter], 3);
   const databaseUrl = options.databaseUrl ?? stack.databaseUrl;
   const schema = options.databaseUrl === undefined ? await stack.freshSchema() : await schemaOn(options.databaseUrl, stack.uniqueName('test'));
-  await migrate(databaseUrl, schema.schema);
+  const runtimeRole = options.runtimeRole ? await createRuntimeRole(stack, databaseUrl) : null;
+  await migrate(databaseUrl, schema.schema, runtimeRole ? { runtimeRole: runtimeRole.name } : {});
   const keyFile = join(dir, 'pseudonym.key');
   await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`);
   const db = new pg.Client({ connectionString: schema.databaseUrl });
@@ -80,10 +87,12 @@ export async function prepareLive(stack: TestStack, options: {
   const brokers = options.brokers ?? stack.brokers;
   const kafka = new Kafka({ clientId: 'live-test', brokers: [...brokers], logLevel: logs.logLevel, logCreator: logs.logCreator, retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 30 } });
   return {
-    dir, brokers, topics, groupId: name('verifier'), schema, databaseUrl, keyFile, partitions: options.partitions, db, kafka,
+    dir, brokers, topics, groupId: name('verifier'), schema, databaseUrl: runtimeRole?.databaseUrl ?? databaseUrl, runtimeRole,
+    keyFile, partitions: options.partitions, db, kafka,
     cleanUp: async () => {
       await db.end().catch(() => {});
       await schema.drop().catch(() => {});
+      await runtimeRole?.drop().catch(() => {});
     },
   };
 }

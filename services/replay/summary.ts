@@ -32,7 +32,14 @@ export function formatSummary(report: Report, reportPath: string): string {
   }
   const alerts = report.alerts;
   const firing = alerts.filter((a) => a.state === 'FIRING').length;
-  lines.push('', `alerts: ${num(alerts.length)} (${num(firing)} firing, ${num(alerts.length - firing)} resolved); pending episodes: ${num(report.pending.length)}`);
+  const patients = new Set(alerts.map((a) => a.patientRef)).size;
+  lines.push('', `alerts: ${num(alerts.length)} concerning ${num(patients)} patient${patients === 1 ? '' : 's'} (${num(firing)} firing, ${num(alerts.length - firing)} resolved); pending episodes: ${num(report.pending.length)}`);
+  const shares = alerts.filter((a) => a.rule === 'SHARED_DESPITE_OBJECTION');
+  if (shares.length > 0) {
+    const sharedPatients = new Set(shares.map((a) => a.patientRef)).size;
+    const recipients = new Set(shares.map((a) => a.recipient)).size;
+    lines.push(`releases despite an objection: ${num(shares.length)} concerning ${num(sharedPatients)} patient${sharedPatients === 1 ? '' : 's'}, to ${num(recipients)} recipient${recipients === 1 ? '' : 's'}`);
+  }
   for (const rule of RULES) {
     const of = alerts.filter((a) => a.rule === rule);
     if (of.length === 0) continue;

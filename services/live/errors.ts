@@ -101,3 +101,19 @@ export function describeFailure(error: unknown): { code: string; retriable: bool
   if (error instanceof VerifierError) return { code: error.code, retriable: error.retriable, message: error.message };
   return { code: 'INTERNAL', retriable: false, message: error instanceof Error ? error.message : String(error) };
 }
+
+// SQLSTATEs one record causes by its own content, whatever the rest of its batch: a data exception (class 22: a value
+// its column's type cannot hold, a NUL character, an out-of-range number), a program limit (class 54: an index entry
+// too large), or the row's own integrity checks (23502 a null where none may be, 23514 a CHECK constraint).
+const RECORD_SQLSTATE_CLASSES = new Set(['22', '54']);
+const RECORD_SQLSTATES = new Set(['23502', '23514']);
+
+/**
+ * The SQLSTATE of a store failure that a record can cause by its own content, or null for any other failure. Decided
+ * by the SQLSTATE alone; the server's message is never looked at (it may quote the value).
+ */
+export function recordRejectionState(error: unknown): string | null {
+  const cause = error instanceof VerifierError ? error.cause : error;
+  if (!(cause instanceof pg.DatabaseError) || cause.code === undefined) return null;
+  return RECORD_SQLSTATE_CLASSES.has(cause.code.slice(0, 2)) || RECORD_SQLSTATES.has(cause.code) ? cause.code : null;
+}

@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { AlertChange } from '../core/alert.js';
 import type { OptOutAction, OptOutType, RecordOf, StreamName } from '../core/records.js';
 import { connectionFields, databaseConnection } from './database-connection.js';
-import { storeFailure, VerifierError } from './errors.js';
+import { recordRejectionState, storeFailure, VerifierError } from './errors.js';
 import * as q from './state-queries.js';
 import {
   partitionKey,
@@ -12,6 +12,8 @@ import {
   type IngestItem, type IngestOutcome, type IngestRefusal, type OffsetRange, type OutboxMessage, type PartitionProgress, type PublishDeadLetters,
   type RoundCommit, type StateStore, type StoredAlertCounts, type StoredRecord, type TopicPartition,
 } from './state-store.js';
+
+type ValidItem = Extract<IngestItem, { kind: 'valid' }>;
 
 export interface PgStateStoreOptions {
   readonly databaseUrl: string;
@@ -107,7 +109,20 @@ export class PgStateStore implements StateStore {
     });
   }
 
-  ingest(batch: IngestBatch, publishDeadLetters: PublishDeadLetters): Promise<IngestOutcome | IngestRefusal> {
+  /**
+   * A batch is inserted in one statement. Should the store refuse a record for its own sake, the transaction is run
+   * again record by record where needed (#insertRecords): each refused record becomes a dead letter, the rest is stored.
+   */
+  async ingest(batch: IngestBatch, publishDeadLetters: PublishDeadLetters): Promise<IngestOutcome | IngestRefusal> {
+    try {
+      return await this.#ingestOnce(batch, publishDeadLetters, false);
+    } catch (error) {
+      if (recordRejectionState(error) === null) throw error;
+      return this.#ingestOnce(batch, publishDeadLetters, true);
+    }
+  }
+
+  #ingestOnce(batch: IngestBatch, publishDeadLetters: PublishDeadLetters, isolateRefusals: boolean): Promise<IngestOutcome | IngestRefusal> {
     const doing = `storing ${batch.topic}/${batch.partition}`;
     return this.#transaction(doing, async (client): Promise<IngestOutcome | IngestRefusal> => {
       const locked = await run<{ next_offset: number }>(client, q.lockPartitionProgress(batch.topic, batch.partition), doing);
@@ -119,7 +134,7 @@ export class PgStateStore implements StateStore {
       if (fresh.length === 0) {
         return { kind: 'stored', previousOffset, nextOffset: previousOffset, stored: 0, duplicates: 0, deadLetters: [], maxEventTime: null, records: [] };
       }
-      const judged = await this.#judgeDuplicates(client, batch, fresh, doing);
+      const judged = await this.#judgeDuplicates(client, batch, fresh, doing, isolateRefusals);
       const deadLetters = judged.deadLetters;
       if (deadLetters.length > 0) {
         await publishDeadLetters(deadLetters);
@@ -139,25 +154,28 @@ export class PgStateStore implements StateStore {
   /**
    * Duplicates among valid records, in offset order: the first valid record of an id is stored unless one is
    * stored already; every other one with that id is a duplicate when its content is the stored one's, else a
-   * CONFLICTING_DUPLICATE. Dead letters from decoding and validation never claim an id.
+   * CONFLICTING_DUPLICATE. Dead letters from decoding and validation never claim an id, nor does a record the store
+   * refused: the next record of its id is then the first.
    */
-  async #judgeDuplicates(client: pg.PoolClient, batch: IngestBatch, fresh: readonly IngestItem[], doing: string) {
+  async #judgeDuplicates(client: pg.PoolClient, batch: IngestBatch, fresh: readonly IngestItem[], doing: string, isolateRefusals: boolean) {
     const deadLetters: DeadLetterNote[] = [];
-    const firstOf = new Map<string, Extract<IngestItem, { kind: 'valid' }>>();
-    for (const item of fresh) {
-      if (item.kind === 'valid' && !firstOf.has(item.id)) firstOf.set(item.id, item);
+    const refused = new Map<ValidItem, string>();
+    const firstOf = new Map<string, ValidItem>();
+    const attempted = new Set<ValidItem>();
+    const storedBefore: string[] = [];
+    for (;;) {
+      firstOf.clear();
+      for (const item of fresh) {
+        if (item.kind === 'valid' && !refused.has(item) && !firstOf.has(item.id)) firstOf.set(item.id, item);
+      }
+      const candidates = [...firstOf.values()].filter((item) => !attempted.has(item));
+      if (candidates.length === 0) break;
+      for (const item of candidates) attempted.add(item);
+      const before = refused.size;
+      storedBefore.push(...await this.#insertRecords(client, batch, candidates, doing, isolateRefusals, refused));
+      if (refused.size === before) break;
     }
     const candidates = [...firstOf.values()];
-    const storedBefore: string[] = [];
-    if (candidates.length > 0) {
-      const rows: q.RecordRow[] = candidates.map((item) => ({
-        fields: item.record as unknown as Record<string, unknown>,
-        optOutType: item.meaning?.type ?? null, action: item.meaning?.action ?? null,
-        contentHash: item.contentHash, offset: item.offset,
-      }));
-      const existing = await run<{ id: string }>(client, q.insertRecords(batch.stream, batch.topic, batch.partition, rows), doing);
-      for (const row of existing.rows) storedBefore.push(row.id);
-    }
     const notInserted = new Set(storedBefore);
     const insertedIds = new Set(candidates.filter((item) => !notInserted.has(item.id)).map((item) => item.id));
     const reference = new Map<string, string>();
@@ -172,6 +190,13 @@ export class PgStateStore implements StateStore {
     for (const item of fresh) {
       if (item.kind === 'dead') {
         deadLetters.push({ offset: item.offset, reason: item.reason, detail: item.detail });
+        continue;
+      }
+      const state = refused.get(item);
+      if (state !== undefined) {
+        // Decoded and valid under the contract, but a field holds what the state store cannot keep: INVALID_FIELD
+        // (the value is outside the form the live service can hold), not UNDECODABLE (its bytes were read).
+        deadLetters.push({ offset: item.offset, reason: 'INVALID_FIELD', detail: `the state store cannot hold a field of this record (SQLSTATE ${state})` });
         continue;
       }
       const stored = reference.get(item.id);
@@ -190,6 +215,46 @@ export class PgStateStore implements StateStore {
     }
     deadLetters.sort((a, b) => a.offset - b.offset);
     return { deadLetters, duplicates, stored: insertedIds.size, maxEventTime, records };
+  }
+
+  /**
+   * Inserts records (the first of each id); returns the ids stored before, which were not inserted. Isolating
+   * refusals, each insert runs under a savepoint, and a set the store refuses for a record's sake (errors.ts,
+   * recordRejectionState) is halved until the records refused are found: they are added to `refused` with their
+   * SQLSTATE, the others stored.
+   */
+  async #insertRecords(client: pg.PoolClient, batch: IngestBatch, items: readonly ValidItem[], doing: string, isolateRefusals: boolean, refused: Map<ValidItem, string>): Promise<string[]> {
+    const insert = async (part: readonly ValidItem[]): Promise<string[]> => {
+      const rows: q.RecordRow[] = part.map((item) => ({
+        fields: item.record as unknown as Record<string, unknown>,
+        optOutType: item.meaning?.type ?? null, action: item.meaning?.action ?? null,
+        contentHash: item.contentHash, offset: item.offset,
+      }));
+      return (await run<{ id: string }>(client, q.insertRecords(batch.stream, batch.topic, batch.partition, rows), doing)).rows.map((r) => r.id);
+    };
+    if (!isolateRefusals) return insert(items);
+    const storedBefore: string[] = [];
+    const attempt = async (part: readonly ValidItem[]): Promise<void> => {
+      if (part.length === 0) return;
+      await run(client, q.SAVEPOINT, doing);
+      try {
+        storedBefore.push(...await insert(part));
+        await run(client, q.RELEASE_SAVEPOINT, doing);
+      } catch (error) {
+        const state = recordRejectionState(error);
+        if (state === null) throw error;
+        await run(client, q.ROLLBACK_TO_SAVEPOINT, doing);
+        if (part.length === 1) {
+          refused.set(part[0]!, state);
+          return;
+        }
+        const half = Math.ceil(part.length / 2);
+        await attempt(part.slice(0, half));
+        await attempt(part.slice(half));
+      }
+    };
+    await attempt(items);
+    return storedBefore;
   }
 
   async storedOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, number>> {

@@ -130,6 +130,12 @@ SELECT r.${id} AS id FROM r WHERE NOT EXISTS (SELECT 1 FROM inserted i WHERE i.$
   };
 }
 
+/** Around one insert of records, so that a record the store refuses can be set apart (pg-state-store.ts). */
+export const SAVEPOINT: Sql = { text: 'SAVEPOINT insert_records', values: [] };
+export const RELEASE_SAVEPOINT: Sql = { text: 'RELEASE SAVEPOINT insert_records', values: [] };
+/** Undoes the insert and ends the savepoint (ROLLBACK TO alone would keep it). */
+export const ROLLBACK_TO_SAVEPOINT: Sql = { text: 'ROLLBACK TO SAVEPOINT insert_records; RELEASE SAVEPOINT insert_records', values: [] };
+
 /** Content fingerprints of records stored before, by id. */
 export function storedContentHashes(stream: StreamName, ids: readonly string[]): Sql {
   const spec = RECORD_TABLES[stream];

@@ -1,6 +1,7 @@
 // The PostgreSQL state store against a real server: ingest in one transaction with duplicates judged in offset
 // order, redelivery skipped by the stored offset, dead letters published before commit, the decider's lock,
 // fence and outbox.
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamValueEncoder } from '../../services/codec/stream-value-codec.js';
@@ -122,6 +123,47 @@ describe('PostgreSQL state store', () => {
     const again = await ingest(batch(4, [item(2, gp('g-2', T0, CODES.t1Dissent)), ...beyond]), async () => {});
     expect(again).toMatchObject({ previousOffset: 2, nextOffset: 7, stored: 3 });
     expect((await store.ingestAccounts()).find((a) => a.partition === 4)).toEqual({ topic: TOPIC, partition: 4, nextOffset: 7, unaccounted: 0 });
+  });
+
+  describe('a record the store refuses for its own sake is a dead letter, and the rest of the batch is stored', () => {
+    /** A valid item with some fields changed after validation: what only the store can refuse. */
+    const altered = (offset: number, event: GpOptOutEvent, change: Partial<GpOptOutEvent>): IngestItem => {
+      const valid = item(offset, event);
+      if (valid.kind !== 'valid') throw new Error('not valid');
+      return { ...valid, id: change.eventId ?? valid.id, record: { ...valid.record, ...change } } as IngestItem;
+    };
+    const refusedIn = async (partition: number, bad: (offset: number) => IngestItem) => {
+      const published: DeadLetterNote[] = [];
+      const items = [item(0, gp(`s${partition}-0`, T0, CODES.t1Dissent)), bad(1), item(2, gp(`s${partition}-2`, T0 + 1, CODES.t1Dissent)), item(3, gp(`s${partition}-3`, T0 + 2, CODES.t1Dissent))];
+      const outcome = await ingest(batch(partition, items), async (letters) => { published.push(...letters); });
+      expect(outcome).toMatchObject({ previousOffset: 0, nextOffset: 4, stored: 3, duplicates: 0 });
+      expect(outcome.records.map((r) => r.offset)).toEqual([0, 2, 3]);
+      expect(published).toEqual(outcome.deadLetters);
+      expect((await store.ingestAccounts()).find((a) => a.partition === partition)).toMatchObject({ nextOffset: 4, unaccounted: 0 });
+      return outcome.deadLetters;
+    };
+
+    // Incompressible: PostgreSQL compresses an index entry before it finds it too large.
+    it('an 8 KB eventId fails the index insert (SQLSTATE 54000) and blocks the partition', async () => {
+      const letters = await refusedIn(10, (o) => altered(o, gp('x', T0, CODES.t1Dissent), { eventId: randomBytes(4 * 1024).toString('hex') }));
+      expect(letters).toEqual([{ offset: 1, reason: 'INVALID_FIELD', detail: expect.stringContaining('SQLSTATE 54000') }]);
+    });
+
+    it('a NUL character in a text field fails the insert (SQLSTATE 22021) and blocks the partition', async () => {
+      const letters = await refusedIn(11, (o) => altered(o, gp('s11-1', T0, CODES.t1Dissent), { supplier: 'TP\u0000P' }));
+      expect(letters).toEqual([{ offset: 1, reason: 'INVALID_FIELD', detail: expect.stringMatching(/SQLSTATE 22/) }]);
+    });
+
+    it('an event time beyond a bigint fails the insert (SQLSTATE class 22) and blocks the partition', async () => {
+      const letters = await refusedIn(12, (o) => altered(o, gp('s12-1', T0, CODES.t1Dissent), { recordedAt: 1e20 }));
+      expect(letters).toEqual([{ offset: 1, reason: 'INVALID_FIELD', detail: expect.stringMatching(/SQLSTATE 22/) }]);
+    });
+
+    it('names no value of the record in the detail', async () => {
+      const secret = `S3CR3T${randomBytes(4 * 1024).toString('hex')}`;
+      const letters = await refusedIn(13, (o) => altered(o, gp('s13-1', T0, CODES.t1Dissent), { eventId: secret }));
+      expect(letters[0]!.detail).not.toContain('S3CR3T');
+    });
   });
 
   it('accounts for every offset: offsets the fetch went over without a message count as absent, a gap accepted after retention does not', async () => {

@@ -1,10 +1,12 @@
 // Background checks behind /readyz: PostgreSQL answers a query on the state schema, a Kafka broker answers a
-// metadata request, and the inputs make progress (their end offsets are read here, see input-progress.ts). A change
+// metadata request, and the inputs make progress (their end offsets are read here, see input-progress.ts); the
+// outbox gauges are refreshed here too, so they move even while publishing is stuck. A change
 // of state is logged once (unreachable, then reachable again), not every probe.
 import type { Admin } from 'kafkajs';
 import type { Logger } from 'pino';
 import { brokerFailure, describeFailure } from './errors.js';
 import type { InputProgress } from './input-progress.js';
+import type { VerifierMetrics } from './metrics.js';
 import type { Readiness, ReadinessPart } from './readiness.js';
 import type { StateStore } from './state-store.js';
 
@@ -12,12 +14,14 @@ export interface HealthProbes {
   stop(): Promise<void>;
 }
 
-export interface InputWatch {
-  readonly progress: InputProgress;
-  readonly topics: readonly string[];
+export interface ProgressWatch {
+  /** The inputs: their end offsets against what is stored. */
+  readonly inputs: { readonly progress: InputProgress; readonly topics: readonly string[] };
+  /** The outbox: alerts decided and not yet published, whichever instance publishes them. */
+  readonly outbox: { readonly metrics: VerifierMetrics; readonly wallNow: () => number };
 }
 
-export function startHealthProbes(store: StateStore, admin: Admin, readiness: Readiness, logger: Logger, intervalMs: number, inputs?: InputWatch): HealthProbes {
+export function startHealthProbes(store: StateStore, admin: Admin, readiness: Readiness, logger: Logger, intervalMs: number, watch?: ProgressWatch): HealthProbes {
   const log = logger.child({ component: 'health' });
   const state = new Map<ReadinessPart, boolean>([['postgresql', true], ['kafka', true]]);
   const report = (part: 'postgresql' | 'kafka', ok: boolean, error?: unknown) => {
@@ -39,7 +43,15 @@ export function startHealthProbes(store: StateStore, admin: Admin, readiness: Re
     await answered(store.ping()).then(() => report('postgresql', true), (error: unknown) => report('postgresql', false, error));
     await answered(admin.connect().then(() => admin.describeCluster()))
       .then(() => report('kafka', true), (error: unknown) => report('kafka', false, brokerFailure(error, 'health check')));
-    if (inputs === undefined) return;
+    if (watch === undefined) return;
+    const { inputs, outbox } = watch;
+    await answered(store.outboxBacklog()).then(
+      (backlog) => {
+        outbox.metrics.outboxPending.set(backlog.unsent);
+        outbox.metrics.outboxOldestUnsentAge.set(backlog.oldestDecidedAt === null ? 0 : Math.max(0, (outbox.wallNow() - backlog.oldestDecidedAt) / 1000));
+      },
+      (error: unknown) => log.debug({ error: describeFailure(error) }, 'outbox backlog not read'),
+    );
     // End offsets unknown for now (a broker away) leave the last ones known: a stall is still seen.
     for (const topic of inputs.topics) {
       await answered(admin.fetchTopicOffsets(topic)).then(

@@ -215,7 +215,9 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     // Its own admin client without retries, so a probe fails fast while a broker is away.
     const probeAdmin = kafka.admin({ retry: { retries: 0 } });
     stops.push(() => probeAdmin.disconnect());
-    const probes = startHealthProbes(store, probeAdmin, readiness, logger, HEALTH_PROBE_MS, { progress, topics: inputTopics });
+    const probes = startHealthProbes(store, probeAdmin, readiness, logger, HEALTH_PROBE_MS, {
+      inputs: { progress, topics: inputTopics }, outbox: { metrics, wallNow: Date.now },
+    });
     stops.push(() => probes.stop());
 
     return { readiness, metrics, httpPort: http.port, decider, failed: ingest.failed, stop: stopAll };

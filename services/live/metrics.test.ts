@@ -38,6 +38,7 @@ function exercise(m: VerifierMetrics): void {
   m.stateStoreCommitDuration.observe(0.004);
   m.outboxPending.set(2);
   m.inputStalled.set({ topic }, 1);
+  m.outboxOldestUnsentAge.set(12);
   m.inputInfo.set({ topic, stream: 'gpEvents' }, 1);
   m.ingestRefusedBatches.inc({ topic });
   m.ingestAccountingMismatch.set({ topic }, 0);

@@ -96,6 +96,8 @@ export interface VerifierMetrics {
   readonly deciderLeader: Gauge;
   /** 1 while a partition of the input assigned to this instance has lag and has stored nothing for STALL_TIMEOUT. */
   readonly inputStalled: Gauge<'topic'>;
+  /** Wall clock − decision time of the oldest alert message not yet published, in seconds; 0 when none waits. */
+  readonly outboxOldestUnsentAge: Gauge;
   /** Always 1: which input stream each topic carries, so rules can treat streams by kind whatever the topic names. */
   readonly inputInfo: Gauge<'topic' | 'stream'>;
   /** Batches refused because their fetch began beyond the partition's stored offset, and read again from it. */
@@ -186,6 +188,9 @@ export function createVerifierMetrics(
     schemaRegistryRetries: new Counter({ name: PREFIX + 'schema_registry_retries_total', help: 'Schema Registry requests failed (unreachable, 5xx, timeout) and retried with backoff; the batch waits.', registers }),
     deciderLeader: new Gauge({ name: PREFIX + 'decider_leader', help: '1 while this instance is the elected decider, else 0.', registers }),
     inputStalled: gauge('input_stalled', '1 while an input partition of this instance has lag and has stored nothing for the stall timeout.', ['topic']),
+    outboxOldestUnsentAge: new Gauge({
+      name: PREFIX + 'outbox_oldest_unsent_age_seconds', help: 'Age of the oldest alert message in the outbox not yet published, in seconds; 0 when none waits.', registers,
+    }),
     inputInfo: gauge('input_info', 'Which input stream each topic carries; always 1.', ['topic', 'stream']),
     ingestRefusedBatches: counter('ingest_refused_batches_total', 'Batches refused because their fetch began beyond the stored offset, read again from it.', ['topic']),
     ingestAccountingMismatch: gauge('ingest_accounting_mismatch', 'Offsets ingest has passed without a stored record, duplicate, dead letter or absent offset to account for them.', ['topic']),

@@ -311,6 +311,12 @@ export class PgStateStore implements StateStore {
     await this.#withClient('marking alerts sent', (client) => run(client, q.markOutboxSent(seqs), 'marking alerts sent'));
   }
 
+  async outboxBacklog(): Promise<{ unsent: number; oldestDecidedAt: number | null }> {
+    const result = await this.#withClient('reading the outbox backlog', (client) =>
+      run<{ unsent: number; oldest_ms: number | null }>(client, q.outboxBacklog(), 'reading the outbox backlog'));
+    return { unsent: result.rows[0]?.unsent ?? 0, oldestDecidedAt: result.rows[0]?.oldest_ms ?? null };
+  }
+
   async countUnsent(): Promise<number> {
     const result = await this.#withClient('counting the outbox', (client) => run<{ unsent: number }>(client, q.countUnsentOutbox(), 'counting the outbox'));
     return result.rows[0]?.unsent ?? 0;

@@ -374,6 +374,14 @@ export function markOutboxSent(seqs: readonly number[]): Sql {
   return { text: `UPDATE alert_outbox SET sent_at = now() WHERE seq = ANY($1::bigint[]) AND sent_at IS NULL`, values: [seqs] };
 }
 
+/** How many alert messages wait unsent, and when the oldest of them was decided (epoch ms; null when none). */
+export function outboxBacklog(): Sql {
+  return {
+    text: `SELECT count(*)::bigint AS unsent, (extract(epoch FROM min(decided_at)) * 1000)::bigint AS oldest_ms FROM alert_outbox WHERE sent_at IS NULL`,
+    values: [],
+  };
+}
+
 export function countUnsentOutbox(): Sql {
   return { text: `SELECT count(*)::bigint AS unsent FROM alert_outbox WHERE sent_at IS NULL`, values: [] };
 }

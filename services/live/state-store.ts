@@ -206,6 +206,8 @@ export interface StateStore {
   unsentAlerts(limit: number): Promise<OutboxMessage[]>;
   markSent(seqs: readonly number[]): Promise<void>;
   countUnsent(): Promise<number>;
+  /** Unsent alert messages and the decision time (epoch ms) of the oldest, for the outbox gauges. */
+  outboxBacklog(): Promise<{ readonly unsent: number; readonly oldestDecidedAt: number | null }>;
   /** Alerts in state FIRING now, by rule, severity and supplier (for the gauge at start). */
   firingAlerts(): Promise<StoredAlertCounts[]>;
   ping(): Promise<void>;

@@ -167,7 +167,7 @@ describe('a live scrape of /metrics during the SystmOne 2018 scenario', () => {
     const histogram = (buckets: readonly number[]) => buckets.length + 1 + 2;
     return 8 * topics + topics * DEAD_LETTER_REASONS.length + 6 * ruleSupplier + practices + topics * PARTITIONS
       + suppliers * histogram(PROPAGATION_BUCKETS_SECONDS) + RULES.length * histogram(PROPAGATION_BUCKETS_SECONDS)
-      + histogram(COMMIT_BUCKETS_SECONDS) + 7;
+      + histogram(COMMIT_BUCKETS_SECONDS) + 8;
   }
 
   it('has a series count bounded by the label sets, not by patients; no NHS number; promtool accepts it', async () => {

@@ -15,7 +15,10 @@ const RECONCILIATION_RULES: Record<string, 'critical' | 'warning'> = {
   OBJECTION_REVOKED_DOWNSTREAM: 'critical',
   SHARED_DESPITE_OBJECTION: 'critical',
 };
-const VERIFIER_ALERTS = ['OptOutVerifierDown', 'OptOutInputSilent', 'OptOutStreamTimeStuck', 'OptOutConsumerLagGrowing', 'OptOutDeadLettersSpiking'];
+const VERIFIER_ALERTS = [
+  'OptOutVerifierDown', 'OptOutInputSilent', 'OptOutInputStalled', 'OptOutNoDecider', 'OptOutAlertsUnpublished', 'OptOutGpEventDeadLettered',
+  'OptOutStreamTimeStuck', 'OptOutConsumerLagGrowing', 'OptOutDeadLettersSpiking',
+];
 
 const ruleTestFiles = readdirSync(new URL('../../infra/prometheus/tests/', import.meta.url))
   .filter((f) => f.endsWith('.yml') || f.endsWith('.yaml'))

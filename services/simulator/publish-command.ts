@@ -5,7 +5,12 @@ import { setTimeout as wait } from 'node:timers/promises';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { describeScenario } from './scenario-description.js';
 import type { ScenarioRun } from './scenario-generator.js';
-import { kafkaMessageEncoder } from './kafka-messages.js';
+import { readFile } from 'node:fs/promises';
+import { streamSchemaJson } from '../codec/schema-catalog.js';
+import { SchemaRegistryClient } from '../live/schema-registry.js';
+import { topicValueSubject, type SchemaRegistrySettings } from '../live/schema-registry-settings.js';
+import { kafkaMessageEncoder, type ConfluentSchemaIds } from './kafka-messages.js';
+import { withForeignPurpose } from './scenario-files.js';
 import { openKafkaTopicSink, type KafkaTopicSink } from './kafka-topic-sink.js';
 import { countsByStream, publishPaced, type PublishProgress } from './paced-publisher.js';
 import type { KafkaPublishConfig } from './simulate-options.js';
@@ -41,6 +46,18 @@ export async function publishScenario(run: ScenarioRun, config: KafkaPublishConf
   const routes = STREAM_NAMES.map((s) => `${STREAM_LABEL[s]} to ${config.topics[s]}`).join(', ');
   io.out(`  publishing to ${config.brokers.join(',')} at ${n(config.pacePerSecond)}/s: ${routes}`);
 
+  let confluent: ConfluentSchemaIds | null = null;
+  if (config.valueEncoding.kind === 'confluent') {
+    try {
+      confluent = await registerSchemas(config.valueEncoding.registry, config.topics, p.faults.includes('bad-records'));
+    } catch (error) {
+      io.err(`optout-verifier simulate: cannot register the schemas: ${(error as Error).message}`);
+      return PUBLISH_EXIT.KAFKA_FAILED;
+    }
+    const ids = STREAM_NAMES.map((s) => `${topicValueSubject(config.topics[s])} id ${confluent!.contract[s]}`).join(', ');
+    io.out(`  Confluent wire format, schemas registered at ${config.valueEncoding.registry.url}: ${ids}`);
+  }
+
   let sink: KafkaTopicSink;
   try {
     sink = await openKafkaTopicSink({ brokers: config.brokers, topics: config.topics, clientId: 'optout-verifier-simulate', warn: io.err });
@@ -54,7 +71,7 @@ export async function publishScenario(run: ScenarioRun, config: KafkaPublishConf
   try {
     result = await publishPaced(run.items(), {
       sink,
-      encode: kafkaMessageEncoder(),
+      encode: kafkaMessageEncoder(confluent),
       now: () => performance.now() - started,
       sleep: (ms, signal) => wait(ms, undefined, { signal }).catch(() => undefined),
       signal: io.signal,
@@ -76,4 +93,28 @@ export async function publishScenario(run: ScenarioRun, config: KafkaPublishConf
     io.out(`  fault ${fault.profile}${fault.supplier ? ` (${fault.supplier})` : ''}: ${fault.injected ? `${fault.from?.slice(0, 10) ?? '-'} to ${fault.to?.slice(0, 10) ?? '-'}` : 'nothing to act on in this window'}`);
   }
   return PUBLISH_EXIT.DONE;
+}
+
+/**
+ * The contract's schemas registered under each input topic's subject (TopicNameStrategy), as a producer of the
+ * contract would register them; with bad-records, the widened dissemination schema too (a later version of the
+ * subject, whose extra enum symbol the verifier never defaults).
+ */
+async function registerSchemas(settings: SchemaRegistrySettings, topics: KafkaPublishConfig['topics'], foreignPurpose: boolean): Promise<ConfluentSchemaIds> {
+  const read = async (path: string | null, trim: boolean): Promise<string | null> => {
+    if (path === null) return null;
+    const text = await readFile(path, 'utf8');
+    return trim ? text.replace(/\r?\n$/, '') : text;
+  };
+  const client = new SchemaRegistryClient({
+    url: settings.url, username: settings.username, password: await read(settings.passwordFile, true), ca: await read(settings.caFile, false), timeoutMs: settings.timeoutMs,
+  });
+  try {
+    const contract = {} as Record<StreamName, number>;
+    for (const stream of STREAM_NAMES) contract[stream] = await client.schemaIdUnder(topicValueSubject(topics[stream]), streamSchemaJson(stream));
+    const widened = foreignPurpose ? await client.schemaIdUnder(topicValueSubject(topics.ndsDisseminations), withForeignPurpose()) : null;
+    return { contract, foreignPurpose: widened };
+  } finally {
+    client.close();
+  }
 }

@@ -10,6 +10,7 @@ import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import { MAX_PRACTICES } from './practice-roster.js';
 import { DEFAULTS, FAULT_PROFILES, type FaultProfile, type ReleaseSize, type TargetFormat } from './scenario-params.js';
 import { TEST_RANGE_CAPACITY } from './test-nhs-numbers.js';
+import { parseSchemaRegistrySettings, type SchemaRegistrySettings } from '../live/schema-registry-settings.js';
 
 /** Where and how fast `--publish kafka` sends the scenario. */
 export interface KafkaPublishConfig {
@@ -17,6 +18,8 @@ export interface KafkaPublishConfig {
   readonly topics: { readonly [S in StreamName]: string };
   /** Records per second, over all four topics. */
   readonly pacePerSecond: number;
+  /** single-object, or the Confluent wire format with the contract's schemas registered under `<topic>-value`. */
+  readonly valueEncoding: { readonly kind: 'single-object' } | { readonly kind: 'confluent'; readonly registry: SchemaRegistrySettings };
 }
 
 /** Where the scenario goes: files in a directory, or the input topics of a Kafka cluster. */
@@ -61,6 +64,8 @@ function command(): Command {
     .addOption(new Option('--publish <target>', 'instead of files, publish the records to the four input topics, in generation order, at --pace').choices(['kafka']))
     .option('--pace <n/s>', `with --publish: records per second over all topics (default ${DEFAULT_PACE})`)
     .option('--brokers <list>', 'with --publish: Kafka bootstrap brokers host:port[,host:port...] (default $KAFKA_BROKERS)')
+    .option('--value-encoding <kind>', 'with --publish: single-object or confluent (default $VALUE_ENCODING or single-object)')
+    .option('--schema-registry-url <url>', 'with --publish and confluent: the Schema Registry (default $SCHEMA_REGISTRY_URL; auth and CA from the SCHEMA_REGISTRY_* variables)')
     .option(`--${TOPIC_FLAGS.gpEvents} <name>`, `with --publish: GP events topic (default $TOPIC_GP_EVENTS or ${DEFAULT_TOPICS.gpEvents})`)
     .option(`--${TOPIC_FLAGS.ndsReceived} <name>`, `with --publish: received objections topic (default $TOPIC_NDS_RECEIVED or ${DEFAULT_TOPICS.ndsReceived})`)
     .option(`--${TOPIC_FLAGS.ndsManifests} <name>`, `with --publish: extract manifests topic (default $TOPIC_NDS_MANIFESTS or ${DEFAULT_TOPICS.ndsManifests})`)
@@ -127,7 +132,7 @@ export function parseSimulateFlags(argv: readonly string[], env: Env = {}): Pars
   } else {
     if (outDir === null) problems.push('--out <dir> is required (or --publish kafka to send the records to Kafka instead)');
     else target = { outDir, publish: null };
-    for (const flag of ['pace', 'brokers', ...STREAM_NAMES.map((s) => TOPIC_FLAGS[s])]) if (given(flag)) problems.push(`--${flag} applies only with --publish kafka`);
+    for (const flag of ['pace', 'brokers', 'value-encoding', 'schema-registry-url', ...STREAM_NAMES.map((s) => TOPIC_FLAGS[s])]) if (given(flag)) problems.push(`--${flag} applies only with --publish kafka`);
   }
   if (problems.length > 0 || target === null) return { kind: 'exit', code: 2, lines: problems.map((p) => `optout-verifier simulate: ${p}`) };
   return {
@@ -161,7 +166,18 @@ function parsePublish(o: Record<string, string | boolean | undefined>, env: Env,
   }
   if (new Set(Object.values(topics)).size !== STREAM_NAMES.length) problems.push('the four input topics must all be different');
 
-  return { brokers, topics, pacePerSecond: parsePace(typeof o.pace === 'string' ? o.pace : DEFAULT_PACE, problems) };
+  const pacePerSecond = parsePace(typeof o.pace === 'string' ? o.pace : DEFAULT_PACE, problems);
+  const encodingText = typeof o.valueEncoding === 'string' ? o.valueEncoding : fromEnv('VALUE_ENCODING') ?? 'single-object';
+  const urlFlag = typeof o.schemaRegistryUrl === 'string' ? o.schemaRegistryUrl : undefined;
+  let valueEncoding: KafkaPublishConfig['valueEncoding'] = { kind: 'single-object' };
+  if (encodingText === 'confluent') {
+    valueEncoding = { kind: 'confluent', registry: parseSchemaRegistrySettings(env, '--value-encoding confluent', problems, urlFlag)! };
+  } else if (encodingText !== 'single-object') {
+    problems.push(`--value-encoding must be single-object or confluent, got '${encodingText}'`);
+  } else if (urlFlag !== undefined) {
+    problems.push('--schema-registry-url applies only with --value-encoding confluent');
+  }
+  return { brokers, topics, pacePerSecond, valueEncoding };
 }
 
 /** `N/s`: records per second, a positive number up to a million (e.g. 200/s, 0.5/s). */

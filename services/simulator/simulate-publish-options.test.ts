@@ -17,7 +17,7 @@ describe('simulate --publish kafka flags', () => {
     const c = run(['--faults', 'systmone-2018', '--publish', 'kafka', '--pace', '200/s'], { KAFKA_BROKERS: 'kafka:9092' });
     expect(c.outDir).toBeNull();
     expect(c.publish).toEqual({
-      brokers: ['kafka:9092'], pacePerSecond: 200,
+      brokers: ['kafka:9092'], pacePerSecond: 200, valueEncoding: { kind: 'single-object' },
       topics: { gpEvents: DEFAULT_TOPICS.gpEvents, ndsReceived: DEFAULT_TOPICS.ndsReceived, ndsManifests: DEFAULT_TOPICS.ndsManifests, ndsDisseminations: DEFAULT_TOPICS.ndsDisseminations },
     });
     expect(c.faults).toEqual(['systmone-2018']);
@@ -60,5 +60,21 @@ describe('simulate --publish kafka flags', () => {
     expect(seen).toEqual([]);
     for (const bad of ['0/s', '200', '200/m', '-1/s', '2000000/s', '']) parsePace(bad, seen);
     expect(seen).toHaveLength(6);
+  });
+
+  it('write the Confluent wire format with a registry from the flag or the live service\'s SCHEMA_REGISTRY_* variables', () => {
+    const fromEnv = run(['--publish', 'kafka'], {
+      KAFKA_BROKERS: 'kafka:9092', VALUE_ENCODING: 'confluent', SCHEMA_REGISTRY_URL: 'https://sr:8081', SCHEMA_REGISTRY_USERNAME: 'sim', SCHEMA_REGISTRY_PASSWORD_FILE: '/pw',
+    });
+    expect(fromEnv.publish?.valueEncoding).toEqual({ kind: 'confluent', registry: { url: 'https://sr:8081', username: 'sim', passwordFile: '/pw', caFile: null, timeoutMs: 10_000 } });
+    const fromFlag = run(['--publish', 'kafka', '--value-encoding', 'confluent', '--schema-registry-url', 'http://sr:8081'], { KAFKA_BROKERS: 'kafka:9092', SCHEMA_REGISTRY_URL: 'http://ignored:1' });
+    expect(fromFlag.publish?.valueEncoding).toMatchObject({ kind: 'confluent', registry: { url: 'http://sr:8081' } });
+  });
+
+  it('refuse a registry without confluent, confluent without a registry, and an encoding it cannot write', () => {
+    expect(problems(['--publish', 'kafka', '--value-encoding', 'confluent'], { KAFKA_BROKERS: 'k:1' })).toEqual(['optout-verifier simulate: SCHEMA_REGISTRY_URL is required with --value-encoding confluent']);
+    expect(problems(['--publish', 'kafka', '--schema-registry-url', 'http://sr:8081'], { KAFKA_BROKERS: 'k:1' })).toEqual(['optout-verifier simulate: --schema-registry-url applies only with --value-encoding confluent']);
+    expect(problems(['--publish', 'kafka', '--value-encoding', 'plain'], { KAFKA_BROKERS: 'k:1' })).toEqual(["optout-verifier simulate: --value-encoding must be single-object or confluent, got 'plain'"]);
+    expect(problems(['--out', 'x', '--value-encoding', 'confluent'])).toEqual(['optout-verifier simulate: --value-encoding applies only with --publish kafka']);
   });
 });

@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, type Consumer } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConfluentDecoder } from '../../services/codec/confluent-decoder.js';
+import { streamSchemaJson } from '../../services/codec/schema-catalog.js';
 import { streamValueDecoder } from '../../services/codec/stream-value-codec.js';
+import { topicValueSubject } from '../../services/live/schema-registry-settings.js';
+import { withForeignPurpose } from '../../services/simulator/scenario-files.js';
+import { registryClient } from '../live/support/confluent-scenario.js';
 import { STREAM_NAMES, type StreamName } from '../../services/core/records.js';
 import { waitUntil } from '../live/support/live-harness.js';
 import { simulateScenario } from '../live/support/scenario.js';
@@ -154,6 +159,51 @@ describe('simulate --publish kafka', () => {
     expect(out).toContain(`done: published ${files.messages.length.toLocaleString('en-GB')} records`);
     expect(out).toMatch(/fault systmone-2018 \(TPP\): 2018-01-01/);
     expect(`${out}${simulator.stderr()}`).not.toMatch(NHS_NUMBER_LIKE);
+  });
+
+  it('publishes in the Confluent wire format, the contract\'s schemas registered under each topic\'s subject', async () => {
+    const topics = await inputTopics();
+    const dir = await mkdtemp(join(tmpdir(), 'optout-publish-'));
+    const args = [...SCENARIO.slice(0, -1), 'systmone-2018,bad-records'];
+    const files = await simulateScenario(join(dir, 'files'), args);
+    const simulator = startSimulator([...args, '--publish', 'kafka', '--pace', '20000/s', '--value-encoding', 'confluent', ...topicArgs(topics)],
+      { KAFKA_BROKERS: stack.brokers.join(','), SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl });
+    running.push(simulator);
+    expect(await simulator.exited, simulator.stderr()).toBe(0);
+    const read = await readBack(topics, files.messages.length);
+
+    const registry = registryClient(stack.schemaRegistryUrl);
+    try {
+      const contractIds = new Map<StreamName, number>();
+      for (const stream of STREAM_NAMES) contractIds.set(stream, await registry.schemaIdUnder(topicValueSubject(topics[stream]), streamSchemaJson(stream)));
+      const foreignId = await registry.schemaIdUnder(topicValueSubject(topics.ndsDisseminations), withForeignPurpose());
+      expect(simulator.stdout()).toContain(`${topicValueSubject(topics.gpEvents)} id ${contractIds.get('gpEvents')}`);
+      let undecodable = 0;
+      for (const stream of STREAM_NAMES) {
+        const decoder = new ConfluentDecoder(streamSchemaJson(stream), registry);
+        const published = read.filter((m) => m.stream === stream);
+        expect(published.length, stream).toBe(files.messages.filter((m) => m.stream === stream).length);
+        await decoder.fetchWriterSchemas(decoder.writerSchemasToFetch(published.map((m) => m.value)));
+        const fileBodies = new Set(files.messages.filter((m) => m.stream === stream).map((m) => m.value.subarray(10).toString('base64')));
+        for (const m of published) {
+          expect(m.value[0]).toBe(0);
+          const id = m.value.readUInt32BE(1);
+          expect([contractIds.get(stream), ...(stream === 'ndsDisseminations' ? [foreignId] : [])]).toContain(id);
+          // The Avro body is the file's: only the framing differs.
+          expect(fileBodies.has(m.value.subarray(5).toString('base64')), stream).toBe(true);
+          const result = decoder.decode(m.value);
+          if (!result.ok) {
+            undecodable++;
+            expect(result.detail).toBe('enum symbol not known to the reader in field purpose');
+            expect(id).toBe(foreignId);
+          }
+        }
+      }
+      expect(undecodable).toBeGreaterThan(0);
+    } finally {
+      registry.close();
+    }
+    expect(`${simulator.stdout()}${simulator.stderr()}`).not.toMatch(NHS_NUMBER_LIKE);
   });
 
   it('never creates a topic: a missing one stops it before anything is sent, with exit code 3', async () => {

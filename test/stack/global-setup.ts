@@ -16,8 +16,8 @@ import type { TestProject } from 'vitest/node';
 import { startKafkaContainer, startPostgresContainer, type StartedKafka } from './container-servers.js';
 import { probeDocker, type DockerProbe } from './docker-probe.js';
 import { serveMockControl, type MockControlServer } from './mock-control.js';
-import { startMockCluster } from './mock-kafka.js';
-import type { ProvidedStack } from './provided-stack.js';
+import { buildMockClusterLauncher, MockToolchainMissing, startMockCluster } from './mock-kafka.js';
+import type { MockClusters, ProvidedStack } from './provided-stack.js';
 import { startSchemaRegistryStandIn } from './schema-registry-stand-in.js';
 
 const localPostgresUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -58,10 +58,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw error;
   }
 
-  const provided: ProvidedStack = { kafka: kafka.value.provided, postgres: postgres.value.provided, schemaRegistry: registry.provided };
+  let mockClusters: MockClusters;
+  try {
+    mockClusters = kafka.value.provided.kind === 'local' ? { available: true } : await privateMockClusters();
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  const provided: ProvidedStack = { kafka: kafka.value.provided, postgres: postgres.value.provided, schemaRegistry: registry.provided, mockClusters };
   project.provide('testStack', provided);
   const elapsed = Math.round(performance.now() - startedAt);
-  console.info(`[test stack] Kafka: ${kafka.value.story}. PostgreSQL: ${postgres.value.story}. Schema Registry: ${registry.story}. Ready in ${elapsed} ms.`);
+  const faults = mockClusters.available ? 'available' : `unavailable, so the tests that need it are skipped (${mockClusters.why})`;
+  console.info(`[test stack] Kafka: ${kafka.value.story}. PostgreSQL: ${postgres.value.story}. Schema Registry: ${registry.story}. `
+    + `Private mock clusters for fault injection: ${faults}. Ready in ${elapsed} ms.`);
   return teardown;
 }
 
@@ -103,6 +112,21 @@ async function chooseKafka(fromEnv: string | undefined, docker: DockerProbe | nu
       + `(KAFKA_BROKERS unset; no Docker: ${docker?.found === false ? docker.why : 'not probed'})`,
     stop: () => stopAll([cluster.stop, control.close]),
   };
+}
+
+/**
+ * Tests that inject broker faults start librdkafka's mock cluster of their own, whatever Kafka the others use. It is
+ * built here when it can be; only a missing compiler or librdkafka makes it unavailable, and then those tests are
+ * skipped and the start line says why. Any other build failure fails the run.
+ */
+async function privateMockClusters(): Promise<MockClusters> {
+  try {
+    await buildMockClusterLauncher();
+    return { available: true };
+  } catch (error) {
+    if (error instanceof MockToolchainMissing) return { available: false, why: error.message };
+    throw error;
+  }
 }
 
 async function choosePostgres(fromEnv: string | undefined, docker: DockerProbe | null): Promise<Chosen<ProvidedStack['postgres']>> {

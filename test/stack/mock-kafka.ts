@@ -2,6 +2,7 @@
 // process and drives it over its line protocol on stdin/stdout.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,7 +19,8 @@ export interface MockCluster extends MockKafkaControl {
 const kafkaInfraDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'infra', 'kafka');
 const sourcePath = join(kafkaInfraDir, 'mock-cluster.c');
 const buildDir = join(kafkaInfraDir, 'build');
-const installHint = 'install a C compiler and librdkafka-dev (Debian/Ubuntu: apt-get install -y gcc librdkafka-dev)';
+/** Where Debian's librdkafka-dev puts the header the launcher needs. */
+const debianMockHeader = '/usr/include/librdkafka/rdkafka_mock.h';
 const startTimeoutMs = 10_000;
 const commandTimeoutMs = 10_000;
 const stopTimeoutMs = 5_000;
@@ -48,15 +50,28 @@ export async function buildMockClusterLauncher(): Promise<string> {
   return binary;
 }
 
+/**
+ * The launcher cannot be built because something is not installed: a C compiler, or librdkafka's headers and
+ * library. `packages` names the Debian packages that provide what is missing.
+ */
+export class MockToolchainMissing extends Error {
+  constructor(readonly missing: string, readonly packages: readonly string[], options?: ErrorOptions) {
+    super(`Cannot build the Kafka mock cluster: ${missing}; install ${packages.join(' ')} (Debian/Ubuntu: apt-get install -y ${packages.join(' ')})`, options);
+    this.name = 'MockToolchainMissing';
+  }
+}
+
 function compileError(error: unknown): Error {
   const { code, stderr } = error as { code?: unknown; stderr?: unknown };
   if (code === 'ENOENT') {
-    return new Error(`Cannot build the Kafka mock cluster: no C compiler (cc) on PATH; ${installHint}`, { cause: error });
+    const packages = existsSync(debianMockHeader) ? ['gcc', 'libc6-dev'] : ['gcc', 'libc6-dev', 'librdkafka-dev'];
+    return new MockToolchainMissing('no C compiler (cc) on PATH', packages, { cause: error });
   }
   const output = typeof stderr === 'string' ? stderr.trim() : '';
-  const missingLibrary = /rdkafka(_mock)?\.h|-lrdkafka|cannot find -lrdkafka/.test(output);
-  const advice = missingLibrary ? `librdkafka is missing: ${installHint}` : 'the compiler rejected infra/kafka/mock-cluster.c';
-  return new Error(`Cannot build the Kafka mock cluster: ${advice}\n${output}`, { cause: error });
+  if (/rdkafka(_mock)?\.h|-lrdkafka|cannot find -lrdkafka/.test(output)) {
+    return new MockToolchainMissing('librdkafka\'s headers or library are missing', ['librdkafka-dev'], { cause: error });
+  }
+  return new Error(`Cannot build the Kafka mock cluster: the compiler rejected infra/kafka/mock-cluster.c\n${output}`, { cause: error });
 }
 
 async function isFile(path: string): Promise<boolean> {

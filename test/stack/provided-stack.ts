@@ -20,7 +20,11 @@ export interface ProvidedStack {
     kind: StackKind;
     url: string;
   };
+  /** Whether a test can start a mock cluster of its own (librdkafka's, with fault injection), and why not. */
+  mockClusters: MockClusters;
 }
+
+export type MockClusters = { available: true } | { available: false; why: string };
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -31,13 +31,13 @@ import { inject } from 'vitest';
 
 import { mockControlClient, type MockKafkaFaults } from './mock-control.js';
 import { startMockCluster, type MockCluster } from './mock-kafka.js';
-import type { StackKind } from './provided-stack.js';
+import type { MockClusters, StackKind } from './provided-stack.js';
 import { startSchemaRegistryStandIn, type SchemaRegistryStandIn, type StandInOptions } from './schema-registry-stand-in.js';
 
 export { captureKafkaLogs, type KafkaLogCapture } from './kafka-log-capture.js';
 export { ApiKey, type MockKafkaFaults } from './mock-control.js';
 export type { MockCluster } from './mock-kafka.js';
-export type { StackKind } from './provided-stack.js';
+export type { MockClusters, StackKind } from './provided-stack.js';
 export type { RegistryOutage, SchemaRegistryStandIn, StandInOptions } from './schema-registry-stand-in.js';
 
 export interface FreshSchema {
@@ -102,6 +102,15 @@ export function testStack(): TestStack {
 /** A Schema Registry stand-in of the test's own, for outages, basic auth or TLS. Stop it when done. */
 export function startPrivateSchemaRegistry(options: StandInOptions = {}): Promise<SchemaRegistryStandIn> {
   return startSchemaRegistryStandIn(options);
+}
+
+/**
+ * Whether a test can start a mock cluster of its own here (librdkafka's, for its fault injection). Tests that need
+ * one say so in their names and run only where it is available (`it.runIf(mockClusters().available)`); where it is
+ * not (no librdkafka with KAFKA_BROKERS set or Docker answering), the stack's start line says why they are skipped.
+ */
+export function mockClusters(): MockClusters {
+  return inject('testStack').mockClusters;
 }
 
 /** A mock cluster of the test's own, for faults that would disturb other tests. Stop it when done. */

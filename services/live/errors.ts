@@ -37,6 +37,15 @@ export class VerifierError extends Error {
 const TRANSIENT_SQLSTATE_CLASSES = new Set(['08', '53']);
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '57014', '57P01', '57P02', '57P03', '55006', '55P03', '58030']);
 
+/**
+ * Node's TLS verdicts on a server's certificate: another attempt gets the same answer, so they are settings to
+ * fix (the CA in sslrootcert, the host name in the URL), not outages to wait out.
+ */
+const CERTIFICATE_REFUSALS = new Set([
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED',
+]);
+
 /** Node's socket errors: the other end went away or cannot be reached for now. */
 const TRANSIENT_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
 
@@ -52,6 +61,9 @@ export function storeFailure(error: unknown, doing: string): VerifierError {
     return new VerifierError(transient ? 'STORE_UNAVAILABLE' : 'STORE_REJECTED', `PostgreSQL ${doing}: SQLSTATE ${state}: ${error.message}`, { retriable: transient, cause: error });
   }
   const errno = (error as NodeJS.ErrnoException | null)?.code;
+  if (errno && CERTIFICATE_REFUSALS.has(errno)) {
+    return new VerifierError('CONFIGURATION', `PostgreSQL ${doing}: the server's certificate is refused (${errno}): check sslrootcert and the host name in DATABASE_URL`, { retriable: false, cause: error });
+  }
   const detail = errno && TRANSIENT_ERRNOS.has(errno) ? errno : error instanceof Error ? error.message : String(error);
   return new VerifierError('STORE_UNAVAILABLE', `PostgreSQL ${doing}: ${detail}`, { retriable: true, cause: error });
 }

@@ -60,7 +60,7 @@ export default tseslint.config(
   },
   {
     files: ['bin/**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', fetch: 'readonly', AbortSignal: 'readonly' } },
   },
   {
     // The same code runs from services/ and from dist/, so a file found relative to a module's own folder is

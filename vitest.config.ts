@@ -9,7 +9,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['services/**/*.test.ts'],
+          // deploy-manifests.test.ts parses files only: it needs no server.
+          include: ['services/**/*.test.ts', 'test/ops/deploy-manifests.test.ts'],
           testTimeout: 30_000,
         },
       },
@@ -17,6 +18,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/ops/deploy-manifests.test.ts'],
           globalSetup: ['test/stack/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -20,6 +20,12 @@ function buildVersion(): string {
   }
 }
 
+/** The commit the build was made from (the image's COMMIT build argument), when it looks like one. */
+function buildCommit(value: string | undefined): { commit?: string } {
+  const commit = value?.trim().toLowerCase();
+  return commit !== undefined && /^[0-9a-f]{7,64}$/.test(commit) ? { commit } : {};
+}
+
 export async function main(argv: string[]): Promise<number> {
   const env = process.env;
   const parsed = parseLiveConfig(argv, env);
@@ -60,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
   let service;
   try {
     service = await Promise.race([
-      startLiveService(config, files.files, { logger, registry: new Registry(), build: { version }, instanceName }),
+      startLiveService(config, files.files, { logger, registry: new Registry(), build: { version, ...buildCommit(env.OPTOUT_VERIFIER_COMMIT) }, instanceName }),
       stopRequested.then(() => null),
     ]);
   } catch (error) {

@@ -1,9 +1,10 @@
 // Bad input on every input topic: bytes that are not Avro, a value written with a schema the topic does not know
 // (another stream's record, plain binary without the single-object header, a truncated body), an invalid NHS
 // number, a missing field, fields outside their form (an NHS number as practiceOds, the year 9999, an 8 KB id,
-// a 900 KB practiceOds, a negative count, an empty recipient), an unknown code, an invalid manifest, an enum symbol outside the contract, a null
-// value. Each goes to the dead-letter topic with its own bytes and its source and reason in the headers (never an
-// NHS number), and the good records around it are processed: the alerts are the core's over the good records.
+// a 900 KB practiceOds, a negative count, an empty recipient), NUL characters, an unknown code, an invalid manifest,
+// an enum symbol outside the contract, a null value. Each goes to the dead-letter topic with its own bytes and its
+// source and reason in the headers (never an NHS number), and the good records around it are processed: the alerts
+// are the core's over the good records. No NHS number is in the database, on the alerts topic or in the log.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
@@ -19,7 +20,8 @@ import { gp, HOUR, manifest, PATIENT_A, PATIENT_B, PATIENT_C, receipt, share, T0
 import { keyedIdentity } from '../../services/identity/keyed-identity.js';
 import { readPseudonymKey } from '../../services/identity/pseudonym-key.js';
 import { DEAD_LETTER_HEADERS } from '../../services/live/kafka-sinks.js';
-import { storedAlerts, viewOf } from './support/alert-views.js';
+import { storedAlerts, topicAlerts, viewOf } from './support/alert-views.js';
+import { dumpSchema, nhsNumbersIn } from './support/schema-dump.js';
 import { liveEnv, prepareLive, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
 import { testStack } from '../stack/test-context.js';
 
@@ -62,6 +64,7 @@ async function plan(): Promise<{ readonly [S in StreamName]: Planned[] }> {
       bad(gpEncoder.encode(gp('e-11', T0 + HOUR, '9Nu0', PATIENT_A, PATIENT_B)), 'INVALID_FIELD'),
       bad(gpEncoder.encode(gp('e-12', Date.UTC(9999, 11, 31), '9Nu0', PATIENT_B)), 'INVALID_FIELD'),
       bad(gpEncoder.encode(gp('e'.repeat(8192), T0 + HOUR, '9Nu0', PATIENT_B)), 'INVALID_FIELD'),
+      bad(gpEncoder.encode({ ...gp('e-13', T0 + HOUR, '9Nu0', PATIENT_B), supplier: 'TP\u0000P' }), 'UNDECODABLE'),
       good('gpEvents', gp('e-6', T0 + 3 * HOUR, '9Nu5', PATIENT_C)),
     ],
     ndsReceived: [
@@ -87,6 +90,7 @@ async function plan(): Promise<{ readonly [S in StreamName]: Planned[] }> {
       bad(gpEncoder.encode(gp('e-10', T0, '9Nu0', PATIENT_B)), 'UNDECODABLE'),
       bad(shareEncoder.encode(share('d-2', T0 + DAY, 'PLANNING', INVALID_NHS_NUMBER)), 'INVALID_NHS_NUMBER'),
       bad(shareEncoder.encode({ ...share('d-5', T0 + DAY, 'RESEARCH', PATIENT_A), recipient: '' }), 'INVALID_FIELD'),
+      bad(shareEncoder.encode({ ...share('d-6', T0 + DAY, 'RESEARCH', PATIENT_A), recipient: 'NHS\u0000Digital' }), 'UNDECODABLE'),
       bad(extraSymbol.encode({ ...share('d-3', T0 + DAY, 'RESEARCH', PATIENT_B), purpose: 'MARKETING' }), 'UNDECODABLE'),
       good('ndsDisseminations', share('d-4', T0 + 4 * DAY + HOUR, 'DIRECT_CARE', PATIENT_C)),
     ],
@@ -175,6 +179,11 @@ describe('dead letters', () => {
     }
     const log = await readFile(running.logFile, 'utf8');
     for (const nhs of NHS_NUMBERS) expect(log).not.toContain(nhs);
+    expect(nhsNumbersIn(await dumpSchema(setup.databaseUrl, setup.schema.schema), NHS_NUMBERS)).toEqual([]);
+    const outbox = await db.query('SELECT count(*)::int AS n FROM alert_outbox');
+    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows[0].n, stack.uniqueName('alerts-reader'));
+    expect(onTopic.changes.length).toBeGreaterThan(0);
+    expect(nhsNumbersIn(JSON.stringify(onTopic.changes), NHS_NUMBERS)).toEqual([]);
   });
 
   it('reads plain Avro binary with the writer schema declared per topic, and dead-letters what it cannot read', async () => {

@@ -20,7 +20,9 @@ import { VerifierError } from '../../services/live/errors.js';
 import { MessageIntake } from '../../services/live/message-intake.js';
 import { migrate } from '../../services/live/migration-runner.js';
 import { PgStateStore } from '../../services/live/pg-state-store.js';
+import { CLI_ENTRY } from '../stack/cli-entry.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
+import { createRuntimeRole, type RuntimeRole } from './support/runtime-role.js';
 import { dumpSchema, nhsNumbersIn } from './support/schema-dump.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -29,7 +31,7 @@ const PATIENTS = [PATIENT_A, PATIENT_B, PATIENT_C];
 function runMigrate(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // The test's PostgreSQL is the local one, without TLS.
-    const child = spawn(process.execPath, ['bin/optout-verifier.js', 'migrate'], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ALLOW_PLAINTEXT: 'true', ...env } });
+    const child = spawn(process.execPath, [...CLI_ENTRY, 'migrate'], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ALLOW_PLAINTEXT: 'true', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
@@ -46,6 +48,7 @@ describe('migration 003 pseudonymises a schema populated under migrations 001-00
   let db: pg.Client;
   let keyFile: string;
   let key: Buffer;
+  let role: RuntimeRole;
   const event = gp('e-1', T0, '9Nu0', PATIENT_A);
   const event2 = gp('e-2', T0 + 1, '9Nu4', PATIENT_B);
   const received = receipt('r-1', T0 + 2, '9Nu0', PATIENT_A);
@@ -53,6 +56,7 @@ describe('migration 003 pseudonymises a schema populated under migrations 001-00
 
   beforeAll(async () => {
     schema = await stack.freshSchema();
+    role = await createRuntimeRole(stack);
     expect((await migrate(stack.databaseUrl, schema.schema, { upTo: 2 })).map((m) => m.version)).toEqual([1, 2]);
     const dir = await mkdtemp(join(tmpdir(), 'optout-pseudonymise-'));
     keyFile = join(dir, 'key');
@@ -79,12 +83,13 @@ describe('migration 003 pseudonymises a schema populated under migrations 001-00
   afterAll(async () => {
     await db?.end();
     await schema?.drop();
+    await role?.drop();
   });
 
   const clearColumns = async () => (await db.query(`SELECT table_name FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'nhs_number' ORDER BY 1`, [schema.schema])).rows.map((r) => r.table_name);
 
   it('refuses without the key, in one line and exit 2, and leaves the schema as it was', async () => {
-    const result = await runMigrate({ DATABASE_URL: stack.databaseUrl, DB_SCHEMA: schema.schema });
+    const result = await runMigrate({ DATABASE_URL: stack.databaseUrl, DB_SCHEMA: schema.schema, DB_RUNTIME_ROLE: role.name });
     expect(result.code).toBe(2);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/003_pseudonymous_records\.sql .*needs the key: set PSEUDONYM_KEY_FILE/);
@@ -100,7 +105,7 @@ describe('migration 003 pseudonymises a schema populated under migrations 001-00
   });
 
   it('with the key, stores keyed pseudonyms in place of NHS numbers, drops the clear columns, and keeps duplicates duplicates', async () => {
-    const result = await runMigrate({ DATABASE_URL: stack.databaseUrl, DB_SCHEMA: schema.schema, PSEUDONYM_KEY_FILE: keyFile });
+    const result = await runMigrate({ DATABASE_URL: stack.databaseUrl, DB_SCHEMA: schema.schema, DB_RUNTIME_ROLE: role.name, PSEUDONYM_KEY_FILE: keyFile });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('003_pseudonymous_records.sql');

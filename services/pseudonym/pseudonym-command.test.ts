@@ -3,11 +3,14 @@ import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditReport } from '../replay/audit-report.js';
 import { captureReplay } from '../replay/testing/replay-capture.js';
 import { PATIENT_A, PATIENT_B, writeSmallScenario } from '../replay/testing/small-scenario.js';
 import { readListLine } from './nhs-number-lines.js';
+
+// Each test runs whole replays (worker threads, files): seconds each on a loaded machine. Room, not a speed claim.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const KEY_HEX = '00112233445566778899aabbccddeeff'.repeat(2);
 const ref = (nhs: string) => createHmac('sha256', Buffer.from(KEY_HEX, 'hex')).update(nhs).digest('hex');

@@ -3,12 +3,15 @@ import { createHash, createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StreamName } from '../core/records.js';
 import type { AuditReport } from './audit-report.js';
 import { keyFingerprint } from '../identity/key-fingerprint.js';
 import { captureReplay } from './testing/replay-capture.js';
 import { writeSmallScenario } from './testing/small-scenario.js';
+
+// Each test runs whole replays (worker threads, files): seconds each on a loaded machine. Room, not a speed claim.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 let dir: string;
 let files: { [S in StreamName]: string };

@@ -1,10 +1,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditReport } from './audit-report.js';
 import { captureReplay } from './testing/replay-capture.js';
 import { writeSmallScenario } from './testing/small-scenario.js';
+
+// Each test runs whole replays (worker threads, files): seconds each on a loaded machine. Room, not a speed claim.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 let dir: string;
 beforeAll(async () => {

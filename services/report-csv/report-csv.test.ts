@@ -1,10 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditReport } from '../replay/audit-report.js';
 import { captureReplay } from '../replay/testing/replay-capture.js';
 import { PATIENT_A, PATIENT_B, writeSmallScenario } from '../replay/testing/small-scenario.js';
+
+// Each test runs whole replays (worker threads, files): seconds each on a loaded machine. Room, not a speed claim.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 // A reader written from RFC 4180 alone, to read back what the export wrote.
 function parseCsv(text: string): string[][] {

@@ -1,13 +1,16 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuditReport } from '../replay/audit-report.js';
 import { captureReplay } from '../replay/testing/replay-capture.js';
 import { PATIENT_A, PATIENT_B, writeSmallScenario } from '../replay/testing/small-scenario.js';
 import { reportFacts } from './report-facts.js';
 import { reportPage } from './report-page.js';
 import { weekStart } from './utc-week.js';
+
+// Each test runs whole replays (worker threads, files): seconds each on a loaded machine. Room, not a speed claim.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const HOSTILE = `<img src=x onerror="alert(1)">&'`;
 let dir: string;

@@ -214,7 +214,7 @@ export async function benchLive(options: LiveBenchOptions, log: (line: string) =
     await mkdir(schemasDir, { recursive: true });
     await Promise.all(writerSchemas.map((s, i) => writeFile(join(schemasDir, `writer-${i}.avsc`), JSON.stringify(s))));
     const keyFile = join(options.dir, `pseudonym-${suffix}.key`);
-    await writeFile(keyFile, randomBytes(32).toString('hex'));
+    await writeFile(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
     const parsed = parseLiveConfig([], {
       KAFKA_BROKERS: cluster.brokers.join(','), KAFKA_GROUP_ID: `bench-live-${suffix}`, DATABASE_URL: options.databaseUrl, DB_SCHEMA: schema,
       TOPIC_GP_EVENTS: topics.gpEvents, TOPIC_NDS_RECEIVED: topics.ndsReceived, TOPIC_NDS_MANIFESTS: topics.ndsManifests,

@@ -54,6 +54,8 @@ export interface LiveConfig {
   readonly stallTimeoutMs: number;
   readonly metricsHost: string;
   readonly allowPlaintext: boolean;
+  /** The key file may be readable by group or others: for a public demo key only. */
+  readonly allowOpenKeyFile: boolean;
   /** Names this process in logs and as the decider's leader; default host and process id. */
   readonly instanceName: string | null;
 }
@@ -117,6 +119,7 @@ ${SCHEMA_REGISTRY_HELP}
   METRICS_HOST              --metrics-host         127.0.0.1 (0.0.0.0 in a container, for probes and scrapes)
   STALL_TIMEOUT                                    2m (an input with lag and nothing stored this long: not ready)
   ALLOW_PLAINTEXT                                  true lets Kafka or PostgreSQL connect without TLS (false)
+  ALLOW_OPEN_KEY_FILE                              true accepts a key file group or others can read: demo keys only (false)
   LOG_LEVEL                 --log-level            info
   INSTANCE_NAME             --instance             <host>-<pid>
 Durations take ms, s, m, h or d.
@@ -413,7 +416,7 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
       topics, encoding, alertEncoding, schemaRegistry, database, slaMs, graceMs, allowedLatenessMs, idleTimeoutMs, pseudonymKeyFile,
       catalogueFile: r.text('CODE_CATALOGUE_FILE', o.catalogue) ?? null,
       metricsPort, logLevel, instanceName: r.text('INSTANCE_NAME', o.instance) ?? null,
-      ...liveness, allowPlaintext,
+      ...liveness, allowPlaintext, allowOpenKeyFile: boolean(r, 'ALLOW_OPEN_KEY_FILE', undefined),
     }),
   };
 }
@@ -424,6 +427,7 @@ export interface MigrateConfig {
   readonly pseudonymKeyFile: string | null;
   /** The role `run` connects as, granted exactly what it needs. */
   readonly runtimeRole: string;
+  readonly allowOpenKeyFile: boolean;
 }
 
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -445,8 +449,9 @@ export function parseMigrateConfig(argv: readonly string[], env: Env): ConfigRes
   const pseudonymKeyFile = r.text('PSEUDONYM_KEY_FILE', flags.values.pseudonymKeyFile) ?? null;
   const runtimeRole = required(r, 'DB_RUNTIME_ROLE', 'runtime-role', flags.values.runtimeRole);
   if (runtimeRole !== '' && !ROLE_NAME.test(runtimeRole)) r.problems.push(`DB_RUNTIME_ROLE '${runtimeRole}' must be a lower-case SQL identifier (letters, digits, _)`);
+  const allowOpenKeyFile = boolean(r, 'ALLOW_OPEN_KEY_FILE', undefined);
   if (r.problems.length > 0) return { ok: false, problems: r.problems };
-  return { ok: true, warnings: r.warnings, config: deepFreeze({ database, pseudonymKeyFile, runtimeRole }) };
+  return { ok: true, warnings: r.warnings, config: deepFreeze({ database, pseudonymKeyFile, runtimeRole, allowOpenKeyFile }) };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -49,9 +49,7 @@ export async function readDeploymentFiles(config: LiveConfig): Promise<FilesResu
   };
 
   const pseudonymKey = await attempt('PSEUDONYM_KEY_FILE', async () => {
-    const key = await readPseudonymKey(config.pseudonymKeyFile);
-    if (key.length < 16) throw new Error('the key is too short: give at least 16 bytes (32 random bytes recommended)');
-    return key;
+    return readPseudonymKey(config.pseudonymKeyFile, { allowOpenFile: config.allowOpenKeyFile });
   });
   const catalogue = await attempt(config.catalogueFile === null ? 'the shipped code catalogue' : 'CODE_CATALOGUE_FILE', async () => {
     const path = config.catalogueFile ?? SHIPPED_CATALOGUE_FILE;

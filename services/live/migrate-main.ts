@@ -18,7 +18,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   for (const warning of parsed.warnings) process.stderr.write(`optout-verifier migrate: warning: ${warning}\n`);
-  const { database: { url, schema, passwordFile, statementTimeoutMs, lockTimeoutMs }, pseudonymKeyFile, runtimeRole } = parsed.config;
+  const { database: { url, schema, passwordFile, statementTimeoutMs, lockTimeoutMs }, pseudonymKeyFile, runtimeRole, allowOpenKeyFile } = parsed.config;
   let password: string | null;
   try {
     password = await readDatabasePassword(passwordFile);
@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   let pseudonymKey: Buffer | null = null;
   if (pseudonymKeyFile !== null) {
     try {
-      pseudonymKey = await readPseudonymKey(pseudonymKeyFile);
+      pseudonymKey = await readPseudonymKey(pseudonymKeyFile, { allowOpenFile: allowOpenKeyFile });
     } catch (error) {
       process.stderr.write(`optout-verifier migrate: PSEUDONYM_KEY_FILE: ${(error as Error).message}\n`);
       return 2;

@@ -35,7 +35,7 @@ function pseudonym(args: readonly string[], stdin: string, env: NodeJS.ProcessEn
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'optout-pseudonym-'));
   keyFile = join(dir, 'key.hex');
-  await writeFile(keyFile, `${KEY_HEX}\n`);
+  await writeFile(keyFile, `${KEY_HEX}\n`, { mode: 0o600 });
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

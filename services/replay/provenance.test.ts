@@ -22,7 +22,7 @@ const readReport = async (path: string) => JSON.parse(await readFile(path, 'utf8
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'optout-provenance-'));
   files = await writeSmallScenario(dir);
-  await writeFile(join(dir, 'key.hex'), `${KEY_HEX}\n`);
+  await writeFile(join(dir, 'key.hex'), `${KEY_HEX}\n`, { mode: 0o600 });
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

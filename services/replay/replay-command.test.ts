@@ -102,7 +102,7 @@ describe('optout-verifier replay', () => {
     const avro = await scenario('order-avro', faults, 'avro');
     // A supplied key: without one, references are keyed on the file contents, which differ here.
     const keyFile = join(dir, 'key.hex');
-    await writeFile(keyFile, `${'0123456789abcdef'.repeat(4)}\n`);
+    await writeFile(keyFile, `${'a1b2c3d4e5f60718293a4b5c6d7e8f90'.repeat(2)}\n`, { mode: 0o600 });
     const key = ['--pseudonym-key-file', keyFile];
     expect((await runReplay(ndjson, join(dir, 'order.json'), key)).code).toBe(0);
     expect((await runReplay(avro, join(dir, 'order-avro.json'), key)).code).toBe(0);

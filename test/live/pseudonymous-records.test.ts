@@ -60,7 +60,7 @@ describe('migration 003 pseudonymises a schema populated under migrations 001-00
     expect((await migrate(stack.databaseUrl, schema.schema, { upTo: 2 })).map((m) => m.version)).toEqual([1, 2]);
     const dir = await mkdtemp(join(tmpdir(), 'optout-pseudonymise-'));
     keyFile = join(dir, 'key');
-    await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`);
+    await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
     key = await readPseudonymKey(keyFile);
     db = new pg.Client({ connectionString: schema.databaseUrl });
     await db.connect();

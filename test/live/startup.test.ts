@@ -65,7 +65,7 @@ describe('starting the live service', () => {
     schema = await stack.freshSchema();
     const dir = await mkdtemp(join(tmpdir(), 'optout-start-'));
     const keyFile = join(dir, 'key');
-    await writeFile(keyFile, randomBytes(32).toString('hex'));
+    await writeFile(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
     const env = { KAFKA_BROKERS: stack.brokers.join(','), DATABASE_URL: stack.databaseUrl, DB_SCHEMA: schema.schema, PSEUDONYM_KEY_FILE: keyFile, METRICS_PORT: '0', ALLOW_PLAINTEXT: 'true' };
     const refused = await runCli(['run'], env);
     expect(refused.code).toBe(1);
@@ -95,7 +95,7 @@ describe('starting the live service', () => {
     await migrate(stack.databaseUrl, schema.schema);
     const dir = await mkdtemp(join(tmpdir(), 'optout-start-'));
     const keyFile = join(dir, 'key');
-    await writeFile(keyFile, randomBytes(32).toString('hex'));
+    await writeFile(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
     const topics = {
       gpEvents: stack.uniqueName('gp'), ndsReceived: stack.uniqueName('rc'), ndsManifests: stack.uniqueName('mf'), ndsDisseminations: stack.uniqueName('ds'),
       alerts: stack.uniqueName('alerts'), deadLetter: stack.uniqueName('dead'),

@@ -78,7 +78,7 @@ export async function prepareLive(stack: TestStack, options: {
   const runtimeRole = options.runtimeRole ? await createRuntimeRole(stack, databaseUrl) : null;
   await migrate(databaseUrl, schema.schema, runtimeRole ? { runtimeRole: runtimeRole.name } : {});
   const keyFile = join(dir, 'pseudonym.key');
-  await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`);
+  await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
   const db = new pg.Client({ connectionString: schema.databaseUrl });
   // A server that goes away (a test crashing it) ends this client; that is no failure of the test by itself.
   db.on('error', () => {});

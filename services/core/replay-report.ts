@@ -11,7 +11,8 @@ import { STREAM_NAMES, type Millis, type StreamName } from './records.js';
 export interface InputDescription {
   readonly path: string;
   readonly records: number;
-  readonly sha256: string;
+  /** HMAC-SHA256 of the file under the pseudonym key (the replay's keyed input digest). */
+  readonly hmacSha256: string;
 }
 
 export interface DeadLetterEntry {

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { DigestWorkerData, DigestWorkerMessage } from './digest-worker.js';
 import { moduleWorker } from './module-worker.js';
 
 export interface InputDigest {
-  /** SHA-256 of the file's bytes, hex: published in the report. */
+  /** SHA-256 of the file's bytes, hex: never published as such (see keyedInputDigest). */
   readonly sha256: string;
   /** SHA-512 of the file's bytes, for inputs asked for as key material: never published. */
   readonly sha512: Buffer | null;
@@ -34,4 +34,14 @@ export function derivedPseudonymKey(digests: readonly InputDigest[]): Buffer {
   const h = createHash('sha256').update('optout-verifier replay pseudonym key v1\0');
   for (const d of digests) if (d.sha512 !== null) h.update(d.sha512);
   return h.digest();
+}
+
+/**
+ * The digest of an input that the report publishes: HMAC-SHA256, under the run's pseudonym key, of a label and
+ * the file's SHA-256. A plain SHA-256 of a small input (one GP event, say) would let anyone test guesses of its
+ * lines, NHS number included, against the report; under the key only the key's holder can, and whoever holds
+ * the key and the file can still check that the report was made from that file.
+ */
+export function keyedInputDigest(key: Buffer, digest: InputDigest): string {
+  return createHmac('sha256', key).update('optout-verifier input digest v1\0').update(Buffer.from(digest.sha256, 'hex')).digest('hex');
 }

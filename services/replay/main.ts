@@ -16,7 +16,7 @@ import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import { formatByteSize, parseByteSize } from './byte-size.js';
 import { describeInputWarning, INPUT_FLAGS, inspectInputs, InputUnreadable, noRecordWarnings } from './input-inspection.js';
 import { reportTarget, ReportTargetRefused } from './report-target.js';
-import { derivedPseudonymKey, digestInputs, type InputDigest } from './input-digest.js';
+import { derivedPseudonymKey, digestInputs, keyedInputDigest, type InputDigest } from './input-digest.js';
 import { silentProgress, terminalProgress } from './progress.js';
 import { runReplay } from './replay-run.js';
 import { screenedDisseminationFile } from './screened-dissemination-file.js';
@@ -52,6 +52,11 @@ warned about on stderr and listed in the report's inputWarnings.
 
 Without a pseudonym key, patient references are keyed on the input files' contents: the same inputs give
 the same report, but references cannot be compared across different input sets.`;
+
+// Said in the report, on stderr and at the top of the summary: references made under a derived key look like any
+// others, and must not be compared with a deployment's.
+const KEYLESS_WARNING = 'NO PSEUDONYM KEY WAS GIVEN: patient references are keyed on a key derived from these input files; they match no other run and no live deployment (give --pseudonym-key-file)';
+const KEYLESS_BANNER = '*** NO PSEUDONYM KEY: patient references hold for these input files only (see pseudonymKeyWarning in the report) ***';
 
 class UsageError extends Error {}
 class InputError extends Error {}
@@ -254,6 +259,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
           usedKey = key ?? derivedPseudonymKey(streams.map((s) => d[s]));
           return (identity = keyedIdentity(usedKey));
         },
+        publishedDigest: (d) => keyedInputDigest(usedKey!, d),
         progress, sizes,
         screenedDisseminations: (path, objectors) => asInputErrors(screenedDisseminationFile(path, catalogueJson, objectors, config.limits)),
       },
@@ -264,13 +270,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       commit: await gitCommit(env.OPTOUT_VERIFIER_COMMIT),
       catalogue: { path: config.cataloguePath, sha256: catalogueSha256 },
       key: keyProvenance(usedKey!, config.keyPath),
-      inputs: Object.fromEntries(streams.map((s) => [s, { path: config.inputs[s], bytes: inputDigests[s].bytes, sha256: inputDigests[s].sha256 }])) as Parameters<typeof provenanceOf>[0]['inputs'],
+      inputs: Object.fromEntries(streams.map((s) => [s, { path: config.inputs[s], bytes: inputDigests[s].bytes, hmacSha256: keyedInputDigest(usedKey!, inputDigests[s]) }])) as Parameters<typeof provenanceOf>[0]['inputs'],
     });
     const unverified = { catalogueEntries: (unverifiedCatalogue(catalogueJson)?.entries ?? []).map((e) => e.code), decidedAlerts: watch.decisions(core.alerts, (nhs) => identity!.patientRefFor(nhs)) };
     // Listed only when there is something to say, so that the reports of ordinary runs keep their form.
     const inputWarnings = [...inspected.sameFile, ...noRecordWarnings(config.inputs, core.inputs)];
     const audit = auditReport(core, provenance, unverified);
-    const report = inputWarnings.length === 0 ? audit : { ...audit, inputWarnings };
+    const keyed = config.keyPath === null ? { ...audit, pseudonymKeyWarning: KEYLESS_WARNING } : audit;
+    const report = inputWarnings.length === 0 ? keyed : { ...keyed, inputWarnings };
     for (const w of inputWarnings) process.stderr.write(`optout-verifier replay: ${describeInputWarning(w)}\n`);
     if (target.kind === 'stdout') await writeToStdout(renderAuditReport(report));
     else await writeAtomically(target.path, renderAuditReport(report));
@@ -291,8 +298,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     const warning = unverifiedWarning(unverified);
     if (warning !== null) process.stderr.write(`optout-verifier replay: ${warning}\n`);
+    if (config.keyPath === null) process.stderr.write(`optout-verifier replay: warning: ${KEYLESS_WARNING}\n`);
     if (!config.quiet) {
-      const summary = formatSummary(report, target.kind === 'stdout' ? '(stdout)' : resolve(target.path));
+      const summary = (config.keyPath === null ? `${KEYLESS_BANNER}\n` : '') + formatSummary(report, target.kind === 'stdout' ? '(stdout)' : resolve(target.path));
       (target.kind === 'stdout' ? process.stderr : process.stdout).write(summary);
     }
     if (config.failOn !== null) {

@@ -84,13 +84,29 @@ describe('provenance in the replay report', () => {
     expect(key.fingerprint).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('records each input path as given, its base name, size and SHA-256', async () => {
+  it('marks a keyless run loudly: in the report, on stderr and at the top of the summary', async () => {
+    const run = await captureReplay(files, join(dir, 'loud.json'), [], {});
+    const report = JSON.parse(await readFile(join(dir, 'loud.json'), 'utf8')) as { pseudonymKeyWarning?: string };
+    expect(report.pseudonymKeyWarning).toMatch(/^NO PSEUDONYM KEY WAS GIVEN/);
+    expect(run.stderr).toContain('warning: NO PSEUDONYM KEY WAS GIVEN');
+    expect(run.stdout.split('\n')[0]).toMatch(/^\*\*\* NO PSEUDONYM KEY/);
+    const keyed = await captureReplay(files, join(dir, 'quiet-key.json'), ['--pseudonym-key-file', join(dir, 'key.hex')], {});
+    expect(keyed.stdout).not.toContain('NO PSEUDONYM KEY');
+    expect(Object.keys(JSON.parse(await readFile(join(dir, 'quiet-key.json'), 'utf8')))).not.toContain('pseudonymKeyWarning');
+  });
+
+  it('records each input path as given, its base name, size and a keyed digest, never a plain SHA-256 of it', async () => {
     const given = Object.fromEntries(Object.entries(files).map(([s, p]) => [s, relative(process.cwd(), p)])) as typeof files;
-    expect((await captureReplay(given, join(dir, 'inputs.json'))).code).toBe(0);
+    expect((await captureReplay(given, join(dir, 'inputs.json'), ['--pseudonym-key-file', join(dir, 'key.hex')])).code).toBe(0);
+    const text = await readFile(join(dir, 'inputs.json'), 'utf8');
     const inputs = (await readReport(join(dir, 'inputs.json'))).provenance.inputs;
+    const key = Buffer.from(KEY_HEX, 'hex');
     for (const stream of Object.keys(files) as StreamName[]) {
       const bytes = await readFile(files[stream]);
-      expect(inputs[stream]).toEqual({ path: given[stream], name: files[stream].split('/').at(-1), bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+      const plain = createHash('sha256').update(bytes).digest();
+      const keyed = createHmac('sha256', key).update('optout-verifier input digest v1\0').update(plain).digest('hex');
+      expect(inputs[stream]).toEqual({ path: given[stream], name: files[stream].split('/').at(-1), bytes: bytes.length, hmacSha256: keyed });
+      expect(text).not.toContain(plain.toString('hex'));
     }
   });
 

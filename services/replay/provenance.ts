@@ -21,7 +21,7 @@ export interface Provenance {
   readonly rulesVersion: string;
   readonly catalogue: { readonly path: string; readonly shipped: boolean; readonly sha256: string };
   readonly pseudonymKey: KeyProvenance;
-  readonly inputs: { readonly [S in StreamName]: { readonly path: string; readonly name: string; readonly bytes: number; readonly sha256: string } };
+  readonly inputs: { readonly [S in StreamName]: { readonly path: string; readonly name: string; readonly bytes: number; readonly hmacSha256: string } };
 }
 
 export function keyProvenance(key: Buffer, keyFile: string | null): KeyProvenance {
@@ -65,7 +65,7 @@ export interface ProvenanceFacts {
   readonly commit: { readonly commit: string | null; readonly from: 'environment' | 'git' | null };
   readonly catalogue: { readonly path: string | null; readonly sha256: string };
   readonly key: KeyProvenance;
-  readonly inputs: { readonly [S in StreamName]: { readonly path: string; readonly bytes: number; readonly sha256: string } };
+  readonly inputs: { readonly [S in StreamName]: { readonly path: string; readonly bytes: number; readonly hmacSha256: string } };
 }
 
 /** The provenance block, from facts gathered by the composition root. */
@@ -77,7 +77,7 @@ export function provenanceOf(facts: ProvenanceFacts): Provenance {
     pseudonymKey: facts.key,
     inputs: Object.fromEntries(STREAM_NAMES.map((s) => {
       const input = facts.inputs[s];
-      return [s, { path: input.path, name: basename(input.path), bytes: input.bytes, sha256: input.sha256 }];
+      return [s, { path: input.path, name: basename(input.path), bytes: input.bytes, hmacSha256: input.hmacSha256 }];
     })) as Provenance['inputs'],
   };
 }

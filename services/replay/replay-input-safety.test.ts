@@ -1,5 +1,6 @@
 // The replay against hostile or mistaken files and paths: a deflate bomb, an over-long line, a report path
 // that is an input or a device, an empty input, one file given twice.
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -172,7 +173,9 @@ describe('replay input warnings', () => {
       { warning: 'no-records', inputs: ['ndsManifests'], path: empty },
       { warning: 'no-records', inputs: ['ndsDisseminations'], path: emptyAvro },
     ]);
-    const plain = await run(files, join(dir, 'plain.json'));
+    const key = join(dir, 'key.hex');
+    await writeFile(key, randomBytes(32).toString('hex'), { mode: 0o600 });
+    const plain = await run(files, join(dir, 'plain.json'), ['--pseudonym-key-file', key]);
     expect(plain.stderr).toBe('');
     expect(Object.keys(JSON.parse(await readFile(join(dir, 'plain.json'), 'utf8')))).not.toContain('inputWarnings');
   });

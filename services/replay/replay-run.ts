@@ -22,6 +22,8 @@ export interface ReplayPorts {
   readonly digests: Promise<{ readonly [S in StreamName]: InputDigest }>;
   /** The identity, once the checksums are known (a key may be derived from them). */
   readonly identity: (digests: { readonly [S in StreamName]: InputDigest }) => Identity;
+  /** The digest the report publishes for an input, once the identity is bound. */
+  readonly publishedDigest: (digest: InputDigest) => string;
   readonly progress: Progress;
   readonly sizes: { readonly [S in StreamName]: number };
   /** Screens the dissemination file elsewhere (another thread), given the patients with a recorded dissent. */
@@ -97,6 +99,6 @@ export async function runReplay(plan: ReplayPlan, ports: ReplayPorts): Promise<R
   const digests = await ports.digests;
   identity.bind(ports.identity(digests));
   const result = session.finish();
-  const inputs = Object.fromEntries(ORDER.map((s) => [s, { path: plan.inputs[s], records: session.recordsRead(s), sha256: digests[s].sha256 } satisfies InputDescription])) as { [S in StreamName]: InputDescription };
+  const inputs = Object.fromEntries(ORDER.map((s) => [s, { path: plan.inputs[s], records: session.recordsRead(s), hmacSha256: ports.publishedDigest(digests[s]) } satisfies InputDescription])) as { [S in StreamName]: InputDescription };
   return buildReport({ ...result, inputs });
 }

@@ -148,7 +148,7 @@ function provenanceSection(report: AuditReport): string {
     row('Parameters', `sla ${plainDuration(report.parameters.slaMs)}, grace ${plainDuration(report.parameters.graceMs)}, as of ${report.asOf ?? 'no valid record'} (${report.asOfSource === 'explicit' ? 'given' : 'the latest event time'})`),
     row('Code catalogue', `${p.catalogue.path}${p.catalogue.shipped ? ' (shipped)' : ''}, SHA-256 ${p.catalogue.sha256}`),
     row('Patient references', `${p.pseudonymKey.mode === 'key-file' ? `key file ${p.pseudonymKey.keyFile}` : 'key derived from the inputs'}; key fingerprint ${p.pseudonymKey.fingerprint}. ${p.pseudonymKey.statement}.`),
-    ...Object.entries(p.inputs).map(([stream, input]) => row(`Input ${stream}`, `${input.path} (${input.name}, ${count(input.bytes)} bytes), SHA-256 ${input.sha256}`)),
+    ...Object.entries(p.inputs).map(([stream, input]) => row(`Input ${stream}`, `${input.path} (${input.name}, ${count(input.bytes)} bytes), HMAC-SHA256 ${input.hmacSha256}`)),
   ];
   return `<h2 id="provenance">Provenance</h2><p>What this report depends on. The same inputs, catalogue, key and parameters give the same report, byte for byte.</p><dl class="provenance">${rows.join('')}</dl>`;
 }

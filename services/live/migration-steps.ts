@@ -4,6 +4,7 @@
 import { createHmac, hash } from 'node:crypto';
 import { contentKey } from '../core/intake.js';
 import type { StreamName } from '../core/records.js';
+import { logStoredAlerts } from './alert-history-step.js';
 import { VerifierError } from './errors.js';
 import type { Sql } from './state-queries.js';
 
@@ -127,4 +128,4 @@ export const pseudonymiseRecords: MigrationStep = {
   },
 };
 
-export const MIGRATION_STEPS: ReadonlyMap<string, MigrationStep> = new Map([['pseudonymise-records', pseudonymiseRecords]]);
+export const MIGRATION_STEPS: ReadonlyMap<string, MigrationStep> = new Map([['pseudonymise-records', pseudonymiseRecords], ['log-stored-alerts', logStoredAlerts]]);

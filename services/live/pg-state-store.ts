@@ -1,6 +1,7 @@
 // The StateStore port on PostgreSQL: the one module of the service that talks to the database (with the
 // migration runner). Statements come from state-queries.ts; this file owns connections and transactions.
 import pg from 'pg';
+import { canonicalChange } from '../audit/alert-change-form.js';
 import type { AlertChange } from '../core/alert.js';
 import type { OptOutAction, OptOutType, RecordOf, StreamName } from '../core/records.js';
 import { connectionFields, databaseConnection } from './database-connection.js';
@@ -394,7 +395,9 @@ class PgDeciderSession implements DeciderSession {
     for (const { change } of round.alertChanges) latest.set(change.alert.alertId, change);
     const result = await run<{ fenced: number }>(this.#client, q.commitRound({
       epoch: this.epoch, streamTime: round.streamTime, offsets: round.offsets, cut: round.cut, latestAlerts: [...latest.values()],
-      outbox: round.alertChanges.map(({ change, payload }) => ({ alertId: change.alert.alertId, transition: change.transition, changedAt: change.changedAt, payload })),
+      outbox: round.alertChanges.map(({ change, payload }) => ({
+        alertId: change.alert.alertId, transition: change.transition, changedAt: change.changedAt, payload, change: canonicalChange(change),
+      })),
       decidedAt: round.decidedAt,
     }), 'committing a decision round');
     if (result.rows[0]?.fenced !== 1) throw new VerifierError('LEADERSHIP_LOST', `another decider took over (epoch ${this.epoch} is no longer current)`, { retriable: false });

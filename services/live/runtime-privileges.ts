@@ -38,6 +38,7 @@ export const RUNTIME_ACCESS: { readonly [table: string]: TableAccess } = {
     updatableColumns: ['sent_at'],
     why: 'alert messages queued with the decision; the publisher reads them and marks them sent',
   },
+  alert_log: { privileges: ['SELECT', 'INSERT'], why: 'the hash-chained alert history: appended with each decision, never changed' },
 };
 
 export interface SchemaObjects {

@@ -63,8 +63,8 @@ describe('state queries', () => {
       epoch: 7, streamTime: 3_000, offsets: new Map([['nds.objections.received:3', 17], ['gp_optout-events.v1:0', 0]]),
       cut: { streamTime: 1_000, offsets: new Map([['gp_optout-events.v1:0', 0]]) }, latestAlerts: [resolved],
       outbox: [
-        { alertId: 'a1', transition: 'FIRED', changedAt: fired.changedAt, payload: Buffer.from([1, 2]) },
-        { alertId: 'a1', transition: 'RESOLVED', changedAt: 3_000, payload: Buffer.from([3]) },
+        { alertId: 'a1', transition: 'FIRED', changedAt: fired.changedAt, payload: Buffer.from([1, 2]), change: '{"fired":1}' },
+        { alertId: 'a1', transition: 'RESOLVED', changedAt: 3_000, payload: Buffer.from([3]), change: '{"resolved":1}' },
       ],
       decidedAt: 10_000,
     });
@@ -73,7 +73,7 @@ describe('state queries', () => {
     expect(sql.text).toMatch(/UPDATE decider_state SET stream_time_ms = \$2, updated_at = now\(\) WHERE leader_epoch = \$1/);
     // Every write reads from the fence, so nothing is written once another decider has the epoch.
     const writes = sql.text.split(/\),\n/).slice(1);
-    expect(writes).toHaveLength(4);
+    expect(writes).toHaveLength(5);
     for (const write of writes) expect(write).toMatch(/fence/);
     expect(sql.values).toContainEqual(['nds.objections.received', 'gp_optout-events.v1']);
     expect(sql.values).toContainEqual([3, 0]);
@@ -83,6 +83,9 @@ describe('state queries', () => {
     expect(stateColumn).toBeDefined();
     expect(sql.text).toMatch(/WITH ORDINALITY[\s\S]*ORDER BY o\.n/);
     expect(sql.values).toContainEqual(['0102', '03']);
+    // The alert history gets each change, in the order made, with the outbox row.
+    expect(sql.text).toMatch(/INSERT INTO alert_log \(alert_id, transition, change\)[\s\S]*ORDER BY l\.n/);
+    expect(sql.values).toContainEqual(['{"fired":1}', '{"resolved":1}']);
   });
 
   it('commit a round with nothing but the stream time', () => {

@@ -299,6 +299,8 @@ export interface OutboxRow {
   readonly transition: string;
   readonly changedAt: number;
   readonly payload: Buffer;
+  /** The change's canonical form, appended to the hash-chained alert history (alert_log). */
+  readonly change: string;
 }
 
 export interface RoundWrite {
@@ -355,6 +357,14 @@ export function commitRound(w: RoundWrite): Sql {
   SELECT o.alert_id, o.transition, o.changed_at, decode(o.payload_hex, 'hex'), ${param(iso(w.decidedAt))}::timestamptz
   FROM unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::timestamptz[], $${first + 3}::text[]) WITH ORDINALITY AS o(alert_id, transition, changed_at, payload_hex, n), fence
   ORDER BY o.n
+  ON CONFLICT (alert_id, transition) DO NOTHING)`);
+    // The history in the same order; its trigger chains each row onto the one before (migration 005).
+    const changes = values.length + 1;
+    values.push(w.outbox.map((r) => r.change));
+    parts.push(`logged AS (INSERT INTO alert_log (alert_id, transition, change)
+  SELECT l.alert_id, l.transition, l.change
+  FROM unnest($${first}::text[], $${first + 1}::text[], $${changes}::text[]) WITH ORDINALITY AS l(alert_id, transition, change, n), fence
+  ORDER BY l.n
   ON CONFLICT (alert_id, transition) DO NOTHING)`);
   }
   return { text: `WITH ${parts.join(',\n')}\nSELECT count(*)::int AS fenced FROM fence`, values };

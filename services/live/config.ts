@@ -454,6 +454,33 @@ export function parseMigrateConfig(argv: readonly string[], env: Env): ConfigRes
   return { ok: true, warnings: r.warnings, config: deepFreeze({ database, pseudonymKeyFile, runtimeRole, allowOpenKeyFile }) };
 }
 
+export interface AuditConfig {
+  readonly database: DatabaseSettings;
+}
+
+/** `optout-verifier audit verify`: the database as `run` reaches it (DATABASE_URL, DB_SCHEMA and their kin). */
+export function parseAuditConfig(argv: readonly string[], env: Env): ConfigResult<AuditConfig> {
+  const program = commandFor('optout-verifier audit verify')
+    .description('Recomputes the hash chain of the alert history and checks each alert against its last logged change.')
+    .option('--database-url <url>', 'PostgreSQL URL (DATABASE_URL)')
+    .option('--db-schema <name>', 'PostgreSQL schema of the state (DB_SCHEMA, default optout_verifier)');
+  const flags = parseFlags(program, argv, AUDIT_HELP);
+  if (!flags.ok) return flags;
+  const r = reader(env);
+  const database = databaseSettings(r, flags.values, '1h');
+  refusePlaintext(r, database, null);
+  if (r.problems.length > 0) return { ok: false, problems: r.problems };
+  return { ok: true, warnings: r.warnings, config: deepFreeze({ database }) };
+}
+
+export const AUDIT_HELP = `
+Reads the alert history (alert_log) in position order and recomputes each hash: SHA-256(previous hash || the
+change's canonical form), 32 zero bytes before position 1. Then checks that each alert in the alerts table is its
+last logged change. Any role with SELECT on alert_log and alerts can run it (the runtime role can).
+
+Exit codes: 0 intact (one line: rows and head hash); 1 broken (the first broken position, and why); 2 bad
+settings; 3 the database cannot be read.`;
+
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner);

@@ -33,8 +33,9 @@ export async function readMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
     const sql = await readFile(`${dir}/${file}`, 'utf8');
     migrations.push({ version: Number(match[1]), name: match[2]!, sql, checksum: createHash('sha256').update(sql).digest('hex') });
   }
+  // Numbers may skip (each part of the service has its own numbers to take), but never repeat.
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migrations must be numbered 001, 002, ... without gaps; found ${file(m)} at position ${i + 1}`);
+    if (i > 0 && m.version <= migrations[i - 1]!.version) throw new Error(`migrations must have increasing numbers; ${file(m)} repeats ${file(migrations[i - 1]!)}`);
     for (const part of partsOf(m)) {
       if (part.kind === 'step' && !MIGRATION_STEPS.has(part.name)) throw new Error(`migration ${file(m)} names an unknown step ${part.name}`);
     }
@@ -135,6 +136,8 @@ export async function migrate(databaseUrl: DatabaseTarget, schema: string, optio
     // A runtime role that cannot be granted is refused before anything changes.
     if (options.runtimeRole !== undefined) await checkRuntimeRole(client, options.runtimeRole);
     const applied = await appliedIn(client, schema, migrations);
+    const late = migrations.find((m) => !applied.includes(m.version) && m.version < Math.max(0, ...applied));
+    if (late) throw new VerifierError('SCHEMA_NOT_MIGRATED', `migration ${file(late)} is numbered below one already applied to schema ${schema}; it cannot be applied in order`, { retriable: false });
     const done: Migration[] = [];
     for (const migration of migrations) {
       if (applied.includes(migration.version)) continue;

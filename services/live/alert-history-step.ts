@@ -3,7 +3,6 @@
 // every alert the schema holds from the start. The canonical form is computed here, by the code the decider uses.
 import { canonicalChange } from '../audit/alert-change-form.js';
 import { alertChangeOfRow, STORED_ALERT_SELECT } from '../audit/stored-alert.js';
-import type { MigrationStep } from './migration-steps.js';
 import type { Sql } from './state-queries.js';
 
 export function storedAlertsByUpdate(): Sql {
@@ -19,12 +18,10 @@ ORDER BY l.n`,
   };
 }
 
-export const logStoredAlerts: MigrationStep = {
-  afterCommit: [],
-  async run(context) {
-    const rows = await context.query<Record<string, unknown>>(storedAlertsByUpdate());
-    if (rows.length === 0) return;
-    const changes = rows.map(alertChangeOfRow);
-    await context.query(appendToAlertLog(changes.map((c) => c.alert.alertId), changes.map((c) => c.transition), changes.map(canonicalChange)));
-  },
-};
+/** The step's work (migration-steps.ts names it): given the migration's query function. */
+export async function logStoredAlerts(context: { query<R>(sql: Sql): Promise<R[]> }): Promise<void> {
+  const rows = await context.query<Record<string, unknown>>(storedAlertsByUpdate());
+  if (rows.length === 0) return;
+  const changes = rows.map(alertChangeOfRow);
+  await context.query(appendToAlertLog(changes.map((c) => c.alert.alertId), changes.map((c) => c.transition), changes.map(canonicalChange)));
+}

@@ -128,4 +128,4 @@ export const pseudonymiseRecords: MigrationStep = {
   },
 };
 
-export const MIGRATION_STEPS: ReadonlyMap<string, MigrationStep> = new Map([['pseudonymise-records', pseudonymiseRecords], ['log-stored-alerts', logStoredAlerts]]);
+export const MIGRATION_STEPS: ReadonlyMap<string, MigrationStep> = new Map([['pseudonymise-records', pseudonymiseRecords], ['log-stored-alerts', { afterCommit: [], run: logStoredAlerts }]]);

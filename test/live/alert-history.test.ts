@@ -83,6 +83,15 @@ describe('the alert history, written by the live service as its runtime role', (
       `SELECT count(*)::int AS n, max(position)::text AS last, encode((SELECT hash FROM alert_log ORDER BY position DESC LIMIT 1), 'hex') AS head FROM alert_log`);
     expect(logged.rows[0]!.n).toBe(changes);
     expect(logged.rows[0]!.last).toBe(String(changes));
+    // The README's recomputation in SQL alone, as an auditor without this tool would run it.
+    const bySql = await setup.db.query<{ position: string; intact: boolean }>(`WITH RECURSIVE c AS (
+  SELECT 0::bigint AS position, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea AS hash
+  UNION ALL
+  SELECT l.position, sha256(c.hash || convert_to(l.change, 'UTF8')) FROM c JOIN alert_log l ON l.position = c.position + 1
+)
+SELECT c.position, c.hash = l.hash AS intact FROM c JOIN alert_log l USING (position) ORDER BY position`);
+    expect(bySql.rows).toHaveLength(changes);
+    expect(bySql.rows.every((r) => r.intact)).toBe(true);
     const result = await verify();
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`intact: schema ${setup.schema.schema}, ${changes} changes`);
@@ -148,7 +157,7 @@ describe('the alert history, written by the live service as its runtime role', (
     const alertEdited = await verify();
     expect(alertEdited.code).toBe(1);
     expect(alertEdited.stdout).toContain(`alert ${target} differs from its last logged change`);
-  });
+  }, 400_000);
 
   it('exits 2 for bad settings and 3 when the history cannot be read', async () => {
     const bad = await runCli(['audit', 'verify'], { DB_SCHEMA: 'Not A Schema' });

@@ -1,10 +1,10 @@
 // Composition root of `optout-verifier audit verify`: reads the database settings as `run` does, recomputes the
 // alert history's hash chain and checks every alert against its last logged change.
-import { parseAuditConfig } from '../live/config.js';
-import { databaseConnection } from '../live/database-connection.js';
-import { readDatabasePassword } from '../live/deployment-files.js';
-import { describeFailure } from '../live/errors.js';
-import { ChainVerifier, checkAlertAgainstLog } from './alert-history-check.js';
+import { ChainVerifier, checkAlertAgainstLog } from '../audit/alert-history-check.js';
+import { parseAuditConfig } from './config.js';
+import { databaseConnection } from './database-connection.js';
+import { readDatabasePassword } from './deployment-files.js';
+import { describeFailure } from './errors.js';
 import { PgAlertHistory } from './pg-alert-history.js';
 
 export const AUDIT_EXIT = { INTACT: 0, BROKEN: 1, USAGE: 2, UNREADABLE: 3 } as const;

@@ -1,10 +1,10 @@
 // Reads the alert history and the alerts table for `audit verify`, a page at a time, read-only.
 import pg from 'pg';
-import { connectionFields, type DatabaseConnection } from '../live/database-connection.js';
-import { storeFailure } from '../live/errors.js';
-import type { Sql } from '../live/state-queries.js';
+import type { AlertAgainstLog, LoggedChange } from '../audit/alert-history-check.js';
 import { alertLogPage, alertsWithLastChange } from './alert-history-queries.js';
-import type { AlertAgainstLog, LoggedChange } from './alert-history-check.js';
+import { connectionFields, type DatabaseConnection } from './database-connection.js';
+import { storeFailure } from './errors.js';
+import type { Sql } from './state-queries.js';
 
 const PAGE = 5_000;
 

@@ -1,6 +1,6 @@
 // The statements `audit verify` reads the alert history with, built as { text, values } like the live service's.
-import type { Sql } from '../live/state-queries.js';
-import { STORED_ALERT_SELECT } from './stored-alert.js';
+import { STORED_ALERT_SELECT } from '../audit/stored-alert.js';
+import type { Sql } from './state-queries.js';
 
 /** The next page of the history after a position, in position order. */
 export function alertLogPage(afterPosition: number, limit: number): Sql {

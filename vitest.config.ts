@@ -11,7 +11,9 @@ export default defineConfig({
           name: 'unit',
           // deploy-manifests.test.ts parses files only: it needs no server.
           include: ['services/**/*.test.ts', 'test/ops/deploy-manifests.test.ts'],
-          testTimeout: 30_000,
+          // Some unit tests generate and replay whole scenarios: seconds alone, minutes on a shared machine.
+          // A timeout is a hang detector here, never a speed assertion.
+          testTimeout: 120_000,
         },
       },
       {

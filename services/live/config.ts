@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_TOPICS, writerSchemaSetting } from '../contract/streams.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { parseDuration } from '../core/duration.js';
-import { parseSchemaRegistrySettings, SCHEMA_REGISTRY_HELP, type SchemaRegistrySettings } from './schema-registry-settings.js';
+import { parseSchemaRegistrySettings, SCHEMA_REGISTRY_HELP, type SchemaRegistrySettings } from '../schema-registry/registry-settings.js';
 
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';

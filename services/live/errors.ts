@@ -3,6 +3,7 @@
 // Poison input never gets here: it is dead-lettered where it is read.
 import pg from 'pg';
 import kafkajs from 'kafkajs';
+import { SchemaRegistryFailure } from '../schema-registry/registry-client.js';
 
 // kafkajs is CommonJS and spreads its error classes into its exports, which Node cannot name statically.
 const { KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } = kafkajs;
@@ -91,17 +92,12 @@ export function brokerFailure(error: unknown, doing: string): VerifierError {
   return new VerifierError('BROKER_REJECTED', `Kafka ${doing}: ${message}`, { retriable: false, cause: error });
 }
 
-/**
- * A Schema Registry failure as a VerifierError, by the HTTP status the client reports. The client reports a
- * connection refused, reset or timed out as status 400 with no answer from the server, so every status but the
- * few that `permanent` names is taken for transient: retried with backoff, never a dead letter.
- */
-export function registryFailure(error: unknown, doing: string, permanent: ReadonlySet<number> = new Set()): VerifierError {
+/** A Schema Registry failure as a VerifierError: the client says whether another attempt can help. */
+export function registryFailure(error: unknown): VerifierError {
   if (error instanceof VerifierError) return error;
+  const retriable = error instanceof SchemaRegistryFailure ? error.retriable : false;
   const message = error instanceof Error ? error.message : String(error);
-  const status = (error as { status?: unknown } | null)?.status;
-  const transient = typeof status !== 'number' || !permanent.has(status);
-  return new VerifierError(transient ? 'REGISTRY_UNAVAILABLE' : 'REGISTRY_REJECTED', `Schema Registry ${doing}: ${message}`, { retriable: transient, cause: error });
+  return new VerifierError(retriable ? 'REGISTRY_UNAVAILABLE' : 'REGISTRY_REJECTED', message, { retriable, cause: error });
 }
 
 export function isRetriable(error: unknown): boolean {

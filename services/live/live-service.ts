@@ -16,7 +16,7 @@ import { databaseTls, type LiveConfig } from './config.js';
 import { DecisionMetrics } from './decision-metrics.js';
 import { Decider, DEFAULT_DECIDER_TIMINGS } from './decider.js';
 import type { DeploymentFiles } from './deployment-files.js';
-import { brokerFailure, describeFailure, VerifierError } from './errors.js';
+import { brokerFailure, describeFailure, registryFailure, VerifierError } from './errors.js';
 import { serveHttpEndpoints, type HttpEndpoints } from './http-endpoints.js';
 import { Ingest, type InputRoute } from './ingest.js';
 import { databaseConnection } from './database-connection.js';
@@ -32,8 +32,8 @@ import { PgStateStore } from './pg-state-store.js';
 import { Readiness } from './readiness.js';
 import { startHealthProbes } from './health-probes.js';
 import { retryReporter } from './retry-reporting.js';
-import { SchemaRegistryClient } from './schema-registry.js';
-import { topicValueSubject } from './schema-registry-settings.js';
+import { SchemaRegistryClient } from '../schema-registry/registry-client.js';
+import { topicValueSubject } from '../schema-registry/registry-settings.js';
 import { writerSchemasWatched } from './schema-registry-readiness.js';
 
 export interface LiveServiceEnvironment {
@@ -164,7 +164,7 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     let encoder = new AlertValueEncoder();
     if (config.alertEncoding === 'confluent') {
       const subject = topicValueSubject(config.topics.alerts);
-      const schemaId = await withRetry('registering the alert schema', () => schemaRegistry!.schemaIdUnder(subject, alertSchemaJson()), retry, { shouldStop });
+      const schemaId = await withRetry('registering the alert schema', () => schemaRegistry!.schemaIdUnder(subject, alertSchemaJson()).catch((error: unknown) => { throw registryFailure(error); }), retry, { shouldStop });
       readiness.set('schemaRegistry', true);
       logger.info({ subject, schemaId }, 'alerts are written in the Confluent format');
       encoder = new AlertValueEncoder({ kind: 'confluent', schemaId });

@@ -1,6 +1,7 @@
 // The registry's part in /readyz: false from the first failed request for a writer schema until one succeeds. While
 // it is false a batch that needs a schema the service does not have yet waits; batches whose schemas are known go on.
 import type { WriterSchemaSource } from '../codec/confluent-decoder.js';
+import { registryFailure } from './errors.js';
 import type { Readiness } from './readiness.js';
 
 export function writerSchemasWatched(source: WriterSchemaSource, readiness: Readiness): WriterSchemaSource {
@@ -12,7 +13,7 @@ export function writerSchemasWatched(source: WriterSchemaSource, readiness: Read
         return lookup;
       } catch (error) {
         readiness.set('schemaRegistry', false);
-        throw error;
+        throw registryFailure(error);
       }
     },
   };

@@ -10,7 +10,7 @@ import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import { MAX_PRACTICES } from './practice-roster.js';
 import { DEFAULTS, FAULT_PROFILES, type FaultProfile, type ReleaseSize, type TargetFormat } from './scenario-params.js';
 import { TEST_RANGE_CAPACITY } from './test-nhs-numbers.js';
-import { parseSchemaRegistrySettings, type SchemaRegistrySettings } from '../live/schema-registry-settings.js';
+import { parseSchemaRegistrySettings, type SchemaRegistrySettings } from '../schema-registry/registry-settings.js';
 
 /** Where and how fast `--publish kafka` sends the scenario. */
 export interface KafkaPublishConfig {

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_REASONS } from '../../services/core/dead-letter-reason.js';
-import { topicValueSubject } from '../../services/live/schema-registry-settings.js';
+import { topicValueSubject } from '../../services/schema-registry/registry-settings.js';
 import { replayScenario, storedAlerts, topicAlerts } from './support/alert-views.js';
 import { inConfluentFormat, withSchemaId, withWrongMagicByte } from './support/confluent-scenario.js';
 import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';

@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alertSchemaJson, streamSchemaJson } from '../../services/codec/schema-catalog.js';
-import { VerifierError } from '../../services/live/errors.js';
-import type { SchemaRegistryClient } from '../../services/live/schema-registry.js';
-import { topicValueSubject } from '../../services/live/schema-registry-settings.js';
+import { SchemaRegistryFailure, type SchemaRegistryClient } from '../../services/schema-registry/registry-client.js';
+import { topicValueSubject } from '../../services/schema-registry/registry-settings.js';
 import { registryClient } from './support/confluent-scenario.js';
 import { startPrivateSchemaRegistry, testStack, type SchemaRegistryStandIn } from '../stack/test-context.js';
 
@@ -62,8 +61,8 @@ describe('the Schema Registry client', () => {
     const id = await client(registry.url, { username: 'verifier', password: 'correct horse' }).schemaIdUnder('a-value', streamSchemaJson('ndsReceived'));
     expect(await client(registry.url, { username: 'verifier', password: 'correct horse' }).writerSchemaById(id)).toMatchObject({ kind: 'avro' });
     const refused = await client(registry.url, { username: 'verifier', password: 'wrong' }).writerSchemaById(id).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(VerifierError);
-    expect(refused).toMatchObject({ code: 'REGISTRY_UNAVAILABLE', retriable: true });
+    expect(refused).toBeInstanceOf(SchemaRegistryFailure);
+    expect(refused).toMatchObject({ retriable: true });
   });
 
   it('trusts a private CA over https', async () => {
@@ -76,7 +75,7 @@ describe('the Schema Registry client', () => {
     const id = await client(registry.url, { username: 'verifier', password: 'pw' }, cert).schemaIdUnder('tls-value', streamSchemaJson('ndsManifests'));
     expect(await client(registry.url, { username: 'verifier', password: 'pw' }, cert).writerSchemaById(id)).toMatchObject({ kind: 'avro' });
     // Without the CA the certificate is not trusted: a failure to retry (the deployment fixes its CA), never an absent id.
-    expect(await client(registry.url, { username: 'verifier', password: 'pw' }).writerSchemaById(id).catch((e: unknown) => e)).toMatchObject({ code: 'REGISTRY_UNAVAILABLE', retriable: true });
+    expect(await client(registry.url, { username: 'verifier', password: 'pw' }).writerSchemaById(id).catch((e: unknown) => e)).toMatchObject({ name: 'SchemaRegistryFailure', retriable: true });
   });
 
   it.each(['unavailable', 'refused', 'unanswered'] as const)('takes a registry that is %s for transient', async (outage) => {
@@ -84,7 +83,7 @@ describe('the Schema Registry client', () => {
     const id = await client(registry.url).schemaIdUnder('outage-value', streamSchemaJson('gpEvents'));
     await registry.setOutage(outage);
     const failure = await client(registry.url, null, null, 300).writerSchemaById(id).catch((e: unknown) => e);
-    expect(failure).toMatchObject({ code: 'REGISTRY_UNAVAILABLE', retriable: true });
+    expect(failure).toMatchObject({ name: 'SchemaRegistryFailure', retriable: true });
     if (outage !== 'refused') expect(registry.served.refused).toBeGreaterThan(0);
     await registry.setOutage(null);
     expect(await client(registry.url).writerSchemaById(id)).toMatchObject({ kind: 'avro' });

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfluentDecoder } from '../../services/codec/confluent-decoder.js';
 import { streamSchemaJson } from '../../services/codec/schema-catalog.js';
 import { streamValueDecoder } from '../../services/codec/stream-value-codec.js';
-import { topicValueSubject } from '../../services/live/schema-registry-settings.js';
+import { topicValueSubject } from '../../services/schema-registry/registry-settings.js';
 import { withForeignPurpose } from '../../services/simulator/scenario-files.js';
 import { registryClient } from '../live/support/confluent-scenario.js';
 import { STREAM_NAMES, type StreamName } from '../../services/core/records.js';

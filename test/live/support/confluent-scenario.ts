@@ -3,8 +3,8 @@
 // Confluent one. The Avro body is the same bytes: only the framing differs.
 import { CONFLUENT_MAGIC_BYTE, confluentHeader } from '../../../services/codec/confluent-framing.js';
 import type { StreamName } from '../../../services/core/records.js';
-import { SchemaRegistryClient } from '../../../services/live/schema-registry.js';
-import { topicValueSubject } from '../../../services/live/schema-registry-settings.js';
+import { SchemaRegistryClient } from '../../../services/schema-registry/registry-client.js';
+import { topicValueSubject } from '../../../services/schema-registry/registry-settings.js';
 import type { Scenario, ScenarioMessage } from './scenario.js';
 
 const SINGLE_OBJECT_HEADER_SIZE = 10;

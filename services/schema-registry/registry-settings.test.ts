@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLiveConfig } from './config.js';
+import { parseLiveConfig } from '../live/config.js';
 
 // ALLOW_PLAINTEXT: the Kafka and PostgreSQL transport settings are not what these tests are about.
 const MINIMAL = { KAFKA_BROKERS: 'k1:9092', DATABASE_URL: 'postgres://verifier@db:5432/verifier', PSEUDONYM_KEY_FILE: '/run/secrets/key', ALLOW_PLAINTEXT: 'true' };

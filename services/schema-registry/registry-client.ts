@@ -13,7 +13,27 @@ import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-sc
 import avro from 'avsc';
 import type { Type } from 'avsc';
 import type { WriterSchemaLookup, WriterSchemaSource } from '../codec/confluent-decoder.js';
-import { registryFailure, VerifierError } from './errors.js';
+
+/** A request the registry did not answer as asked. `retriable`: unreachable, failing or slow, worth another try. */
+export class SchemaRegistryFailure extends Error {
+  readonly retriable: boolean;
+
+  constructor(message: string, retriable: boolean, cause: unknown) {
+    super(message, { cause });
+    this.name = 'SchemaRegistryFailure';
+    this.retriable = retriable;
+  }
+}
+
+/**
+ * By the HTTP status the client reports. The client reports a connection refused, reset or timed out as status
+ * 400 with no answer from the server, so every status but those `permanent` names is taken for transient.
+ */
+function registryFailure(error: unknown, doing: string, permanent: ReadonlySet<number> = new Set()): SchemaRegistryFailure {
+  const status = (error as { status?: unknown } | null)?.status;
+  const transient = typeof status !== 'number' || !permanent.has(status);
+  return new SchemaRegistryFailure(`Schema Registry ${doing}: ${error instanceof Error ? error.message : String(error)}`, transient, error);
+}
 
 export interface SchemaRegistryConnection {
   /** http:// or https://, with any path prefix the registry is served under. */
@@ -88,7 +108,7 @@ export class SchemaRegistryClient implements WriterSchemaSource {
     } catch (error) {
       const status = (error as { status?: unknown } | null)?.status;
       if (typeof status === 'number') throw registryFailure(error, `registering the schema under ${subject}`, REGISTRATION_REFUSED);
-      throw new VerifierError('REGISTRY_REJECTED', `Schema Registry registering the schema under ${subject}: ${(error as Error).message}; register it under ${subject} with the registry's own tools`, { retriable: false, cause: error });
+      throw new SchemaRegistryFailure(`Schema Registry registering the schema under ${subject}: ${(error as Error).message}; register it under ${subject} with the registry's own tools`, false, error);
     }
   }
 

@@ -20,6 +20,11 @@ export class EventQueue<T> {
     this.incoming.push(item);
   }
 
+  /** Every item not yet popped, in no particular order. */
+  values(): T[] {
+    return [...this.runway.slice(this.head), ...this.heap.values(), ...this.incoming];
+  }
+
   peek(): T | undefined {
     if (this.incoming.length > 0) this.settle();
     const a = this.runway[this.head];

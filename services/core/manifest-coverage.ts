@@ -26,6 +26,18 @@ export class ManifestCoverage {
   earliestCovering(practiceOds: string, instant: Millis): CoveringManifest | undefined {
     return this.byPractice.get(practiceOds)?.earliestCovering(instant);
   }
+
+  /** Drops the manifests that cover only up to before the instant: no lookup at or after it can find them. */
+  forgetBefore(instant: Millis): void {
+    for (const [ods, practice] of this.byPractice) {
+      if (practice.forgetBefore(instant) === 0) this.byPractice.delete(ods);
+    }
+  }
+
+  /** Every manifest kept, by practice, each practice's in coversUpTo order. */
+  entries(): [string, CoveringManifest[]][] {
+    return [...this.byPractice].map(([ods, practice]) => [ods, practice.all()]);
+  }
 }
 
 class PracticeManifests {
@@ -42,6 +54,22 @@ class PracticeManifests {
     entries.splice(i, 0, manifest);
     this.maxCoversUpTo = Math.max(this.maxCoversUpTo, manifest.coversUpTo);
     this.dirty = true;
+  }
+
+  all(): CoveringManifest[] {
+    return [...this.entries];
+  }
+
+  /** Returns how many are left. */
+  forgetBefore(instant: Millis): number {
+    const entries = this.entries;
+    let n = 0;
+    while (n < entries.length && entries[n]!.coversUpTo < instant) n++;
+    if (n > 0) {
+      entries.splice(0, n);
+      this.dirty = true;
+    }
+    return entries.length;
   }
 
   earliestCovering(instant: Millis): CoveringManifest | undefined {

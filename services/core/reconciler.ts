@@ -1,6 +1,7 @@
 import { escalate, fire, resolve, type Alert, type AlertChange } from './alert.js';
 import type { CodeMeaning } from './code-catalogue.js';
 import { isAfterLatest, newSideState, type Change, type Episode, type KeyState } from './episode.js';
+import { PHASE, type EngineState, type LiveTimer, type Queued } from './engine-state.js';
 import { ManifestCoverage } from './manifest-coverage.js';
 import { EventQueue } from './event-queue.js';
 import { MinHeap } from './min-heap.js';
@@ -19,6 +20,14 @@ export interface ReconcilerOptions {
   readonly slaMs: Millis;
   readonly graceMs: Millis;
   readonly identity: Identity;
+  /**
+   * The live service's engine runs for years: it keeps what decisions need and forgets the rest. Resolved alerts,
+   * SHARED_DESPITE_OBJECTION alerts (counted by supplier instead), latency samples and the objector list are not
+   * kept; manifests that cover only up to more than horizonMs before the time reached are dropped, and so (by
+   * forgetSettled) are patients with nothing active, nothing open and nothing newer than that. Only a record
+   * later than horizonMs can be decided differently for it. Without this, everything is kept (the replay's report).
+   */
+  readonly bounded?: { readonly horizonMs: Millis };
 }
 
 export type EngineEffect =
@@ -40,15 +49,6 @@ export interface PendingEpisode {
   readonly episodeStart: Millis;
   readonly dueAt: Millis;
 }
-
-// Order of work at one instant: upstream changes, downstream changes (reconciliation-rules.md, "Order of
-// changes"), then manifests and shares, which read state; timers last, so a change stamped at a deadline is in time.
-const PHASE = { UPSTREAM: 0, DOWNSTREAM: 1, MANIFEST: 2, SHARE: 3, TIMER: 4 } as const;
-
-type Queued =
-  | { readonly time: Millis; readonly phase: 0 | 1; readonly id: string; readonly change: Change }
-  | { readonly time: Millis; readonly phase: 2; readonly id: string; readonly manifest: NdsExtractManifest }
-  | { readonly time: Millis; readonly phase: 3; readonly id: string; readonly share: NdsDissemination };
 
 interface Timer {
   readonly time: Millis;
@@ -75,6 +75,7 @@ export class Reconciler {
   private readonly objectorSet = new Set<string>();
   private readonly alertsById = new Map<string, Alert>();
   private readonly latency: Millis[] = [];
+  private readonly sharesFired = new Map<string, number>();
   private timerSeq = 0;
   private reached = -Infinity;
 
@@ -86,7 +87,7 @@ export class Reconciler {
   }
 
   offerGpEvent(event: GpOptOutEvent, meaning: CodeMeaning): 'on-time' | 'late' {
-    if (meaning.action === 'DISSENT') this.objectorSet.add(event.nhsNumber);
+    if (meaning.action === 'DISSENT' && !this.options.bounded) this.objectorSet.add(event.nhsNumber);
     const origin = { id: event.eventId, practiceOds: event.practiceOds, supplier: event.supplier };
     return this.enqueue({ time: event.recordedAt, phase: PHASE.UPSTREAM, id: event.eventId, change: { side: 'UPSTREAM', time: event.recordedAt, nhsNumber: event.nhsNumber, type: meaning.type, action: meaning.action, origin } });
   }
@@ -132,8 +133,66 @@ export class Reconciler {
       else if (next.phase === PHASE.SHARE) this.judgeShare(next.share, effects);
       else this.applyChange(next.change, effects);
     }
-    if (until > this.reached) this.reached = until;
+    if (until > this.reached) {
+      this.reached = until;
+      if (this.options.bounded) this.manifests.forgetBefore(until - this.options.bounded.horizonMs);
+    }
     return effects;
+  }
+
+  /**
+   * Bounded engines only: drops patients whose sides are both inactive, with no open episode and nothing newer
+   * than the horizon. A record after the time reached finds a forgotten patient exactly as it would have found
+   * them; only a record older than what the patient's sides last saw (so later than the horizon) could differ.
+   */
+  forgetSettled(): number {
+    const bounded = this.options.bounded;
+    if (!bounded) return 0;
+    const before = this.reached - bounded.horizonMs;
+    let forgotten = 0;
+    for (const [id, key] of this.keys) {
+      if (key.episode || key.upstream.active || key.downstream.active) continue;
+      if (key.upstream.latestTime >= before || key.downstream.latestTime >= before) continue;
+      this.keys.delete(id);
+      forgotten++;
+    }
+    return forgotten;
+  }
+
+  /** SHARED_DESPITE_OBJECTION alerts fired so far, by supplier: they never resolve, so all are firing. */
+  sharesFiredBySupplier(): ReadonlyMap<string, number> {
+    return this.sharesFired;
+  }
+
+  /** The whole state as plain values (see engine-snapshot.ts for its encoding). */
+  exportState(): EngineState {
+    const timers: LiveTimer[] = [];
+    for (const timer of this.timers.values()) {
+      if (timer.episode.open && timer.version === timer.episode.timerVersion) timers.push({ time: timer.time, seq: timer.seq, episode: timer.episode });
+    }
+    return {
+      reached: this.reached, timerSeq: this.timerSeq, keys: [...this.keys.values()], queued: this.queue.values(), timers,
+      waiting: [...this.waitingForManifest].filter(([, set]) => set.size > 0).map(([ods, set]) => [ods, [...set]] as const),
+      manifests: this.manifests.entries(), objectors: [...this.objectorSet], alerts: [...this.alertsById.values()],
+      latency: [...this.latency], sharesFired: [...this.sharesFired],
+    };
+  }
+
+  /** An engine in exactly the given state; fed the same records from there, it makes the same effects. */
+  static fromState(state: EngineState, options: ReconcilerOptions): Reconciler {
+    const engine = new Reconciler(options);
+    engine.reached = state.reached;
+    engine.timerSeq = state.timerSeq;
+    for (const key of state.keys) engine.keys.set(`${key.nhsNumber}|${key.type}`, key);
+    for (const item of state.queued) engine.queue.push(item);
+    for (const timer of state.timers) engine.timers.push({ ...timer, version: timer.episode.timerVersion });
+    for (const [ods, episodes] of state.waiting) engine.waitingForManifest.set(ods, new Set(episodes));
+    for (const [ods, manifests] of state.manifests) for (const m of manifests) engine.manifests.add(ods, m);
+    for (const nhsNumber of state.objectors) engine.objectorSet.add(nhsNumber);
+    for (const alert of state.alerts) engine.alertsById.set(alert.alertId, alert);
+    engine.latency.push(...state.latency);
+    for (const [supplier, count] of state.sharesFired) engine.sharesFired.set(supplier, count);
+    return engine;
   }
 
   alerts(): Alert[] {
@@ -223,7 +282,7 @@ export class Reconciler {
     this.waitingForManifest.get(episode.origin.practiceOds)?.delete(episode);
     if (episode.alert) this.record(resolve(episode.alert, change.time, change.side), effects, episode);
     const latencyMs = episode.cause === 'UPSTREAM' && change.side === 'DOWNSTREAM' ? change.time - episode.start : null;
-    if (latencyMs !== null) this.latency.push(latencyMs);
+    if (latencyMs !== null && !this.options.bounded) this.latency.push(latencyMs);
     effects.push({ type: 'episode-closed', kind: episode.kind, practiceOds: episode.origin.practiceOds, supplier: episode.origin.supplier, at: change.time, by: change.side, latencyMs });
   }
 
@@ -292,7 +351,11 @@ export class Reconciler {
   private record(change: AlertChange, effects: EngineEffect[], episode?: Episode): void {
     const alert = change.alert;
     if (episode) episode.alert = alert;
-    this.alertsById.set(alert.alertId, alert);
+    if (!episode) this.sharesFired.set(alert.supplier, (this.sharesFired.get(alert.supplier) ?? 0) + 1);
+    // A bounded engine keeps only the alerts its open episodes can still change.
+    if (!this.options.bounded) this.alertsById.set(alert.alertId, alert);
+    else if (episode && alert.state === 'FIRING') this.alertsById.set(alert.alertId, alert);
+    else this.alertsById.delete(alert.alertId);
     effects.push({ type: 'alert', change });
   }
 

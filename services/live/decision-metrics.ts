@@ -57,20 +57,23 @@ export class DecisionMetrics {
     const firing = new Map<string, { labels: ReturnType<DecisionMetrics['labelsOf']>; count: number }>();
     const open = new Map<string, { labels: ReturnType<DecisionMetrics['labelsOf']>; count: number }>();
     const byPractice = new Map<string, number>();
-    const add = (into: typeof firing, rule: Rule, supplier: string) => {
+    const add = (into: typeof firing, rule: Rule, supplier: string, count = 1) => {
       const labels = this.labelsOf(rule, supplier);
       const key = `${labels.rule}|${labels.supplier}`;
       const entry = into.get(key);
-      if (entry) entry.count++;
-      else into.set(key, { labels, count: 1 });
+      if (entry) entry.count += count;
+      else into.set(key, { labels, count });
     };
     for (const alert of engine.alerts()) {
-      if (alert.state !== 'FIRING') continue;
+      if (alert.state !== 'FIRING' || alert.rule === 'SHARED_DESPITE_OBJECTION') continue;
       add(firing, alert.rule, alert.supplier);
-      if (alert.rule === 'SHARED_DESPITE_OBJECTION') continue;
       add(open, alert.rule, alert.supplier);
       const practice = this.#practice(alert.practiceOds);
       byPractice.set(practice, (byPractice.get(practice) ?? 0) + 1);
+    }
+    // SHARED_DESPITE_OBJECTION never resolves: the engine counts them rather than keeping them.
+    for (const [supplier, count] of engine.sharesFiredBySupplier()) {
+      add(firing, 'SHARED_DESPITE_OBJECTION', supplier, count);
     }
     for (const pending of engine.pending()) {
       add(open, pending.rule, pending.supplier);

@@ -1,0 +1,178 @@
+// The engine's state as a compact, versioned value that JSON carries exactly: arrays in a fixed order instead of
+// objects with field names, no -Infinity (null instead), and every episode written once, inside its key, then
+// referred to by the key's position. An adapter turns it into bytes (and compresses it); nothing here does I/O.
+//
+// Restoring gives an engine that, fed the same records and advanced to the same times, makes exactly the same
+// effects as the engine the snapshot was taken from (engine-snapshot.property.test.ts).
+import type { Alert } from './alert.js';
+import { PHASE, type EngineState, type Queued } from './engine-state.js';
+import type { Episode, KeyState, Origin, SideState } from './episode.js';
+import type { CoveringManifest } from './manifest-coverage.js';
+import { Reconciler, type ReconcilerOptions } from './reconciler.js';
+import type { Millis, NdsDissemination, NdsExtractManifest, OptOutAction, OptOutType, Purpose } from './records.js';
+import type { EpisodeKind, Side } from './rules.js';
+
+export const ENGINE_SNAPSHOT_VERSION = 1;
+
+type Time = number | null;
+type OriginV = [id: string, practiceOds: string, supplier: string];
+type SideV = [active: 0 | 1, latestTime: Time, latestId: string, activeSince: Time, activeOrigin: OriginV | null];
+type AlertV = unknown[];
+type EpisodeV = [kind: EpisodeKind, start: Millis, cause: Side, origin: OriginV, alertId: string, manifestCheck: Time, alert: AlertV | null, timerVersion: number];
+type KeyV = [nhsNumber: string, type: OptOutType, upstream: SideV, downstream: SideV, episode: EpisodeV | null];
+type QueuedV =
+  | [phase: 0 | 1, time: Millis, nhsNumber: string, type: OptOutType, action: OptOutAction, origin: OriginV]
+  | [phase: 2, extractId: string, supplier: string, practiceOds: string, coversUpTo: Millis, receivedAt: Millis, recordCount: number]
+  | [phase: 3, disseminationId: string, nhsNumber: string, recipient: string, purpose: Purpose, sharedAt: Millis];
+
+/** Version 1 of the engine's snapshot. */
+export interface EngineSnapshot {
+  readonly v: typeof ENGINE_SNAPSHOT_VERSION;
+  readonly reached: Time;
+  readonly timerSeq: number;
+  readonly keys: KeyV[];
+  readonly queued: QueuedV[];
+  /** [time, seq, position of the episode's key in keys] */
+  readonly timers: [Millis, number, number][];
+  readonly waiting: [string, number[]][];
+  /** By practice: [extractId, coversUpTo, receivedAt] in coversUpTo order. */
+  readonly manifests: [string, [string, Millis, Millis][]][];
+  readonly objectors: string[];
+  readonly alerts: AlertV[];
+  readonly latency: Millis[];
+  readonly sharesFired: [string, number][];
+}
+
+export class UnreadableSnapshot extends Error {
+  constructor(detail: string) {
+    super(`engine snapshot not readable: ${detail}`);
+    this.name = 'UnreadableSnapshot';
+  }
+}
+
+const ALERT_FIELDS = [
+  'alertId', 'rule', 'severity', 'state', 'upstreamEventId', 'receiptId', 'disseminationId', 'patientRef', 'practiceOds',
+  'supplier', 'optOutType', 'episodeStart', 'firedAt', 'escalatedAt', 'resolvedAt', 'resolvedBy', 'detectionDelayMs',
+  'downstreamHeldAtShare', 'recipient', 'purpose',
+] as const satisfies readonly (keyof Alert)[];
+
+const timeOut = (t: Millis): Time => (Number.isFinite(t) ? t : null);
+const timeIn = (t: Time): Millis => (t === null ? -Infinity : t);
+const originOut = (o: Origin): OriginV => [o.id, o.practiceOds, o.supplier];
+const originIn = (o: OriginV): Origin => ({ id: o[0], practiceOds: o[1], supplier: o[2] });
+const sideOut = (s: SideState): SideV => [s.active ? 1 : 0, timeOut(s.latestTime), s.latestId, timeOut(s.activeSince), s.activeOrigin && originOut(s.activeOrigin)];
+const sideIn = (s: SideV): SideState => ({ active: s[0] === 1, latestTime: timeIn(s[1]), latestId: s[2], activeSince: timeIn(s[3]), activeOrigin: s[4] && originIn(s[4]) });
+const alertOut = (a: Alert): AlertV => ALERT_FIELDS.map((f) => a[f]);
+function alertIn(v: AlertV): Alert {
+  const alert: Record<string, unknown> = {};
+  ALERT_FIELDS.forEach((f, i) => { alert[f] = v[i]; });
+  return alert as unknown as Alert;
+}
+
+function queuedOut(q: Queued): QueuedV {
+  switch (q.phase) {
+    case PHASE.UPSTREAM:
+    case PHASE.DOWNSTREAM: {
+      const c = q.change;
+      return [q.phase, c.time, c.nhsNumber, c.type, c.action, originOut(c.origin)];
+    }
+    case PHASE.MANIFEST: {
+      const m = q.manifest;
+      return [q.phase, m.extractId, m.supplier, m.practiceOds, m.coversUpTo, m.receivedAt, m.recordCount];
+    }
+    case PHASE.SHARE: {
+      const s = q.share;
+      return [q.phase, s.disseminationId, s.nhsNumber, s.recipient, s.purpose, s.sharedAt];
+    }
+  }
+}
+
+function queuedIn(v: QueuedV): Queued {
+  switch (v[0]) {
+    case PHASE.UPSTREAM:
+    case PHASE.DOWNSTREAM: {
+      const origin = originIn(v[5]);
+      const side: Side = v[0] === PHASE.UPSTREAM ? 'UPSTREAM' : 'DOWNSTREAM';
+      return { time: v[1], phase: v[0], id: origin.id, change: { side, time: v[1], nhsNumber: v[2], type: v[3], action: v[4], origin } };
+    }
+    case PHASE.MANIFEST: {
+      const manifest: NdsExtractManifest = { extractId: v[1], supplier: v[2], practiceOds: v[3], coversUpTo: v[4], receivedAt: v[5], recordCount: v[6] };
+      return { time: manifest.receivedAt, phase: 2, id: manifest.extractId, manifest };
+    }
+    case PHASE.SHARE: {
+      const share: NdsDissemination = { disseminationId: v[1], nhsNumber: v[2], recipient: v[3], purpose: v[4], sharedAt: v[5] };
+      return { time: share.sharedAt, phase: 3, id: share.disseminationId, share };
+    }
+  }
+}
+
+const queueOrder = (a: Queued, b: Queued): number => a.time - b.time || a.phase - b.phase || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+const byPractice = (a: readonly [string, ...unknown[]], b: readonly [string, ...unknown[]]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+export function snapshotOf(engine: Reconciler): EngineSnapshot {
+  const state = engine.exportState();
+  const position = new Map<Episode, number>();
+  const keys: KeyV[] = state.keys.map((key, i) => {
+    const e = key.episode;
+    if (e) position.set(e, i);
+    const episode: EpisodeV | null = e && [e.kind, e.start, e.cause, originOut(e.origin), e.alertId, e.manifestCheck, e.alert && alertOut(e.alert), e.timerVersion];
+    return [key.nhsNumber, key.type, sideOut(key.upstream), sideOut(key.downstream), episode];
+  });
+  const at = (episode: Episode): number => {
+    const i = position.get(episode);
+    if (i === undefined) throw new Error('engine snapshot: an open episode that no key holds');
+    return i;
+  };
+  return {
+    v: ENGINE_SNAPSHOT_VERSION,
+    reached: timeOut(state.reached),
+    timerSeq: state.timerSeq,
+    keys,
+    // In the order they will be taken, so that equal states give equal snapshots.
+    queued: [...state.queued].sort(queueOrder).map(queuedOut),
+    timers: [...state.timers].sort((a, b) => a.time - b.time || a.seq - b.seq).map((t) => [t.time, t.seq, at(t.episode)]),
+    // By practice, in practice order: the order of practices does not change what the engine does.
+    waiting: [...state.waiting].sort(byPractice).map(([ods, episodes]) => [ods, episodes.map(at)]),
+    manifests: [...state.manifests].sort(byPractice).map(([ods, list]) => [ods, list.map((m: CoveringManifest): [string, Millis, Millis] => [m.extractId, m.coversUpTo, m.receivedAt])]),
+    objectors: [...state.objectors],
+    alerts: state.alerts.map(alertOut),
+    latency: [...state.latency],
+    sharesFired: state.sharesFired.map(([supplier, count]) => [supplier, count]),
+  };
+}
+
+export function restoreEngine(snapshot: unknown, options: ReconcilerOptions): Reconciler {
+  const s = snapshot as EngineSnapshot | null;
+  if (s === null || typeof s !== 'object' || !('v' in s)) throw new UnreadableSnapshot('no version');
+  if (s.v !== ENGINE_SNAPSHOT_VERSION) throw new UnreadableSnapshot(`version ${String(s.v)}, this engine reads version ${ENGINE_SNAPSHOT_VERSION}`);
+  const keys: KeyState[] = s.keys.map(([nhsNumber, type, up, down, e]) => {
+    const key: KeyState = { nhsNumber, type, upstream: sideIn(up), downstream: sideIn(down), episode: null };
+    if (e) {
+      key.episode = {
+        nhsNumber, type, kind: e[0], start: e[1], cause: e[2], origin: originIn(e[3]), alertId: e[4],
+        manifestCheck: e[5], alert: e[6] && alertIn(e[6]), open: true, timerVersion: e[7],
+      };
+    }
+    return key;
+  });
+  const episodeAt = (i: number): Episode => {
+    const episode = keys[i]?.episode;
+    if (!episode) throw new UnreadableSnapshot(`no open episode at key ${i}`);
+    return episode;
+  };
+  const state: EngineState = {
+    reached: timeIn(s.reached),
+    timerSeq: s.timerSeq,
+    keys,
+    queued: s.queued.map(queuedIn),
+    timers: s.timers.map(([time, seq, i]) => ({ time, seq, episode: episodeAt(i) })),
+    waiting: s.waiting.map(([ods, list]) => [ods, list.map(episodeAt)] as const),
+    manifests: s.manifests.map(([ods, list]) => [ods, list.map(([extractId, coversUpTo, receivedAt]) => ({ extractId, coversUpTo, receivedAt }))] as const),
+    objectors: s.objectors,
+    alerts: s.alerts.map(alertIn),
+    latency: s.latency,
+    sharesFired: s.sharesFired,
+  };
+  return Reconciler.fromState(state, options);
+}

@@ -45,6 +45,15 @@ export interface LiveConfig {
   readonly graceMs: number;
   readonly allowedLatenessMs: number;
   readonly idleTimeoutMs: number;
+  /** Stream time never passes the wall clock plus this; a record dated beyond waits in the engine. */
+  readonly maxFutureMs: number;
+  /** What the live state remembers behind stream time: record ids for duplicates, manifests and settled patients. */
+  readonly dedupHorizonMs: number;
+  /** How long dead letters are noted in the database, and sent alert messages of resolved alerts kept in the outbox. */
+  readonly deadLetterRetentionMs: number;
+  readonly resolvedRetentionMs: number;
+  /** The decider snapshots its engine after this many records (or after 5 minutes with any). */
+  readonly snapshotEveryRecords: number;
   readonly pseudonymKeyFile: string;
   /** null: the shipped schemas/code-catalogue.json. */
   readonly catalogueFile: string | null;
@@ -113,6 +122,11 @@ ${SCHEMA_REGISTRY_HELP}
   GRACE                     --grace                1h
   ALLOWED_LATENESS          --allowed-lateness     1h
   IDLE_TIMEOUT              --idle-timeout         5m
+  MAX_FUTURE                                       1h (stream time never passes the wall clock plus this)
+  DEDUP_HORIZON                                    90d (ids remembered for duplicates, behind stream time)
+  DEAD_LETTER_RETENTION                            90d
+  RESOLVED_RETENTION                               30d (sent messages of resolved alerts in the outbox)
+  SNAPSHOT_EVERY                                   50000 (records between two snapshots of the decider's engine)
   PSEUDONYM_KEY_FILE        --pseudonym-key-file   key for patient references (required)
   CODE_CATALOGUE_FILE       --catalogue            the shipped schemas/code-catalogue.json
   METRICS_PORT              --metrics-port         9464 (/metrics, /healthz, /readyz)
@@ -399,6 +413,11 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
   const allowedLatenessMs = duration(r, 'ALLOWED_LATENESS', 'allowed-lateness', o.allowedLateness, '1h');
   const idleTimeoutMs = duration(r, 'IDLE_TIMEOUT', 'idle-timeout', o.idleTimeout, '5m');
   if (idleTimeoutMs === 0) r.problems.push('IDLE_TIMEOUT must be more than 0');
+  const maxFutureMs = duration(r, 'MAX_FUTURE', '', undefined, '1h');
+  const dedupHorizonMs = duration(r, 'DEDUP_HORIZON', '', undefined, '90d');
+  const deadLetterRetentionMs = duration(r, 'DEAD_LETTER_RETENTION', '', undefined, '90d');
+  const resolvedRetentionMs = duration(r, 'RESOLVED_RETENTION', '', undefined, '30d');
+  const snapshotEveryRecords = integer(r, 'SNAPSHOT_EVERY', undefined, '50000', 1, 100_000_000);
   const pseudonymKeyFile = required(r, 'PSEUDONYM_KEY_FILE', 'pseudonym-key-file', o.pseudonymKeyFile);
   const metricsPort = integer(r, 'METRICS_PORT', o.metricsPort, '9464', 0, 65535);
   const logLevel = r.text('LOG_LEVEL', o.logLevel, 'info')!.toLowerCase() as LogLevel;
@@ -413,7 +432,8 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
         brokers, clientId: r.text('KAFKA_CLIENT_ID', o.clientId, 'optout-verifier')!, groupId: r.text('KAFKA_GROUP_ID', o.group, 'optout-verifier')!,
         ssl, sslCaFile, ...clientCertificate, sasl, sessionTimeoutMs, heartbeatIntervalMs, fetchMaxWaitMs,
       },
-      topics, encoding, alertEncoding, schemaRegistry, database, slaMs, graceMs, allowedLatenessMs, idleTimeoutMs, pseudonymKeyFile,
+      topics, encoding, alertEncoding, schemaRegistry, database, slaMs, graceMs, allowedLatenessMs, idleTimeoutMs, maxFutureMs, dedupHorizonMs,
+      deadLetterRetentionMs, resolvedRetentionMs, snapshotEveryRecords, pseudonymKeyFile,
       catalogueFile: r.text('CODE_CATALOGUE_FILE', o.catalogue) ?? null,
       metricsPort, logLevel, instanceName: r.text('INSTANCE_NAME', o.instance) ?? null,
       ...liveness, allowPlaintext, allowOpenKeyFile: boolean(r, 'ALLOW_OPEN_KEY_FILE', undefined),

@@ -2,10 +2,12 @@
 // records ingest has stored since its checkpoint, offers them to the engine, advances the engine to the stream
 // time (stream-clock.ts), and commits the alert changes, the outbox and its checkpoint in one transaction.
 //
-// On taking leadership it rebuilds the engine from the stored records: the rounds between two cuts are replayed
-// as one (offer, then advance), which gives the same engine state as the rounds did, because a round without late
-// records only adds records after the time already reached. A round that offered late records starts a new cut.
-// The rebuilt engine regenerates alert changes already stored; they are dropped, not written again.
+// On taking leadership it restores the engine from the latest snapshot (committed with the offsets it covers, every
+// so many records) and replays only the records stored after it: the rounds between two cuts are replayed as one
+// (offer, then advance), which gives the same engine state as the rounds did, because a round without late records
+// only adds records after the time already reached. A round that offered late records starts a new cut; a
+// snapshot makes the cuts before it unnecessary. The replayed rounds regenerate alert changes already stored; they
+// are dropped, not written again.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Millis } from '../core/records.js';
@@ -95,7 +97,8 @@ export class Decider {
     const term = new DecisionTerm(this.#deps, this.#settings, session);
     try {
       this.#log.info({ epoch: session.epoch }, 'elected decider; rebuilding the engine from the stored records');
-      await term.rebuild();
+      const tookMs = await term.rebuild();
+      this.#deps.metrics.deciderTakeoverSeconds.set(tookMs / 1000);
       this.#term = term;
       this.#deps.metrics.deciderLeader.set(1);
       this.#deps.onLeadership(true);

@@ -3,15 +3,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AlertChange } from '../core/alert.js';
-import { Reconciler, type EngineEffect, type Identity } from '../core/reconciler.js';
+import { restoreEngine, snapshotOf } from '../core/engine-snapshot.js';
+import { Reconciler, type EngineEffect, type Identity, type ReconcilerOptions } from '../core/reconciler.js';
 import type { Millis, StreamName } from '../core/records.js';
 import type { RetryObserver } from './backoff.js';
 import type { DecisionMetrics } from './decision-metrics.js';
+import { decodeDeciderSnapshot, DECIDER_SNAPSHOT_FORMAT, encodeDeciderSnapshot } from './decider-snapshot.js';
 import { describeFailure } from './errors.js';
 import type { InputTopology } from './input-topology.js';
 import type { VerifierMetrics } from './metrics.js';
 import { readStreamClock, type PartitionView } from './stream-clock.js';
-import { partitionKey, type DeciderSession, type EncodedAlertChange, type OffsetRange, type PartitionOffsets, type PartitionProgress, type StateStore, type StoredBatch, type StoredRecord } from './state-store.js';
+import { partitionKey, type DeciderSession, type EncodedAlertChange, type OffsetRange, type PartitionOffsets, type PartitionProgress, type StateStore, type StoredBatch, type StoredRecord, type StoredSnapshot } from './state-store.js';
 
 export interface DeciderSettings {
   readonly slaMs: number;
@@ -27,11 +29,24 @@ export interface DeciderSettings {
   readonly roundBudget: number;
   readonly gaugeRefreshMs: number;
   readonly progressLogMs: number;
+  /** What the engine remembers behind stream time for late records (manifests, settled patients): DEDUP_HORIZON. */
+  readonly horizonMs: number;
+  /** Stream time never passes the wall clock plus this (MAX_FUTURE). */
+  readonly maxFutureMs: number;
+  /** A snapshot is taken once this many records have been offered since the last one... */
+  readonly snapshotEveryRecords: number;
+  /** ...or this long after the last one, if anything was offered since. */
+  readonly snapshotMaxIntervalMs: number;
 }
 
 export const DEFAULT_DECIDER_TIMINGS = {
   roundIntervalMs: 100, standbyPollMs: 1_000, endOffsetsMaxAgeMs: 1_000, roundBudget: 10_000, gaugeRefreshMs: 10_000, progressLogMs: 30_000,
+  snapshotMaxIntervalMs: 300_000,
 } as const;
+
+// Taking a snapshot costs time in proportion to the engine's state: after one that took d, the next waits at least
+// SNAPSHOT_SPACING × d, so snapshots never take more than about a tenth of the decider's time however large the state.
+const SNAPSHOT_SPACING = 9;
 
 export interface DeciderDeps {
   readonly store: StateStore;
@@ -57,7 +72,8 @@ export class DecisionTerm {
   readonly #deps: DeciderDeps;
   readonly #settings: DeciderSettings;
   readonly #session: DeciderSession;
-  readonly #engine: Reconciler;
+  readonly #engineOptions: ReconcilerOptions;
+  #engine: Reconciler;
   readonly #log: Logger;
   readonly #startedAt: number;
   /** Offsets offered to the engine (exclusive), and those committed. */
@@ -65,6 +81,10 @@ export class DecisionTerm {
   #committed: Map<string, number> = new Map();
   #committedStreamTime: Millis | null = null;
   readonly #latestEventTime = new Map<string, Millis>();
+  /** Event times of records dated beyond the ceiling when offered, by partition, until the ceiling passes them. */
+  readonly #futureTimes = new Map<string, Millis[]>();
+  #ceiling = -Infinity;
+  #sinceSnapshot = { records: 0, at: 0, cost: 0 };
   #ends: { readonly at: number; readonly offsets: Map<string, number> } | null = null;
   /** Batches this process's ingest committed, by partition, not yet offered; bounded (beyond, the store is read). */
   readonly #buffered = new Map<string, StoredBatch[]>();
@@ -83,8 +103,10 @@ export class DecisionTerm {
     this.#settings = settings;
     this.#session = session;
     this.#log = deps.logger.child({ component: 'decider', epoch: session.epoch });
-    this.#engine = new Reconciler({ slaMs: settings.slaMs, graceMs: settings.graceMs, identity: deps.identity });
+    this.#engineOptions = { slaMs: settings.slaMs, graceMs: settings.graceMs, identity: deps.identity, bounded: { horizonMs: settings.horizonMs } };
+    this.#engine = new Reconciler(this.#engineOptions);
     this.#startedAt = deps.monotonicNow();
+    this.#sinceSnapshot.at = this.#startedAt;
   }
 
   get streamTime(): Millis | null {
@@ -135,10 +157,17 @@ export class DecisionTerm {
     return this.#buffered.get(key)?.some((b) => b.from <= at && b.to > at) ?? false;
   }
 
-  async rebuild(): Promise<void> {
+  /**
+   * Restores the engine from the latest snapshot, then offers the records stored after it, replaying the rounds
+   * between cuts as one. Returns how long it took, in milliseconds.
+   */
+  async rebuild(): Promise<number> {
     const started = this.#deps.monotonicNow();
+    this.#ceiling = this.#deps.wallNow() + this.#settings.maxFutureMs;
     const checkpoint = await this.#session.loadCheckpoint();
     const known = (offsets: PartitionOffsets) => new Map([...offsets].filter(([key]) => this.#deps.streamOfTopic.has(topicOf(key))));
+    if (checkpoint.snapshot !== null) await this.#restore(checkpoint.snapshot, known(checkpoint.snapshot.offsets));
+    const restored = this.#recordsOffered;
     for (const cut of checkpoint.cuts) {
       await this.#offerUpTo(known(cut.offsets));
       if (cut.streamTime !== null) this.#engine.advanceTo(cut.streamTime);
@@ -149,10 +178,21 @@ export class DecisionTerm {
     this.#committedStreamTime = checkpoint.streamTime;
     if (checkpoint.streamTime !== null) this.#deps.metrics.watermark.set(checkpoint.streamTime / 1000);
     this.refreshGauges();
+    const tookMs = this.#deps.monotonicNow() - started;
     this.#log.info({
-      records: this.#recordsOffered, cuts: checkpoint.cuts.length, alerts: this.#engine.alerts().length,
-      streamTime: iso(checkpoint.streamTime), tookMs: Math.round(this.#deps.monotonicNow() - started),
+      snapshot: checkpoint.snapshot === null ? null : { streamTime: iso(checkpoint.snapshot.streamTime), bytes: checkpoint.snapshot.state.length },
+      records: this.#recordsOffered - restored, cuts: checkpoint.cuts.length, openAlerts: this.#engine.alerts().length,
+      streamTime: iso(checkpoint.streamTime), tookMs: Math.round(tookMs),
     }, 'engine rebuilt; deciding');
+    return tookMs;
+  }
+
+  async #restore(snapshot: StoredSnapshot, offsets: Map<string, number>): Promise<void> {
+    const content = await decodeDeciderSnapshot(snapshot.format, snapshot.state);
+    this.#engine = restoreEngine(content.engine, this.#engineOptions);
+    for (const [key, offset] of offsets) this.#offered.set(key, offset);
+    for (const [key, time] of Object.entries(content.latestEventTime)) this.#latestEventTime.set(key, time);
+    for (const [key, times] of Object.entries(content.futureTimes)) this.#futureTimes.set(key, [...times]);
   }
 
   /** Offers every stored record below the target offsets, a budget at a time. */
@@ -200,9 +240,34 @@ export class DecisionTerm {
         result = engine.offerDissemination(stored.record);
         break;
     }
-    if (time > (this.#latestEventTime.get(key) ?? -Infinity)) this.#latestEventTime.set(key, time);
+    if (time > this.#ceiling) {
+      // Dated beyond the wall clock plus MAX_FUTURE: it waits in the engine, and counts as its partition's latest
+      // only once the ceiling has passed it, so it cannot pull stream time ahead of the clock.
+      const times = this.#futureTimes.get(key);
+      if (times) times.push(time);
+      else this.#futureTimes.set(key, [time]);
+      this.#deps.metrics.futureRecords.inc({ topic: stored.topic });
+    } else if (time > (this.#latestEventTime.get(key) ?? -Infinity)) {
+      this.#latestEventTime.set(key, time);
+    }
     this.#recordsOffered++;
+    this.#sinceSnapshot.records++;
     return result;
+  }
+
+  /** Moves the ceiling to the wall clock plus MAX_FUTURE and lets the future-dated records it has passed count. */
+  #raiseCeiling(): void {
+    const ceiling = Math.max(this.#ceiling, this.#deps.wallNow() + this.#settings.maxFutureMs);
+    this.#ceiling = ceiling;
+    for (const [key, times] of this.#futureTimes) {
+      const due = times.filter((t) => t <= ceiling);
+      if (due.length === 0) continue;
+      const latest = Math.max(...due);
+      if (latest > (this.#latestEventTime.get(key) ?? -Infinity)) this.#latestEventTime.set(key, latest);
+      const rest = times.filter((t) => t > ceiling);
+      if (rest.length === 0) this.#futureTimes.delete(key);
+      else this.#futureTimes.set(key, rest);
+    }
   }
 
   /**
@@ -244,6 +309,7 @@ export class DecisionTerm {
   async round(): Promise<boolean> {
     // Alert messages carry this as decided-at: when the decider read the stream time that made them due.
     const roundStartedAt = this.#deps.wallNow();
+    this.#raiseCeiling();
     const progress = (await this.#session.readProgress()).filter((p) => this.#deps.streamOfTopic.has(p.topic));
     const byKey = new Map<string, PartitionProgress>(progress.map((p) => [partitionKey(p.topic, p.partition), p]));
     const before = this.#committedStreamTime;
@@ -283,33 +349,61 @@ export class DecisionTerm {
         const storedNext = stored?.nextOffset ?? 0;
         const allOffered = (this.#offered.get(key) ?? 0) >= storedNext;
         const end = ends.fresh ? ends.offsets.get(key) : undefined;
-        // Once everything stored is offered, the stored maximum (duplicates included) is safe to count.
-        const latest = maxOf(this.#latestEventTime.get(key) ?? null, allOffered ? stored?.maxEventTime ?? null : null);
+        // Once everything stored is offered, the stored maximum (duplicates included) is safe to count, unless it is
+        // a record dated beyond the ceiling.
+        const storedMax = allOffered && stored?.maxEventTime != null && stored.maxEventTime <= this.#ceiling ? stored.maxEventTime : null;
+        const latest = maxOf(this.#latestEventTime.get(key) ?? null, storedMax);
         views.push({ latestEventTime: latest, caughtUp: allOffered && end !== undefined && storedNext >= end, silentForMs: silentFor(key) });
       }
-      const reading = readStreamClock(views, this.#settings, before);
+      const reading = readStreamClock(views, this.#settings, before, this.#ceiling);
       streamTime = reading.streamTime;
       this.#active = reading.active;
       this.#idle = reading.idle;
     }
     const full = offeredCount >= this.#settings.roundBudget;
     if (offeredCount === 0 && streamTime === before) {
-      if (moved.size > 0) await this.#commit(roundStartedAt, streamTime, moved, null, [], []);
+      if (moved.size > 0) await this.#commit(roundStartedAt, streamTime, moved, null, [], [], null);
       return full;
     }
     const effects = streamTime === null ? [] : this.#engine.advanceTo(streamTime);
     const late = [...lateByTopic.values()].reduce((a, b) => a + b, 0);
-    const cut = late > 0 ? { streamTime: before, offsets: new Map(this.#committed) } : null;
+    const snapshot = this.#snapshotDue() ? await this.#takeSnapshot(streamTime) : null;
+    // A snapshot covers this round, so the rounds before it need no cut to be replayed.
+    const cut = late > 0 && snapshot === null ? { streamTime: before, offsets: new Map(this.#committed) } : null;
     const alertChanges = effects.flatMap((e) => (e.type === 'alert' ? [{ change: e.change, payload: this.#deps.encodeAlert(e.change) }] : []));
-    await this.#commit(roundStartedAt, streamTime, moved, cut, alertChanges, effects);
+    await this.#commit(roundStartedAt, streamTime, moved, cut, alertChanges, effects, snapshot);
     for (const [topic, count] of lateByTopic) this.#deps.metrics.lateRecords.inc({ topic }, count);
     if (late > 0) this.#log.info({ late: Object.fromEntries(lateByTopic), streamTime: iso(before) }, 'records older than the stream time applied late');
     return full;
   }
 
-  async #commit(decidedAt: number, streamTime: Millis | null, moved: Map<string, number>, cut: { streamTime: Millis | null; offsets: Map<string, number> } | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[]): Promise<void> {
+  #snapshotDue(): boolean {
+    const since = this.#sinceSnapshot;
+    if (since.records === 0) return false;
+    const elapsed = this.#deps.monotonicNow() - since.at;
+    if (elapsed < SNAPSHOT_SPACING * since.cost) return false;
+    return since.records >= this.#settings.snapshotEveryRecords || elapsed >= this.#settings.snapshotMaxIntervalMs;
+  }
+
+  /** The engine as it stands after this round's advance, with every partition's offset it has been offered up to. */
+  async #takeSnapshot(streamTime: Millis | null): Promise<StoredSnapshot> {
     const started = this.#deps.monotonicNow();
-    await this.#session.commitRound({ streamTime, offsets: moved, cut, alertChanges, decidedAt });
+    this.#engine.forgetSettled();
+    const state = await encodeDeciderSnapshot({
+      engine: snapshotOf(this.#engine),
+      latestEventTime: Object.fromEntries(this.#latestEventTime),
+      futureTimes: Object.fromEntries(this.#futureTimes),
+    });
+    const took = this.#deps.monotonicNow() - started;
+    this.#sinceSnapshot = { records: 0, at: this.#deps.monotonicNow(), cost: took };
+    this.#deps.metrics.deciderSnapshotBytes.set(state.length);
+    this.#deps.metrics.deciderSnapshotSeconds.observe(took / 1000);
+    return { format: DECIDER_SNAPSHOT_FORMAT, streamTime, offsets: new Map(this.#offered), state };
+  }
+
+  async #commit(decidedAt: number, streamTime: Millis | null, moved: Map<string, number>, cut: { streamTime: Millis | null; offsets: Map<string, number> } | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[], snapshot: StoredSnapshot | null): Promise<void> {
+    const started = this.#deps.monotonicNow();
+    await this.#session.commitRound({ streamTime, offsets: moved, cut, alertChanges, decidedAt, snapshot });
     this.#deps.metrics.stateStoreCommitDuration.observe((this.#deps.monotonicNow() - started) / 1000);
     for (const [key, offset] of moved) this.#committed.set(key, offset);
     this.#committedStreamTime = streamTime;

@@ -189,7 +189,8 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
       monotonicNow: () => performance.now(), wallNow: Date.now,
     }, {
       slaMs: config.slaMs, graceMs: config.graceMs, allowedLatenessMs: config.allowedLatenessMs, idleTimeoutMs: config.idleTimeoutMs,
-      instanceName: env.instanceName, ...DEFAULT_DECIDER_TIMINGS,
+      maxFutureMs: config.maxFutureMs, horizonMs: Math.max(config.dedupHorizonMs, config.allowedLatenessMs), instanceName: env.instanceName, ...DEFAULT_DECIDER_TIMINGS,
+      snapshotEveryRecords: config.snapshotEveryRecords,
     });
     decider.start();
     stops.push(() => decider.stop());

@@ -22,6 +22,7 @@ function exercise(m: VerifierMetrics): void {
   m.deadLetters.inc({ topic, reason: 'INVALID_NHS_NUMBER' });
   m.duplicates.inc({ topic });
   m.lateRecords.inc({ topic });
+  m.futureRecords.inc({ topic });
   m.openEpisodes.set({ rule: 'OBJECTION_OVERDUE', severity: 'warning', supplier: 'TPP' }, 3);
   m.openEpisodesByPractice.set({ practice: 'A81001' }, 3);
   m.alertsFired.inc(alert);
@@ -42,6 +43,9 @@ function exercise(m: VerifierMetrics): void {
   m.inputInfo.set({ topic, stream: 'gpEvents' }, 1);
   m.ingestRefusedBatches.inc({ topic });
   m.ingestAccountingMismatch.set({ topic }, 0);
+  m.deciderSnapshotBytes.set(120_000);
+  m.deciderSnapshotSeconds.observe(0.05);
+  m.deciderTakeoverSeconds.set(1.2);
 }
 
 function sample(json: Awaited<ReturnType<Registry['getMetricsAsJSON']>>, name: string, labels: Record<string, string> = {}): number | undefined {

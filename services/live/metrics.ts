@@ -39,6 +39,8 @@ export interface VerifierMetrics {
   readonly duplicates: Counter<'topic'>;
   /** Records whose event time is behind their input's stream time when they arrive. */
   readonly lateRecords: Counter<'topic'>;
+  /** Records dated after the wall clock plus MAX_FUTURE when read: they wait in the engine until stream time reaches them. */
+  readonly futureRecords: Counter<'topic'>;
   /**
    * Episodes open now, by the rule they fall under (fired or still waiting for its time) and that
    * rule's severity, and by supplier of the causing record. Set from the state store at start.
@@ -108,6 +110,12 @@ export interface VerifierMetrics {
    * else is records lost (or counted twice). Set by the periodic check of the stored counts.
    */
   readonly ingestAccountingMismatch: Gauge<'topic'>;
+  /** Size of the decider's last engine snapshot, compressed, in bytes. */
+  readonly deciderSnapshotBytes: Gauge;
+  /** Time to take one engine snapshot (state, encoding, compression), in seconds. */
+  readonly deciderSnapshotSeconds: Histogram;
+  /** Time the elected decider took to make its engine ready (snapshot restored, records after it replayed), in seconds. */
+  readonly deciderTakeoverSeconds: Gauge;
 }
 
 export function createVerifierMetrics(
@@ -133,6 +141,7 @@ export function createVerifierMetrics(
     deadLetters: counter('dead_letters_total', 'Records sent to the dead-letter topic, by source topic and reason code.', ['topic', 'reason']),
     duplicates: counter('duplicates_total', 'Valid records whose id was already seen with the same content.', ['topic']),
     lateRecords: counter('late_records_total', 'Records whose event time is behind their input\'s stream time on arrival.', ['topic']),
+    futureRecords: counter('future_records_total', 'Records dated beyond the wall clock plus MAX_FUTURE when read; they wait until stream time reaches them.', ['topic']),
     openEpisodes: gauge('open_episodes', 'Open episodes by the rule they fall under, its severity, and supplier.', alertLabels),
     openEpisodesByPractice: gauge('open_episodes_by_practice', 'Open episodes by practice ODS code of the causing record.', ['practice']),
     alertsFired: counter('alerts_fired_total', 'Alerts fired, by rule, severity and supplier.', alertLabels),
@@ -194,6 +203,12 @@ export function createVerifierMetrics(
     inputInfo: gauge('input_info', 'Which input stream each topic carries; always 1.', ['topic', 'stream']),
     ingestRefusedBatches: counter('ingest_refused_batches_total', 'Batches refused because their fetch began beyond the stored offset, read again from it.', ['topic']),
     ingestAccountingMismatch: gauge('ingest_accounting_mismatch', 'Offsets ingest has passed without a stored record, duplicate, dead letter or absent offset to account for them.', ['topic']),
+    deciderSnapshotBytes: gauge('decider_snapshot_bytes', 'Size of the decider\'s last engine snapshot, compressed, in bytes.', []),
+    deciderSnapshotSeconds: new Histogram({
+      name: PREFIX + 'decider_snapshot_duration_seconds', help: 'Time to take one engine snapshot, in seconds.',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
+    }),
+    deciderTakeoverSeconds: gauge('decider_takeover_seconds', 'Time the elected decider took to make its engine ready (snapshot restored, later records replayed), in seconds.', []),
   };
 
   metrics.buildInfo.set({ version: build.version, commit: build.commit ?? 'unknown' }, 1);
@@ -205,6 +220,7 @@ export function createVerifierMetrics(
     metrics.lateRecords.inc({ topic }, 0);
     metrics.ingestRefusedBatches.inc({ topic }, 0);
     metrics.ingestAccountingMismatch.set({ topic }, 0);
+    metrics.futureRecords.inc({ topic }, 0);
     metrics.lastRecord.set({ topic }, startSeconds);
     for (const reason of options.deadLetterReasons ?? []) metrics.deadLetters.inc({ topic, reason }, 0);
   }

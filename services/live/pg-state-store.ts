@@ -360,9 +360,12 @@ class PgDeciderSession implements DeciderSession {
   async loadCheckpoint(): Promise<DeciderCheckpoint> {
     const offsets = await run<{ topic: string; partition: number; decided_offset: number }>(this.#client, q.decidedOffsets(), 'loading the checkpoint');
     const cuts = await run<{ stream_time_ms: number | null; offsets: Record<string, number> }>(this.#client, q.deciderCuts(), 'loading the checkpoint');
+    const snapshots = await run<{ format: number; stream_time_ms: number | null; offsets: Record<string, number>; state: Buffer }>(this.#client, q.deciderSnapshot(), 'loading the snapshot');
+    const snapshot = snapshots.rows[0];
     return {
       streamTime: this.#streamTime,
       offsets: new Map(offsets.rows.map((r) => [partitionKey(r.topic, r.partition), r.decided_offset])),
+      snapshot: snapshot ? { format: snapshot.format, streamTime: snapshot.stream_time_ms, offsets: new Map(Object.entries(snapshot.offsets)), state: snapshot.state } : null,
       cuts: cuts.rows.map((r): DeciderCut => ({ streamTime: r.stream_time_ms, offsets: new Map(Object.entries(r.offsets)) })),
     };
   }
@@ -398,7 +401,7 @@ class PgDeciderSession implements DeciderSession {
       outbox: round.alertChanges.map(({ change, payload }) => ({
         alertId: change.alert.alertId, transition: change.transition, changedAt: change.changedAt, payload, change: canonicalChange(change),
       })),
-      decidedAt: round.decidedAt,
+      decidedAt: round.decidedAt, snapshot: round.snapshot,
     }), 'committing a decision round');
     if (result.rows[0]?.fenced !== 1) throw new VerifierError('LEADERSHIP_LOST', `another decider took over (epoch ${this.epoch} is no longer current)`, { retriable: false });
   }

@@ -66,7 +66,7 @@ describe('state queries', () => {
         { alertId: 'a1', transition: 'FIRED', changedAt: fired.changedAt, payload: Buffer.from([1, 2]), change: '{"fired":1}' },
         { alertId: 'a1', transition: 'RESOLVED', changedAt: 3_000, payload: Buffer.from([3]), change: '{"resolved":1}' },
       ],
-      decidedAt: 10_000,
+      decidedAt: 10_000, snapshot: null,
     });
     expectPlaceholdersMatch(sql);
     expect(sql.values.slice(0, 2)).toEqual([7, 3_000]);
@@ -89,7 +89,7 @@ describe('state queries', () => {
   });
 
   it('commit a round with nothing but the stream time', () => {
-    const sql = q.commitRound({ epoch: 1, streamTime: null, offsets: new Map(), cut: null, latestAlerts: [], outbox: [], decidedAt: 0 });
+    const sql = q.commitRound({ epoch: 1, streamTime: null, offsets: new Map(), cut: null, latestAlerts: [], outbox: [], decidedAt: 0, snapshot: null });
     expectPlaceholdersMatch(sql);
     expect(sql.text).not.toMatch(/INSERT/);
   });

@@ -221,6 +221,10 @@ export function decidedOffsets(): Sql {
   return { text: `SELECT topic, partition, decided_offset FROM decider_offsets`, values: [] };
 }
 
+export function deciderSnapshot(): Sql {
+  return { text: `SELECT format, stream_time_ms, offsets, state FROM decider_snapshot`, values: [] };
+}
+
 export function deciderCuts(): Sql {
   return { text: `SELECT stream_time_ms, offsets FROM decider_cuts ORDER BY cut_no`, values: [] };
 }
@@ -314,6 +318,8 @@ export interface RoundWrite {
   /** Every change, in the order made; one already in the outbox is not added again. */
   readonly outbox: readonly OutboxRow[];
   readonly decidedAt: number;
+  /** The engine after the round, with every partition's decided offset: replaces the snapshot and drops the cuts. */
+  readonly snapshot: { readonly format: number; readonly streamTime: number | null; readonly offsets: PartitionOffsets; readonly state: Buffer } | null;
 }
 
 /**
@@ -335,6 +341,14 @@ export function commitRound(w: RoundWrite): Sql {
   const parts = ['fence AS (UPDATE decider_state SET stream_time_ms = $2, updated_at = now() WHERE leader_epoch = $1 RETURNING 1)'];
   if (w.cut !== null) {
     parts.push(`cut AS (INSERT INTO decider_cuts (stream_time_ms, offsets) SELECT ${param(w.cut.streamTime)}::bigint, ${param(JSON.stringify(Object.fromEntries(w.cut.offsets)))}::jsonb FROM fence)`);
+  }
+  if (w.snapshot !== null) {
+    const snap = w.snapshot;
+    parts.push(`snapshot AS (INSERT INTO decider_snapshot (format, stream_time_ms, offsets, state, taken_at)
+  SELECT ${param(snap.format)}::integer, ${param(snap.streamTime)}::bigint, ${param(JSON.stringify(Object.fromEntries(snap.offsets)))}::jsonb, ${param(snap.state)}::bytea, now() FROM fence
+  ON CONFLICT (singleton) DO UPDATE SET format = EXCLUDED.format, stream_time_ms = EXCLUDED.stream_time_ms, offsets = EXCLUDED.offsets, state = EXCLUDED.state, taken_at = EXCLUDED.taken_at)`);
+    // Cuts before the snapshot are no longer needed to rebuild (this statement's own cut, if any, is not seen).
+    parts.push(`uncut AS (DELETE FROM decider_cuts WHERE EXISTS (SELECT 1 FROM fence))`);
   }
   if (w.offsets.size > 0) {
     const { topics, partitions, values: decided } = splitOffsets(w.offsets);

@@ -139,10 +139,21 @@ export interface DeciderCut {
   readonly offsets: PartitionOffsets;
 }
 
+/** The decider's engine as it stood at a commit, encoded (see decider-snapshot.ts), with the offsets it covers. */
+export interface StoredSnapshot {
+  readonly format: number;
+  readonly streamTime: Millis | null;
+  /** Every partition's decided offset at the commit that wrote the snapshot. */
+  readonly offsets: PartitionOffsets;
+  readonly state: Buffer;
+}
+
 export interface DeciderCheckpoint {
   readonly streamTime: Millis | null;
   readonly offsets: PartitionOffsets;
-  /** In order; each is where the engine stood before a round that offered late records. */
+  /** The latest snapshot, if any: a rebuild starts from it and reads only the records after its offsets. */
+  readonly snapshot: StoredSnapshot | null;
+  /** In order, all after the snapshot; each is where the engine stood before a round that offered late records. */
   readonly cuts: readonly DeciderCut[];
 }
 
@@ -161,6 +172,8 @@ export interface RoundCommit {
   readonly alertChanges: readonly EncodedAlertChange[];
   /** Wall-clock time of the round, carried with each alert message. */
   readonly decidedAt: number;
+  /** The engine after this round, replacing the stored snapshot (and the cuts before it); null most rounds. */
+  readonly snapshot: StoredSnapshot | null;
 }
 
 /** The elected decider's hold on the state. Every commit is fenced: a deposed leader's commit fails. */

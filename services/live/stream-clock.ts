@@ -5,7 +5,9 @@
 // minus the allowed lateness. A partition is idle when everything in it has been read (no lag against the log
 // end) and no record has come from it for the idle timeout (counted from when the decider took over, for a
 // partition it has not seen a record from since). When every partition is idle, nothing is in flight: stream
-// time moves up to the latest event time read anywhere. Stream time never goes back.
+// time moves up to the latest event time read anywhere. Stream time never passes the ceiling the decider passes
+// in (the wall clock plus MAX_FUTURE), so a record dated in the future waits in the engine until its time comes.
+// Stream time never goes back.
 import type { Millis } from '../core/records.js';
 
 export interface PartitionView {
@@ -33,7 +35,7 @@ export function isIdle(view: PartitionView, settings: ClockSettings): boolean {
   return view.caughtUp && view.silentForMs > settings.idleTimeoutMs;
 }
 
-export function readStreamClock(views: Iterable<PartitionView>, settings: ClockSettings, previous: Millis | null): StreamClockReading {
+export function readStreamClock(views: Iterable<PartitionView>, settings: ClockSettings, previous: Millis | null, ceiling: Millis): StreamClockReading {
   let activeMin: Millis | null = null;
   let activeWithoutRecords = false;
   let latestAnywhere: Millis | null = null;
@@ -54,6 +56,7 @@ export function readStreamClock(views: Iterable<PartitionView>, settings: ClockS
   if (active === 0) candidate = latestAnywhere;
   else if (activeWithoutRecords || activeMin === null) candidate = null;
   else candidate = activeMin - settings.allowedLatenessMs;
+  if (candidate !== null && candidate > ceiling) candidate = ceiling;
   const streamTime = candidate === null ? previous : previous === null ? candidate : Math.max(previous, candidate);
   return { streamTime, active, idle };
 }

@@ -1,8 +1,10 @@
-// Crash safety: `optout-verifier run` as a child process, killed with SIGKILL at five points while it consumes
-// (ingest mid-way, decider mid-way, alerts decided but not all sent, publishing), restarted each time on the same
-// group and schema. The final alerts equal the replay's (which equal an uninterrupted run's: see
+// Crash safety: `optout-verifier run` as a child process, killed with SIGKILL at six points while it consumes
+// (ingest mid-way, decider mid-way, just after an engine snapshot, alerts decided but not all sent, publishing),
+// restarted each time on the same group and schema; snapshots are taken every few hundred records, so restarts
+// restore the engine from one and replay only the records after it. The final alerts equal the replay's (which equal an uninterrupted run's: see
 // live-equals-replay.test.ts), no alert change is missing from the topic, none is stored twice, and SIGTERM at
 // the end stops the service with exit code 0.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replayScenario, storedAlerts, topicAlerts } from './support/alert-views.js';
@@ -14,7 +16,7 @@ const DAY = 86_400_000;
 const SCENARIO = ['--seed', '31', '--practices', '4', '--patients', '1500', '--days', '240', '--start', '2018-01-01', '--opt-outs-per-year', '0.5',
   '--disseminations-per-week', '2%', '--faults', 'systmone-2018,late-receipts,phantom-objections,revoked-objections,bad-records,redeliveries'];
 
-interface Progress { ingested: number; decided: number; outbox: number; sent: number }
+interface Progress { ingested: number; decided: number; outbox: number; sent: number; snapshotAt: number }
 
 describe('crash safety', () => {
   const stack = testStack();
@@ -27,30 +29,32 @@ describe('crash safety', () => {
     setup = undefined;
   });
 
-  it('gives the same alerts after SIGKILL at five points and restarts', async () => {
+  it('gives the same alerts after SIGKILL at six points and restarts', async () => {
     setup = await prepareLive(stack, { partitions: 4 });
     const scenario = await simulateScenario(join(setup.dir, 'scenario'), SCENARIO);
     const replayed = await replayScenario(scenario, setup.keyFile);
     const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(5));
-    const env = liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) });
+    const env = liveEnv(setup, { ALLOWED_LATENESS: '7d', SNAPSHOT_EVERY: '150', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) });
     const db = setup.db;
     const progress = async (): Promise<Progress> => {
       const r = await db.query(`SELECT
         (SELECT COALESCE(sum(next_offset), 0)::int FROM input_partitions) AS ingested,
         (SELECT COALESCE(sum(decided_offset), 0)::int FROM decider_offsets) AS decided,
         (SELECT count(*)::int FROM alert_outbox) AS outbox,
-        (SELECT count(*)::int FROM alert_outbox WHERE sent_at IS NOT NULL) AS sent`);
+        (SELECT count(*)::int FROM alert_outbox WHERE sent_at IS NOT NULL) AS sent,
+        (SELECT COALESCE((extract(epoch FROM max(taken_at)) * 1000)::bigint, 0)::float8 FROM decider_snapshot) AS "snapshotAt"`);
       return r.rows[0] as Progress;
     };
 
-    // Six slices of the records; the service is killed once during each of the first five.
-    const slices = 6;
+    // Seven slices of the records; the service is killed once during each of the first six.
+    const slices = 7;
     const bounds = Array.from({ length: slices + 1 }, (_, i) => Math.round((i * order.length) / slices));
     const killPoints: { name: string; at: Progress }[] = [];
     const conditions: { name: string; holds: (now: Progress, atStart: Progress, produced: number) => boolean }[] = [
       { name: 'ingest has stored part of the first slice', holds: (now) => now.ingested > 0 },
       { name: 'ingest is mid-way through a slice', holds: (now, start) => now.ingested > start.ingested },
       { name: 'the decider has committed a round since the restart', holds: (now, start) => now.decided > start.decided },
+      { name: 'the decider has committed a snapshot since the restart', holds: (now, start) => now.snapshotAt > start.snapshotAt },
       { name: 'alerts decided since the restart', holds: (now, start) => now.outbox > start.outbox },
       { name: 'alerts published since the restart', holds: (now, start) => now.sent > start.sent },
     ];
@@ -73,7 +77,12 @@ describe('crash safety', () => {
       expect(exit.signal).toBe('SIGKILL');
       killPoints.push({ name: condition.name, at });
     }
-    expect(killPoints).toHaveLength(5);
+    expect(killPoints).toHaveLength(6);
+    // Every kill landed while work was in flight: records produced and not yet all stored, decided or sent.
+    killPoints.forEach(({ name, at }, i) => {
+      const inFlight = at.ingested < bounds[i + 1]! || at.decided < bounds[i + 1]! || at.sent < at.outbox;
+      expect({ name, inFlight }).toEqual({ name, inFlight: true });
+    });
 
     const last = children[children.length - 1]!;
     await waitUntil(`the restarted service to reach the replay's as-of (log: ${last.logFile})`, async () => {
@@ -83,6 +92,11 @@ describe('crash safety', () => {
     }, 90_000);
 
     expect(await storedAlerts(db)).toEqual(replayed.alerts);
+    // Every restart after the kill that followed a snapshot restored the engine from one, not from every record.
+    const restoredFromSnapshot = await Promise.all(children.map(async (c) => (await readFile(c.logFile, 'utf8')).split('\n')
+      .filter((line) => line.includes('engine rebuilt')).map((line) => (JSON.parse(line) as { snapshot: unknown }).snapshot !== null)));
+    const afterSnapshotKill = killPoints.findIndex((k) => k.name.includes('snapshot')) + 1;
+    expect(restoredFromSnapshot.slice(afterSnapshotKill).flat()).toEqual(restoredFromSnapshot.slice(afterSnapshotKill).map(() => true));
     const outbox = await db.query('SELECT alert_id, transition FROM alert_outbox');
     const changes = new Set(outbox.rows.map((r) => `${r.alert_id}|${r.transition}`));
     expect(changes.size).toBe(outbox.rows.length);

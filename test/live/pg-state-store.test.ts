@@ -198,7 +198,7 @@ describe('PostgreSQL state store', () => {
     });
     const resolved = resolve(fired.alert, T0 + 20, 'DOWNSTREAM');
     const round = {
-      streamTime: T0 + 20, offsets: new Map([[partitionKey(TOPIC, 0), 5]]), cut: null, decidedAt: Date.now(),
+      streamTime: T0 + 20, offsets: new Map([[partitionKey(TOPIC, 0), 5]]), cut: null, decidedAt: Date.now(), snapshot: null,
       alertChanges: [{ change: fired, payload: Buffer.from('fired') }, { change: resolved, payload: Buffer.from('resolved') }],
     };
     await session.commitRound(round);

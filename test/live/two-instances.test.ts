@@ -1,6 +1,7 @@
 // Two instances in one consumer group over six partitions share the work (ingest splits the partitions; one of
 // them is the elected decider). The decider's instance is killed with SIGKILL midway: the other takes over its
-// partitions and the decision (rebuilding the engine from the stored records) and the final alerts are identical
+// partitions and the decision (restoring the engine from the last snapshot and replaying the records stored after
+// it) and the final alerts are identical
 // to the replay's, with manifests keyed by practice and everything else by NHS number on different instances.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,7 +37,7 @@ describe('two instances in one consumer group', () => {
     const scenario = await simulateScenario(join(setup.dir, 'scenario'), SCENARIO);
     const replayed = await replayScenario(scenario, setup.keyFile);
     const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(17));
-    const env = liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) });
+    const env = liveEnv(setup, { ALLOWED_LATENESS: '7d', SNAPSHOT_EVERY: '200', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) });
     const db = setup.db;
     const half = Math.floor(order.length / 2);
     await produce(setup, order.slice(0, half));
@@ -59,6 +60,10 @@ describe('two instances in one consumer group', () => {
       const r = await db.query('SELECT COALESCE(sum(next_offset), 0)::int AS n FROM input_partitions');
       return r.rows[0].n > half;
     }, 60_000, 20);
+    await waitUntil('the decider to have committed a snapshot', async () => {
+      const r = await db.query('SELECT count(*)::int AS n FROM decider_snapshot');
+      return r.rows[0].n > 0;
+    }, 60_000, 20);
     const [killed, survivor] = leader === 'instance-a' ? [a, b] : [b, a];
     killed.child.kill('SIGKILL');
     await killed.exited;
@@ -69,6 +74,9 @@ describe('two instances in one consumer group', () => {
         (SELECT count(*)::int FROM alert_outbox WHERE sent_at IS NULL) AS unsent`);
       return Number(state.rows[0].stream_time_ms) === replayed.asOf && state.rows[0].leader !== leader && r.rows[0].ingested === order.length && r.rows[0].unsent === 0;
     }, 90_000);
+    // The survivor took over the decision from the snapshot.
+    const rebuilt = (await readFile(survivor.logFile, 'utf8')).split('\n').filter((l) => l.includes('"engine rebuilt; deciding"'));
+    expect((JSON.parse(rebuilt.at(-1)!) as { snapshot: unknown }).snapshot).not.toBeNull();
     // The survivor took every partition after the rebalance.
     expect((await assignments(survivor.logFile)).at(-1)).toBe(24);
 

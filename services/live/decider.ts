@@ -124,6 +124,7 @@ export class Decider {
       this.#log.warn({ error: describeFailure(error) }, 'decider round failed; standing down and rebuilding from the stored state');
     } finally {
       await term.stopWatchingEnds();
+      await term.settle();
       this.#term = null;
       this.#deps.metrics.deciderLeader.set(0);
       this.#deps.onLeadership(false);

@@ -37,6 +37,8 @@ export interface DeciderSettings {
   readonly snapshotEveryRecords: number;
   /** ...or this long after the last one, if anything was offered since. */
   readonly snapshotMaxIntervalMs: number;
+  readonly deadLetterRetentionMs: number;
+  readonly resolvedRetentionMs: number;
 }
 
 export const DEFAULT_DECIDER_TIMINGS = {
@@ -85,6 +87,8 @@ export class DecisionTerm {
   readonly #futureTimes = new Map<string, Millis[]>();
   #ceiling = -Infinity;
   #sinceSnapshot = { records: 0, at: 0, cost: 0 };
+  /** The retention pass in progress (one at a time, in the background: a round never waits for it). */
+  #retention: Promise<void> | null = null;
   #ends: { readonly at: number; readonly offsets: Map<string, number> } | null = null;
   /** Batches this process's ingest committed, by partition, not yet offered; bounded (beyond, the store is read). */
   readonly #buffered = new Map<string, StoredBatch[]>();
@@ -405,12 +409,36 @@ export class DecisionTerm {
     const started = this.#deps.monotonicNow();
     await this.#session.commitRound({ streamTime, offsets: moved, cut, alertChanges, decidedAt, snapshot });
     this.#deps.metrics.stateStoreCommitDuration.observe((this.#deps.monotonicNow() - started) / 1000);
+    if (snapshot !== null) this.#retain(snapshot);
     for (const [key, offset] of moved) this.#committed.set(key, offset);
     this.#committedStreamTime = streamTime;
     if (streamTime !== null) this.#deps.metrics.watermark.set(streamTime / 1000);
     this.#deps.decisionMetrics.observe(effects);
     this.#alertChanges += alertChanges.length;
     if (alertChanges.length > 0) this.#deps.onAlertsCommitted();
+  }
+
+  /**
+   * Once a snapshot is committed, the records it covers are needed by no rebuild (its queue holds those not yet
+   * applied): retention removes them, remembering their ids for DEDUP_HORIZON, and old dead-letter notes and
+   * sent messages of resolved alerts. A failure is logged and the next snapshot tries again.
+   */
+  #retain(snapshot: StoredSnapshot): void {
+    if (this.#retention !== null) return;
+    const plan = {
+      covered: snapshot.offsets, streamOfTopic: this.#deps.streamOfTopic,
+      forgetIdsBefore: snapshot.streamTime === null ? null : snapshot.streamTime - this.#settings.horizonMs,
+      deadLetterRetentionMs: this.#settings.deadLetterRetentionMs, resolvedRetentionMs: this.#settings.resolvedRetentionMs,
+    };
+    this.#retention = this.#deps.store.retain(plan)
+      .then((outcome) => { this.#log.debug({ forgotten: outcome }, 'retention: forgot what decisions no longer need'); })
+      .catch((error: unknown) => { this.#log.warn({ error: describeFailure(error) }, 'retention failed; the next snapshot tries again'); })
+      .finally(() => { this.#retention = null; });
+  }
+
+  /** Waits for a retention pass in progress, so that leadership is given up with no write of this term running. */
+  async settle(): Promise<void> {
+    await this.#retention;
   }
 
   refreshGauges(): void {

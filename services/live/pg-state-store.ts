@@ -11,7 +11,7 @@ import {
   partitionKey,
   type ConnectionSecurity, type DeadLetterNote, type DeciderCheckpoint, type DeciderCut, type DeciderSession, type IngestAccount, type IngestBatch,
   type IngestItem, type IngestOutcome, type IngestRefusal, type OffsetRange, type OutboxMessage, type PartitionProgress, type PublishDeadLetters,
-  type RoundCommit, type StateStore, type StoredAlertCounts, type StoredRecord, type TopicPartition,
+  type RetentionOutcome, type RetentionPlan, type RoundCommit, type StateStore, type StoredAlertCounts, type StoredRecord, type TopicPartition,
 } from './state-store.js';
 
 type ValidItem = Extract<IngestItem, { kind: 'valid' }>;
@@ -47,6 +47,9 @@ function clientConfig(options: PgStateStoreOptions): pg.ClientConfig {
  * could take back would leave those ahead of what PostgreSQL holds (measured cost: README, "When PostgreSQL crashes").
  */
 const BEGIN_INGEST = 'BEGIN; SET LOCAL synchronous_commit TO on';
+
+/** Records forgotten per retention transaction. */
+const RETENTION_SLICE = 20_000;
 
 const searchPath = (schema: string): string => `SET search_path TO ${pg.escapeIdentifier(schema)}`;
 
@@ -299,6 +302,38 @@ export class PgStateStore implements StateStore {
       await client.end().catch(() => {});
       throw error;
     }
+  }
+
+  async retain(plan: RetentionPlan): Promise<RetentionOutcome> {
+    const byTopic = new Map<string, { partitions: number[]; below: number[] }>();
+    for (const [key, offset] of plan.covered) {
+      const at = key.lastIndexOf(':');
+      const topic = key.slice(0, at);
+      if (!plan.streamOfTopic.has(topic)) continue;
+      const entry = byTopic.get(topic) ?? { partitions: [], below: [] };
+      entry.partitions.push(Number(key.slice(at + 1)));
+      entry.below.push(offset);
+      byTopic.set(topic, entry);
+    }
+    let records = 0;
+    for (const [topic, { partitions, below }] of byTopic) {
+      const stream = plan.streamOfTopic.get(topic)!;
+      // In slices, each its own short transaction: ingest of the topic's partitions waits only for one slice.
+      for (;;) {
+        const forgotten = await this.#transaction(`forgetting records of ${topic}`, async (client) => {
+          await run(client, q.lockPartitionsForRetention(topic, partitions), 'forgetting records');
+          const result = await run<{ forgotten: number }>(client, q.forgetCoveredRecords(stream, topic, partitions, below, RETENTION_SLICE), 'forgetting records');
+          return result.rows[0]?.forgotten ?? 0;
+        });
+        records += forgotten;
+        if (forgotten < RETENTION_SLICE) break;
+      }
+    }
+    const count = async (sql: q.Sql, doing: string) => (await this.#withClient(doing, (client) => run(client, sql, doing))).rowCount ?? 0;
+    const ids = plan.forgetIdsBefore === null ? 0 : await count(q.forgetRememberedIds(plan.forgetIdsBefore), 'forgetting old record ids');
+    const deadLetters = await count(q.forgetDeadLetters(plan.deadLetterRetentionMs), 'forgetting old dead letters');
+    const messages = await count(q.forgetSentResolvedMessages(plan.resolvedRetentionMs), 'forgetting old sent alert messages');
+    return { records, ids, deadLetters, messages };
   }
 
   async unsentAlerts(limit: number): Promise<OutboxMessage[]> {

@@ -98,8 +98,8 @@ export interface RecordRow {
 }
 
 /**
- * Inserts records, the first valid one of an id winning; returns the ids that were stored already (usually none,
- * so a batch of thousands answers with no rows).
+ * Inserts records, the first valid one of an id winning; returns the ids that were stored already, or are remembered
+ * from records no longer kept (usually none, so a batch of thousands answers with no rows).
  */
 export function insertRecords(stream: StreamName, topic: string, partition: number, rows: readonly RecordRow[]): Sql {
   const spec = RECORD_TABLES[stream];
@@ -122,6 +122,7 @@ export function insertRecords(stream: StreamName, topic: string, partition: numb
 inserted AS (
   INSERT INTO ${spec.table} (${targets.join(', ')})
   SELECT ${selected.join(', ')} FROM r
+  WHERE NOT EXISTS (SELECT 1 FROM remembered_ids k WHERE k.stream = '${stream}' AND k.id = r.${id})
   ON CONFLICT (${id}) DO NOTHING
   RETURNING ${id})
 SELECT r.${id} AS id FROM r WHERE NOT EXISTS (SELECT 1 FROM inserted i WHERE i.${id} = r.${id})`,
@@ -136,11 +137,12 @@ export const RELEASE_SAVEPOINT: Sql = { text: 'RELEASE SAVEPOINT insert_records'
 /** Undoes the insert and ends the savepoint (ROLLBACK TO alone would keep it). */
 export const ROLLBACK_TO_SAVEPOINT: Sql = { text: 'ROLLBACK TO SAVEPOINT insert_records; RELEASE SAVEPOINT insert_records', values: [] };
 
-/** Content fingerprints of records stored before, by id. */
+/** Content fingerprints of records stored before, or remembered from records no longer kept, by id. */
 export function storedContentHashes(stream: StreamName, ids: readonly string[]): Sql {
   const spec = RECORD_TABLES[stream];
   return {
-    text: `SELECT ${spec.idColumn} AS id, encode(content_hash, 'hex') AS content_hash FROM ${spec.table} WHERE ${spec.idColumn} = ANY($1::text[])`,
+    text: `SELECT ${spec.idColumn} AS id, encode(content_hash, 'hex') AS content_hash FROM ${spec.table} WHERE ${spec.idColumn} = ANY($1::text[])
+UNION ALL SELECT id, encode(content_hash, 'hex') FROM remembered_ids WHERE stream = '${stream}' AND id = ANY($1::text[])`,
     values: [ids],
   };
 }
@@ -382,6 +384,54 @@ export function commitRound(w: RoundWrite): Sql {
   ON CONFLICT (alert_id, transition) DO NOTHING)`);
   }
   return { text: `WITH ${parts.join(',\n')}\nSELECT count(*)::int AS fenced FROM fence`, values };
+}
+
+// ---- retention ---------------------------------------------------------------------------------------------
+
+/**
+ * Locks the progress rows of a topic's partitions for the transaction: ingest of those partitions waits, so a
+ * redelivered record is judged either against its stored first or against the id remembered in its place.
+ */
+export function lockPartitionsForRetention(topic: string, partitions: readonly number[]): Sql {
+  return { text: `SELECT partition FROM input_partitions WHERE topic = $1 AND partition = ANY($2::integer[]) ORDER BY partition FOR UPDATE`, values: [topic, partitions] };
+}
+
+/**
+ * Deletes up to `limit` records of a topic that a snapshot covers (offset below the snapshot's for their partition)
+ * and remembers their ids and content fingerprints in their place; answers how many went.
+ */
+export function forgetCoveredRecords(stream: StreamName, topic: string, partitions: readonly number[], below: readonly number[], limit: number): Sql {
+  const spec = RECORD_TABLES[stream];
+  const time = spec.columns.find((c) => c.field === STREAM_FIELDS[stream].time)!.column;
+  return {
+    text: `WITH covered AS (
+  SELECT t.ctid FROM ${unnestOf(['integer', 'bigint'], ['partition', 'below'], 'o', 2)}
+  JOIN ${spec.table} t ON t.source_partition = o.partition AND t.source_offset < o.below AND t.topic = $1
+  LIMIT $4),
+gone AS (DELETE FROM ${spec.table} t USING covered c WHERE t.ctid = c.ctid RETURNING t.${spec.idColumn} AS id, t.content_hash, t.${time} AS event_time_ms),
+kept AS (INSERT INTO remembered_ids (stream, id, content_hash, event_time_ms) SELECT '${stream}', id, content_hash, event_time_ms FROM gone
+  ON CONFLICT (stream, id) DO NOTHING)
+SELECT count(*)::int AS forgotten FROM gone`,
+    values: [topic, partitions, below, limit],
+  };
+}
+
+/** Forgets the ids of records dated more than the horizon before the stream time. */
+export function forgetRememberedIds(before: number): Sql {
+  return { text: `DELETE FROM remembered_ids WHERE event_time_ms < $1`, values: [before] };
+}
+
+export function forgetDeadLetters(retentionMs: number): Sql {
+  return { text: `DELETE FROM dead_letters WHERE stored_at < now() - $1::bigint * interval '1 millisecond'`, values: [retentionMs] };
+}
+
+/** Published messages of alerts now resolved, sent longer ago than the retention; the alerts table keeps every alert. */
+export function forgetSentResolvedMessages(retentionMs: number): Sql {
+  return {
+    text: `DELETE FROM alert_outbox o WHERE o.sent_at < now() - $1::bigint * interval '1 millisecond'
+  AND EXISTS (SELECT 1 FROM alerts a WHERE a.alert_id = o.alert_id AND a.state = 'RESOLVED')`,
+    values: [retentionMs],
+  };
 }
 
 // ---- publisher -------------------------------------------------------------------------------------------

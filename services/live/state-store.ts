@@ -203,6 +203,24 @@ export interface StoredAlertCounts {
   readonly firing: number;
 }
 
+/** What retention may forget, decided by the decider after a snapshot commit. */
+export interface RetentionPlan {
+  /** Records a snapshot covers: by partitionKey, the offset below which none is needed to rebuild. */
+  readonly covered: PartitionOffsets;
+  readonly streamOfTopic: ReadonlyMap<string, StreamName>;
+  /** Ids of records dated before this are no longer remembered for duplicates; null keeps them all. */
+  readonly forgetIdsBefore: Millis | null;
+  readonly deadLetterRetentionMs: number;
+  readonly resolvedRetentionMs: number;
+}
+
+export interface RetentionOutcome {
+  readonly records: number;
+  readonly ids: number;
+  readonly deadLetters: number;
+  readonly messages: number;
+}
+
 export interface StateStore {
   /**
    * Stores one batch in one transaction, skipping what was stored before; see PublishDeadLetters. A batch whose
@@ -221,6 +239,11 @@ export interface StateStore {
   countUnsent(): Promise<number>;
   /** Unsent alert messages and the decision time (epoch ms) of the oldest, for the outbox gauges. */
   outboxBacklog(): Promise<{ readonly unsent: number; readonly oldestDecidedAt: number | null }>;
+  /**
+   * Deletes what decisions no longer need: records a snapshot covers (their ids remembered in their place), ids
+   * older than the horizon, old dead-letter notes and old sent messages of resolved alerts. Never an alert.
+   */
+  retain(plan: RetentionPlan): Promise<RetentionOutcome>;
   /** Alerts in state FIRING now, by rule, severity and supplier (for the gauge at start). */
   firingAlerts(): Promise<StoredAlertCounts[]>;
   ping(): Promise<void>;

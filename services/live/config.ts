@@ -49,9 +49,8 @@ export interface LiveConfig {
   readonly maxFutureMs: number;
   /** What the live state remembers behind stream time: record ids for duplicates, manifests and settled patients. */
   readonly dedupHorizonMs: number;
-  /** How long dead letters are noted in the database, and sent alert messages of resolved alerts kept in the outbox. */
+  /** How long dead letters are noted in the database. */
   readonly deadLetterRetentionMs: number;
-  readonly resolvedRetentionMs: number;
   /** The decider snapshots its engine after this many records (or after 5 minutes with any). */
   readonly snapshotEveryRecords: number;
   readonly pseudonymKeyFile: string;
@@ -125,7 +124,6 @@ ${SCHEMA_REGISTRY_HELP}
   MAX_FUTURE                                       1h (stream time never passes the wall clock plus this)
   DEDUP_HORIZON                                    90d (ids remembered for duplicates, behind stream time)
   DEAD_LETTER_RETENTION                            90d
-  RESOLVED_RETENTION                               30d (sent messages of resolved alerts in the outbox)
   SNAPSHOT_EVERY                                   50000 (records between two snapshots of the decider's engine)
   PSEUDONYM_KEY_FILE        --pseudonym-key-file   key for patient references (required)
   CODE_CATALOGUE_FILE       --catalogue            the shipped schemas/code-catalogue.json
@@ -416,7 +414,6 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
   const maxFutureMs = duration(r, 'MAX_FUTURE', '', undefined, '1h');
   const dedupHorizonMs = duration(r, 'DEDUP_HORIZON', '', undefined, '90d');
   const deadLetterRetentionMs = duration(r, 'DEAD_LETTER_RETENTION', '', undefined, '90d');
-  const resolvedRetentionMs = duration(r, 'RESOLVED_RETENTION', '', undefined, '30d');
   const snapshotEveryRecords = integer(r, 'SNAPSHOT_EVERY', undefined, '50000', 1, 100_000_000);
   const pseudonymKeyFile = required(r, 'PSEUDONYM_KEY_FILE', 'pseudonym-key-file', o.pseudonymKeyFile);
   const metricsPort = integer(r, 'METRICS_PORT', o.metricsPort, '9464', 0, 65535);
@@ -433,7 +430,7 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
         ssl, sslCaFile, ...clientCertificate, sasl, sessionTimeoutMs, heartbeatIntervalMs, fetchMaxWaitMs,
       },
       topics, encoding, alertEncoding, schemaRegistry, database, slaMs, graceMs, allowedLatenessMs, idleTimeoutMs, maxFutureMs, dedupHorizonMs,
-      deadLetterRetentionMs, resolvedRetentionMs, snapshotEveryRecords, pseudonymKeyFile,
+      deadLetterRetentionMs, snapshotEveryRecords, pseudonymKeyFile,
       catalogueFile: r.text('CODE_CATALOGUE_FILE', o.catalogue) ?? null,
       metricsPort, logLevel, instanceName: r.text('INSTANCE_NAME', o.instance) ?? null,
       ...liveness, allowPlaintext, allowOpenKeyFile: boolean(r, 'ALLOW_OPEN_KEY_FILE', undefined),

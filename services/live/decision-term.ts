@@ -38,7 +38,6 @@ export interface DeciderSettings {
   /** ...or this long after the last one, if anything was offered since. */
   readonly snapshotMaxIntervalMs: number;
   readonly deadLetterRetentionMs: number;
-  readonly resolvedRetentionMs: number;
 }
 
 export const DEFAULT_DECIDER_TIMINGS = {
@@ -420,15 +419,15 @@ export class DecisionTerm {
 
   /**
    * Once a snapshot is committed, the records it covers are needed by no rebuild (its queue holds those not yet
-   * applied): retention removes them, remembering their ids for DEDUP_HORIZON, and old dead-letter notes and
-   * sent messages of resolved alerts. A failure is logged and the next snapshot tries again.
+   * applied): retention removes them, remembering their ids for DEDUP_HORIZON, and old dead-letter notes. A
+   * failure is logged and the next snapshot tries again.
    */
   #retain(snapshot: StoredSnapshot): void {
     if (this.#retention !== null) return;
     const plan = {
       covered: snapshot.offsets, streamOfTopic: this.#deps.streamOfTopic,
       forgetIdsBefore: snapshot.streamTime === null ? null : snapshot.streamTime - this.#settings.horizonMs,
-      deadLetterRetentionMs: this.#settings.deadLetterRetentionMs, resolvedRetentionMs: this.#settings.resolvedRetentionMs,
+      deadLetterRetentionMs: this.#settings.deadLetterRetentionMs,
     };
     this.#retention = this.#deps.store.retain(plan)
       .then((outcome) => { this.#log.debug({ forgotten: outcome }, 'retention: forgot what decisions no longer need'); })

@@ -332,8 +332,7 @@ export class PgStateStore implements StateStore {
     const count = async (sql: q.Sql, doing: string) => (await this.#withClient(doing, (client) => run(client, sql, doing))).rowCount ?? 0;
     const ids = plan.forgetIdsBefore === null ? 0 : await count(q.forgetRememberedIds(plan.forgetIdsBefore), 'forgetting old record ids');
     const deadLetters = await count(q.forgetDeadLetters(plan.deadLetterRetentionMs), 'forgetting old dead letters');
-    const messages = await count(q.forgetSentResolvedMessages(plan.resolvedRetentionMs), 'forgetting old sent alert messages');
-    return { records, ids, deadLetters, messages };
+    return { records, ids, deadLetters };
   }
 
   async unsentAlerts(limit: number): Promise<OutboxMessage[]> {

@@ -425,15 +425,6 @@ export function forgetDeadLetters(retentionMs: number): Sql {
   return { text: `DELETE FROM dead_letters WHERE stored_at < now() - $1::bigint * interval '1 millisecond'`, values: [retentionMs] };
 }
 
-/** Published messages of alerts now resolved, sent longer ago than the retention; the alerts table keeps every alert. */
-export function forgetSentResolvedMessages(retentionMs: number): Sql {
-  return {
-    text: `DELETE FROM alert_outbox o WHERE o.sent_at < now() - $1::bigint * interval '1 millisecond'
-  AND EXISTS (SELECT 1 FROM alerts a WHERE a.alert_id = o.alert_id AND a.state = 'RESOLVED')`,
-    values: [retentionMs],
-  };
-}
-
 // ---- publisher -------------------------------------------------------------------------------------------
 
 export function unsentOutbox(limit: number): Sql {

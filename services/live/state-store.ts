@@ -211,14 +211,12 @@ export interface RetentionPlan {
   /** Ids of records dated before this are no longer remembered for duplicates; null keeps them all. */
   readonly forgetIdsBefore: Millis | null;
   readonly deadLetterRetentionMs: number;
-  readonly resolvedRetentionMs: number;
 }
 
 export interface RetentionOutcome {
   readonly records: number;
   readonly ids: number;
   readonly deadLetters: number;
-  readonly messages: number;
 }
 
 export interface StateStore {
@@ -241,7 +239,7 @@ export interface StateStore {
   outboxBacklog(): Promise<{ readonly unsent: number; readonly oldestDecidedAt: number | null }>;
   /**
    * Deletes what decisions no longer need: records a snapshot covers (their ids remembered in their place), ids
-   * older than the horizon, old dead-letter notes and old sent messages of resolved alerts. Never an alert.
+   * older than the horizon, old dead-letter notes. Never alert history (alerts, the outbox).
    */
   retain(plan: RetentionPlan): Promise<RetentionOutcome>;
   /** Alerts in state FIRING now, by rule, severity and supplier (for the gauge at start). */

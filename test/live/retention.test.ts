@@ -1,6 +1,6 @@
 // Retention against PostgreSQL: records a snapshot covers go and their ids are remembered in their place, so a
 // redelivery is still a duplicate (or a CONFLICTING_DUPLICATE) until the ids pass DEDUP_HORIZON; old dead-letter
-// notes go; alerts never do.
+// notes go; alert history (alerts, the outbox) never does.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamValueDecoder, streamValueEncoder } from '../../services/codec/stream-value-codec.js';
@@ -10,7 +10,7 @@ import { keyedIdentity } from '../../services/identity/keyed-identity.js';
 import { MessageIntake } from '../../services/live/message-intake.js';
 import { migrate } from '../../services/live/migration-runner.js';
 import { PgStateStore } from '../../services/live/pg-state-store.js';
-import { partitionKey, type IngestItem } from '../../services/live/state-store.js';
+import { partitionKey, type IngestBatch, type IngestItem, type IngestOutcome } from '../../services/live/state-store.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 
 const TOPIC = 'gp.optout.events';
@@ -18,10 +18,11 @@ const DAY = 86_400_000;
 const intake = new MessageIntake('gpEvents', streamValueDecoder('gpEvents'), catalogue, keyedIdentity(Buffer.from('5c'.repeat(32), 'hex')).patientRefFor);
 const encode = streamValueEncoder('gpEvents');
 const item = (offset: number, event: GpOptOutEvent): IngestItem => intake.classify(offset, encode(event));
-const batch = (items: IngestItem[]) => ({ topic: TOPIC, partition: 0, stream: 'gpEvents' as const, items, nextOffset: items[items.length - 1]!.offset + 1 });
+const batch = (items: IngestItem[]): IngestBatch =>
+  ({ topic: TOPIC, partition: 0, stream: 'gpEvents' as const, items, nextOffset: items[items.length - 1]!.offset + 1, fetchedFrom: items[0]!.offset, gapAccepted: false });
 const plan = (covered: number, forgetIdsBefore: number | null, deadLetterRetentionMs = 90 * DAY) => ({
   covered: new Map([[partitionKey(TOPIC, 0), covered]]), streamOfTopic: new Map([[TOPIC, 'gpEvents' as const]]),
-  forgetIdsBefore, deadLetterRetentionMs, resolvedRetentionMs: 30 * DAY,
+  forgetIdsBefore, deadLetterRetentionMs,
 });
 
 describe('retention', () => {
@@ -29,6 +30,11 @@ describe('retention', () => {
   let schema: FreshSchema;
   let store: PgStateStore;
   let raw: pg.Client;
+  const ingest = async (b: IngestBatch): Promise<IngestOutcome> => {
+    const outcome = await store.ingest(b, async () => {});
+    if (outcome.kind !== 'stored') throw new Error(`batch refused: the stored offset is ${outcome.storedOffset}`);
+    return outcome;
+  };
 
   beforeAll(async () => {
     schema = await stack.freshSchema();
@@ -47,26 +53,26 @@ describe('retention', () => {
   it('forgets covered records but remembers their ids for duplicates until the horizon, and old dead-letter notes', async () => {
     const first = gp('e-1', T0, CODES.t1Dissent);
     const second = gp('e-2', T0 + DAY, CODES.t1Dissent);
-    const stored = await store.ingest(batch([item(0, first), item(1, second), item(2, { ...first, code: 'XAZ89' })]), async () => {});
+    const stored = await ingest(batch([item(0, first), item(1, second), item(2, { ...first, code: 'XAZ89' })]));
     expect(stored).toMatchObject({ stored: 2, deadLetters: [{ offset: 2 }] });
 
     // A snapshot covers offset 0 only: e-1 goes, e-2 stays.
-    expect(await store.retain(plan(1, null))).toEqual({ records: 1, ids: 0, deadLetters: 0, messages: 0 });
+    expect(await store.retain(plan(1, null))).toEqual({ records: 1, ids: 0, deadLetters: 0 });
     const kept = await raw.query('SELECT event_id FROM gp_events ORDER BY event_id');
     expect(kept.rows).toEqual([{ event_id: 'e-2' }]);
     const remembered = await raw.query('SELECT stream, id FROM remembered_ids');
     expect(remembered.rows).toEqual([{ stream: 'gpEvents', id: 'e-1' }]);
 
     // Redelivered: the same content is a duplicate, other content a CONFLICTING_DUPLICATE; neither is stored again.
-    const again = await store.ingest(batch([item(3, { ...first }), item(4, { ...first, code: CODES.t1Withdrawn })]), async () => {});
+    const again = await ingest(batch([item(3, { ...first }), item(4, { ...first, code: CODES.t1Withdrawn })]));
     expect(again).toMatchObject({ stored: 0, duplicates: 1, records: [] });
     expect(again.deadLetters.map((d) => [d.offset, d.reason])).toEqual([[4, 'CONFLICTING_DUPLICATE']]);
 
     // Past the horizon the id is forgotten; dead-letter notes older than their retention go too.
-    expect(await store.retain(plan(5, T0 + 1, 0))).toEqual({ records: 1, ids: 1, deadLetters: 2, messages: 0 });
+    expect(await store.retain(plan(5, T0 + 1, 0))).toEqual({ records: 1, ids: 1, deadLetters: 2 });
     expect((await raw.query('SELECT id FROM remembered_ids')).rows).toEqual([{ id: 'e-2' }]);
     expect((await raw.query('SELECT count(*)::int AS n FROM gp_events')).rows[0].n).toBe(0);
-    const late = await store.ingest(batch([item(5, { ...first })]), async () => {});
+    const late = await ingest(batch([item(5, { ...first })]));
     expect(late).toMatchObject({ stored: 1, duplicates: 0 });
   });
 });

@@ -3,41 +3,18 @@
 // the hash-chained history; `optout-verifier audit verify` finds it intact, and names the first broken position
 // once the owner edits, deletes or swaps a row. As the runtime role, the history cannot be changed, and the
 // database itself refuses to resolve a SHARED_DESPITE_OBJECTION alert or to revive a resolved one.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayScenario, storedAlerts } from './support/alert-views.js';
 import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from './support/scenario.js';
-import { CLI_ENTRY } from '../stack/cli-entry.js';
+import { runCli } from '../stack/cli-entry.js';
+import { sqlstateOf } from './support/sqlstate.js';
 import { testStack } from '../stack/test-context.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const SCENARIO = ['--seed', '5', '--practices', '3', '--patients', '1200', '--days', '240', '--start', '2017-11-01', '--opt-outs-per-year', '0.5',
   '--disseminations-per-week', '2%', '--faults', 'systmone-2018,revoked-objections,unfiltered-release'];
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI_ENTRY, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function sqlstateOf(client: pg.Client, sql: string): Promise<string | null> {
-  try {
-    await client.query(sql);
-    return null;
-  } catch (error) {
-    if (error instanceof pg.DatabaseError) return error.code ?? 'no code';
-    throw error;
-  }
-}
 
 describe('the alert history, written by the live service as its runtime role', () => {
   const stack = testStack();

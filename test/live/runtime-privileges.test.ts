@@ -8,6 +8,7 @@ import { RUNTIME_ACCESS } from '../../services/live/runtime-privileges.js';
 import { VerifierError } from '../../services/live/errors.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 import { createRuntimeRole, type RuntimeRole } from './support/runtime-role.js';
+import { sqlstateOf } from './support/sqlstate.js';
 
 const INSUFFICIENT_PRIVILEGE = '42501';
 
@@ -36,16 +37,6 @@ describe('the runtime role that migrate grants', () => {
     await schema.drop();
     await role.drop();
   });
-
-  async function sqlstateOf(client: pg.Client, sql: string): Promise<string | null> {
-    try {
-      await client.query(sql);
-      return null;
-    } catch (error) {
-      if (error instanceof pg.DatabaseError) return error.code ?? 'no code';
-      throw error;
-    }
-  }
 
   const migrateFailure = async (runtimeRole: string): Promise<VerifierError> => {
     const error = await migrate(stack.databaseUrl, schema.schema, { runtimeRole }).then(() => null, (e: unknown) => e);

@@ -1,11 +1,9 @@
 // Starting `optout-verifier run`: settings checked once with every problem listed (exit 2), a schema without its
 // migrations refused (exit 1), a missing topic waited for and never created, /healthz and /readyz answering.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STREAM_NAMES } from '../../services/core/records.js';
 import { createRuntimeRole } from './support/runtime-role.js';
@@ -14,20 +12,7 @@ import { testStack, type FreshSchema } from '../stack/test-context.js';
 import { migrate } from '../../services/live/migration-runner.js';
 import { Kafka } from 'kafkajs';
 import pg from 'pg';
-import { CLI_ENTRY } from '../stack/cli-entry.js';
-
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI_ENTRY, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runCli } from '../stack/cli-entry.js';
 
 describe('starting the live service', () => {
   const stack = testStack();

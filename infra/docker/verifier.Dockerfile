@@ -27,7 +27,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json LICENSE ./
 COPY bin ./bin
 COPY schemas ./schemas
-COPY services/live/migrations ./services/live/migrations
+COPY services/live/store/migrations ./services/live/store/migrations
 
 # The commit the image was built from: build_info{commit} and the replay report's provenance.
 ARG COMMIT=unknown

@@ -22,7 +22,7 @@ import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { parseLiveConfig } from '../live/config.js';
 import { readDeploymentFiles } from '../live/deployment-files.js';
 import { startLiveService } from '../live/live-service.js';
-import { migrate } from '../live/migration-runner.js';
+import { migrate } from '../live/store/migration-runner.js';
 import { COMPILED, packageFile } from '../package-root.js';
 import { main as simulate } from '../simulator/main.js';
 

@@ -2,10 +2,10 @@
 // alert history's hash chain and checks every alert against its last logged change.
 import { ChainVerifier, checkAlertAgainstLog } from '../audit/alert-history-check.js';
 import { parseAuditConfig } from './config.js';
-import { databaseConnection } from './database-connection.js';
+import { databaseConnection } from './store/database-connection.js';
 import { readDatabasePassword } from './deployment-files.js';
 import { describeFailure } from './errors.js';
-import { PgAlertHistory } from './pg-alert-history.js';
+import { PgAlertHistory } from './store/pg-alert-history.js';
 
 export const AUDIT_EXIT = { INTACT: 0, BROKEN: 1, USAGE: 2, UNREADABLE: 3 } as const;
 

@@ -2,10 +2,10 @@
 // role exactly what `run` needs, and exits.
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
 import { parseMigrateConfig } from './config.js';
-import { databaseConnection } from './database-connection.js';
+import { databaseConnection } from './store/database-connection.js';
 import { readDatabasePassword } from './deployment-files.js';
 import { describeFailure, VerifierError } from './errors.js';
-import { describeMigration, migrate } from './migration-runner.js';
+import { describeMigration, migrate } from './store/migration-runner.js';
 
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseMigrateConfig(argv, process.env);

@@ -19,7 +19,7 @@ import { ReplaySession } from '../../services/core/replay-session.js';
 import { gp, HOUR, manifest, PATIENT_A, PATIENT_B, PATIENT_C, receipt, share, T0 } from '../../services/core/testing/builders.js';
 import { keyedIdentity } from '../../services/identity/keyed-identity.js';
 import { readPseudonymKey } from '../../services/identity/pseudonym-key.js';
-import { DEAD_LETTER_HEADERS } from '../../services/live/kafka-sinks.js';
+import { DEAD_LETTER_HEADERS } from '../../services/live/kafka/kafka-sinks.js';
 import { storedAlerts, topicAlerts, viewOf } from './support/alert-views.js';
 import { dumpSchema, nhsNumbersIn } from './support/schema-dump.js';
 import { liveEnv, prepareLive, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';

@@ -9,11 +9,11 @@ import { streamValueDecoder } from '../../services/codec/stream-value-codec.js';
 import { fire, resolve } from '../../services/core/alert.js';
 import { catalogue, CODES, gp, PATIENT_A, PATIENT_B, T0 } from '../../services/core/testing/builders.js';
 import type { GpOptOutEvent } from '../../services/core/records.js';
-import { MessageIntake } from '../../services/live/message-intake.js';
+import { MessageIntake } from '../../services/live/ingest/message-intake.js';
 import { keyedIdentity } from '../../services/identity/keyed-identity.js';
-import { migrate, migrationStatus, readMigrations } from '../../services/live/migration-runner.js';
-import { PgStateStore } from '../../services/live/pg-state-store.js';
-import { partitionKey, type DeadLetterNote, type IngestBatch, type IngestItem, type IngestOutcome, type PublishDeadLetters } from '../../services/live/state-store.js';
+import { migrate, migrationStatus, readMigrations } from '../../services/live/store/migration-runner.js';
+import { PgStateStore } from '../../services/live/store/pg-state-store.js';
+import { partitionKey, type DeadLetterNote, type IngestBatch, type IngestItem, type IngestOutcome, type PublishDeadLetters } from '../../services/live/store/state-store.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 
 const TOPIC = 'gp.optout.events';

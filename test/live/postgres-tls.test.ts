@@ -10,8 +10,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLiveConfig } from '../../services/live/config.js';
 import { VerifierError } from '../../services/live/errors.js';
-import { migrate, migrationStatus } from '../../services/live/migration-runner.js';
-import { PgStateStore } from '../../services/live/pg-state-store.js';
+import { migrate, migrationStatus } from '../../services/live/store/migration-runner.js';
+import { PgStateStore } from '../../services/live/store/pg-state-store.js';
 import { startOwnPostgres, type OwnPostgres } from './support/own-postgres.js';
 
 const exec = promisify(execFile);

@@ -17,9 +17,9 @@ import { catalogue, gp, PATIENT_A, PATIENT_B, PATIENT_C, receipt, share, T0 } fr
 import { keyedIdentity } from '../../services/identity/keyed-identity.js';
 import { readPseudonymKey } from '../../services/identity/pseudonym-key.js';
 import { VerifierError } from '../../services/live/errors.js';
-import { MessageIntake } from '../../services/live/message-intake.js';
-import { migrate } from '../../services/live/migration-runner.js';
-import { PgStateStore } from '../../services/live/pg-state-store.js';
+import { MessageIntake } from '../../services/live/ingest/message-intake.js';
+import { migrate } from '../../services/live/store/migration-runner.js';
+import { PgStateStore } from '../../services/live/store/pg-state-store.js';
 import { CLI_ENTRY } from '../stack/cli-entry.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 import { createRuntimeRole, type RuntimeRole } from './support/runtime-role.js';

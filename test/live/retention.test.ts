@@ -7,10 +7,10 @@ import { streamValueDecoder, streamValueEncoder } from '../../services/codec/str
 import { catalogue, CODES, gp, T0 } from '../../services/core/testing/builders.js';
 import type { GpOptOutEvent } from '../../services/core/records.js';
 import { keyedIdentity } from '../../services/identity/keyed-identity.js';
-import { MessageIntake } from '../../services/live/message-intake.js';
-import { migrate } from '../../services/live/migration-runner.js';
-import { PgStateStore } from '../../services/live/pg-state-store.js';
-import { partitionKey, type IngestBatch, type IngestItem, type IngestOutcome } from '../../services/live/state-store.js';
+import { MessageIntake } from '../../services/live/ingest/message-intake.js';
+import { migrate } from '../../services/live/store/migration-runner.js';
+import { PgStateStore } from '../../services/live/store/pg-state-store.js';
+import { partitionKey, type IngestBatch, type IngestItem, type IngestOutcome } from '../../services/live/store/state-store.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 
 const TOPIC = 'gp.optout.events';

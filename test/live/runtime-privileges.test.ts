@@ -1,10 +1,10 @@
 // Least privilege: `migrate` runs as the schema's owner and leaves the runtime role (DB_RUNTIME_ROLE) exactly what
-// `run` does to each table (services/live/runtime-privileges.ts); as that role, DDL, TRUNCATE and rewriting or
+// `run` does to each table (services/live/store/runtime-privileges.ts); as that role, DDL, TRUNCATE and rewriting or
 // removing alert history are refused by PostgreSQL (SQLSTATE 42501, insufficient privilege).
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate } from '../../services/live/migration-runner.js';
-import { RUNTIME_ACCESS } from '../../services/live/runtime-privileges.js';
+import { migrate } from '../../services/live/store/migration-runner.js';
+import { RUNTIME_ACCESS } from '../../services/live/store/runtime-privileges.js';
 import { VerifierError } from '../../services/live/errors.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 import { createRuntimeRole, type RuntimeRole } from './support/runtime-role.js';

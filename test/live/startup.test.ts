@@ -9,7 +9,7 @@ import { STREAM_NAMES } from '../../services/core/records.js';
 import { createRuntimeRole } from './support/runtime-role.js';
 import { liveEnv, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
-import { migrate } from '../../services/live/migration-runner.js';
+import { migrate } from '../../services/live/store/migration-runner.js';
 import { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { runCli } from '../stack/cli-entry.js';

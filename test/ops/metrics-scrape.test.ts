@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_REASONS } from '../../services/core/dead-letter-reason.js';
 import { STREAM_NAMES } from '../../services/core/records.js';
 import { RULES } from '../../services/core/rules.js';
-import { COMMIT_BUCKETS_SECONDS, PROPAGATION_BUCKETS_SECONDS } from '../../services/live/metrics.js';
+import { COMMIT_BUCKETS_SECONDS, PROPAGATION_BUCKETS_SECONDS } from '../../services/live/ops/metrics.js';
 import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from '../live/support/live-harness.js';
 import { seededRandom, shuffledOrder, simulateScenario, type Scenario } from '../live/support/scenario.js';
 import { testStack } from '../stack/test-context.js';

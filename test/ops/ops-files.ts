@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { parse } from 'yaml';
-import { createVerifierMetrics } from '../../services/live/metrics.js';
+import { createVerifierMetrics } from '../../services/live/ops/metrics.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const at = (...parts: string[]): string => join(repoRoot, ...parts);

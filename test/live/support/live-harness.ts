@@ -14,7 +14,7 @@ import { Registry } from 'prom-client';
 import { parseLiveConfig } from '../../../services/live/config.js';
 import { readDeploymentFiles } from '../../../services/live/deployment-files.js';
 import { startLiveService, type LiveService } from '../../../services/live/live-service.js';
-import { migrate } from '../../../services/live/migration-runner.js';
+import { migrate } from '../../../services/live/store/migration-runner.js';
 import { STREAM_NAMES, type StreamName } from '../../../services/core/records.js';
 import { captureKafkaLogs, type FreshSchema, type TestStack } from '../../stack/test-context.js';
 import { createRuntimeRole, type RuntimeRole } from './runtime-role.js';

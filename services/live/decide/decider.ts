@@ -1,0 +1,134 @@
+// DECIDE: exactly one instance at a time (elected through the store) holds the core's Reconciler. It reads the
+// records ingest has stored since its checkpoint, offers them to the engine, advances the engine to the stream
+// time (stream-clock.ts), and commits the alert changes, the outbox and its checkpoint in one transaction.
+//
+// On taking leadership it restores the engine from the latest snapshot (committed with the offsets it covers, every
+// so many records) and replays only the records stored after it: the rounds between two cuts are replayed as one
+// (offer, then advance), which gives the same engine state as the rounds did, because a round without late records
+// only adds records after the time already reached. A round that offered late records starts a new cut; a
+// snapshot makes the cuts before it unnecessary. The replayed rounds regenerate alert changes already stored; they
+// are dropped, not written again.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { Millis } from '../../core/records.js';
+import { Stopped, withRetry } from '../backoff.js';
+import { DecisionTerm, type DeciderDeps, type DeciderSettings } from './decision-term.js';
+import { describeFailure } from '../errors.js';
+import type { DeciderSession, StoredBatch } from '../store/state-store.js';
+
+export { DEFAULT_DECIDER_TIMINGS, type DeciderDeps, type DeciderSettings } from './decision-term.js';
+
+export class Decider {
+  readonly #deps: DeciderDeps;
+  readonly #settings: DeciderSettings;
+  readonly #log: Logger;
+  #running = false;
+  #loop: Promise<void> | null = null;
+  #wake: AbortController = new AbortController();
+  #term: DecisionTerm | null = null;
+
+  constructor(deps: DeciderDeps, settings: DeciderSettings) {
+    this.#deps = deps;
+    this.#settings = settings;
+    this.#log = deps.logger.child({ component: 'decider' });
+  }
+
+  get leading(): boolean {
+    return this.#term !== null;
+  }
+
+  /** A batch this process's ingest has just committed: the decider takes it from memory instead of the store. */
+  stored(batch: StoredBatch): void {
+    this.#term?.accept(batch);
+  }
+
+  /** The stream time of the last committed round, while this instance leads. */
+  get streamTime(): Millis | null {
+    return this.#term?.streamTime ?? null;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Lets the round in hand commit, then gives up leadership. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake.abort();
+    await this.#loop;
+  }
+
+  async #pause(ms: number): Promise<void> {
+    if (!this.#running) return;
+    try {
+      await sleep(ms, undefined, { signal: this.#wake.signal });
+    } catch {
+      // woken by stop()
+    }
+  }
+
+  async #run(): Promise<void> {
+    let standing = false;
+    while (this.#running) {
+      let session: DeciderSession | null;
+      try {
+        session = await withRetry('electing the decider', () => this.#deps.store.tryLead(this.#settings.instanceName), this.#deps.retry, { shouldStop: () => !this.#running });
+      } catch (error) {
+        if (!(error instanceof Stopped)) this.#log.error({ error: describeFailure(error) }, 'cannot take part in the decider election');
+        await this.#pause(this.#settings.standbyPollMs);
+        continue;
+      }
+      if (session === null) {
+        if (!standing) this.#log.info('another instance is the decider; standing by to take over');
+        standing = true;
+        await this.#pause(this.#settings.standbyPollMs);
+        continue;
+      }
+      standing = false;
+      await this.#lead(session);
+      if (this.#running) await this.#pause(this.#settings.standbyPollMs);
+    }
+  }
+
+  async #lead(session: DeciderSession): Promise<void> {
+    let lost: Error | null = null;
+    void session.lost.then((error) => { lost = error; });
+    const term = new DecisionTerm(this.#deps, this.#settings, session);
+    try {
+      this.#log.info({ epoch: session.epoch }, 'elected decider; rebuilding the engine from the stored records');
+      const tookMs = await term.rebuild();
+      this.#deps.metrics.deciderTakeoverSeconds.set(tookMs / 1000);
+      this.#term = term;
+      this.#deps.metrics.deciderLeader.set(1);
+      this.#deps.onLeadership(true);
+      let lastGauges = this.#deps.monotonicNow();
+      let lastLog = lastGauges;
+      term.startWatchingEnds();
+      while (this.#running && lost === null) {
+        const full = await term.round();
+        const now = this.#deps.monotonicNow();
+        if (now - lastGauges >= this.#settings.gaugeRefreshMs) {
+          term.refreshGauges();
+          lastGauges = now;
+        }
+        if (now - lastLog >= this.#settings.progressLogMs) {
+          term.logProgress();
+          lastLog = now;
+        }
+        // A round that took its whole budget left a backlog: the next one starts at once.
+        if (!full) await this.#pause(this.#settings.roundIntervalMs);
+      }
+      if (lost !== null) this.#log.warn({ error: describeFailure(lost) }, 'lost the decider connection; standing down');
+    } catch (error) {
+      this.#log.warn({ error: describeFailure(error) }, 'decider round failed; standing down and rebuilding from the stored state');
+    } finally {
+      await term.stopWatchingEnds();
+      await term.settle();
+      this.#term = null;
+      this.#deps.metrics.deciderLeader.set(0);
+      this.#deps.onLeadership(false);
+      await session.release();
+    }
+  }
+}

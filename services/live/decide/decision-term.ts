@@ -1,0 +1,463 @@
+// One leadership term of the decider: the core's engine and what has been offered to it, from the rebuild that
+// starts the term to the loss of leadership that ends it. See decider.ts for the election and the loop.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { AlertChange } from '../../core/alert.js';
+import { restoreEngine, snapshotOf } from '../../core/engine-snapshot.js';
+import { Reconciler, type EngineEffect, type Identity, type ReconcilerOptions } from '../../core/reconciler.js';
+import type { Millis, StreamName } from '../../core/records.js';
+import type { RetryObserver } from '../backoff.js';
+import type { DecisionMetrics } from './decision-metrics.js';
+import { decodeDeciderSnapshot, DECIDER_SNAPSHOT_FORMAT, encodeDeciderSnapshot } from './decider-snapshot.js';
+import { describeFailure } from '../errors.js';
+import type { InputTopology } from '../kafka/input-topology.js';
+import type { VerifierMetrics } from '../ops/metrics.js';
+import { readStreamClock, type PartitionView } from './stream-clock.js';
+import { partitionKey, type DeciderSession, type EncodedAlertChange, type OffsetRange, type PartitionOffsets, type PartitionProgress, type StateStore, type StoredBatch, type StoredRecord, type StoredSnapshot } from '../store/state-store.js';
+
+export interface DeciderSettings {
+  readonly slaMs: number;
+  readonly graceMs: number;
+  readonly allowedLatenessMs: number;
+  readonly idleTimeoutMs: number;
+  readonly instanceName: string;
+  readonly roundIntervalMs: number;
+  readonly standbyPollMs: number;
+  /** How old the log end offsets may be when a partition's idleness is decided. */
+  readonly endOffsetsMaxAgeMs: number;
+  /** Records read in one round (a backlog is taken in rounds of this size, so alerts keep flowing). */
+  readonly roundBudget: number;
+  readonly gaugeRefreshMs: number;
+  readonly progressLogMs: number;
+  /** What the engine remembers behind stream time for late records (manifests, settled patients): DEDUP_HORIZON. */
+  readonly horizonMs: number;
+  /** Stream time never passes the wall clock plus this (MAX_FUTURE). */
+  readonly maxFutureMs: number;
+  /** A snapshot is taken once this many records have been offered since the last one... */
+  readonly snapshotEveryRecords: number;
+  /** ...or this long after the last one, if anything was offered since. */
+  readonly snapshotMaxIntervalMs: number;
+  readonly deadLetterRetentionMs: number;
+}
+
+export const DEFAULT_DECIDER_TIMINGS = {
+  roundIntervalMs: 100, standbyPollMs: 1_000, endOffsetsMaxAgeMs: 1_000, roundBudget: 10_000, gaugeRefreshMs: 10_000, progressLogMs: 30_000,
+  snapshotMaxIntervalMs: 300_000,
+} as const;
+
+// Taking a snapshot costs time in proportion to the engine's state: after one that took d, the next waits at least
+// SNAPSHOT_SPACING × d, so snapshots never take more than about a tenth of the decider's time however large the state.
+const SNAPSHOT_SPACING = 9;
+
+export interface DeciderDeps {
+  readonly store: StateStore;
+  readonly topology: InputTopology;
+  readonly streamOfTopic: ReadonlyMap<string, StreamName>;
+  readonly identity: Identity;
+  readonly encodeAlert: (change: AlertChange) => Buffer;
+  readonly metrics: VerifierMetrics;
+  readonly decisionMetrics: DecisionMetrics;
+  readonly logger: Logger;
+  readonly retry: RetryObserver;
+  /** Called after a commit that put alert changes in the outbox. */
+  readonly onAlertsCommitted: () => void;
+  readonly onLeadership: (leading: boolean) => void;
+  /** Monotonic milliseconds, for durations. */
+  readonly monotonicNow: () => number;
+  /** Wall clock, epoch milliseconds: stamped on alert messages as decided-at. */
+  readonly wallNow: () => number;
+}
+
+/** One leadership term: the engine and what has been offered to it, from a rebuild to the loss of leadership. */
+export class DecisionTerm {
+  readonly #deps: DeciderDeps;
+  readonly #settings: DeciderSettings;
+  readonly #session: DeciderSession;
+  readonly #engineOptions: ReconcilerOptions;
+  #engine: Reconciler;
+  readonly #log: Logger;
+  readonly #startedAt: number;
+  /** Offsets offered to the engine (exclusive), and those committed. */
+  readonly #offered = new Map<string, number>();
+  #committed: Map<string, number> = new Map();
+  #committedStreamTime: Millis | null = null;
+  readonly #latestEventTime = new Map<string, Millis>();
+  /** Event times of records dated beyond the ceiling when offered, by partition, until the ceiling passes them. */
+  readonly #futureTimes = new Map<string, Millis[]>();
+  #ceiling = -Infinity;
+  #sinceSnapshot = { records: 0, at: 0, cost: 0 };
+  /** The retention pass in progress (one at a time, in the background: a round never waits for it). */
+  #retention: Promise<void> | null = null;
+  #ends: { readonly at: number; readonly offsets: Map<string, number> } | null = null;
+  /** Batches this process's ingest committed, by partition, not yet offered; bounded (beyond, the store is read). */
+  readonly #buffered = new Map<string, StoredBatch[]>();
+  #bufferedRecords = 0;
+  #rounds = 0;
+  #endsFailing = false;
+  #watchingEnds = false;
+  #endsWatcher: Promise<void> | null = null;
+  #active = 0;
+  #idle = 0;
+  #recordsOffered = 0;
+  #alertChanges = 0;
+
+  constructor(deps: DeciderDeps, settings: DeciderSettings, session: DeciderSession) {
+    this.#deps = deps;
+    this.#settings = settings;
+    this.#session = session;
+    this.#log = deps.logger.child({ component: 'decider', epoch: session.epoch });
+    this.#engineOptions = { slaMs: settings.slaMs, graceMs: settings.graceMs, identity: deps.identity, bounded: { horizonMs: settings.horizonMs } };
+    this.#engine = new Reconciler(this.#engineOptions);
+    this.#startedAt = deps.monotonicNow();
+    this.#sinceSnapshot.at = this.#startedAt;
+  }
+
+  get streamTime(): Millis | null {
+    return this.#committedStreamTime;
+  }
+
+  accept(batch: StoredBatch): void {
+    if (this.#bufferedRecords + batch.records.length > this.#settings.roundBudget * 4) return;
+    const key = partitionKey(batch.topic, batch.partition);
+    const list = this.#buffered.get(key);
+    if (list) list.push(batch);
+    else this.#buffered.set(key, [batch]);
+    this.#bufferedRecords += batch.records.length;
+  }
+
+  /**
+   * Offers the buffered batches that continue where the partition stands, up to the budget; returns how many
+   * records were offered. Batches that end at or before it are dropped (the store already gave their records).
+   */
+  #offerBuffered(key: string, budget: number, onRecord: (record: StoredRecord) => void): number {
+    const list = this.#buffered.get(key);
+    let offered = 0;
+    while (list && list.length > 0 && offered < budget) {
+      const head = list[0]!;
+      const at = this.#offered.get(key) ?? 0;
+      if (head.to <= at) {
+        list.shift();
+        this.#bufferedRecords -= head.records.length;
+        continue;
+      }
+      if (head.from > at) break;
+      for (const record of head.records) {
+        if (record.offset < at) continue;
+        onRecord(record);
+        offered++;
+      }
+      this.#offered.set(key, head.to);
+      list.shift();
+      this.#bufferedRecords -= head.records.length;
+    }
+    if (list && list.length === 0) this.#buffered.delete(key);
+    return offered;
+  }
+
+  /** Whether a buffered batch takes the partition on from where it stands (the next round offers it from memory). */
+  #continuesInMemory(key: string): boolean {
+    const at = this.#offered.get(key) ?? 0;
+    return this.#buffered.get(key)?.some((b) => b.from <= at && b.to > at) ?? false;
+  }
+
+  /**
+   * Restores the engine from the latest snapshot, then offers the records stored after it, replaying the rounds
+   * between cuts as one. Returns how long it took, in milliseconds.
+   */
+  async rebuild(): Promise<number> {
+    const started = this.#deps.monotonicNow();
+    this.#ceiling = this.#deps.wallNow() + this.#settings.maxFutureMs;
+    const checkpoint = await this.#session.loadCheckpoint();
+    const known = (offsets: PartitionOffsets) => new Map([...offsets].filter(([key]) => this.#deps.streamOfTopic.has(topicOf(key))));
+    if (checkpoint.snapshot !== null) await this.#restore(checkpoint.snapshot, known(checkpoint.snapshot.offsets));
+    const restored = this.#recordsOffered;
+    for (const cut of checkpoint.cuts) {
+      await this.#offerUpTo(known(cut.offsets));
+      if (cut.streamTime !== null) this.#engine.advanceTo(cut.streamTime);
+    }
+    await this.#offerUpTo(known(checkpoint.offsets));
+    if (checkpoint.streamTime !== null) this.#engine.advanceTo(checkpoint.streamTime);
+    this.#committed = new Map(this.#offered);
+    this.#committedStreamTime = checkpoint.streamTime;
+    if (checkpoint.streamTime !== null) this.#deps.metrics.watermark.set(checkpoint.streamTime / 1000);
+    this.refreshGauges();
+    const tookMs = this.#deps.monotonicNow() - started;
+    this.#log.info({
+      snapshot: checkpoint.snapshot === null ? null : { streamTime: iso(checkpoint.snapshot.streamTime), bytes: checkpoint.snapshot.state.length },
+      records: this.#recordsOffered - restored, cuts: checkpoint.cuts.length, openAlerts: this.#engine.alerts().length,
+      streamTime: iso(checkpoint.streamTime), tookMs: Math.round(tookMs),
+    }, 'engine rebuilt; deciding');
+    return tookMs;
+  }
+
+  async #restore(snapshot: StoredSnapshot, offsets: Map<string, number>): Promise<void> {
+    const content = await decodeDeciderSnapshot(snapshot.format, snapshot.state);
+    this.#engine = restoreEngine(content.engine, this.#engineOptions);
+    for (const [key, offset] of offsets) this.#offered.set(key, offset);
+    for (const [key, time] of Object.entries(content.latestEventTime)) this.#latestEventTime.set(key, time);
+    for (const [key, times] of Object.entries(content.futureTimes)) this.#futureTimes.set(key, [...times]);
+  }
+
+  /** Offers every stored record below the target offsets, a budget at a time. */
+  async #offerUpTo(target: ReadonlyMap<string, number>): Promise<void> {
+    for (;;) {
+      const ranges = this.#ranges([...target].map(([key, to]) => ({ key, to })));
+      if (ranges.length === 0) return;
+      const records = await this.#session.loadRecords(ranges);
+      for (const record of records) this.#offer(record);
+      for (const range of ranges) this.#offered.set(partitionKey(range.topic, range.partition), range.to);
+    }
+  }
+
+  #ranges(targets: readonly { key: string; to: number }[], budget = this.#settings.roundBudget): OffsetRange[] {
+    const behind = targets.filter(({ key, to }) => to > (this.#offered.get(key) ?? 0));
+    const cap = Math.max(100, Math.floor(budget / Math.max(1, behind.length)));
+    return behind.map(({ key, to }) => {
+      const topic = topicOf(key);
+      const from = this.#offered.get(key) ?? 0;
+      return { stream: this.#deps.streamOfTopic.get(topic)!, topic, partition: partitionOf(key), from, to: Math.min(to, from + cap) };
+    });
+  }
+
+  #offer(stored: StoredRecord): 'on-time' | 'late' | 'irrelevant' {
+    const engine = this.#engine;
+    const key = partitionKey(stored.topic, stored.partition);
+    let time: Millis;
+    let result: 'on-time' | 'late' | 'irrelevant';
+    switch (stored.stream) {
+      case 'gpEvents':
+        time = stored.record.recordedAt;
+        result = engine.offerGpEvent(stored.record, stored.meaning);
+        break;
+      case 'ndsReceived':
+        time = stored.record.receivedAt;
+        result = engine.offerReceipt(stored.record, stored.meaning);
+        break;
+      case 'ndsManifests':
+        time = stored.record.receivedAt;
+        result = engine.offerManifest(stored.record);
+        break;
+      case 'ndsDisseminations':
+        time = stored.record.sharedAt;
+        // A release for direct care takes no part ('irrelevant'), but its time still shows how far its partition has got.
+        result = engine.offerDissemination(stored.record);
+        break;
+    }
+    if (time > this.#ceiling) {
+      // Dated beyond the wall clock plus MAX_FUTURE: it waits in the engine, and counts as its partition's latest
+      // only once the ceiling has passed it, so it cannot pull stream time ahead of the clock.
+      const times = this.#futureTimes.get(key);
+      if (times) times.push(time);
+      else this.#futureTimes.set(key, [time]);
+      this.#deps.metrics.futureRecords.inc({ topic: stored.topic });
+    } else if (time > (this.#latestEventTime.get(key) ?? -Infinity)) {
+      this.#latestEventTime.set(key, time);
+    }
+    this.#recordsOffered++;
+    this.#sinceSnapshot.records++;
+    return result;
+  }
+
+  /** Moves the ceiling to the wall clock plus MAX_FUTURE and lets the future-dated records it has passed count. */
+  #raiseCeiling(): void {
+    const ceiling = Math.max(this.#ceiling, this.#deps.wallNow() + this.#settings.maxFutureMs);
+    this.#ceiling = ceiling;
+    for (const [key, times] of this.#futureTimes) {
+      const due = times.filter((t) => t <= ceiling);
+      if (due.length === 0) continue;
+      const latest = Math.max(...due);
+      if (latest > (this.#latestEventTime.get(key) ?? -Infinity)) this.#latestEventTime.set(key, latest);
+      const rest = times.filter((t) => t > ceiling);
+      if (rest.length === 0) this.#futureTimes.delete(key);
+      else this.#futureTimes.set(key, rest);
+    }
+  }
+
+  /**
+   * Keeps the log end offsets fresh in the background (a round never waits on Kafka for them). Offsets older than
+   * endOffsetsMaxAgeMs still tell which partitions exist, so the active ones can move stream time; but no
+   * partition is called idle on them, because an idle partition must have nothing left to read.
+   */
+  startWatchingEnds(): void {
+    const refresh = async () => {
+      while (this.#watchingEnds) {
+        try {
+          this.#ends = { at: this.#deps.monotonicNow(), offsets: await this.#deps.topology.endOffsets() };
+          if (this.#endsFailing) this.#log.info('reading the input topics\' end offsets again');
+          this.#endsFailing = false;
+        } catch (error) {
+          this.#deps.metrics.kafkaRetries.inc();
+          if (!this.#endsFailing) this.#log.warn({ error: describeFailure(error) }, 'cannot read the input topics\' end offsets; no partition counts as idle meanwhile');
+          this.#endsFailing = true;
+        }
+        await sleep(this.#settings.endOffsetsMaxAgeMs / 2);
+      }
+    };
+    this.#watchingEnds = true;
+    this.#endsWatcher = refresh();
+  }
+
+  async stopWatchingEnds(): Promise<void> {
+    this.#watchingEnds = false;
+    await this.#endsWatcher;
+  }
+
+  #endOffsets(): { offsets: Map<string, number>; fresh: boolean } | null {
+    if (this.#ends === null) return null;
+    return { offsets: this.#ends.offsets, fresh: this.#deps.monotonicNow() - this.#ends.at <= this.#settings.endOffsetsMaxAgeMs };
+  }
+
+  /** One round: read what ingest stored, offer it, advance to the stream time, commit. */
+  /** Returns whether the round took its whole budget (a backlog is waiting). */
+  async round(): Promise<boolean> {
+    // Alert messages carry this as decided-at: when the decider read the stream time that made them due.
+    const roundStartedAt = this.#deps.wallNow();
+    this.#raiseCeiling();
+    const progress = (await this.#session.readProgress()).filter((p) => this.#deps.streamOfTopic.has(p.topic));
+    const byKey = new Map<string, PartitionProgress>(progress.map((p) => [partitionKey(p.topic, p.partition), p]));
+    const before = this.#committedStreamTime;
+    const startedAt = new Map(this.#offered);
+    const lateByTopic = new Map<string, number>();
+    let offeredCount = 0;
+    const offer = (record: StoredRecord) => {
+      offeredCount++;
+      if (this.#offer(record) === 'late') lateByTopic.set(record.topic, (lateByTopic.get(record.topic) ?? 0) + 1);
+    };
+    // What this process's ingest just stored comes from memory; the rest (other instances' partitions, batches
+    // beyond the buffer's bound) from the store. A round takes about a budget of records, so that a backlog is
+    // worked off in short rounds and alerts keep flowing; partitions take turns at going first.
+    const keys = [...this.#buffered.keys()];
+    const first = keys.length === 0 ? 0 : this.#rounds % keys.length;
+    for (let i = 0; i < keys.length && offeredCount < this.#settings.roundBudget; i++) {
+      this.#offerBuffered(keys[(first + i) % keys.length]!, this.#settings.roundBudget - offeredCount, offer);
+    }
+    this.#rounds++;
+    const fromStore = offeredCount >= this.#settings.roundBudget ? [] : progress
+      .map((p) => ({ key: partitionKey(p.topic, p.partition), to: p.nextOffset }))
+      .filter(({ key }) => !this.#continuesInMemory(key));
+    const ranges = this.#ranges(fromStore, this.#settings.roundBudget - offeredCount);
+    if (ranges.length > 0) for (const record of await this.#session.loadRecords(ranges)) offer(record);
+    for (const range of ranges) this.#offered.set(partitionKey(range.topic, range.partition), range.to);
+    const moved = new Map<string, number>();
+    for (const [key, offset] of this.#offered) if (offset !== startedAt.get(key)) moved.set(key, offset);
+
+    const silentSinceStart = this.#deps.monotonicNow() - this.#startedAt;
+    const silentFor = (key: string) => Math.min(byKey.get(key)?.sinceLastRecordMs ?? Infinity, silentSinceStart);
+    const ends = this.#endOffsets();
+    let streamTime = before;
+    if (ends !== null) {
+      const views: PartitionView[] = [];
+      for (const key of new Set([...ends.offsets.keys(), ...byKey.keys()])) {
+        const stored = byKey.get(key);
+        const storedNext = stored?.nextOffset ?? 0;
+        const allOffered = (this.#offered.get(key) ?? 0) >= storedNext;
+        const end = ends.fresh ? ends.offsets.get(key) : undefined;
+        // Once everything stored is offered, the stored maximum (duplicates included) is safe to count, unless it is
+        // a record dated beyond the ceiling.
+        const storedMax = allOffered && stored?.maxEventTime != null && stored.maxEventTime <= this.#ceiling ? stored.maxEventTime : null;
+        const latest = maxOf(this.#latestEventTime.get(key) ?? null, storedMax);
+        views.push({ latestEventTime: latest, caughtUp: allOffered && end !== undefined && storedNext >= end, silentForMs: silentFor(key) });
+      }
+      const reading = readStreamClock(views, this.#settings, before, this.#ceiling);
+      streamTime = reading.streamTime;
+      this.#active = reading.active;
+      this.#idle = reading.idle;
+    }
+    const full = offeredCount >= this.#settings.roundBudget;
+    if (offeredCount === 0 && streamTime === before) {
+      if (moved.size > 0) await this.#commit(roundStartedAt, streamTime, moved, null, [], [], null);
+      return full;
+    }
+    const effects = streamTime === null ? [] : this.#engine.advanceTo(streamTime);
+    const late = [...lateByTopic.values()].reduce((a, b) => a + b, 0);
+    const snapshot = this.#snapshotDue() ? await this.#takeSnapshot(streamTime) : null;
+    // A snapshot covers this round, so the rounds before it need no cut to be replayed.
+    const cut = late > 0 && snapshot === null ? { streamTime: before, offsets: new Map(this.#committed) } : null;
+    const alertChanges = effects.flatMap((e) => (e.type === 'alert' ? [{ change: e.change, payload: this.#deps.encodeAlert(e.change) }] : []));
+    await this.#commit(roundStartedAt, streamTime, moved, cut, alertChanges, effects, snapshot);
+    for (const [topic, count] of lateByTopic) this.#deps.metrics.lateRecords.inc({ topic }, count);
+    if (late > 0) this.#log.info({ late: Object.fromEntries(lateByTopic), streamTime: iso(before) }, 'records older than the stream time applied late');
+    return full;
+  }
+
+  #snapshotDue(): boolean {
+    const since = this.#sinceSnapshot;
+    if (since.records === 0) return false;
+    const elapsed = this.#deps.monotonicNow() - since.at;
+    if (elapsed < SNAPSHOT_SPACING * since.cost) return false;
+    return since.records >= this.#settings.snapshotEveryRecords || elapsed >= this.#settings.snapshotMaxIntervalMs;
+  }
+
+  /** The engine as it stands after this round's advance, with every partition's offset it has been offered up to. */
+  async #takeSnapshot(streamTime: Millis | null): Promise<StoredSnapshot> {
+    const started = this.#deps.monotonicNow();
+    this.#engine.forgetSettled();
+    const state = await encodeDeciderSnapshot({
+      engine: snapshotOf(this.#engine),
+      latestEventTime: Object.fromEntries(this.#latestEventTime),
+      futureTimes: Object.fromEntries(this.#futureTimes),
+    });
+    const took = this.#deps.monotonicNow() - started;
+    this.#sinceSnapshot = { records: 0, at: this.#deps.monotonicNow(), cost: took };
+    this.#deps.metrics.deciderSnapshotBytes.set(state.length);
+    this.#deps.metrics.deciderSnapshotSeconds.observe(took / 1000);
+    return { format: DECIDER_SNAPSHOT_FORMAT, streamTime, offsets: new Map(this.#offered), state };
+  }
+
+  async #commit(decidedAt: number, streamTime: Millis | null, moved: Map<string, number>, cut: { streamTime: Millis | null; offsets: Map<string, number> } | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[], snapshot: StoredSnapshot | null): Promise<void> {
+    const started = this.#deps.monotonicNow();
+    await this.#session.commitRound({ streamTime, offsets: moved, cut, alertChanges, decidedAt, snapshot });
+    this.#deps.metrics.stateStoreCommitDuration.observe((this.#deps.monotonicNow() - started) / 1000);
+    if (snapshot !== null) this.#retain(snapshot);
+    for (const [key, offset] of moved) this.#committed.set(key, offset);
+    this.#committedStreamTime = streamTime;
+    if (streamTime !== null) this.#deps.metrics.watermark.set(streamTime / 1000);
+    this.#deps.decisionMetrics.observe(effects);
+    this.#alertChanges += alertChanges.length;
+    if (alertChanges.length > 0) this.#deps.onAlertsCommitted();
+  }
+
+  /**
+   * Once a snapshot is committed, the records it covers are needed by no rebuild (its queue holds those not yet
+   * applied): retention removes them, remembering their ids for DEDUP_HORIZON, and old dead-letter notes. A
+   * failure is logged and the next snapshot tries again.
+   */
+  #retain(snapshot: StoredSnapshot): void {
+    if (this.#retention !== null) return;
+    const plan = {
+      covered: snapshot.offsets, streamOfTopic: this.#deps.streamOfTopic,
+      forgetIdsBefore: snapshot.streamTime === null ? null : snapshot.streamTime - this.#settings.horizonMs,
+      deadLetterRetentionMs: this.#settings.deadLetterRetentionMs,
+    };
+    this.#retention = this.#deps.store.retain(plan)
+      .then((outcome) => { this.#log.debug({ forgotten: outcome }, 'retention: forgot what decisions no longer need'); })
+      .catch((error: unknown) => { this.#log.warn({ error: describeFailure(error) }, 'retention failed; the next snapshot tries again'); })
+      .finally(() => { this.#retention = null; });
+  }
+
+  /** Waits for a retention pass in progress, so that leadership is given up with no write of this term running. */
+  async settle(): Promise<void> {
+    await this.#retention;
+  }
+
+  refreshGauges(): void {
+    this.#deps.decisionMetrics.refresh(this.#engine);
+  }
+
+  logProgress(): void {
+    this.#log.info({
+      streamTime: iso(this.#committedStreamTime), activePartitions: this.#active, idlePartitions: this.#idle,
+      recordsOffered: this.#recordsOffered, alertChanges: this.#alertChanges,
+    }, 'deciding');
+  }
+}
+
+const topicOf = (key: string): string => key.slice(0, key.lastIndexOf(':'));
+const partitionOf = (key: string): number => Number(key.slice(key.lastIndexOf(':') + 1));
+const iso = (t: Millis | null): string | null => (t === null ? null : new Date(t).toISOString());
+
+function maxOf(a: Millis | null, b: Millis | null): Millis | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}

@@ -1,0 +1,106 @@
+// PUBLISH: sends the outbox's unsent alert messages to the alerts topic in the order they were decided, then marks
+// them sent. A crash between sending and marking sends them again: harmless, alert ids are stable. Runs in the
+// decider's process, woken after each commit that added alerts and every few seconds in case a wake was missed.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { Stopped, withRetry, type RetryObserver } from '../backoff.js';
+import { describeFailure } from '../errors.js';
+import type { AlertSink } from '../kafka/kafka-sinks.js';
+import type { VerifierMetrics } from '../ops/metrics.js';
+import type { StateStore } from '../store/state-store.js';
+
+const COUNT_EVERY_MS = 5_000;
+
+export interface PublisherDeps {
+  readonly store: StateStore;
+  readonly sink: AlertSink;
+  readonly metrics: VerifierMetrics;
+  readonly logger: Logger;
+  readonly retry: RetryObserver;
+}
+
+export class AlertPublisher {
+  readonly #deps: PublisherDeps;
+  readonly #log: Logger;
+  readonly #batchSize: number;
+  readonly #sweepMs: number;
+  #active = false;
+  #running = false;
+  #pending = false;
+  #wake = new AbortController();
+  #loop: Promise<void> | null = null;
+  #published = 0;
+  #countedAt = -Infinity;
+
+  constructor(deps: PublisherDeps, options: { batchSize: number; sweepMs: number }) {
+    this.#deps = deps;
+    this.#log = deps.logger.child({ component: 'publisher' });
+    this.#batchSize = options.batchSize;
+    this.#sweepMs = options.sweepMs;
+  }
+
+  get published(): number {
+    return this.#published;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Publishing follows leadership: only the decider's process sends, so messages keep their decided order. */
+  setActive(active: boolean): void {
+    this.#active = active;
+    if (active) this.wake();
+  }
+
+  wake(): void {
+    this.#pending = true;
+    this.#wake.abort();
+  }
+
+  /** Sends what is already committed (one attempt: what fails is the next decider's to send), then stops. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake.abort();
+    await this.#loop;
+    await this.#drain(() => true).catch((error: unknown) => this.#log.warn({ error: describeFailure(error) }, 'outbox not drained at stop; the next decider sends it'));
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      if (!this.#pending) {
+        try {
+          await sleep(this.#sweepMs, undefined, { signal: this.#wake.signal });
+        } catch {
+          // woken
+        }
+        this.#wake = new AbortController();
+      }
+      this.#pending = false;
+      if (!this.#running || !this.#active) continue;
+      try {
+        await this.#drain(() => !this.#running || !this.#active);
+      } catch (error) {
+        if (!(error instanceof Stopped)) this.#log.error({ error: describeFailure(error) }, 'publishing alerts failed');
+      }
+    }
+  }
+
+  async #drain(shouldStop: () => boolean): Promise<void> {
+    const { store, sink, retry } = this.#deps;
+    for (;;) {
+      const messages = await withRetry('reading the alert outbox', () => store.unsentAlerts(this.#batchSize), retry, { shouldStop });
+      if (messages.length === 0) break;
+      await withRetry('publishing alerts', () => sink.publish(messages), retry, { shouldStop });
+      await withRetry('marking alerts sent', () => store.markSent(messages.map((m) => m.seq)), retry, { shouldStop });
+      this.#published += messages.length;
+      if (messages.length < this.#batchSize) break;
+    }
+    // The gauge needs no more than a count every few seconds; alerts should not wait for it.
+    if (performance.now() - this.#countedAt >= COUNT_EVERY_MS) {
+      this.#countedAt = performance.now();
+      this.#deps.metrics.outboxPending.set(await withRetry('counting the alert outbox', () => store.countUnsent(), retry, { shouldStop }));
+    }
+  }
+}

@@ -1,0 +1,457 @@
+// The StateStore port on PostgreSQL: the one module of the service that talks to the database (with the
+// migration runner). Statements come from state-queries.ts; this file owns connections and transactions.
+import pg from 'pg';
+import { canonicalChange } from '../../audit/alert-change-form.js';
+import type { AlertChange } from '../../core/alert.js';
+import type { OptOutAction, OptOutType, RecordOf, StreamName } from '../../core/records.js';
+import { connectionFields, databaseConnection } from './database-connection.js';
+import { recordRejectionState, storeFailure, VerifierError } from '../errors.js';
+import * as q from './state-queries.js';
+import {
+  partitionKey,
+  type ConnectionSecurity, type DeadLetterNote, type DeciderCheckpoint, type DeciderCut, type DeciderSession, type IngestAccount, type IngestBatch,
+  type IngestItem, type IngestOutcome, type IngestRefusal, type OffsetRange, type OutboxMessage, type PartitionProgress, type PublishDeadLetters,
+  type RetentionOutcome, type RetentionPlan, type RoundCommit, type StateStore, type StoredAlertCounts, type StoredRecord, type TopicPartition,
+} from './state-store.js';
+
+type ValidItem = Extract<IngestItem, { kind: 'valid' }>;
+
+export interface PgStateStoreOptions {
+  readonly databaseUrl: string;
+  readonly schema: string;
+  readonly poolSize: number;
+  readonly applicationName: string;
+  /** Idle connections that fail are reported here (pg would otherwise crash the process). */
+  readonly onConnectionError: (error: Error) => void;
+  /** From DATABASE_PASSWORD_FILE; absent: the URL's, or PGPASSWORD. */
+  readonly password?: string | null;
+  /** Session settings of every connection: a statement or a lock wait longer than these fails, and is retried. */
+  readonly statementTimeoutMs?: number;
+  readonly lockTimeoutMs?: number;
+}
+
+/** int8 as a JS number: offsets, counts and epoch milliseconds all stay below 2^53. */
+function typeOverrides(): pg.TypeOverrides {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+  return types;
+}
+
+function clientConfig(options: PgStateStoreOptions): pg.ClientConfig {
+  return { ...connectionFields(databaseConnection(options.databaseUrl, options)), application_name: options.applicationName, types: typeOverrides(), connectionTimeoutMillis: 10_000, keepAlive: true };
+}
+
+/**
+ * Ingest waits for its WAL to reach disk, whatever the server's default: once a batch is committed, its offsets go to
+ * Kafka, its records to the decider's memory and its dead letters have been published, so a commit a server crash
+ * could take back would leave those ahead of what PostgreSQL holds (measured cost: README, "When PostgreSQL crashes").
+ */
+const BEGIN_INGEST = 'BEGIN; SET LOCAL synchronous_commit TO on';
+
+/** Records forgotten per retention transaction. */
+const RETENTION_SLICE = 20_000;
+
+const searchPath = (schema: string): string => `SET search_path TO ${pg.escapeIdentifier(schema)}`;
+
+type Queryable = pg.PoolClient | pg.Client;
+
+async function run<R extends pg.QueryResultRow = pg.QueryResultRow>(client: Queryable, sql: q.Sql, doing: string): Promise<pg.QueryResult<R>> {
+  try {
+    return await client.query<R>({ text: sql.text, values: sql.values as unknown[], ...(sql.name ? { name: sql.name } : {}) });
+  } catch (error) {
+    throw storeFailure(error, doing);
+  }
+}
+
+export class PgStateStore implements StateStore {
+  readonly #pool: pg.Pool;
+  readonly #options: PgStateStoreOptions;
+
+  constructor(options: PgStateStoreOptions) {
+    this.#options = options;
+    this.#pool = new pg.Pool({ ...clientConfig(options), max: options.poolSize, idleTimeoutMillis: 30_000 });
+    this.#pool.on('connect', (client) => {
+      client.query(searchPath(options.schema)).catch(() => { /* the next query on this client fails and says why */ });
+    });
+    this.#pool.on('error', (error) => options.onConnectionError(error));
+  }
+
+  async #withClient<T>(doing: string, use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw storeFailure(error, `connecting (${doing})`);
+    }
+    let broken: Error | undefined;
+    // While checked out, a connection that fails between two queries reports it as an event, not a rejection.
+    const onError = (error: Error) => { broken ??= error; };
+    client.on('error', onError);
+    try {
+      return await use(client);
+    } catch (error) {
+      if (error instanceof VerifierError && error.code === 'STORE_UNAVAILABLE') broken ??= error;
+      throw error;
+    } finally {
+      client.off('error', onError);
+      // A client whose connection failed is destroyed rather than returned to the pool.
+      client.release(broken);
+    }
+  }
+
+  async #transaction<T>(doing: string, use: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    return this.#withClient(doing, async (client) => {
+      await run(client, { text: begin, values: [] }, doing);
+      try {
+        const result = await use(client);
+        await run(client, { text: 'COMMIT', values: [] }, doing);
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * A batch is inserted in one statement. Should the store refuse a record for its own sake, the transaction is run
+   * again record by record where needed (#insertRecords): each refused record becomes a dead letter, the rest is stored.
+   */
+  async ingest(batch: IngestBatch, publishDeadLetters: PublishDeadLetters): Promise<IngestOutcome | IngestRefusal> {
+    try {
+      return await this.#ingestOnce(batch, publishDeadLetters, false);
+    } catch (error) {
+      if (recordRejectionState(error) === null) throw error;
+      return this.#ingestOnce(batch, publishDeadLetters, true);
+    }
+  }
+
+  #ingestOnce(batch: IngestBatch, publishDeadLetters: PublishDeadLetters, isolateRefusals: boolean): Promise<IngestOutcome | IngestRefusal> {
+    const doing = `storing ${batch.topic}/${batch.partition}`;
+    return this.#transaction(doing, async (client): Promise<IngestOutcome | IngestRefusal> => {
+      const locked = await run<{ next_offset: number }>(client, q.lockPartitionProgress(batch.topic, batch.partition), doing);
+      const previousOffset = locked.rows[0]!.next_offset;
+      // Only what PostgreSQL holds says where the partition stands: after a crash of the server, a consumer (or a
+      // process's memory) can be ahead of it.
+      if (batch.fetchedFrom > previousOffset && !batch.gapAccepted) return { kind: 'refused', storedOffset: previousOffset };
+      const fresh = batch.items.filter((item) => item.offset >= previousOffset);
+      if (fresh.length === 0) {
+        return { kind: 'stored', previousOffset, nextOffset: previousOffset, stored: 0, duplicates: 0, deadLetters: [], maxEventTime: null, records: [] };
+      }
+      const judged = await this.#judgeDuplicates(client, batch, fresh, doing, isolateRefusals);
+      const deadLetters = judged.deadLetters;
+      if (deadLetters.length > 0) {
+        await publishDeadLetters(deadLetters);
+        await run(client, q.insertDeadLetters(batch.topic, batch.partition, deadLetters), doing);
+      }
+      const nextOffset = Math.max(previousOffset, batch.nextOffset);
+      // Offsets the fetch went over that held no message; a gap before the fetch began is not counted (accepted or not).
+      const absent = nextOffset - Math.max(previousOffset, batch.fetchedFrom) - fresh.length;
+      await run(client, q.advancePartition({
+        topic: batch.topic, partition: batch.partition, nextOffset, maxEventTime: judged.maxEventTime,
+        stored: judged.stored, duplicates: judged.duplicates, deadLetters: deadLetters.length, absent, sawRecords: true,
+      }), doing);
+      return { kind: 'stored', previousOffset, nextOffset, stored: judged.stored, duplicates: judged.duplicates, deadLetters, maxEventTime: judged.maxEventTime, records: judged.records };
+    }, BEGIN_INGEST);
+  }
+
+  /**
+   * Duplicates among valid records, in offset order: the first valid record of an id is stored unless one is
+   * stored already; every other one with that id is a duplicate when its content is the stored one's, else a
+   * CONFLICTING_DUPLICATE. Dead letters from decoding and validation never claim an id, nor does a record the store
+   * refused: the next record of its id is then the first.
+   */
+  async #judgeDuplicates(client: pg.PoolClient, batch: IngestBatch, fresh: readonly IngestItem[], doing: string, isolateRefusals: boolean) {
+    const deadLetters: DeadLetterNote[] = [];
+    const refused = new Map<ValidItem, string>();
+    const firstOf = new Map<string, ValidItem>();
+    const attempted = new Set<ValidItem>();
+    const storedBefore: string[] = [];
+    for (;;) {
+      firstOf.clear();
+      for (const item of fresh) {
+        if (item.kind === 'valid' && !refused.has(item) && !firstOf.has(item.id)) firstOf.set(item.id, item);
+      }
+      const candidates = [...firstOf.values()].filter((item) => !attempted.has(item));
+      if (candidates.length === 0) break;
+      for (const item of candidates) attempted.add(item);
+      const before = refused.size;
+      storedBefore.push(...await this.#insertRecords(client, batch, candidates, doing, isolateRefusals, refused));
+      if (refused.size === before) break;
+    }
+    const candidates = [...firstOf.values()];
+    const notInserted = new Set(storedBefore);
+    const insertedIds = new Set(candidates.filter((item) => !notInserted.has(item.id)).map((item) => item.id));
+    const reference = new Map<string, string>();
+    if (storedBefore.length > 0) {
+      const found = await run<{ id: string; content_hash: string }>(client, q.storedContentHashes(batch.stream, storedBefore), doing);
+      for (const row of found.rows) reference.set(row.id, row.content_hash);
+    }
+    for (const item of candidates) if (insertedIds.has(item.id)) reference.set(item.id, item.contentHash);
+    let duplicates = 0;
+    let maxEventTime: number | null = null;
+    const records: StoredRecord[] = [];
+    for (const item of fresh) {
+      if (item.kind === 'dead') {
+        deadLetters.push({ offset: item.offset, reason: item.reason, detail: item.detail });
+        continue;
+      }
+      const state = refused.get(item);
+      if (state !== undefined) {
+        // Decoded and valid under the contract, but a field holds what the state store cannot keep: INVALID_FIELD
+        // (the value is outside the form the live service can hold), not UNDECODABLE (its bytes were read).
+        deadLetters.push({ offset: item.offset, reason: 'INVALID_FIELD', detail: `the state store cannot hold a field of this record (SQLSTATE ${state})` });
+        continue;
+      }
+      const stored = reference.get(item.id);
+      if (stored === undefined) throw new Error(`ingest: record id of ${batch.topic}/${batch.partition}@${item.offset} neither stored nor found`);
+      const isTheStoredOne = insertedIds.has(item.id) && firstOf.get(item.id) === item;
+      if (isTheStoredOne) {
+        records.push({ stream: item.stream, topic: batch.topic, partition: batch.partition, offset: item.offset, record: item.record, meaning: item.meaning } as StoredRecord);
+      } else {
+        if (stored !== item.contentHash) {
+          deadLetters.push({ offset: item.offset, reason: 'CONFLICTING_DUPLICATE', detail: 'id seen before with different content' });
+          continue;
+        }
+        duplicates++;
+      }
+      if (maxEventTime === null || item.eventTime > maxEventTime) maxEventTime = item.eventTime;
+    }
+    deadLetters.sort((a, b) => a.offset - b.offset);
+    return { deadLetters, duplicates, stored: insertedIds.size, maxEventTime, records };
+  }
+
+  /**
+   * Inserts records (the first of each id); returns the ids stored before, which were not inserted. Isolating
+   * refusals, each insert runs under a savepoint, and a set the store refuses for a record's sake (errors.ts,
+   * recordRejectionState) is halved until the records refused are found: they are added to `refused` with their
+   * SQLSTATE, the others stored.
+   */
+  async #insertRecords(client: pg.PoolClient, batch: IngestBatch, items: readonly ValidItem[], doing: string, isolateRefusals: boolean, refused: Map<ValidItem, string>): Promise<string[]> {
+    const insert = async (part: readonly ValidItem[]): Promise<string[]> => {
+      const rows: q.RecordRow[] = part.map((item) => ({
+        fields: item.record as unknown as Record<string, unknown>,
+        optOutType: item.meaning?.type ?? null, action: item.meaning?.action ?? null,
+        contentHash: item.contentHash, offset: item.offset,
+      }));
+      return (await run<{ id: string }>(client, q.insertRecords(batch.stream, batch.topic, batch.partition, rows), doing)).rows.map((r) => r.id);
+    };
+    if (!isolateRefusals) return insert(items);
+    const storedBefore: string[] = [];
+    const attempt = async (part: readonly ValidItem[]): Promise<void> => {
+      if (part.length === 0) return;
+      await run(client, q.SAVEPOINT, doing);
+      try {
+        storedBefore.push(...await insert(part));
+        await run(client, q.RELEASE_SAVEPOINT, doing);
+      } catch (error) {
+        const state = recordRejectionState(error);
+        if (state === null) throw error;
+        await run(client, q.ROLLBACK_TO_SAVEPOINT, doing);
+        if (part.length === 1) {
+          refused.set(part[0]!, state);
+          return;
+        }
+        const half = Math.ceil(part.length / 2);
+        await attempt(part.slice(0, half));
+        await attempt(part.slice(half));
+      }
+    };
+    await attempt(items);
+    return storedBefore;
+  }
+
+  async storedOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
+    const result = new Map<string, number>();
+    if (partitions.length === 0) return result;
+    const sql = q.storedOffsets(partitions.map((p) => p.topic), partitions.map((p) => p.partition));
+    const rows = await this.#withClient('reading stored offsets', (client) => run<{ topic: string; partition: number; next_offset: number }>(client, sql, 'reading stored offsets'));
+    for (const row of rows.rows) result.set(partitionKey(row.topic, row.partition), row.next_offset);
+    return result;
+  }
+
+  async ingestAccounts(): Promise<IngestAccount[]> {
+    const result = await this.#withClient('checking ingest accounts', (client) =>
+      run<{ topic: string; partition: number; next_offset: number; unaccounted: number }>(client, q.ingestAccounts(), 'checking ingest accounts'));
+    return result.rows.map((r) => ({ topic: r.topic, partition: r.partition, nextOffset: r.next_offset, unaccounted: r.unaccounted }));
+  }
+
+  async tryLead(name: string): Promise<DeciderSession | null> {
+    const client = new pg.Client(clientConfig(this.#options));
+    const lost = new Promise<Error>((resolve) => {
+      client.on('error', (error) => resolve(storeFailure(error, 'decider connection')));
+      client.on('end', () => resolve(new VerifierError('LEADERSHIP_LOST', 'decider connection ended', { retriable: true })));
+    });
+    try {
+      await client.connect();
+    } catch (error) {
+      throw storeFailure(error, 'connecting the decider');
+    }
+    try {
+      await run(client, { text: searchPath(this.#options.schema), values: [] }, 'setting the schema');
+      const locked = await run<{ locked: boolean }>(client, q.tryDeciderLock(this.#options.schema), 'taking the decider lock');
+      if (!locked.rows[0]?.locked) {
+        await client.end().catch(() => {});
+        return null;
+      }
+      const claimed = await run<{ leader_epoch: number; stream_time_ms: number | null }>(client, q.claimLeadership(name), 'claiming leadership');
+      const row = claimed.rows[0];
+      if (!row) throw new VerifierError('SCHEMA_NOT_MIGRATED', 'decider_state has no row: run the migrations', { retriable: false });
+      return new PgDeciderSession(client, row.leader_epoch, row.stream_time_ms, lost, this.#options.schema);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+  }
+
+  async retain(plan: RetentionPlan): Promise<RetentionOutcome> {
+    const byTopic = new Map<string, { partitions: number[]; below: number[] }>();
+    for (const [key, offset] of plan.covered) {
+      const at = key.lastIndexOf(':');
+      const topic = key.slice(0, at);
+      if (!plan.streamOfTopic.has(topic)) continue;
+      const entry = byTopic.get(topic) ?? { partitions: [], below: [] };
+      entry.partitions.push(Number(key.slice(at + 1)));
+      entry.below.push(offset);
+      byTopic.set(topic, entry);
+    }
+    let records = 0;
+    for (const [topic, { partitions, below }] of byTopic) {
+      const stream = plan.streamOfTopic.get(topic)!;
+      // In slices, each its own short transaction: ingest of the topic's partitions waits only for one slice.
+      for (;;) {
+        const forgotten = await this.#transaction(`forgetting records of ${topic}`, async (client) => {
+          await run(client, q.lockPartitionsForRetention(topic, partitions), 'forgetting records');
+          const result = await run<{ forgotten: number }>(client, q.forgetCoveredRecords(stream, topic, partitions, below, RETENTION_SLICE), 'forgetting records');
+          return result.rows[0]?.forgotten ?? 0;
+        });
+        records += forgotten;
+        if (forgotten < RETENTION_SLICE) break;
+      }
+    }
+    const count = async (sql: q.Sql, doing: string) => (await this.#withClient(doing, (client) => run(client, sql, doing))).rowCount ?? 0;
+    const ids = plan.forgetIdsBefore === null ? 0 : await count(q.forgetRememberedIds(plan.forgetIdsBefore), 'forgetting old record ids');
+    const deadLetters = await count(q.forgetDeadLetters(plan.deadLetterRetentionMs), 'forgetting old dead letters');
+    return { records, ids, deadLetters };
+  }
+
+  async unsentAlerts(limit: number): Promise<OutboxMessage[]> {
+    const result = await this.#withClient('reading the outbox', (client) =>
+      run<{ seq: number; alert_id: string; transition: string; payload: Buffer; decided_at_ms: number }>(client, q.unsentOutbox(limit), 'reading the outbox'));
+    return result.rows.map((r) => ({ seq: r.seq, alertId: r.alert_id, transition: r.transition, payload: r.payload, decidedAt: r.decided_at_ms }));
+  }
+
+  async markSent(seqs: readonly number[]): Promise<void> {
+    if (seqs.length === 0) return;
+    await this.#withClient('marking alerts sent', (client) => run(client, q.markOutboxSent(seqs), 'marking alerts sent'));
+  }
+
+  async outboxBacklog(): Promise<{ unsent: number; oldestDecidedAt: number | null }> {
+    const result = await this.#withClient('reading the outbox backlog', (client) =>
+      run<{ unsent: number; oldest_ms: number | null }>(client, q.outboxBacklog(), 'reading the outbox backlog'));
+    return { unsent: result.rows[0]?.unsent ?? 0, oldestDecidedAt: result.rows[0]?.oldest_ms ?? null };
+  }
+
+  async countUnsent(): Promise<number> {
+    const result = await this.#withClient('counting the outbox', (client) => run<{ unsent: number }>(client, q.countUnsentOutbox(), 'counting the outbox'));
+    return result.rows[0]?.unsent ?? 0;
+  }
+
+  async firingAlerts(): Promise<StoredAlertCounts[]> {
+    const result = await this.#withClient('counting firing alerts', (client) =>
+      run<{ rule: string; severity: string; supplier: string; firing: number }>(client, q.firingAlertCounts(), 'counting firing alerts'));
+    return result.rows.map((r) => ({ rule: r.rule, severity: r.severity, supplier: r.supplier, firing: r.firing }));
+  }
+
+  async ping(): Promise<void> {
+    await this.#withClient('ping', (client) => run(client, { text: 'SELECT 1 FROM decider_state', values: [] }, 'ping'));
+  }
+
+  async connectionSecurity(): Promise<ConnectionSecurity> {
+    const result = await this.#withClient('reading the connection\'s TLS state', (client) =>
+      run<{ ssl: boolean | null; version: string | null; cipher: string | null }>(client, q.connectionSecurity(), 'reading the connection\'s TLS state'));
+    const row = result.rows[0];
+    return { tls: row?.ssl === true, version: row?.version ?? null, cipher: row?.cipher ?? null };
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+class PgDeciderSession implements DeciderSession {
+  readonly #client: pg.Client;
+  readonly #streamTime: number | null;
+  readonly #schema: string;
+  #released = false;
+
+  constructor(client: pg.Client, readonly epoch: number, streamTime: number | null, readonly lost: Promise<Error>, schema: string) {
+    this.#client = client;
+    this.#streamTime = streamTime;
+    this.#schema = schema;
+  }
+
+  async loadCheckpoint(): Promise<DeciderCheckpoint> {
+    const offsets = await run<{ topic: string; partition: number; decided_offset: number }>(this.#client, q.decidedOffsets(), 'loading the checkpoint');
+    const cuts = await run<{ stream_time_ms: number | null; offsets: Record<string, number> }>(this.#client, q.deciderCuts(), 'loading the checkpoint');
+    const snapshots = await run<{ format: number; stream_time_ms: number | null; offsets: Record<string, number>; state: Buffer }>(this.#client, q.deciderSnapshot(), 'loading the snapshot');
+    const snapshot = snapshots.rows[0];
+    return {
+      streamTime: this.#streamTime,
+      offsets: new Map(offsets.rows.map((r) => [partitionKey(r.topic, r.partition), r.decided_offset])),
+      snapshot: snapshot ? { format: snapshot.format, streamTime: snapshot.stream_time_ms, offsets: new Map(Object.entries(snapshot.offsets)), state: snapshot.state } : null,
+      cuts: cuts.rows.map((r): DeciderCut => ({ streamTime: r.stream_time_ms, offsets: new Map(Object.entries(r.offsets)) })),
+    };
+  }
+
+  async readProgress(): Promise<PartitionProgress[]> {
+    const result = await run<{ topic: string; partition: number; next_offset: number; max_event_time_ms: number | null; since_last_record_ms: number | null }>(
+      this.#client, q.partitionProgress(), 'reading ingest progress');
+    return result.rows.map((r) => ({ topic: r.topic, partition: r.partition, nextOffset: r.next_offset, maxEventTime: r.max_event_time_ms, sinceLastRecordMs: r.since_last_record_ms }));
+  }
+
+  async loadRecords(ranges: readonly OffsetRange[]): Promise<StoredRecord[]> {
+    const byTopic = new Map<string, OffsetRange[]>();
+    for (const range of ranges) {
+      if (range.to <= range.from) continue;
+      const list = byTopic.get(range.topic);
+      if (list) list.push(range);
+      else byTopic.set(range.topic, [range]);
+    }
+    const records: StoredRecord[] = [];
+    for (const [topic, list] of byTopic) {
+      const stream = list[0]!.stream;
+      const result = await run(this.#client, q.recordsInRanges(stream, topic, list), 'loading records');
+      for (const row of result.rows) records.push(storedRecordOf(stream, topic, row));
+    }
+    return records;
+  }
+
+  async commitRound(round: RoundCommit): Promise<void> {
+    const latest = new Map<string, AlertChange>();
+    for (const { change } of round.alertChanges) latest.set(change.alert.alertId, change);
+    const result = await run<{ fenced: number }>(this.#client, q.commitRound({
+      epoch: this.epoch, streamTime: round.streamTime, offsets: round.offsets, cut: round.cut, latestAlerts: [...latest.values()],
+      outbox: round.alertChanges.map(({ change, payload }) => ({
+        alertId: change.alert.alertId, transition: change.transition, changedAt: change.changedAt, payload, change: canonicalChange(change),
+      })),
+      decidedAt: round.decidedAt, snapshot: round.snapshot,
+    }), 'committing a decision round');
+    if (result.rows[0]?.fenced !== 1) throw new VerifierError('LEADERSHIP_LOST', `another decider took over (epoch ${this.epoch} is no longer current)`, { retriable: false });
+  }
+
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    await this.#client.query(q.releaseDeciderLock(this.#schema).text, [...q.releaseDeciderLock(this.#schema).values]).catch(() => {});
+    await this.#client.end().catch(() => {});
+  }
+}
+
+function storedRecordOf(stream: StreamName, topic: string, row: Record<string, unknown>): StoredRecord {
+  const spec = q.RECORD_TABLES[stream];
+  const record: Record<string, unknown> = {};
+  for (const column of spec.columns) record[column.field] = row[column.column];
+  const meaning = spec.withMeaning ? { type: row.opt_out_type as OptOutType, action: row.action as OptOutAction } : null;
+  return { stream, topic, partition: row.source_partition as number, offset: row.source_offset as number, record: record as unknown as RecordOf[StreamName], meaning } as StoredRecord;
+}

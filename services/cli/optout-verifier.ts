@@ -1,4 +1,5 @@
 // The one executable. Each subcommand is a service with its own composition root, loaded only when asked for.
+import { gitCommit, packageVersion } from '../replay/provenance.js';
 
 type Main = (argv: string[]) => Promise<number>;
 
@@ -20,15 +21,25 @@ function usage(): string {
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'optout-verifier <command> --help shows the options of a command.',
+    'optout-verifier <command> --help shows the options of a command; optout-verifier --version the version.',
   ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** The package's version, with the commit when the build stamped one (OPTOUT_VERIFIER_COMMIT) or git knows it. */
+async function versionLine(env: NodeJS.ProcessEnv): Promise<string> {
+  const [version, { commit }] = await Promise.all([packageVersion(), gitCommit(env.OPTOUT_VERIFIER_COMMIT)]);
+  return `optout-verifier ${version}${commit === null ? '' : ` (commit ${commit})`}`;
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${await versionLine(env)}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {

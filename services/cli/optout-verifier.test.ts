@@ -1,0 +1,26 @@
+// The executable's conventions, common to every command, checked on a child process as a user would run it.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../test/stack/cli-entry.js';
+
+let dir: string;
+beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'optout-cli-')); });
+afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+
+const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+describe('optout-verifier --version', () => {
+  it.each(['--version', '-V'])('%s prints the package version and exits 0', async (flag) => {
+    const run = await runCli([flag], {}, { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^optout-verifier ${version.replace(/\./g, '\\.')}( \\(commit [0-9a-f]{7,64}\\))?\\n$`));
+    expect(run.stderr).toBe('');
+  });
+
+  it('names the commit the build stamped', async () => {
+    const run = await runCli(['--version'], { OPTOUT_VERIFIER_COMMIT: 'ABCDEF1234567' }, { cwd: dir });
+    expect(run.stdout).toBe(`optout-verifier ${version} (commit abcdef1234567)\n`);
+  });
+});

@@ -1,9 +1,10 @@
 // The executable's conventions, common to every command, checked on a child process as a user would run it.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../test/stack/cli-entry.js';
+import { COMMAND_LINES } from './optout-verifier.js';
 
 let dir: string;
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'optout-cli-')); });
@@ -22,5 +23,23 @@ describe('optout-verifier --version', () => {
   it('names the commit the build stamped', async () => {
     const run = await runCli(['--version'], { OPTOUT_VERIFIER_COMMIT: 'ABCDEF1234567' }, { cwd: dir });
     expect(run.stdout).toBe(`optout-verifier ${version} (commit abcdef1234567)\n`);
+  });
+});
+
+describe('--help and -h', () => {
+  const cases = COMMAND_LINES.flatMap((line) => ['--help', '-h'].map((flag) => [line, flag] as const));
+
+  it.each(cases)('%s %s prints its usage on stdout, exits 0 and creates nothing', async (line, flag) => {
+    const run = await runCli([...line.split(' '), flag], {}, { cwd: dir });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^usage: optout-verifier ${line} `, 'i'));
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('demo --help runs no demo (it once made a folder named --help and ran into it)', async () => {
+    const run = await runCli(['demo', '--help'], {}, { cwd: dir });
+    expect(run.stdout).not.toMatch(/simulating/);
+    expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -14,6 +14,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Main> }> =
   bench: { summary: 'measure replay (and live) throughput against raw baselines', load: async () => (await import('../bench/main.js')).main },
 };
 
+/** Every command's name, and each subcommand's as `command subcommand`: each answers --help and -h. */
+export const COMMAND_LINES: readonly string[] = [...Object.keys(COMMANDS), 'audit verify'];
+
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   return [

@@ -1,5 +1,6 @@
 // Composition root of `optout-verifier demo` (what `npm start` runs): simulates the 2015-2018 SystmOne
 // incident at small scale, replays it, and says what was found and how soon after the fault began.
+import { Command, CommanderError } from 'commander';
 import { mkdir, readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import type { Report } from '../core/replay-report.js';
@@ -11,7 +12,19 @@ import { describeFindings, type ScenarioFaults } from './findings.js';
 const DEMO_ARGS = ['--seed', '2018', '--practices', '60', '--patients', '30000', '--start', '2015-01-01', '--days', '1400', '--faults', 'systmone-2018,late-receipts,phantom-objections,bad-records,redeliveries'];
 
 export async function main(argv: string[]): Promise<number> {
-  const outDir = resolve(argv[0] ?? 'out/demo');
+  const program = new Command('optout-verifier demo')
+    .description('Simulate GP systems and the national data service, 2015-2018, with TPP SystmOne silently dropping Type 2 objections; replay the files as an auditor would and say what was found.')
+    .argument('[dir]', 'where the simulated inputs and the report go (made if missing)', 'out/demo')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError && error.exitCode === 0) return 0;
+    process.stderr.write(`optout-verifier demo: ${(error as Error).message.replace(/^error: /, '')} (see --help)\n`);
+    return 2;
+  }
+  const outDir = resolve(program.processedArgs[0] as string);
   const shown = relative(process.cwd(), outDir) || '.';
   await mkdir(outDir, { recursive: true });
   process.stdout.write(`optout-verifier demo: simulating GP systems and the national data service, 2015-2018, with TPP SystmOne silently dropping Type 2 objections...\n`);

@@ -1,5 +1,5 @@
 // The executable's conventions, common to every command, checked on a child process as a user would run it.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -41,5 +41,26 @@ describe('--help and -h', () => {
     const run = await runCli(['demo', '--help'], {}, { cwd: dir });
     expect(run.stdout).not.toMatch(/simulating/);
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('a reader that closes stdout early', () => {
+  const noTrace = /EPIPE|Unhandled|\n\s+at /;
+
+  it('ends replay --help quietly, as `replay --help | head -1` does', async () => {
+    const run = await runCli(['replay', '--help'], {}, { cwd: dir, closeStdoutAfterFirstChunk: true });
+    expect(run.stdout).toMatch(/^Usage: optout-verifier replay/);
+    expect(run.stderr).not.toMatch(noTrace);
+    expect(run.code).toBe(0);
+  });
+
+  it('ends a command that has far more to write than a pipe holds quietly, with no stack trace', async () => {
+    const keyFile = join(dir, 'key.hex');
+    await writeFile(keyFile, `${'00112233445566778899aabbccddeeff'.repeat(2)}\n`, { mode: 0o600 });
+    // About 1.5 MB of output against a pipe of 64 KiB: writes go on after the reader has gone.
+    const run = await runCli(['pseudonym', '--key-file', keyFile], {}, { cwd: dir, closeStdoutAfterFirstChunk: true, stdin: '9990000018\n'.repeat(20_000) });
+    expect(run.stdout).toMatch(/^9990000018,[0-9a-f]{64}\n/);
+    expect(run.stderr).not.toMatch(noTrace);
+    expect(run.code).toBe(0);
   });
 });

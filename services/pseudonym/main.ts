@@ -58,14 +58,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let written = 0;
   let invalid = 0;
   let lineNumber = 0;
-  let closed = false;
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') closed = true;
-  });
-  // The reader stopped (e.g. `| head`): stop reading too, rather than wait for a drain that will not come.
+  // A reader that stops (e.g. `| head`) ends the process quietly (services/cli/closed-output.ts).
   const writable = () => new Promise<void>((resolve) => {
     const done = () => resolve();
-    process.stdout.once('drain', done).once('error', done).once('close', done);
+    process.stdout.once('drain', done).once('close', done);
   });
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
     lineNumber++;
@@ -76,7 +72,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       process.stderr.write(`optout-verifier pseudonym: line ${lineNumber}: not an NHS number (ten digits with a valid check digit); skipped\n`);
       continue;
     }
-    if (closed) break;
     if (!process.stdout.write(`${read.nhsNumber},${patientRefFor(read.nhsNumber)}\n`)) await writable();
     written++;
   }

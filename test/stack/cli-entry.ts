@@ -23,6 +23,8 @@ export interface CliOptions {
   readonly cwd?: string;
   /** Close the reading end of stdout once the first chunk has arrived, as `| head -1` does. */
   readonly closeStdoutAfterFirstChunk?: boolean;
+  /** What the child reads on stdin (default: nothing; stdin is closed at once). */
+  readonly stdin?: string;
 }
 
 /** Runs `optout-verifier <args>` to its exit, with PATH and the given environment only. */
@@ -38,5 +40,8 @@ export function runCli(args: readonly string[], env: Readonly<Record<string, str
     });
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A child that exits without reading all of its stdin is not this function's failure.
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.stdin ?? '');
   });
 }

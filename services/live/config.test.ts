@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLiveConfig, parseMigrateConfig } from './config.js';
+import { parseKafkaInputConfig, parseLiveConfig, parseMigrateConfig } from './config.js';
 
 const MINIMAL = { KAFKA_BROKERS: 'k1:9092,k2:9092', KAFKA_SSL: 'true', DATABASE_URL: 'postgres://verifier@db:5432/verifier?sslmode=verify-full', PSEUDONYM_KEY_FILE: '/run/secrets/key' };
 
@@ -123,5 +123,27 @@ describe('live configuration', () => {
       .toEqual([90_000, 120_000, 5_000, '0.0.0.0']);
     const zero = parseLiveConfig([], { ...MINIMAL, STALL_TIMEOUT: '0s', DB_LOCK_TIMEOUT: '0ms', METRICS_HOST: 'a host' });
     expect(zero.ok ? [] : zero.problems.map((p) => p.split(' ')[0])).toEqual(['DB_STATEMENT_TIMEOUT', 'STALL_TIMEOUT', 'METRICS_HOST']);
+  });
+
+  it('reads the Kafka part alone exactly as run reads it, needing no database or key', () => {
+    const env = {
+      KAFKA_BROKERS: 'k1:9092', KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/ca.pem', TOPIC_GP_EVENTS: 'site.gp', VALUE_ENCODING: 'confluent',
+      SCHEMA_REGISTRY_URL: 'https://registry:8081', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD_FILE: '/pw',
+    };
+    const kafkaOnly = parseKafkaInputConfig({}, env);
+    const run = parseLiveConfig([], { ...env, DATABASE_URL: MINIMAL.DATABASE_URL, PSEUDONYM_KEY_FILE: '/key' });
+    if (!kafkaOnly.ok || !run.ok) throw new Error('settings refused');
+    expect(kafkaOnly.config.kafka).toEqual(run.config.kafka);
+    expect(kafkaOnly.config.encoding).toEqual(run.config.encoding);
+    expect(kafkaOnly.config.schemaRegistry).toEqual(run.config.schemaRegistry);
+    const { alerts: _alerts, deadLetter: _deadLetter, ...inputTopics } = run.config.topics;
+    expect(kafkaOnly.config.inputTopics).toEqual(inputTopics);
+    expect(kafkaOnly.config.inputTopics.gpEvents).toBe('site.gp');
+  });
+
+  it('refuses plaintext Kafka and two inputs on one topic when reading the Kafka part alone', () => {
+    const result = parseKafkaInputConfig({ brokers: 'k1:9092' }, { TOPIC_NDS_RECEIVED: 'gp.optout.events' });
+    expect(result.ok ? [] : result.problems.map((p) => p.split(':')[0])).toEqual(['the four input topics must all be different', 'KAFKA_SSL is not true']);
+    expect(parseKafkaInputConfig({ brokers: 'k1:9092' }, { ALLOW_PLAINTEXT: 'true' }).ok).toBe(true);
   });
 });

@@ -2,7 +2,7 @@
 // wins over its variable). Parsed once, at start, into a frozen object; every problem is listed at once.
 // This module reads neither process.env nor files: main.ts passes the environment in and reads the files named.
 import { Command, CommanderError } from 'commander';
-import { DEFAULT_TOPICS, writerSchemaSetting } from '../contract/streams.js';
+import { DEFAULT_TOPICS, topicSetting, writerSchemaSetting } from '../contract/streams.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { parseDuration } from '../core/duration.js';
 import { parseSchemaRegistrySettings, SCHEMA_REGISTRY_HELP, type SchemaRegistrySettings } from '../schema-registry/registry-settings.js';
@@ -20,21 +20,30 @@ export type ValueEncoding =
 
 export type AlertEncoding = 'single-object' | 'confluent';
 
+export interface KafkaSettings {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string;
+  readonly ssl: boolean;
+  readonly sslCaFile: string | null;
+  /** Client certificate and its key (PEM files), for brokers that require mutual TLS; both or neither. */
+  readonly sslCertFile: string | null;
+  readonly sslKeyFile: string | null;
+  readonly sasl: { readonly mechanism: SaslMechanism; readonly username: string; readonly passwordFile: string } | null;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly fetchMaxWaitMs: number;
+}
+
+/** How the four input topics are reached and read: what `run` and `export` share. */
+export interface KafkaInputSettings {
+  readonly kafka: KafkaSettings;
+  readonly inputTopics: { readonly [S in StreamName]: string };
+  readonly encoding: ValueEncoding;
+}
+
 export interface LiveConfig {
-  readonly kafka: {
-    readonly brokers: readonly string[];
-    readonly clientId: string;
-    readonly groupId: string;
-    readonly ssl: boolean;
-    readonly sslCaFile: string | null;
-    /** Client certificate and its key (PEM files), for brokers that require mutual TLS; both or neither. */
-    readonly sslCertFile: string | null;
-    readonly sslKeyFile: string | null;
-    readonly sasl: { readonly mechanism: SaslMechanism; readonly username: string; readonly passwordFile: string } | null;
-    readonly sessionTimeoutMs: number;
-    readonly heartbeatIntervalMs: number;
-    readonly fetchMaxWaitMs: number;
-  };
+  readonly kafka: KafkaSettings;
   readonly topics: { readonly [S in StreamName]: string } & { readonly alerts: string; readonly deadLetter: string };
   readonly encoding: ValueEncoding;
   readonly alertEncoding: AlertEncoding;
@@ -267,11 +276,11 @@ function databaseTransport(r: Reader, o: Record<string, unknown>, url: string, s
 }
 
 /** Refuses a plaintext connection unless ALLOW_PLAINTEXT=true: records and alerts are patient data. */
-function refusePlaintext(r: Reader, database: DatabaseSettings, kafkaSsl: boolean | null): boolean {
+function refusePlaintext(r: Reader, database: DatabaseSettings | null, kafkaSsl: boolean | null): boolean {
   const allowPlaintext = boolean(r, 'ALLOW_PLAINTEXT', undefined);
   if (allowPlaintext) return true;
-  const db = databaseTls(database.url);
-  if (database.url !== '' && !db.tls && !db.socket) {
+  const db = databaseTls(database?.url ?? '');
+  if (database !== null && database.url !== '' && !db.tls && !db.socket) {
     r.problems.push(`DATABASE_URL connects to PostgreSQL without TLS (sslmode ${db.sslmode ?? 'not set'}): add sslmode=verify-full and sslrootcert=<CA file>, or set ALLOW_PLAINTEXT=true on a machine where plaintext is acceptable`);
   }
   if (kafkaSsl === false) r.problems.push('KAFKA_SSL is not true: the connection to Kafka would be plaintext; set KAFKA_SSL=true, or ALLOW_PLAINTEXT=true on a machine where plaintext is acceptable');
@@ -318,6 +327,83 @@ function parseFlags(program: Command, argv: readonly string[], helpAfter = ''): 
   return { ok: true, values: program.opts<Record<string, unknown>>() };
 }
 
+function topicName(r: Reader, name: string, fallback: string): string {
+  const value = r.text(name, undefined, fallback)!;
+  if (!TOPIC_NAME.test(value)) r.problems.push(`${name} '${value}' is not a legal Kafka topic name`);
+  return value;
+}
+
+/** The Kafka settings `run` and `export` share (flags: brokers, clientId, group, valueEncoding). */
+function kafkaInputSettings(r: Reader, o: Record<string, unknown>): KafkaInputSettings {
+  const brokersText = required(r, 'KAFKA_BROKERS', 'brokers', o.brokers);
+  const brokers = brokersText.split(',').map((b) => b.trim()).filter(Boolean);
+  for (const broker of brokers) if (!BROKER.test(broker)) r.problems.push(`KAFKA_BROKERS: '${broker}' is not host:port`);
+
+  const inputTopics = {} as Record<StreamName, string>;
+  for (const stream of STREAM_NAMES) inputTopics[stream] = topicName(r, topicSetting(stream), DEFAULT_TOPICS[stream]);
+
+  const encodingText = r.text('VALUE_ENCODING', o.valueEncoding, 'single-object')!;
+  let encoding: ValueEncoding = { kind: 'single-object', writerSchemasDir: r.text('WRITER_SCHEMAS_DIR', undefined) ?? null };
+  if (encodingText === 'plain') {
+    const files = {} as Record<StreamName, string>;
+    for (const stream of STREAM_NAMES) files[stream] = required(r, writerSchemaSetting(stream), null, undefined);
+    encoding = { kind: 'plain', writerSchemaFiles: files };
+  } else if (encodingText === 'confluent') {
+    encoding = { kind: 'confluent' };
+    if (r.text('WRITER_SCHEMAS_DIR', undefined) !== undefined) r.problems.push('WRITER_SCHEMAS_DIR applies to single-object; with confluent the registry holds the writer schemas');
+  } else if (encodingText !== 'single-object') {
+    r.problems.push(`VALUE_ENCODING '${encodingText}' must be single-object, plain or confluent`);
+  }
+
+  const ssl = boolean(r, 'KAFKA_SSL', undefined);
+  const sslCaFile = r.text('KAFKA_SSL_CA_FILE', undefined) ?? null;
+  if (sslCaFile !== null && !ssl) r.problems.push('KAFKA_SSL_CA_FILE is set but KAFKA_SSL is not true');
+  const clientCertificate = kafkaClientCertificate(r, ssl);
+  const mechanism = r.text('KAFKA_SASL_MECHANISM', undefined)?.toLowerCase();
+  let sasl: KafkaSettings['sasl'] = null;
+  if (mechanism !== undefined) {
+    if (mechanism !== 'plain' && mechanism !== 'scram-sha-256' && mechanism !== 'scram-sha-512') {
+      r.problems.push(`KAFKA_SASL_MECHANISM '${mechanism}' must be plain, scram-sha-256 or scram-sha-512`);
+    }
+    const username = required(r, 'KAFKA_SASL_USERNAME', null, undefined);
+    const passwordFile = required(r, 'KAFKA_SASL_PASSWORD_FILE', null, undefined);
+    sasl = { mechanism: mechanism as SaslMechanism, username, passwordFile };
+  } else if (r.text('KAFKA_SASL_USERNAME', undefined) !== undefined || r.text('KAFKA_SASL_PASSWORD_FILE', undefined) !== undefined) {
+    r.problems.push('KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD_FILE is set but KAFKA_SASL_MECHANISM is not');
+  }
+
+  const sessionTimeoutMs = duration(r, 'KAFKA_SESSION_TIMEOUT', '', undefined, '30s');
+  const heartbeatIntervalMs = duration(r, 'KAFKA_HEARTBEAT_INTERVAL', '', undefined, '3s');
+  const fetchMaxWaitMs = duration(r, 'KAFKA_FETCH_MAX_WAIT', '', undefined, '500ms');
+  if (heartbeatIntervalMs >= sessionTimeoutMs) r.problems.push('KAFKA_HEARTBEAT_INTERVAL must be shorter than KAFKA_SESSION_TIMEOUT');
+  const kafka = {
+    brokers, clientId: r.text('KAFKA_CLIENT_ID', o.clientId, 'optout-verifier')!, groupId: r.text('KAFKA_GROUP_ID', o.group, 'optout-verifier')!,
+    ssl, sslCaFile, ...clientCertificate, sasl, sessionTimeoutMs, heartbeatIntervalMs, fetchMaxWaitMs,
+  };
+  return { kafka, inputTopics, encoding };
+}
+
+export interface KafkaInputConfig extends KafkaInputSettings {
+  /** Set with VALUE_ENCODING=confluent: the registry holds the writer schemas. */
+  readonly schemaRegistry: SchemaRegistrySettings | null;
+  readonly allowPlaintext: boolean;
+}
+
+/**
+ * The Kafka settings alone, read exactly as `run` reads them, for a command that reads the input topics and needs
+ * no database or key (`export`). `flags` are commander's values of --brokers, --client-id, --value-encoding.
+ */
+export function parseKafkaInputConfig(flags: Record<string, unknown>, env: Env): ConfigResult<KafkaInputConfig> {
+  const r = reader(env);
+  const inputs = kafkaInputSettings(r, flags);
+  const names = Object.values(inputs.inputTopics);
+  if (new Set(names).size !== names.length) r.problems.push('the four input topics must all be different');
+  const schemaRegistry = parseSchemaRegistrySettings(env, inputs.encoding.kind === 'confluent' ? 'VALUE_ENCODING=confluent' : null, r.problems);
+  const allowPlaintext = refusePlaintext(r, null, inputs.kafka.ssl);
+  if (r.problems.length > 0) return { ok: false, problems: r.problems };
+  return { ok: true, warnings: r.warnings, config: deepFreeze({ ...inputs, schemaRegistry, allowPlaintext }) };
+}
+
 /** `optout-verifier run`: everything the service needs. */
 export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult<LiveConfig> {
   const program = commandFor('optout-verifier run')
@@ -344,67 +430,21 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
   const o = flags.values;
   const r = reader(env);
 
-  const brokersText = required(r, 'KAFKA_BROKERS', 'brokers', o.brokers);
-  const brokers = brokersText.split(',').map((b) => b.trim()).filter(Boolean);
-  for (const broker of brokers) if (!BROKER.test(broker)) r.problems.push(`KAFKA_BROKERS: '${broker}' is not host:port`);
-
-  const topic = (name: string, fallback: string): string => {
-    const value = r.text(name, undefined, fallback)!;
-    if (!TOPIC_NAME.test(value)) r.problems.push(`${name} '${value}' is not a legal Kafka topic name`);
-    return value;
-  };
+  const { kafka, inputTopics, encoding } = kafkaInputSettings(r, o);
   const topics = {
-    gpEvents: topic('TOPIC_GP_EVENTS', DEFAULT_TOPICS.gpEvents),
-    ndsReceived: topic('TOPIC_NDS_RECEIVED', DEFAULT_TOPICS.ndsReceived),
-    ndsManifests: topic('TOPIC_NDS_MANIFESTS', DEFAULT_TOPICS.ndsManifests),
-    ndsDisseminations: topic('TOPIC_NDS_DISSEMINATIONS', DEFAULT_TOPICS.ndsDisseminations),
-    alerts: topic('TOPIC_ALERTS', DEFAULT_TOPICS.alerts),
-    deadLetter: topic('TOPIC_DEADLETTER', DEFAULT_TOPICS.deadLetter),
+    ...inputTopics,
+    alerts: topicName(r, 'TOPIC_ALERTS', DEFAULT_TOPICS.alerts),
+    deadLetter: topicName(r, 'TOPIC_DEADLETTER', DEFAULT_TOPICS.deadLetter),
   };
   const names = Object.values(topics);
   if (new Set(names).size !== names.length) r.problems.push('the six topics (four inputs, alerts, dead letters) must all be different');
-
-  const encodingText = r.text('VALUE_ENCODING', o.valueEncoding, 'single-object')!;
-  let encoding: ValueEncoding = { kind: 'single-object', writerSchemasDir: r.text('WRITER_SCHEMAS_DIR', undefined) ?? null };
-  if (encodingText === 'plain') {
-    const files = {} as Record<StreamName, string>;
-    for (const stream of STREAM_NAMES) files[stream] = required(r, writerSchemaSetting(stream), null, undefined);
-    encoding = { kind: 'plain', writerSchemaFiles: files };
-  } else if (encodingText === 'confluent') {
-    encoding = { kind: 'confluent' };
-    if (r.text('WRITER_SCHEMAS_DIR', undefined) !== undefined) r.problems.push('WRITER_SCHEMAS_DIR applies to single-object; with confluent the registry holds the writer schemas');
-  } else if (encodingText !== 'single-object') {
-    r.problems.push(`VALUE_ENCODING '${encodingText}' must be single-object, plain or confluent`);
-  }
   const alertEncoding = r.text('ALERT_VALUE_ENCODING', undefined, encoding.kind === 'confluent' ? 'confluent' : 'single-object') as AlertEncoding;
   if (alertEncoding !== 'single-object' && alertEncoding !== 'confluent') r.problems.push(`ALERT_VALUE_ENCODING '${String(alertEncoding)}' must be single-object or confluent`);
   const registryWanted = encoding.kind === 'confluent' ? 'VALUE_ENCODING=confluent' : alertEncoding === 'confluent' ? 'ALERT_VALUE_ENCODING=confluent' : null;
   const schemaRegistry = parseSchemaRegistrySettings(env, registryWanted, r.problems);
 
-  const ssl = boolean(r, 'KAFKA_SSL', undefined);
-  const sslCaFile = r.text('KAFKA_SSL_CA_FILE', undefined) ?? null;
-  if (sslCaFile !== null && !ssl) r.problems.push('KAFKA_SSL_CA_FILE is set but KAFKA_SSL is not true');
-  const clientCertificate = kafkaClientCertificate(r, ssl);
-  const mechanism = r.text('KAFKA_SASL_MECHANISM', undefined)?.toLowerCase();
-  let sasl: LiveConfig['kafka']['sasl'] = null;
-  if (mechanism !== undefined) {
-    if (mechanism !== 'plain' && mechanism !== 'scram-sha-256' && mechanism !== 'scram-sha-512') {
-      r.problems.push(`KAFKA_SASL_MECHANISM '${mechanism}' must be plain, scram-sha-256 or scram-sha-512`);
-    }
-    const username = required(r, 'KAFKA_SASL_USERNAME', null, undefined);
-    const passwordFile = required(r, 'KAFKA_SASL_PASSWORD_FILE', null, undefined);
-    sasl = { mechanism: mechanism as SaslMechanism, username, passwordFile };
-  } else if (r.text('KAFKA_SASL_USERNAME', undefined) !== undefined || r.text('KAFKA_SASL_PASSWORD_FILE', undefined) !== undefined) {
-    r.problems.push('KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD_FILE is set but KAFKA_SASL_MECHANISM is not');
-  }
-
-  const sessionTimeoutMs = duration(r, 'KAFKA_SESSION_TIMEOUT', '', undefined, '30s');
-  const heartbeatIntervalMs = duration(r, 'KAFKA_HEARTBEAT_INTERVAL', '', undefined, '3s');
-  const fetchMaxWaitMs = duration(r, 'KAFKA_FETCH_MAX_WAIT', '', undefined, '500ms');
-  if (heartbeatIntervalMs >= sessionTimeoutMs) r.problems.push('KAFKA_HEARTBEAT_INTERVAL must be shorter than KAFKA_SESSION_TIMEOUT');
-
   const database = databaseSettings(r, o, '60s');
-  const allowPlaintext = refusePlaintext(r, database, ssl);
+  const allowPlaintext = refusePlaintext(r, database, kafka.ssl);
   const liveness = livenessSettings(r, o);
   const slaMs = duration(r, 'SLA', 'sla', o.sla, '72h');
   const graceMs = duration(r, 'GRACE', 'grace', o.grace, '1h');
@@ -425,11 +465,7 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
     ok: true,
     warnings: r.warnings,
     config: deepFreeze({
-      kafka: {
-        brokers, clientId: r.text('KAFKA_CLIENT_ID', o.clientId, 'optout-verifier')!, groupId: r.text('KAFKA_GROUP_ID', o.group, 'optout-verifier')!,
-        ssl, sslCaFile, ...clientCertificate, sasl, sessionTimeoutMs, heartbeatIntervalMs, fetchMaxWaitMs,
-      },
-      topics, encoding, alertEncoding, schemaRegistry, database, slaMs, graceMs, allowedLatenessMs, idleTimeoutMs, maxFutureMs, dedupHorizonMs,
+      kafka, topics, encoding, alertEncoding, schemaRegistry, database, slaMs, graceMs, allowedLatenessMs, idleTimeoutMs, maxFutureMs, dedupHorizonMs,
       deadLetterRetentionMs, snapshotEveryRecords, pseudonymKeyFile,
       catalogueFile: r.text('CODE_CATALOGUE_FILE', o.catalogue) ?? null,
       metricsPort, logLevel, instanceName: r.text('INSTANCE_NAME', o.instance) ?? null,

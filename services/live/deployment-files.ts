@@ -11,24 +11,31 @@ import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import type { LiveConfig } from './config.js';
 
 
-export interface DeploymentFiles {
+export interface DeploymentFiles extends KafkaFiles {
   readonly pseudonymKey: Buffer;
   readonly catalogue: CodeCatalogue;
-  readonly sslCa: string | null;
-  /** Client certificate and key for mutual TLS with the brokers. */
-  readonly sslCert: string | null;
-  readonly sslKey: string | null;
-  readonly saslPassword: string | null;
   /** From DATABASE_PASSWORD_FILE. */
   readonly databasePassword: string | null;
-  /** null with VALUE_ENCODING=confluent: the registry holds the writer schemas. */
-  readonly framing: { readonly [S in StreamName]: ValueFraming } | null;
-  readonly schemaRegistry: { readonly password: string | null; readonly ca: string | null } | null;
 }
+
+/** The part of the settings that names the Kafka files. */
+type KafkaFileSettings = Pick<LiveConfig, 'kafka' | 'encoding' | 'schemaRegistry'>;
 
 export type FilesResult = { readonly ok: true; readonly files: DeploymentFiles } | { readonly ok: false; readonly problems: readonly string[] };
 
 const errno = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+
+/** Runs a read; a failure becomes one problem, named for what was read, and null. */
+function attempter(problems: string[]) {
+  return async <T>(what: string, read: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await read();
+    } catch (error) {
+      problems.push(`${what}: ${(error as Error).message}`);
+      return null;
+    }
+  };
+}
 
 /** The full name of a record schema (name qualified by its namespace). */
 function fullNameOf(schema: { name?: unknown; namespace?: unknown }): string | null {
@@ -39,14 +46,7 @@ function fullNameOf(schema: { name?: unknown; namespace?: unknown }): string | n
 
 export async function readDeploymentFiles(config: LiveConfig): Promise<FilesResult> {
   const problems: string[] = [];
-  const attempt = async <T>(what: string, read: () => Promise<T>): Promise<T | null> => {
-    try {
-      return await read();
-    } catch (error) {
-      problems.push(`${what}: ${(error as Error).message}`);
-      return null;
-    }
-  };
+  const attempt = attempter(problems);
 
   const pseudonymKey = await attempt('PSEUDONYM_KEY_FILE', async () => {
     return readPseudonymKey(config.pseudonymKeyFile, { allowOpenFile: config.allowOpenKeyFile });
@@ -61,6 +61,29 @@ export async function readDeploymentFiles(config: LiveConfig): Promise<FilesResu
     }
     return parseCodeCatalogue(JSON.parse(text));
   });
+  const databasePassword = await readDatabasePassword(config.database.passwordFile, attempt);
+  const kafkaFiles = await readKafkaFiles(config, problems);
+
+  if (problems.length > 0 || pseudonymKey === null || catalogue === null || kafkaFiles === null) return { ok: false, problems };
+  return { ok: true, files: { pseudonymKey, catalogue, databasePassword, ...kafkaFiles } };
+}
+
+/** What reaching and decoding the input topics needs: the files named by the settings `run` and `export` share. */
+export interface KafkaFiles {
+  readonly sslCa: string | null;
+  /** Client certificate and key for mutual TLS with the brokers. */
+  readonly sslCert: string | null;
+  readonly sslKey: string | null;
+  readonly saslPassword: string | null;
+  /** null with VALUE_ENCODING=confluent: the registry holds the writer schemas. */
+  readonly framing: { readonly [S in StreamName]: ValueFraming } | null;
+  readonly schemaRegistry: { readonly password: string | null; readonly ca: string | null } | null;
+}
+
+/** Reads them, adding each problem to `problems`; null when there was any. */
+export async function readKafkaFiles(config: KafkaFileSettings, problems: string[]): Promise<KafkaFiles | null> {
+  const before = problems.length;
+  const attempt = attempter(problems);
   const sslCa = config.kafka.sslCaFile === null ? null : await attempt('KAFKA_SSL_CA_FILE', async () => {
     try {
       return await readFile(config.kafka.sslCaFile!, 'utf8');
@@ -80,7 +103,6 @@ export async function readDeploymentFiles(config: LiveConfig): Promise<FilesResu
   }));
   const sslCert = await pem('KAFKA_SSL_CERT_FILE', config.kafka.sslCertFile);
   const sslKey = await pem('KAFKA_SSL_KEY_FILE', config.kafka.sslKeyFile);
-  const databasePassword = await readDatabasePassword(config.database.passwordFile, attempt);
   const saslPassword = config.kafka.sasl === null ? null : await attempt('KAFKA_SASL_PASSWORD_FILE', async () => {
     try {
       return (await readFile(config.kafka.sasl!.passwordFile, 'utf8')).replace(/\r?\n$/, '');
@@ -91,8 +113,8 @@ export async function readDeploymentFiles(config: LiveConfig): Promise<FilesResu
   const framing = config.encoding.kind === 'confluent' ? null : await attempt('writer schemas', () => readFraming(config, problems));
   const schemaRegistry = await readRegistrySecrets(config, problems);
 
-  if (problems.length > 0 || pseudonymKey === null || catalogue === null || (framing === null && config.encoding.kind !== 'confluent')) return { ok: false, problems };
-  return { ok: true, files: { pseudonymKey, catalogue, sslCa, sslCert, sslKey, saslPassword, databasePassword, framing, schemaRegistry } };
+  if (problems.length > before || (framing === null && config.encoding.kind !== 'confluent')) return null;
+  return { sslCa, sslCert, sslKey, saslPassword, framing, schemaRegistry };
 }
 
 /** The password in DATABASE_PASSWORD_FILE: the file's text without its final line break. */
@@ -114,7 +136,7 @@ export async function readDatabasePassword(
   });
 }
 
-async function readRegistrySecrets(config: LiveConfig, problems: string[]): Promise<DeploymentFiles['schemaRegistry']> {
+async function readRegistrySecrets(config: KafkaFileSettings, problems: string[]): Promise<DeploymentFiles['schemaRegistry']> {
   const settings = config.schemaRegistry;
   if (settings === null) return null;
   const read = async (name: string, path: string | null, trim: boolean): Promise<string | null> => {
@@ -147,7 +169,7 @@ async function parseSchemaFile(path: string): Promise<Record<string, unknown>> {
   }
 }
 
-async function readFraming(config: LiveConfig, problems: string[]): Promise<{ [S in StreamName]: ValueFraming }> {
+async function readFraming(config: KafkaFileSettings, problems: string[]): Promise<{ [S in StreamName]: ValueFraming }> {
   const framing = {} as { [S in StreamName]: ValueFraming };
   const encoding = config.encoding;
   if (encoding.kind === 'plain') {

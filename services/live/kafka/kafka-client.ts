@@ -3,7 +3,7 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from 'pino';
-import type { LiveConfig } from '../config.js';
+import type { KafkaSettings } from '../config.js';
 
 // kafkajs reports every failed connection attempt at ERROR; the service reports outages itself (with backoff),
 // so kafkajs's lines are one level quieter in the service's log.
@@ -27,7 +27,7 @@ export interface KafkaSecrets {
 }
 
 /** TLS options for kafkajs (Node's tls.connect): the CA to trust, and the client certificate for mutual TLS. */
-export function kafkaSsl(config: LiveConfig['kafka'], secrets: KafkaSecrets): KafkaConfig['ssl'] {
+export function kafkaSsl(config: KafkaSettings, secrets: KafkaSecrets): KafkaConfig['ssl'] {
   if (!config.ssl) return false;
   const options: ConnectionOptions = {
     ...(secrets.sslCa !== null ? { ca: [secrets.sslCa] } : {}),
@@ -36,7 +36,7 @@ export function kafkaSsl(config: LiveConfig['kafka'], secrets: KafkaSecrets): Ka
   return Object.keys(options).length === 0 ? true : options;
 }
 
-export function kafkaClientConfig(config: LiveConfig, secrets: KafkaSecrets, logger: Logger): KafkaConfig {
+export function kafkaClientConfig(config: { readonly kafka: KafkaSettings }, secrets: KafkaSecrets, logger: Logger): KafkaConfig {
   const { kafka } = config;
   const sasl: SASLOptions | undefined = kafka.sasl === null ? undefined : {
     mechanism: kafka.sasl.mechanism, username: kafka.sasl.username, password: secrets.saslPassword ?? '',
@@ -55,11 +55,11 @@ export function kafkaClientConfig(config: LiveConfig, secrets: KafkaSecrets, log
   };
 }
 
-export function createKafka(config: LiveConfig, secrets: KafkaSecrets, logger: Logger): Kafka {
+export function createKafka(config: { readonly kafka: KafkaSettings }, secrets: KafkaSecrets, logger: Logger): Kafka {
   return new Kafka(kafkaClientConfig(config, secrets, logger));
 }
 
 /** What the start-up log says about the Kafka connection: never a secret, only which protections are on. */
-export function kafkaTransport(config: LiveConfig['kafka']): { tls: boolean; ca: 'system' | 'file'; clientCertificate: boolean; sasl: string | null } {
+export function kafkaTransport(config: KafkaSettings): { tls: boolean; ca: 'system' | 'file'; clientCertificate: boolean; sasl: string | null } {
   return { tls: config.ssl, ca: config.sslCaFile === null ? 'system' : 'file', clientCertificate: config.sslCertFile !== null, sasl: config.sasl?.mechanism ?? null };
 }

@@ -4,6 +4,7 @@
 // the compiled JavaScript in production, or a TypeScript loader in tests and development.
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SHIPPED_CATALOGUE_PATH } from './contract/shipped-catalogue.js';
 
 /** The package's root folder (the one holding package.json), as an absolute path. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -11,13 +12,13 @@ export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** True when this is the compiled JavaScript under dist/; false under a TypeScript loader. */
 export const COMPILED = import.meta.url.endsWith('.js');
 
-/** A file shipped with the package, by its path from the package root ('schemas', 'code-catalogue.json'). */
+/** A file shipped with the package, by its path from the package root, whole or in segments. */
 export function packageFile(...segments: string[]): string {
   return join(PACKAGE_ROOT, ...segments);
 }
 
-/** The code catalogue shipped in schemas/, used when a deployment names none of its own. */
-export const SHIPPED_CATALOGUE_FILE = packageFile('schemas', 'code-catalogue.json');
+/** The shipped code catalogue (SHIPPED_CATALOGUE_PATH), used when a deployment names none of its own. */
+export const SHIPPED_CATALOGUE_FILE = packageFile(SHIPPED_CATALOGUE_PATH);
 
 /**
  * One of the package's own modules, for a worker thread or a child process to load, by its path under

@@ -63,7 +63,7 @@ export interface LiveConfig {
   /** The decider snapshots its engine after this many records (or after 5 minutes with any). */
   readonly snapshotEveryRecords: number;
   readonly pseudonymKeyFile: string;
-  /** null: the shipped schemas/code-catalogue.json. */
+  /** null: the shipped catalogue (SHIPPED_CATALOGUE_PATH). */
   readonly catalogueFile: string | null;
   readonly metricsPort: number;
   readonly logLevel: LogLevel;

@@ -12,6 +12,7 @@ import { SEVERITY } from '../core/rules.js';
 import { keyedIdentity } from '../identity/keyed-identity.js';
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
 import { parseDuration } from '../core/duration.js';
+import { SHIPPED_CATALOGUE_PATH } from '../contract/shipped-catalogue.js';
 import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import { formatByteSize, parseByteSize } from './byte-size.js';
 import { describeInputWarning, INPUT_FLAGS, inspectInputs, InputUnreadable, noRecordWarnings } from './input-inspection.js';
@@ -93,7 +94,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
     .option('--sla <duration>', 'time allowed for an opt-out to reach the national data service', '72h')
     .option('--grace <duration>', 'grace after a manifest check, and for downstream-caused episodes', '1h')
     .option('--as-of <instant>', 'ISO-8601 instant the report is as of (default: the latest event time)')
-    .option('--catalogue <file>', 'code catalogue JSON (default: the shipped schemas/code-catalogue.json)')
+    .option('--catalogue <file>', `code catalogue JSON (default: the shipped ${SHIPPED_CATALOGUE_PATH})`)
     .option('--pseudonym-key-file <file>', 'key for patient references (HMAC-SHA256); default $PSEUDONYM_KEY_FILE')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when alerts of this severity or worse are in the report').choices(['critical', 'warning']))
     .option('--quiet', 'print nothing on stdout')

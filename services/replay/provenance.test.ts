@@ -4,7 +4,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SHIPPED_CATALOGUE_PATH } from '../contract/shipped-catalogue.js';
 import type { StreamName } from '../core/records.js';
+import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import type { AuditReport } from './audit-report.js';
 import { keyFingerprint } from '../identity/key-fingerprint.js';
 import { captureReplay } from './testing/replay-capture.js';
@@ -50,10 +52,10 @@ describe('provenance in the replay report', () => {
     expect((await captureReplay(files, join(dir, 'shipped.json'))).code).toBe(0);
     const shipped = await readReport(join(dir, 'shipped.json'));
     expect(shipped.provenance.rulesVersion).toBe('1.1');
-    expect(shipped.provenance.catalogue).toEqual({ path: 'schemas/code-catalogue.json', shipped: true, sha256: await sha256(new URL('../../schemas/code-catalogue.json', import.meta.url).pathname) });
+    expect(shipped.provenance.catalogue).toEqual({ path: SHIPPED_CATALOGUE_PATH, shipped: true, sha256: await sha256(SHIPPED_CATALOGUE_FILE) });
     // One entry swapped (its verified flag): same parameters, different catalogue, and the report says so.
     const own = join(dir, 'catalogue.json');
-    const text = await readFile(new URL('../../schemas/code-catalogue.json', import.meta.url), 'utf8');
+    const text = await readFile(SHIPPED_CATALOGUE_FILE, 'utf8');
     await writeFile(own, text.replace('"code": "827261000000102", "system": "SNOMED_CT", "type": "TYPE_1", "action": "WITHDRAWN", "verified": false', '"code": "827261000000102", "system": "SNOMED_CT", "type": "TYPE_1", "action": "WITHDRAWN", "verified": true'));
     const given = relative(process.cwd(), own);
     expect((await captureReplay(files, join(dir, 'own.json'), ['--catalogue', given])).code).toBe(0);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { SHIPPED_CATALOGUE_PATH } from '../contract/shipped-catalogue.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { RULES_VERSION } from '../core/rules-version.js';
 import { keyFingerprint } from '../identity/key-fingerprint.js';
@@ -73,7 +74,7 @@ export function provenanceOf(facts: ProvenanceFacts): Provenance {
   return {
     tool: { name: 'optout-verifier', version: facts.version, gitCommit: facts.commit.commit, gitCommitFrom: facts.commit.from },
     rulesVersion: RULES_VERSION,
-    catalogue: { path: facts.catalogue.path ?? 'schemas/code-catalogue.json', shipped: facts.catalogue.path === null, sha256: facts.catalogue.sha256 },
+    catalogue: { path: facts.catalogue.path ?? SHIPPED_CATALOGUE_PATH, shipped: facts.catalogue.path === null, sha256: facts.catalogue.sha256 },
     pseudonymKey: facts.key,
     inputs: Object.fromEntries(STREAM_NAMES.map((s) => {
       const input = facts.inputs[s];

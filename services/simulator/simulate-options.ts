@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { ContainerCodec } from '../codec/container-format.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { DEFAULT_TOPICS, topicSetting } from '../contract/streams.js';
+import { SHIPPED_CATALOGUE_PATH } from '../contract/shipped-catalogue.js';
 import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import { MAX_PRACTICES } from './practice-roster.js';
 import { DEFAULTS, FAULT_PROFILES, type FaultProfile, type ReleaseSize, type TargetFormat } from './scenario-params.js';
@@ -80,7 +81,7 @@ function command(): Command {
     .option('--codec <codec>', 'Avro block codec: null or deflate (ignored for ndjson)', 'null')
     .option('--disseminations-per-week <n|p%>', 'candidate lines per weekly release before the opt-out filter: a number, or a percentage of patients', DEFAULTS.disseminationsPerWeek)
     .option('--opt-outs-per-year <fraction>', 'share of patients who come in to record a dissent in a year', String(DEFAULTS.optOutsPerYear))
-    .addOption(new Option('--catalogue <file>', 'code catalogue to take opt-out codes from').default(SHIPPED_CATALOGUE_FILE, 'the shipped schemas/code-catalogue.json'))
+    .addOption(new Option('--catalogue <file>', 'code catalogue to take opt-out codes from').default(SHIPPED_CATALOGUE_FILE, `the shipped ${SHIPPED_CATALOGUE_PATH}`))
     .option('--quiet', 'print nothing on success (no progress lines when publishing)')
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)

@@ -19,6 +19,7 @@ import { ReplaySession } from '../../services/core/replay-session.js';
 import { gp, HOUR, manifest, PATIENT_A, PATIENT_B, PATIENT_C, receipt, share, T0 } from '../../services/core/testing/builders.js';
 import { keyedIdentity } from '../../services/identity/keyed-identity.js';
 import { readPseudonymKey } from '../../services/identity/pseudonym-key.js';
+import { SHIPPED_CATALOGUE_FILE } from '../../services/package-root.js';
 import { DEAD_LETTER_HEADERS } from '../../services/live/kafka/kafka-sinks.js';
 import { storedAlerts, topicAlerts, viewOf } from './support/alert-views.js';
 import { dumpSchema, nhsNumbersIn } from './support/schema-dump.js';
@@ -123,7 +124,7 @@ describe('dead letters', () => {
     // What the core says over the good records alone.
     const expected = new ReplaySession({
       slaMs: 72 * HOUR, graceMs: HOUR, asOf: null, identity: keyedIdentity(await readPseudonymKey(setup.keyFile)),
-      catalogue: parseCodeCatalogue(JSON.parse(await readFile(new URL('../../schemas/code-catalogue.json', import.meta.url), 'utf8'))),
+      catalogue: parseCodeCatalogue(JSON.parse(await readFile(SHIPPED_CATALOGUE_FILE, 'utf8'))),
     });
     for (const stream of streams) planned[stream].forEach((p, i) => { if (p.good) expected.feed(stream, { position: i + 1, fields: p.good as unknown as Record<string, unknown> }); });
     const report = expected.finish();

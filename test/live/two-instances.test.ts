@@ -85,7 +85,18 @@ describe('two instances in one consumer group', () => {
     const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows[0].n, stack.uniqueName('alerts-reader'));
     expect(onTopic.alerts).toEqual(replayed.alerts);
 
+    // A few records after the survivor's last snapshot (redeliveries: nothing new to decide), then a stop.
+    await produce(setup, order.slice(0, 50));
+    await waitUntil('the redeliveries to be decided', async () => {
+      const r = await db.query(`SELECT (SELECT sum(next_offset)::int FROM input_partitions) AS ingested, (SELECT sum(decided_offset)::int FROM decider_offsets) AS decided`);
+      return r.rows[0].ingested === order.length + 50 && r.rows[0].decided === order.length + 50;
+    }, 60_000);
     survivor.child.kill('SIGTERM');
     expect(await survivor.exited).toEqual({ code: 0, signal: null });
+    // Stopped, the survivor took a last snapshot first: it covers every decided offset, so the next decider
+    // replays nothing.
+    const snapshot = await db.query('SELECT offsets FROM decider_snapshot');
+    const decided = await db.query('SELECT topic, partition, decided_offset FROM decider_offsets');
+    expect(snapshot.rows[0].offsets).toEqual(Object.fromEntries(decided.rows.map((r) => [`${r.topic as string}:${r.partition as number}`, Number(r.decided_offset)])));
   });
 });

@@ -97,8 +97,9 @@ export class Decider {
     const term = new DecisionTerm(this.#deps, this.#settings, session);
     try {
       this.#log.info({ epoch: session.epoch }, 'elected decider; rebuilding the engine from the stored records');
-      const tookMs = await term.rebuild();
+      const { tookMs, replayed } = await term.rebuild();
       this.#deps.metrics.deciderTakeoverSeconds.set(tookMs / 1000);
+      this.#deps.metrics.deciderTakeoverRecords.set(replayed);
       this.#term = term;
       this.#deps.metrics.deciderLeader.set(1);
       this.#deps.onLeadership(true);
@@ -120,6 +121,8 @@ export class Decider {
         if (!full) await this.#pause(this.#settings.roundIntervalMs);
       }
       if (lost !== null) this.#log.warn({ error: describeFailure(lost) }, 'lost the decider connection; standing down');
+      // Stopping (a rolling restart, say): a last snapshot, so that the next decider replays nothing.
+      else await term.snapshotNow();
     } catch (error) {
       this.#log.warn({ error: describeFailure(error) }, 'decider round failed; standing down and rebuilding from the stored state');
     } finally {

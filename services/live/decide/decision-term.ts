@@ -86,6 +86,8 @@ export class DecisionTerm {
   readonly #futureTimes = new Map<string, Millis[]>();
   #ceiling = -Infinity;
   #sinceSnapshot = { records: 0, at: 0, cost: 0 };
+  /** What the latest stored snapshot covers, once known (restored or taken in this term). */
+  #snapshotCovers: { readonly streamTime: Millis | null; readonly offsets: ReadonlyMap<string, number> } | null = null;
   /** The retention pass in progress (one at a time, in the background: a round never waits for it). */
   #retention: Promise<void> | null = null;
   #ends: { readonly at: number; readonly offsets: Map<string, number> } | null = null;
@@ -162,9 +164,9 @@ export class DecisionTerm {
 
   /**
    * Restores the engine from the latest snapshot, then offers the records stored after it, replaying the rounds
-   * between cuts as one. Returns how long it took, in milliseconds.
+   * between cuts as one. Returns how long it took, in milliseconds, and how many stored records it replayed.
    */
-  async rebuild(): Promise<number> {
+  async rebuild(): Promise<{ tookMs: number; replayed: number }> {
     const started = this.#deps.monotonicNow();
     this.#ceiling = this.#deps.wallNow() + this.#settings.maxFutureMs;
     const checkpoint = await this.#session.loadCheckpoint();
@@ -187,13 +189,14 @@ export class DecisionTerm {
       records: this.#recordsOffered - restored, cuts: checkpoint.cuts.length, openAlerts: this.#engine.alerts().length,
       streamTime: iso(checkpoint.streamTime), tookMs: Math.round(tookMs),
     }, 'engine rebuilt; deciding');
-    return tookMs;
+    return { tookMs, replayed: this.#recordsOffered - restored };
   }
 
   async #restore(snapshot: StoredSnapshot, offsets: Map<string, number>): Promise<void> {
     const content = await decodeDeciderSnapshot(snapshot.format, snapshot.state);
     this.#engine = restoreEngine(content.engine, this.#engineOptions);
     for (const [key, offset] of offsets) this.#offered.set(key, offset);
+    this.#snapshotCovers = { streamTime: snapshot.streamTime, offsets: new Map(offsets) };
     for (const [key, time] of Object.entries(content.latestEventTime)) this.#latestEventTime.set(key, time);
     for (const [key, times] of Object.entries(content.futureTimes)) this.#futureTimes.set(key, [...times]);
   }
@@ -370,14 +373,27 @@ export class DecisionTerm {
     }
     const effects = streamTime === null ? [] : this.#engine.advanceTo(streamTime);
     const late = [...lateByTopic.values()].reduce((a, b) => a + b, 0);
-    const snapshot = this.#snapshotDue() ? await this.#takeSnapshot(streamTime) : null;
-    // A snapshot covers this round, so the rounds before it need no cut to be replayed.
-    const cut = late > 0 && snapshot === null ? { streamTime: before, offsets: new Map(this.#committed) } : null;
+    const cut = late > 0 ? { streamTime: before, offsets: new Map(this.#committed) } : null;
     const alertChanges = effects.flatMap((e) => (e.type === 'alert' ? [{ change: e.change, payload: this.#deps.encodeAlert(e.change) }] : []));
-    await this.#commit(roundStartedAt, streamTime, moved, cut, alertChanges, effects, snapshot);
+    await this.#commit(roundStartedAt, streamTime, moved, cut, alertChanges, effects, null);
     for (const [topic, count] of lateByTopic) this.#deps.metrics.lateRecords.inc({ topic }, count);
     if (late > 0) this.#log.info({ late: Object.fromEntries(lateByTopic), streamTime: iso(before) }, 'records older than the stream time applied late');
+    // The snapshot is taken once the round's alerts are committed (the publisher already has them), and committed
+    // on its own: its time never delays an alert. It covers the engine exactly as this round left it.
+    if (this.#snapshotDue()) await this.snapshotNow();
     return full;
+  }
+
+  /**
+   * Takes a snapshot of the engine as the last committed round left it and commits it (with the offsets it covers),
+   * replacing the stored one. Also called when leadership is given up on a stop, so that the next decider has
+   * nothing to replay.
+   */
+  async snapshotNow(): Promise<void> {
+    const covered = this.#snapshotCovers;
+    if (covered !== null && covered.streamTime === this.#committedStreamTime && sameOffsets(covered.offsets, this.#committed)) return;
+    const snapshot = await this.#takeSnapshot(this.#committedStreamTime);
+    await this.#commit(this.#deps.wallNow(), this.#committedStreamTime, new Map(), null, [], [], snapshot);
   }
 
   #snapshotDue(): boolean {
@@ -401,6 +417,7 @@ export class DecisionTerm {
     this.#sinceSnapshot = { records: 0, at: this.#deps.monotonicNow(), cost: took };
     this.#deps.metrics.deciderSnapshotBytes.set(state.length);
     this.#deps.metrics.deciderSnapshotSeconds.observe(took / 1000);
+    this.#snapshotCovers = { streamTime, offsets: new Map(this.#offered) };
     return { format: DECIDER_SNAPSHOT_FORMAT, streamTime, offsets: new Map(this.#offered), state };
   }
 
@@ -455,6 +472,12 @@ export class DecisionTerm {
 const topicOf = (key: string): string => key.slice(0, key.lastIndexOf(':'));
 const partitionOf = (key: string): number => Number(key.slice(key.lastIndexOf(':') + 1));
 const iso = (t: Millis | null): string | null => (t === null ? null : new Date(t).toISOString());
+
+function sameOffsets(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, offset] of a) if (b.get(key) !== offset) return false;
+  return true;
+}
 
 function maxOf(a: Millis | null, b: Millis | null): Millis | null {
   if (a === null) return b;

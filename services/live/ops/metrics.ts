@@ -116,6 +116,7 @@ export interface VerifierMetrics {
   readonly deciderSnapshotSeconds: Histogram;
   /** Time the elected decider took to make its engine ready (snapshot restored, records after it replayed), in seconds. */
   readonly deciderTakeoverSeconds: Gauge;
+  readonly deciderTakeoverRecords: Gauge;
 }
 
 export function createVerifierMetrics(
@@ -209,6 +210,7 @@ export function createVerifierMetrics(
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
     }),
     deciderTakeoverSeconds: gauge('decider_takeover_seconds', 'Time the elected decider took to make its engine ready (snapshot restored, later records replayed), in seconds.', []),
+    deciderTakeoverRecords: gauge('decider_takeover_records', 'Stored records the elected decider replayed after restoring the snapshot when it took over.', []),
   };
 
   metrics.buildInfo.set({ version: build.version, commit: build.commit ?? 'unknown' }, 1);

@@ -29,19 +29,29 @@ export interface ReplayBenchFiles {
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 const rate = (n: number) => `${Math.round(n).toLocaleString('en-GB')} records/s`;
 
-/** Raw avsc decode of the files, then the replay over the same files, each in its own process. */
-export async function benchReplay(files: ReplayBenchFiles, log: (line: string) => void): Promise<{ ratio: number; rawRate: number; replayRate: number; replayRss: number }> {
+export interface ReplayBenchResult {
+  readonly records: number;
+  readonly alerts: number;
+  readonly ratio: number;
+  readonly rawRate: number;
+  readonly replayRate: number;
+  /** The replay process's peak resident memory, in bytes. */
+  readonly replayRss: number;
+}
+
+/** Raw avsc decode of the files, then the replay (with `flags`) over the same files, each in its own process. */
+export async function benchReplay(files: ReplayBenchFiles, flags: readonly string[], log: (line: string) => void): Promise<ReplayBenchResult> {
   const inputs = [files.gpEvents, files.ndsReceived, files.ndsManifests, files.ndsDisseminations];
   log('measuring raw avsc decode (createFileDecoder, every record decoded) ...');
   const raw = await measure('raw-avro-decode', inputs);
   log(`  ${raw.records.toLocaleString('en-GB')} records in ${raw.seconds.toFixed(2)} s = ${rate(raw.records / raw.seconds)}, peak RSS ${mib(raw.maxRssBytes)}`);
-  log('measuring optout-verifier replay over the same files ...');
-  const replay = await measure('replay', ['--gp-events', files.gpEvents, '--nds-received', files.ndsReceived, '--nds-manifests', files.ndsManifests, '--nds-disseminations', files.ndsDisseminations, '--report', files.report, '--quiet', '--no-progress']);
+  log(`measuring optout-verifier replay${flags.length > 0 ? ` ${flags.join(' ')}` : ''} over the same files ...`);
+  const replay = await measure('replay', ['--gp-events', files.gpEvents, '--nds-received', files.ndsReceived, '--nds-manifests', files.ndsManifests, '--nds-disseminations', files.ndsDisseminations, '--report', files.report, '--quiet', '--no-progress', ...flags]);
   const report = JSON.parse(await readFile(files.report, 'utf8')) as Report;
   const replayed = Object.values(report.inputs).reduce((n, i) => n + i.records, 0);
   if (replayed !== raw.records) throw new Error(`replay read ${replayed} records, raw decode ${raw.records}`);
   const rawRate = raw.records / raw.seconds;
   const replayRate = replayed / replay.seconds;
   log(`  ${replayed.toLocaleString('en-GB')} records in ${replay.seconds.toFixed(2)} s = ${rate(replayRate)}, peak RSS ${mib(replay.maxRssBytes)}; ${report.alerts.length.toLocaleString('en-GB')} alerts`);
-  return { ratio: replayRate / rawRate, rawRate, replayRate, replayRss: replay.maxRssBytes };
+  return { records: replayed, alerts: report.alerts.length, ratio: replayRate / rawRate, rawRate, replayRate, replayRss: replay.maxRssBytes };
 }

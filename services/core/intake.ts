@@ -71,8 +71,7 @@ export class Intake {
     this.seen[stream].reserve(records);
   }
 
-  /** Duplicate detection alone, for records screened elsewhere (see screened-disseminations.ts), in arrival order. */
-  sight(stream: StreamName, idHi: number, idLo: number, contentHi: number, contentLo: number): Sighting {
+  private sight(stream: StreamName, idHi: number, idLo: number, contentHi: number, contentLo: number): Sighting {
     return this.seen[stream].sight(idHi, idLo, contentHi, contentLo);
   }
 }

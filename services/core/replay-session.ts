@@ -1,9 +1,8 @@
 import type { CodeCatalogue } from './code-catalogue.js';
 import type { DeadLetterReason } from './dead-letter-reason.js';
-import { CONFLICT_DETAIL, Intake } from './intake.js';
+import { DisseminationJudge, type JudgedDisseminations } from './dissemination-judge.js';
+import { Intake } from './intake.js';
 import { ObjectorFilter } from './objector-filter.js';
-import { RecordScreen } from './record-screen.js';
-import { screenDisseminations, type ScreenedDisseminations } from './screened-disseminations.js';
 import type { ReadItem } from './read-item.js';
 import { buildRecord } from './record-validation.js';
 import { Reconciler, type Identity } from './reconciler.js';
@@ -31,8 +30,8 @@ export class ReplaySession {
   private readonly read: Record<StreamName, number> = { gpEvents: 0, ndsReceived: 0, ndsManifests: 0, ndsDisseminations: 0 };
   private latestEventTime: Millis | null = null;
   private disseminationsStarted = false;
-  private screen: RecordScreen | null = null;
-  private objectorFilter: ObjectorFilter | null = null;
+  private judge: DisseminationJudge | null = null;
+  private expectedDisseminations = 0;
 
   constructor(private readonly options: ReplayOptions) {
     this.intake = new Intake(options.catalogue);
@@ -41,7 +40,8 @@ export class ReplaySession {
 
   /** A hint: about this many records of the stream are coming. */
   expect(stream: StreamName, records: number): void {
-    this.intake.expect(stream, records);
+    if (stream === 'ndsDisseminations') this.expectedDisseminations = records;
+    else this.intake.expect(stream, records);
   }
 
   /** Patients with a recorded dissent: once every GP event is fed, the only ones whose releases can breach. */
@@ -60,10 +60,12 @@ export class ReplaySession {
   /** Feeds a file's records in file order, a batch at a time. */
   feedBatch(stream: StreamName, items: readonly ReadItem[]): void {
     if (stream === 'ndsDisseminations') {
-      this.screen ??= new RecordScreen(this.options.catalogue);
-      this.objectorFilter ??= new ObjectorFilter(this.reconciler.objectors());
-      const filter = this.objectorFilter;
-      this.feedScreenedDisseminations(screenDisseminations(items, this.screen, (nhs) => filter.has(nhs)));
+      if (this.judge === null) {
+        const filter = new ObjectorFilter(this.reconciler.objectors());
+        this.judge = new DisseminationJudge(this.options.catalogue, (nhs) => filter.has(nhs));
+        this.judge.expect(this.expectedDisseminations);
+      }
+      this.feedJudgedDisseminations(this.judge.judge(items));
       return;
     }
     if (stream === 'gpEvents' && this.disseminationsStarted) throw new Error('replay: every GP event must be fed before the disseminations');
@@ -97,31 +99,16 @@ export class ReplaySession {
   }
 
   /**
-   * Disseminations screened in file order (here, or on another thread with screenDisseminations): duplicates
-   * are judged here, and the kept lines, of patients with a recorded dissent, are offered for judgement.
+   * Disseminations judged in file order (here, or on another thread with a DisseminationJudge given the
+   * objectors): the kept lines, of patients with a recorded dissent, are offered for judgement.
    */
-  feedScreenedDisseminations(batch: ScreenedDisseminations): void {
+  feedJudgedDisseminations(batch: JudgedDisseminations): void {
     this.disseminationsStarted = true;
     this.read.ndsDisseminations += batch.items;
+    this.duplicates.ndsDisseminations += batch.duplicates;
     for (const d of batch.dead) this.deadLetter('ndsDisseminations', d.position, d.reason, d.detail);
-    const fp = batch.fingerprints;
-    let nextKept = 0;
-    for (let j = 0; j < batch.valid; j++) {
-      const sighting = this.intake.sight('ndsDisseminations', fp[j * 4]!, fp[j * 4 + 1]!, fp[j * 4 + 2]!, fp[j * 4 + 3]!);
-      const isKept = nextKept < batch.keptIndex.length && batch.keptIndex[nextKept] === j;
-      const kept = isKept ? batch.kept[nextKept++]! : null;
-      if (sighting === 'duplicate') {
-        this.duplicates.ndsDisseminations++;
-        continue;
-      }
-      if (sighting === 'conflict') {
-        this.deadLetter('ndsDisseminations', batch.positions[j]!, 'CONFLICTING_DUPLICATE', CONFLICT_DETAIL.ndsDisseminations);
-        continue;
-      }
-      const time = batch.sharedAt[j]!;
-      if (this.latestEventTime === null || time > this.latestEventTime) this.latestEventTime = time;
-      if (kept !== null) this.reconciler.offerDissemination(kept);
-    }
+    if (batch.latest !== -Infinity && (this.latestEventTime === null || batch.latest > this.latestEventTime)) this.latestEventTime = batch.latest;
+    for (const kept of batch.kept) this.reconciler.offerDissemination(kept);
   }
 
   /** Applies everything up to asOf (given, or the latest event time) and returns the report's content. */

@@ -1,15 +1,15 @@
 import type { ReadLimits } from '../codec/read-limits.js';
-import type { ScreenedDisseminations } from '../core/screened-disseminations.js';
+import type { JudgedDisseminations } from '../core/dissemination-judge.js';
 import type { DisseminationWorkerData, DisseminationWorkerMessage } from './dissemination-worker.js';
 import { moduleWorker } from './module-worker.js';
 
 /**
- * The dissemination file, screened on a worker thread, as batches in file order. Decoding is the larger half
- * of the work on tens of millions of lines; on a second core it overlaps with the main thread's.
+ * The dissemination file, judged on a worker thread, as batches in file order. Decoding, validation and duplicate
+ * detection of tens of millions of lines run on a second core, beside the main thread's work.
  */
-export function screenedDisseminationFile(path: string, catalogue: unknown, objectors: readonly string[], limits: ReadLimits): AsyncIterable<ScreenedDisseminations> {
+export function judgedDisseminationFile(path: string, catalogue: unknown, objectors: readonly string[], expected: number, limits: ReadLimits): AsyncIterable<JudgedDisseminations> {
   // Started now, not on the first read: it works while the caller reads its other inputs.
-  const worker = moduleWorker('replay/dissemination-worker', { path, catalogue, objectors, limits } satisfies DisseminationWorkerData);
+  const worker = moduleWorker('replay/dissemination-worker', { path, catalogue, objectors, expected, limits } satisfies DisseminationWorkerData);
   const queue: DisseminationWorkerMessage[] = [];
   let wake: (() => void) | null = null;
   let crashed: Error | null = null;

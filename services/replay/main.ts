@@ -20,7 +20,7 @@ import { reportTarget, ReportTargetRefused } from './report-target.js';
 import { derivedPseudonymKey, digestInputs, keyedInputDigest, type InputDigest } from './input-digest.js';
 import { silentProgress, terminalProgress } from './progress.js';
 import { runReplay } from './replay-run.js';
-import { screenedDisseminationFile } from './screened-dissemination-file.js';
+import { judgedDisseminationFile } from './judged-dissemination-file.js';
 import { formatSummary } from './summary.js';
 import { auditReport, renderAuditReport, unverifiedWarning } from './audit-report.js';
 import { gitCommit, keyProvenance, packageVersion, provenanceOf } from './provenance.js';
@@ -262,7 +262,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         },
         publishedDigest: (d) => keyedInputDigest(usedKey!, d),
         progress, sizes,
-        screenedDisseminations: (path, objectors) => asInputErrors(screenedDisseminationFile(path, catalogueJson, objectors, config.limits)),
+        judgedDisseminations: (path, objectors, expected) => asInputErrors(judgedDisseminationFile(path, catalogueJson, objectors, expected, config.limits)),
       },
     );
     const inputDigests = await digests;

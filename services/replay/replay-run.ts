@@ -4,7 +4,7 @@ import type { Millis, StreamName } from '../core/records.js';
 import { buildReport, type InputDescription, type Report } from '../core/replay-report.js';
 import type { ReadItem } from '../core/read-item.js';
 import { ReplaySession } from '../core/replay-session.js';
-import type { ScreenedDisseminations } from '../core/screened-disseminations.js';
+import type { JudgedDisseminations } from '../core/dissemination-judge.js';
 import type { InputDigest } from './input-digest.js';
 import type { Progress } from './progress.js';
 
@@ -26,8 +26,8 @@ export interface ReplayPorts {
   readonly publishedDigest: (digest: InputDigest) => string;
   readonly progress: Progress;
   readonly sizes: { readonly [S in StreamName]: number };
-  /** Screens the dissemination file elsewhere (another thread), given the patients with a recorded dissent. */
-  readonly screenedDisseminations?: (path: string, objectors: readonly string[]) => AsyncIterable<ScreenedDisseminations>;
+  /** Judges the dissemination file elsewhere (another thread), given the patients with a recorded dissent and about how many lines it holds. */
+  readonly judgedDisseminations?: (path: string, objectors: readonly string[], expected: number) => AsyncIterable<JudgedDisseminations>;
 }
 
 // Rough bytes per record, to size the dissemination id table once (a hint; the table grows if it is short).
@@ -58,7 +58,9 @@ export async function runReplay(plan: ReplayPlan, ports: ReplayPorts): Promise<R
   const identity = lateBoundIdentity();
   const session = new ReplaySession({ slaMs: plan.slaMs, graceMs: plan.graceMs, asOf: plan.asOf, identity, catalogue: plan.catalogue });
   ports.progress.start(ORDER.reduce((n, s) => n + ports.sizes[s], 0));
-  let screened: AsyncIterable<ScreenedDisseminations> | null = null;
+  let judged: AsyncIterable<JudgedDisseminations> | null = null;
+  const disseminations = plan.inputs.ndsDisseminations;
+  const expectedDisseminations = Math.ceil(ports.sizes.ndsDisseminations / (disseminations.endsWith('.avro') ? BYTES_PER_DISSEMINATION.avro : BYTES_PER_DISSEMINATION.ndjson));
   for (const stream of ORDER) {
     ports.progress.input(`reading ${LABEL[stream]}`);
     const path = plan.inputs[stream];
@@ -70,13 +72,10 @@ export async function runReplay(plan: ReplayPlan, ports: ReplayPorts): Promise<R
         reported = read;
       }
     };
-    if (stream === 'ndsDisseminations') {
-      const perRecord = path.endsWith('.avro') ? BYTES_PER_DISSEMINATION.avro : BYTES_PER_DISSEMINATION.ndjson;
-      session.expect(stream, Math.ceil(ports.sizes[stream] / perRecord));
-    }
-    if (stream === 'ndsDisseminations' && screened !== null) {
-      for await (const batch of screened) {
-        session.feedScreenedDisseminations(batch);
+    if (stream === 'ndsDisseminations') session.expect(stream, expectedDisseminations);
+    if (stream === 'ndsDisseminations' && judged !== null) {
+      for await (const batch of judged) {
+        session.feedJudgedDisseminations(batch);
         read += batch.items;
         tick();
       }
@@ -89,10 +88,10 @@ export async function runReplay(plan: ReplayPlan, ports: ReplayPorts): Promise<R
     }
     ports.progress.records(read - reported);
     ports.progress.inputDone(ports.sizes[stream]);
-    if (stream === 'gpEvents' && ports.screenedDisseminations) {
+    if (stream === 'gpEvents' && ports.judgedDisseminations) {
       // Every GP event is in, so the patients with a recorded dissent are known: the dissemination file can
-      // be screened on another thread while the receipts and manifests are read here.
-      screened = ports.screenedDisseminations(plan.inputs.ndsDisseminations, session.objectors());
+      // be judged on another thread while the receipts and manifests are read here.
+      judged = ports.judgedDisseminations(disseminations, session.objectors(), expectedDisseminations);
     }
   }
   ports.progress.stop();

@@ -52,18 +52,26 @@ export class IllegalAlertTransition extends Error {
   }
 }
 
+/** Every alert is made here, with its fields always in this order, so that all alerts share one shape. */
+function alertOf(a: Omit<Alert, 'state' | 'severity' | 'escalatedAt' | 'resolvedAt' | 'resolvedBy'>, rule: Rule, state: AlertState, escalatedAt: Millis | null, resolvedAt: Millis | null, resolvedBy: Side | null): Alert {
+  return {
+    alertId: a.alertId, rule, upstreamEventId: a.upstreamEventId, receiptId: a.receiptId, disseminationId: a.disseminationId,
+    patientRef: a.patientRef, practiceOds: a.practiceOds, supplier: a.supplier, optOutType: a.optOutType, episodeStart: a.episodeStart,
+    firedAt: a.firedAt, detectionDelayMs: a.detectionDelayMs, downstreamHeldAtShare: a.downstreamHeldAtShare, recipient: a.recipient,
+    purpose: a.purpose, severity: SEVERITY[rule], state, escalatedAt, resolvedAt, resolvedBy,
+  };
+}
+
 export function fire(alert: Omit<Alert, 'state' | 'severity' | 'escalatedAt' | 'resolvedAt' | 'resolvedBy'>): AlertChange {
-  const fired: Alert = { ...alert, severity: SEVERITY[alert.rule], state: 'FIRING', escalatedAt: null, resolvedAt: null, resolvedBy: null };
-  return { transition: 'FIRED', changedAt: alert.firedAt, alert: fired };
+  return { transition: 'FIRED', changedAt: alert.firedAt, alert: alertOf(alert, alert.rule, 'FIRING', null, null, null) };
 }
 
 export function escalate(before: Alert, at: Millis): AlertChange {
   if (!LEGAL.ESCALATED(before)) throw new IllegalAlertTransition('ESCALATED', before);
-  const rule: Rule = 'OBJECTION_NOT_PROPAGATED';
-  return { transition: 'ESCALATED', changedAt: at, alert: { ...before, rule, severity: SEVERITY[rule], escalatedAt: at } };
+  return { transition: 'ESCALATED', changedAt: at, alert: alertOf(before, 'OBJECTION_NOT_PROPAGATED', before.state, at, before.resolvedAt, before.resolvedBy) };
 }
 
 export function resolve(before: Alert, at: Millis, by: Side): AlertChange {
   if (!LEGAL.RESOLVED(before)) throw new IllegalAlertTransition('RESOLVED', before);
-  return { transition: 'RESOLVED', changedAt: at, alert: { ...before, state: 'RESOLVED', resolvedAt: at, resolvedBy: by } };
+  return { transition: 'RESOLVED', changedAt: at, alert: alertOf(before, before.rule, 'RESOLVED', before.escalatedAt, at, by) };
 }

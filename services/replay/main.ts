@@ -21,6 +21,7 @@ import { derivedPseudonymKey, digestInputs, keyedInputDigest, type InputDigest }
 import { silentProgress, terminalProgress } from './progress.js';
 import { runReplay } from './replay-run.js';
 import { judgedDisseminationFile } from './judged-dissemination-file.js';
+import { oncePerPatient } from './patient-refs.js';
 import { formatSummary } from './summary.js';
 import { auditReport, renderAuditReport, unverifiedWarning } from './audit-report.js';
 import { gitCommit, keyProvenance, packageVersion, provenanceOf } from './provenance.js';
@@ -258,7 +259,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         digests,
         identity: (d) => {
           usedKey = key ?? derivedPseudonymKey(streams.map((s) => d[s]));
-          return (identity = keyedIdentity(usedKey));
+          return (identity = oncePerPatient(keyedIdentity(usedKey)));
         },
         publishedDigest: (d) => keyedInputDigest(usedKey!, d),
         progress, sizes,

@@ -1,4 +1,5 @@
 import type { Report } from '../core/replay-report.js';
+import { jsonChunks } from './json-chunks.js';
 import type { Provenance } from './provenance.js';
 import type { UnverifiedDecision } from './unverified-codes.js';
 
@@ -19,8 +20,9 @@ export function auditReport(report: Report, provenance: Provenance, unverifiedCo
 
 export type AuditReport = ReturnType<typeof auditReport>;
 
-export function renderAuditReport(report: AuditReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+/** The report's JSON text (two-space indents, a final newline), in chunks, to be written as a stream. */
+export function auditReportChunks(report: AuditReport): Iterable<string> {
+  return jsonChunks(report);
 }
 
 /** The warning printed when unverified codes decided alerts; null when none did. */

@@ -1,7 +1,7 @@
 // Composition root of `optout-verifier replay`: reads flags and environment once, wires the file readers,
 // the keyed identity and the core, writes the report and prints the summary.
 import { Command, CommanderError, Option } from 'commander';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { openInputBatches } from '../codec/input-file.js';
 import { DEFAULT_READ_LIMITS, LIMIT_CEILING_BYTES, type ReadLimits } from '../codec/read-limits.js';
@@ -23,7 +23,7 @@ import { runReplay } from './replay-run.js';
 import { judgedDisseminationFile } from './judged-dissemination-file.js';
 import { oncePerPatient } from './patient-refs.js';
 import { formatSummary } from './summary.js';
-import { auditReport, renderAuditReport, unverifiedWarning } from './audit-report.js';
+import { auditReport, auditReportChunks, unverifiedWarning } from './audit-report.js';
 import { gitCommit, keyProvenance, packageVersion, provenanceOf } from './provenance.js';
 import { UnverifiedCodeWatch, unverifiedCatalogue } from './unverified-codes.js';
 import { scenarioFaults } from './scenario-faults.js';
@@ -175,11 +175,17 @@ async function* asInputErrors<T>(items: AsyncIterable<T>): AsyncIterable<T> {
   }
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
+async function writeAtomically(path: string, text: string | Iterable<string>): Promise<void> {
   // A new file (never one found there, whatever it is), renamed over the path: a reader sees all or nothing.
   const temporary = `${path}.${process.pid}.partial`;
   try {
-    await writeFile(temporary, text, { flag: 'wx' });
+    const file = await open(temporary, 'wx');
+    try {
+      if (typeof text === 'string') await file.writeFile(text);
+      else for (const chunk of text) await file.write(chunk);
+    } finally {
+      await file.close();
+    }
     await rename(temporary, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await unlink(temporary).catch(() => {});
@@ -187,8 +193,14 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
-function writeToStdout(text: string): Promise<void> {
-  return new Promise((done, fail) => process.stdout.write(text, (error) => (error ? fail(new InputError(`cannot write the report to stdout: ${(error as NodeJS.ErrnoException).code ?? error.message}`)) : done())));
+async function writeToStdout(chunks: Iterable<string>): Promise<void> {
+  const fail = (error: Error) => new InputError(`cannot write the report to stdout: ${(error as NodeJS.ErrnoException).code ?? error.message}`);
+  for (const chunk of chunks) {
+    await new Promise<void>((done, failed) => {
+      // Waits for each chunk to be taken, so that a long report is never queued whole in memory.
+      process.stdout.write(chunk, (error) => (error ? failed(fail(error)) : done()));
+    });
+  }
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -281,8 +293,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const keyed = config.keyPath === null ? { ...audit, pseudonymKeyWarning: KEYLESS_WARNING } : audit;
     const report = inputWarnings.length === 0 ? keyed : { ...keyed, inputWarnings };
     for (const w of inputWarnings) process.stderr.write(`optout-verifier replay: ${describeInputWarning(w)}\n`);
-    if (target.kind === 'stdout') await writeToStdout(renderAuditReport(report));
-    else await writeAtomically(target.path, renderAuditReport(report));
+    if (target.kind === 'stdout') await writeToStdout(auditReportChunks(report));
+    else await writeAtomically(target.path, auditReportChunks(report));
     if (config.htmlPath !== null) {
       const faults = await scenarioFaults(config.scenarioPath, config.inputs.gpEvents).catch((error: unknown) => {
         throw new InputError((error as Error).message);

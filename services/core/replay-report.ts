@@ -1,5 +1,6 @@
 import type { Alert } from './alert.js';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from './dead-letter-reason.js';
+import { isoInstant } from './iso-instant.js';
 import { latencyHistogram } from './latency-histogram.js';
 import { summariseLatency, type LatencySummary } from './latency-summary.js';
 import type { PendingEpisode } from './reconciler.js';
@@ -35,7 +36,7 @@ export interface ReportInput {
   readonly latencySamples: readonly Millis[];
 }
 
-const iso = (t: Millis | null): string | null => (t === null ? null : new Date(t).toISOString());
+const iso = (t: Millis | null): string | null => (t === null ? null : isoInstant(t));
 
 function byFiringThenId(a: Alert, b: Alert): number {
   return a.firedAt - b.firedAt || (a.alertId < b.alertId ? -1 : a.alertId > b.alertId ? 1 : 0);

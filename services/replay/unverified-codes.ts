@@ -1,4 +1,5 @@
 import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
+import { isoInstant } from '../core/iso-instant.js';
 import type { ReadItem } from '../core/read-item.js';
 import type { OptOutType, StreamName } from '../core/records.js';
 import type { Side } from '../core/rules.js';
@@ -66,7 +67,7 @@ export class UnverifiedCodeWatch {
   decisions(alerts: readonly DecidedAlert[], patientRefFor: (nhsNumber: string) => string): UnverifiedDecision[] {
     if (this.sightings.size === 0) return [];
     const byChange = new Map<string, Sighting>();
-    for (const s of this.sightings.values()) byChange.set(`${patientRefFor(s.nhsNumber)}|${s.type}|${s.side}|${new Date(s.time).toISOString()}`, s);
+    for (const s of this.sightings.values()) byChange.set(`${patientRefFor(s.nhsNumber)}|${s.type}|${s.side}|${isoInstant(s.time)}`, s);
     const out: UnverifiedDecision[] = [];
     for (const a of alerts) {
       const cause = this.sightings.get(`UPSTREAM|${a.upstreamEventId ?? ''}`) ?? this.sightings.get(`DOWNSTREAM|${a.receiptId ?? ''}`);

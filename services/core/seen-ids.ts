@@ -1,11 +1,17 @@
 export type Sighting = 'new' | 'duplicate' | 'conflict';
 
-// The low bit of a slot's last word marks it occupied, so content fingerprints keep 63 bits.
+// A slot is three words: the id's 64-bit fingerprint, and 31 bits of the content fingerprint with the low bit
+// marking the slot occupied. Content is only ever compared between records with the same id, which are rare (a
+// redelivery): a changed record is taken for an identical copy with probability 2^-31 per such pair.
+const WORDS = 3;
+// Filled to at most 4/5 of the slots, so that an id costs at most 15 bytes once the table is sized for the file.
+const FILL_NUMERATOR = 4;
+const FILL_DENOMINATOR = 5;
 
 /**
  * Which ids were seen, with a fingerprint of their first valid content, in an open-addressing table of typed
- * arrays: sixteen bytes a slot, so tens of millions of dissemination ids fit in a few hundred megabytes where a
- * Map of strings would not.
+ * arrays: twelve bytes a slot, sized (by `reserve`) for the file, so tens of millions of dissemination ids fit
+ * in a few hundred megabytes where a Map of strings would not.
  */
 export class SeenIds {
   private slots: Uint32Array;
@@ -14,68 +20,63 @@ export class SeenIds {
 
   constructor(initialCapacity = 1 << 12) {
     this.capacity = initialCapacity;
-    this.slots = new Uint32Array(initialCapacity * 4);
+    this.slots = new Uint32Array(initialCapacity * WORDS);
   }
 
   /** Makes room for this many ids at once, sparing the rehashing of growing step by step. */
   reserve(ids: number): void {
-    let capacity = this.capacity;
-    while (ids * 10 > capacity * 7) capacity *= 2;
-    if (capacity === this.capacity) return;
-    const old = this.slots;
-    this.capacity = capacity;
-    this.slots = new Uint32Array(capacity * 4);
-    this.rehash(old);
+    const capacity = Math.ceil((ids * FILL_DENOMINATOR) / FILL_NUMERATOR) + 1;
+    if (capacity > this.capacity) this.resize(capacity);
   }
 
   get size(): number {
     return this.used;
   }
 
+  /** Bytes held by the table. */
+  get bytes(): number {
+    return this.slots.byteLength;
+  }
+
   /** Records the id's first content; later sightings are duplicates or conflicts against it. */
   sight(idHi: number, idLo: number, contentHi: number, contentLo: number): Sighting {
-    if ((this.used + 1) * 10 > this.capacity * 7) this.grow();
+    if ((this.used + 1) * FILL_DENOMINATOR > this.capacity * FILL_NUMERATOR) this.resize(Math.ceil(this.capacity * 1.5) + 1);
     const slot = this.find(idHi, idLo);
     const s = this.slots;
-    const marked = (contentLo | 1) >>> 0;
-    if ((s[slot + 3]! & 1) === 0) {
+    const marked = ((contentHi ^ Math.imul(contentLo, 0x85ebca6b)) | 1) >>> 0;
+    if ((s[slot + 2]! & 1) === 0) {
       s[slot] = idHi;
       s[slot + 1] = idLo;
-      s[slot + 2] = contentHi;
-      s[slot + 3] = marked;
+      s[slot + 2] = marked;
       this.used++;
       return 'new';
     }
-    return s[slot + 2] === contentHi && s[slot + 3] === marked ? 'duplicate' : 'conflict';
+    return s[slot + 2] === marked ? 'duplicate' : 'conflict';
   }
 
   private find(hi: number, lo: number): number {
-    const mask = this.capacity - 1;
-    let i = (hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
+    const capacity = this.capacity;
+    // The fingerprint's bits are well mixed already: one multiply spreads them over any table size.
+    let i = Math.floor((((hi ^ Math.imul(lo, 0x9e3779b1)) >>> 0) / 4294967296) * capacity);
     const s = this.slots;
     for (;;) {
-      const slot = i * 4;
-      if ((s[slot + 3]! & 1) === 0) return slot;
+      const slot = i * WORDS;
+      if ((s[slot + 2]! & 1) === 0) return slot;
       if (s[slot] === hi && s[slot + 1] === lo) return slot;
-      i = (i + 1) & mask;
+      if (++i === capacity) i = 0;
     }
   }
 
-  private grow(): void {
+  private resize(capacity: number): void {
     const old = this.slots;
-    this.capacity *= 2;
-    this.slots = new Uint32Array(this.capacity * 4);
-    this.rehash(old);
-  }
-
-  private rehash(old: Uint32Array): void {
-    for (let slot = 0; slot < old.length; slot += 4) {
-      if ((old[slot + 3]! & 1) === 0) continue;
+    this.capacity = capacity;
+    this.slots = new Uint32Array(capacity * WORDS);
+    for (let slot = 0; slot < old.length; slot += WORDS) {
+      if ((old[slot + 2]! & 1) === 0) continue;
       const target = this.find(old[slot]!, old[slot + 1]!);
       this.slots[target] = old[slot]!;
       this.slots[target + 1] = old[slot + 1]!;
       this.slots[target + 2] = old[slot + 2]!;
-      this.slots[target + 3] = old[slot + 3]!;
     }
   }
 }

@@ -30,8 +30,11 @@ export interface ReplayPorts {
   readonly judgedDisseminations?: (path: string, objectors: readonly string[], expected: number) => AsyncIterable<JudgedDisseminations>;
 }
 
-// Rough bytes per record, to size the dissemination id table once (a hint; the table grows if it is short).
-const BYTES_PER_DISSEMINATION = { avro: 60, ndjson: 140 };
+// Rough bytes per record, to size each input's id table once (a hint; a table grows if it is short).
+const BYTES_PER_RECORD: { readonly [S in StreamName]: { readonly avro: number; readonly ndjson: number } } = {
+  gpEvents: { avro: 50, ndjson: 150 }, ndsReceived: { avro: 80, ndjson: 210 }, ndsManifests: { avro: 44, ndjson: 170 }, ndsDisseminations: { avro: 60, ndjson: 140 },
+};
+const expectedRecords = (stream: StreamName, path: string, bytes: number) => Math.ceil(bytes / BYTES_PER_RECORD[stream][path.endsWith('.avro') ? 'avro' : 'ndjson']);
 
 // GP events first: they say whose releases can breach an objection, so disseminations can stream past.
 const ORDER: readonly StreamName[] = ['gpEvents', 'ndsReceived', 'ndsManifests', 'ndsDisseminations'];
@@ -60,7 +63,7 @@ export async function runReplay(plan: ReplayPlan, ports: ReplayPorts): Promise<R
   ports.progress.start(ORDER.reduce((n, s) => n + ports.sizes[s], 0));
   let judged: AsyncIterable<JudgedDisseminations> | null = null;
   const disseminations = plan.inputs.ndsDisseminations;
-  const expectedDisseminations = Math.ceil(ports.sizes.ndsDisseminations / (disseminations.endsWith('.avro') ? BYTES_PER_DISSEMINATION.avro : BYTES_PER_DISSEMINATION.ndjson));
+  const expectedDisseminations = expectedRecords('ndsDisseminations', disseminations, ports.sizes.ndsDisseminations);
   for (const stream of ORDER) {
     ports.progress.input(`reading ${LABEL[stream]}`);
     const path = plan.inputs[stream];
@@ -72,7 +75,7 @@ export async function runReplay(plan: ReplayPlan, ports: ReplayPorts): Promise<R
         reported = read;
       }
     };
-    if (stream === 'ndsDisseminations') session.expect(stream, expectedDisseminations);
+    session.expect(stream, expectedRecords(stream, path, ports.sizes[stream]));
     if (stream === 'ndsDisseminations' && judged !== null) {
       for await (const batch of judged) {
         session.feedJudgedDisseminations(batch);

@@ -2,11 +2,11 @@ import type { CodeCatalogue } from './code-catalogue.js';
 import type { DeadLetterReason } from './dead-letter-reason.js';
 import { DisseminationJudge, type JudgedDisseminations } from './dissemination-judge.js';
 import { Intake } from './intake.js';
+import { admitRecords, meaningOf, type AdmittedRecords } from './admitted-records.js';
 import { ObjectorFilter } from './objector-filter.js';
 import type { ReadItem } from './read-item.js';
-import { buildRecord } from './record-validation.js';
 import { Reconciler, type Identity } from './reconciler.js';
-import { STREAM_FIELDS, type Millis, type StreamName } from './records.js';
+import type { GpOptOutEvent, Millis, NdsExtractManifest, NdsReceivedObjection, StreamName } from './records.js';
 import type { DeadLetterEntry, ReportInput } from './replay-report.js';
 
 export interface ReplayOptions {
@@ -68,33 +68,29 @@ export class ReplaySession {
       this.feedJudgedDisseminations(this.judge.judge(items));
       return;
     }
+    this.feedAdmitted(admitRecords(this.intake, stream, items));
+  }
+
+  /** A batch of an objection-side input after intake (here, or on another thread with admitRecords), in file order. */
+  feedAdmitted(batch: AdmittedRecords): void {
+    const stream = batch.stream;
     if (stream === 'gpEvents' && this.disseminationsStarted) throw new Error('replay: every GP event must be fed before the disseminations');
-    this.read[stream] += items.length;
-    const timeField = STREAM_FIELDS[stream].time;
+    this.read[stream] += batch.items;
+    this.duplicates[stream] += batch.duplicates;
+    for (const d of batch.dead) this.deadLetter(stream, d.position, d.reason, d.detail);
+    if (batch.latest !== -Infinity && (this.latestEventTime === null || batch.latest > this.latestEventTime)) this.latestEventTime = batch.latest;
     const reconciler = this.reconciler;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      if ('error' in item) {
-        this.deadLetter(stream, item.position, 'UNDECODABLE', item.error);
-        continue;
-      }
-      const admission = this.intake.admitFields(stream, item.fields);
-      if (admission.kind === 'dead') {
-        this.deadLetter(stream, item.position, admission.reason, admission.detail);
-        continue;
-      }
-      if (admission.kind === 'duplicate') {
-        this.duplicates[stream]++;
-        continue;
-      }
-      const fields = admission.fields;
-      const time = fields[timeField] as number;
-      if (this.latestEventTime === null || time > this.latestEventTime) this.latestEventTime = time;
-      switch (stream) {
-        case 'gpEvents': reconciler.offerGpEvent(buildRecord('gpEvents', fields), admission.meaning!); break;
-        case 'ndsReceived': reconciler.offerReceipt(buildRecord('ndsReceived', fields), admission.meaning!); break;
-        case 'ndsManifests': reconciler.offerManifest(buildRecord('ndsManifests', fields)); break;
-      }
+    const { records, meanings } = batch;
+    switch (stream) {
+      case 'gpEvents':
+        for (let i = 0; i < records.length; i++) reconciler.offerGpEvent(records[i] as GpOptOutEvent, meaningOf(meanings[i]!)!);
+        break;
+      case 'ndsReceived':
+        for (let i = 0; i < records.length; i++) reconciler.offerReceipt(records[i] as NdsReceivedObjection, meaningOf(meanings[i]!)!);
+        break;
+      case 'ndsManifests':
+        for (let i = 0; i < records.length; i++) reconciler.offerManifest(records[i] as NdsExtractManifest);
+        break;
     }
   }
 

@@ -9,6 +9,7 @@ import { DisseminationJudge, type JudgedDisseminations } from '../core/dissemina
 import { ObjectorFilter } from '../core/objector-filter.js';
 import type { DeadLetterReason } from '../core/dead-letter-reason.js';
 import type { NdsDissemination } from '../core/records.js';
+import type { WorkerEnd } from './worker-messages.js';
 
 export interface DisseminationWorkerData {
   readonly path: string;
@@ -19,14 +20,14 @@ export interface DisseminationWorkerData {
   readonly limits: ReadLimits;
 }
 
-export type DisseminationWorkerMessage =
-  | { readonly type: 'batch'; readonly batch: JudgedDisseminations }
-  | { readonly type: 'done' }
-  | { readonly type: 'failed'; readonly message: string };
+export interface DisseminationWorkerMessage {
+  readonly type: 'batch';
+  readonly batch: JudgedDisseminations;
+}
 
 const data = workerData as DisseminationWorkerData;
 const port = parentPort!;
-const post = (message: DisseminationWorkerMessage) => port.postMessage(message);
+const post = (message: DisseminationWorkerMessage | WorkerEnd) => port.postMessage(message);
 
 // Blocks are gathered into messages of some tens of thousands of lines: each message has a fixed cost.
 const LINES_PER_MESSAGE = 65_536;

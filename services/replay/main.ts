@@ -3,7 +3,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { openInputBatches } from '../codec/input-file.js';
 import { DEFAULT_READ_LIMITS, LIMIT_CEILING_BYTES, type ReadLimits } from '../codec/read-limits.js';
 import { parseIsoTimestamp } from '../codec/iso-timestamp.js';
 import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
@@ -21,6 +20,7 @@ import { derivedPseudonymKey, digestInputs, keyedInputDigest, type InputDigest }
 import { silentProgress, terminalProgress } from './progress.js';
 import { runReplay } from './replay-run.js';
 import { judgedDisseminationFile } from './judged-dissemination-file.js';
+import { objectionSideFiles } from './objection-side-files.js';
 import { oncePerPatient } from './patient-refs.js';
 import { formatSummary } from './summary.js';
 import { auditReport, auditReportChunks, unverifiedWarning } from './audit-report.js';
@@ -261,13 +261,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const core = await runReplay(
       { inputs: config.inputs, slaMs: config.slaMs, graceMs: config.graceMs, asOf: config.asOf, catalogue },
       {
-        openInput: async (stream, path) => {
-          try {
-            return watch.watch(stream, await openInputBatches(path, stream, config.limits));
-          } catch (error) {
-            throw new InputError((error as Error).message);
-          }
-        },
+        objectionSide: (inputs) => asInputErrors(objectionSideFiles(inputs, catalogueJson, config.limits, (sightings) => watch.absorb(sightings))),
         digests,
         identity: (d) => {
           usedKey = key ?? derivedPseudonymKey(streams.map((s) => d[s]));

@@ -2,7 +2,7 @@ import type { CodeCatalogue } from '../core/code-catalogue.js';
 import type { Identity } from '../core/reconciler.js';
 import type { Millis, StreamName } from '../core/records.js';
 import { buildReport, type InputDescription, type Report } from '../core/replay-report.js';
-import type { ReadItem } from '../core/read-item.js';
+import type { AdmittedRecords, ObjectionStream } from '../core/admitted-records.js';
 import { ReplaySession } from '../core/replay-session.js';
 import type { JudgedDisseminations } from '../core/dissemination-judge.js';
 import type { InputDigest } from './input-digest.js';
@@ -16,8 +16,19 @@ export interface ReplayPlan {
   readonly catalogue: CodeCatalogue;
 }
 
+/** What the objection-side reading hands over: admitted batches of an input, then its end, input after input. */
+export type ObjectionSideItem =
+  | { readonly type: 'admitted'; readonly batch: AdmittedRecords }
+  | { readonly type: 'end'; readonly stream: ObjectionStream };
+
 export interface ReplayPorts {
-  readonly openInput: (stream: StreamName, path: string) => Promise<AsyncIterable<readonly ReadItem[]>>;
+  /**
+   * Reads the objection-side inputs (elsewhere: another thread) in the order given, each through intake with an
+   * id table sized for about `expected` records.
+   */
+  readonly objectionSide: (inputs: readonly { readonly stream: ObjectionStream; readonly path: string; readonly expected: number }[]) => AsyncIterable<ObjectionSideItem>;
+  /** Judges the dissemination file elsewhere (another thread), given the patients with a recorded dissent and about how many lines it holds. */
+  readonly judgedDisseminations: (path: string, objectors: readonly string[], expected: number) => AsyncIterable<JudgedDisseminations>;
   /** The inputs' checksums, computed alongside the reading. */
   readonly digests: Promise<{ readonly [S in StreamName]: InputDigest }>;
   /** The identity, once the checksums are known (a key may be derived from them). */
@@ -26,8 +37,6 @@ export interface ReplayPorts {
   readonly publishedDigest: (digest: InputDigest) => string;
   readonly progress: Progress;
   readonly sizes: { readonly [S in StreamName]: number };
-  /** Judges the dissemination file elsewhere (another thread), given the patients with a recorded dissent and about how many lines it holds. */
-  readonly judgedDisseminations?: (path: string, objectors: readonly string[], expected: number) => AsyncIterable<JudgedDisseminations>;
 }
 
 // Rough bytes per record, to size each input's id table once (a hint; a table grows if it is short).
@@ -38,6 +47,7 @@ const expectedRecords = (stream: StreamName, path: string, bytes: number) => Mat
 
 // GP events first: they say whose releases can breach an objection, so disseminations can stream past.
 const ORDER: readonly StreamName[] = ['gpEvents', 'ndsReceived', 'ndsManifests', 'ndsDisseminations'];
+const OBJECTION_ORDER: readonly ObjectionStream[] = ['gpEvents', 'ndsReceived', 'ndsManifests'];
 const LABEL: { readonly [S in StreamName]: string } = {
   gpEvents: 'GP opt-out events', ndsReceived: 'NDS received objections', ndsManifests: 'NDS extract manifests', ndsDisseminations: 'NDS disseminations',
 };
@@ -61,12 +71,11 @@ export async function runReplay(plan: ReplayPlan, ports: ReplayPorts): Promise<R
   const identity = lateBoundIdentity();
   const session = new ReplaySession({ slaMs: plan.slaMs, graceMs: plan.graceMs, asOf: plan.asOf, identity, catalogue: plan.catalogue });
   ports.progress.start(ORDER.reduce((n, s) => n + ports.sizes[s], 0));
+  const expected = (stream: StreamName) => expectedRecords(stream, plan.inputs[stream], ports.sizes[stream]);
+  const objectionSide = ports.objectionSide(OBJECTION_ORDER.map((stream) => ({ stream, path: plan.inputs[stream], expected: expected(stream) })))[Symbol.asyncIterator]();
   let judged: AsyncIterable<JudgedDisseminations> | null = null;
-  const disseminations = plan.inputs.ndsDisseminations;
-  const expectedDisseminations = expectedRecords('ndsDisseminations', disseminations, ports.sizes.ndsDisseminations);
   for (const stream of ORDER) {
     ports.progress.input(`reading ${LABEL[stream]}`);
-    const path = plan.inputs[stream];
     let read = 0;
     let reported = 0;
     const tick = () => {
@@ -75,27 +84,31 @@ export async function runReplay(plan: ReplayPlan, ports: ReplayPorts): Promise<R
         reported = read;
       }
     };
-    session.expect(stream, expectedRecords(stream, path, ports.sizes[stream]));
-    if (stream === 'ndsDisseminations' && judged !== null) {
-      for await (const batch of judged) {
+    if (stream === 'ndsDisseminations') {
+      for await (const batch of judged!) {
         session.feedJudgedDisseminations(batch);
         read += batch.items;
         tick();
       }
     } else {
-      for await (const batch of await ports.openInput(stream, path)) {
-        session.feedBatch(stream, batch);
-        read += batch.length;
+      for (;;) {
+        const next = await objectionSide.next();
+        if (next.done) throw new Error(`replay: the reading of the objection-side inputs ended before the end of ${stream}`);
+        if (next.value.type === 'end') break;
+        session.feedAdmitted(next.value.batch);
+        read += next.value.batch.items;
         tick();
       }
     }
     ports.progress.records(read - reported);
     ports.progress.inputDone(ports.sizes[stream]);
-    if (stream === 'gpEvents' && ports.judgedDisseminations) {
+    if (stream === 'gpEvents') {
       // Every GP event is in, so the patients with a recorded dissent are known: the dissemination file can
-      // be judged on another thread while the receipts and manifests are read here.
-      judged = ports.judgedDisseminations(disseminations, session.objectors(), expectedDisseminations);
+      // be judged on another thread while the receipts and manifests are read.
+      judged = ports.judgedDisseminations(plan.inputs.ndsDisseminations, session.objectors(), expected('ndsDisseminations'));
     }
+    // Read to its end, so that what it noted along the way is handed over and its thread ends.
+    if (stream === 'ndsManifests') for (let next = await objectionSide.next(); !next.done; next = await objectionSide.next());
   }
   ports.progress.stop();
   const digests = await ports.digests;

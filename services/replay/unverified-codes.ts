@@ -26,7 +26,7 @@ export interface DecidedAlert {
   readonly resolvedBy: Side | null;
 }
 
-interface Sighting {
+export interface CodeSighting {
   readonly id: string;
   readonly nhsNumber: string;
   readonly side: Side;
@@ -48,9 +48,12 @@ export function unverifiedCatalogue(json: unknown): CodeCatalogue | null {
   return unverified.length === 0 ? null : parseCodeCatalogue({ codes: unverified });
 }
 
+/** What a watch has noted, as plain data (to hand over from the thread that read the inputs). */
+export type UnverifiedSightings = readonly (readonly [string, CodeSighting])[];
+
 export class UnverifiedCodeWatch {
   // NHS numbers are held here only to be turned into patient references once the key is known; never output.
-  private readonly sightings = new Map<string, Sighting>();
+  private readonly noted = new Map<string, CodeSighting>();
 
   constructor(private readonly unverified: CodeCatalogue | null) {}
 
@@ -63,14 +66,24 @@ export class UnverifiedCodeWatch {
     }
   }
 
+  /** What this watch has noted. */
+  sightings(): UnverifiedSightings {
+    return [...this.noted];
+  }
+
+  /** Takes in what a watch elsewhere noted, as if this one had seen those records. */
+  absorb(sightings: UnverifiedSightings): void {
+    for (const [key, sighting] of sightings) if (!this.noted.has(key)) this.noted.set(key, sighting);
+  }
+
   /** The alerts these records decided, matched by causing record id, or by the closing change of the episode. */
   decisions(alerts: readonly DecidedAlert[], patientRefFor: (nhsNumber: string) => string): UnverifiedDecision[] {
-    if (this.sightings.size === 0) return [];
-    const byChange = new Map<string, Sighting>();
-    for (const s of this.sightings.values()) byChange.set(`${patientRefFor(s.nhsNumber)}|${s.type}|${s.side}|${isoInstant(s.time)}`, s);
+    if (this.noted.size === 0) return [];
+    const byChange = new Map<string, CodeSighting>();
+    for (const s of this.noted.values()) byChange.set(`${patientRefFor(s.nhsNumber)}|${s.type}|${s.side}|${isoInstant(s.time)}`, s);
     const out: UnverifiedDecision[] = [];
     for (const a of alerts) {
-      const cause = this.sightings.get(`UPSTREAM|${a.upstreamEventId ?? ''}`) ?? this.sightings.get(`DOWNSTREAM|${a.receiptId ?? ''}`);
+      const cause = this.noted.get(`UPSTREAM|${a.upstreamEventId ?? ''}`) ?? this.noted.get(`DOWNSTREAM|${a.receiptId ?? ''}`);
       if (cause !== undefined) out.push({ alertId: a.alertId, code: cause.code, decided: 'fired' });
       if (a.resolvedAt !== null && a.resolvedBy !== null) {
         const closer = byChange.get(`${a.patientRef}|${a.optOutType}|${a.resolvedBy}|${a.resolvedAt}`);
@@ -90,7 +103,7 @@ export class UnverifiedCodeWatch {
       const id = f[fields.id];
       if (meaning === undefined || typeof id !== 'string' || typeof f.nhsNumber !== 'string' || typeof f[fields.time] !== 'number') continue;
       const key = `${fields.side}|${id}`;
-      if (!this.sightings.has(key)) this.sightings.set(key, { id, nhsNumber: f.nhsNumber, side: fields.side, type: meaning.type, time: f[fields.time] as number, code });
+      if (!this.noted.has(key)) this.noted.set(key, { id, nhsNumber: f.nhsNumber, side: fields.side, type: meaning.type, time: f[fields.time] as number, code });
     }
   }
 }

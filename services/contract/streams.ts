@@ -13,13 +13,15 @@ export interface ContractStream {
   readonly schemaName: string;
   /** The `<X>` of the TOPIC_<X> and WRITER_SCHEMA_<X> settings. */
   readonly settingSuffix: string;
+  /** The stem of the stream's file as simulate and export write it, and of replay's flag (--<stem>). */
+  readonly fileStem: string;
 }
 
 export const CONTRACT_STREAMS: { readonly [S in StreamName]: ContractStream } = {
-  gpEvents: { topic: 'gp.optout.events', keyField: 'nhsNumber', schemaName: 'optout.v1.GpOptOutEvent', settingSuffix: 'GP_EVENTS' },
-  ndsReceived: { topic: 'nds.objections.received', keyField: 'nhsNumber', schemaName: 'optout.v1.NdsReceivedObjection', settingSuffix: 'NDS_RECEIVED' },
-  ndsManifests: { topic: 'nds.extracts.received', keyField: 'practiceOds', schemaName: 'optout.v1.NdsExtractManifest', settingSuffix: 'NDS_MANIFESTS' },
-  ndsDisseminations: { topic: 'nds.disseminations', keyField: 'nhsNumber', schemaName: 'optout.v1.NdsDissemination', settingSuffix: 'NDS_DISSEMINATIONS' },
+  gpEvents: { topic: 'gp.optout.events', keyField: 'nhsNumber', schemaName: 'optout.v1.GpOptOutEvent', settingSuffix: 'GP_EVENTS', fileStem: 'gp-events' },
+  ndsReceived: { topic: 'nds.objections.received', keyField: 'nhsNumber', schemaName: 'optout.v1.NdsReceivedObjection', settingSuffix: 'NDS_RECEIVED', fileStem: 'nds-received' },
+  ndsManifests: { topic: 'nds.extracts.received', keyField: 'practiceOds', schemaName: 'optout.v1.NdsExtractManifest', settingSuffix: 'NDS_MANIFESTS', fileStem: 'nds-manifests' },
+  ndsDisseminations: { topic: 'nds.disseminations', keyField: 'nhsNumber', schemaName: 'optout.v1.NdsDissemination', settingSuffix: 'NDS_DISSEMINATIONS', fileStem: 'nds-disseminations' },
 };
 
 /** The verifier's own outputs. */

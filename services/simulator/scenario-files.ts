@@ -2,6 +2,7 @@
 // codec; this file only routes items and chooses the writer schema. Avro sync markers are derived from the seed
 // so that the same seed and flags give byte-identical files.
 import { join } from 'node:path';
+import { CONTRACT_STREAMS } from '../contract/streams.js';
 import type { RecordOf, StreamName } from '../core/records.js';
 import { STREAM_NAMES } from '../core/records.js';
 import type { ContainerCodec } from '../codec/container-format.js';
@@ -14,10 +15,10 @@ import { SeededRandom } from './seeded-random.js';
 import type { SimulatedItem } from './simulated-item.js';
 
 export const FILE_STEMS: { readonly [S in StreamName]: string } = {
-  gpEvents: 'gp-events',
-  ndsReceived: 'nds-received',
-  ndsManifests: 'nds-manifests',
-  ndsDisseminations: 'nds-disseminations',
+  gpEvents: CONTRACT_STREAMS.gpEvents.fileStem,
+  ndsReceived: CONTRACT_STREAMS.ndsReceived.fileStem,
+  ndsManifests: CONTRACT_STREAMS.ndsManifests.fileStem,
+  ndsDisseminations: CONTRACT_STREAMS.ndsDisseminations.fileStem,
 };
 
 export interface WrittenFile {

@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Main> }> =
   replay: { summary: "the auditor's replay of event files into a JSON report", load: async () => (await import('../replay/main.js')).main },
   simulate: { summary: 'write a seeded synthetic scenario (GP systems and the national data service), with faults', load: async () => (await import('../simulator/main.js')).main },
   run: { summary: 'the live verifier on Kafka and PostgreSQL', load: async () => (await import('../live/main.js')).main },
+  export: { summary: 'read the live input topics, up to their end offsets at the start, into the files replay reads', load: async () => (await import('../live/export-main.js')).main },
   migrate: { summary: "apply the live verifier's PostgreSQL migrations", load: async () => (await import('../live/migrate-main.js')).main },
   audit: { summary: "verify the live verifier's tamper-evident alert history (audit verify)", load: async () => (await import('../live/audit-main.js')).main },
   pseudonym: { summary: 'for key holders: NHS numbers on stdin to "nhsNumber,patientRef" lines (re-identification)', load: async () => (await import('../pseudonym/main.js')).main },

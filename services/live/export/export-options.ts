@@ -2,9 +2,8 @@
 // (config.ts, parseKafkaInputConfig): no database, no pseudonym key.
 import { Command, CommanderError, Option } from 'commander';
 import type { RecordFileFormat } from '../../codec/record-writer.js';
-import { DEFAULT_TOPICS } from '../../contract/streams.js';
-import { SCHEMA_REGISTRY_HELP } from '../../schema-registry/registry-settings.js';
-import { parseKafkaInputConfig, type KafkaInputConfig } from '../config.js';
+import { flagOptions, settingsHelp } from '../../settings/settings-doc.js';
+import { KAFKA_INPUT_SETTINGS, parseKafkaInputConfig, type KafkaInputConfig } from '../config.js';
 import { parseInstant, type EventTimeRange } from './event-time-range.js';
 
 export interface ExportOptions {
@@ -37,22 +36,8 @@ stderr, and makes the exit code 1. An undecodable message has no event time: it 
 The record files and rejected.ndjson hold the input's own data, NHS numbers included: handle them as the input
 topics are handled.
 
-Settings, read as \`optout-verifier run\` reads them (a flag wins over its variable):
-  KAFKA_BROKERS             --brokers              host:port[,host:port...] (required)
-  KAFKA_CLIENT_ID           --client-id            optout-verifier
-  KAFKA_GROUP_ID                                   optout-verifier (the export's own group is named under it)
-  TOPIC_GP_EVENTS                                  ${DEFAULT_TOPICS.gpEvents}
-  TOPIC_NDS_RECEIVED                               ${DEFAULT_TOPICS.ndsReceived}
-  TOPIC_NDS_MANIFESTS                              ${DEFAULT_TOPICS.ndsManifests}
-  TOPIC_NDS_DISSEMINATIONS                         ${DEFAULT_TOPICS.ndsDisseminations}
-  VALUE_ENCODING            --value-encoding       single-object | plain | confluent (single-object)
-  WRITER_SCHEMA_GP_EVENTS, WRITER_SCHEMA_NDS_RECEIVED, WRITER_SCHEMA_NDS_MANIFESTS, WRITER_SCHEMA_NDS_DISSEMINATIONS
-                                                   .avsc file per topic (required with plain)
-  WRITER_SCHEMAS_DIR                               directory of further .avsc writer schemas for single-object
-${SCHEMA_REGISTRY_HELP}
-  KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SSL_CERT_FILE, KAFKA_SSL_KEY_FILE, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME,
-  KAFKA_SASL_PASSWORD_FILE, KAFKA_SESSION_TIMEOUT, KAFKA_HEARTBEAT_INTERVAL, KAFKA_FETCH_MAX_WAIT, ALLOW_PLAINTEXT
-                                                   as for run (optout-verifier run --help)
+Settings are read as \`optout-verifier run\` reads them (a flag wins over its variable; see run --help).
+${settingsHelp(KAFKA_INPUT_SETTINGS)}
 
 Exit codes:
   0  exported; no message was rejected
@@ -73,10 +58,8 @@ export function parseExportOptions(argv: readonly string[], env: Readonly<Record
     .option('--from <instant>', 'first event time to export, inclusive (default: the first record)')
     .option('--to <instant>', 'event time to stop before, exclusive (default: after the last record)')
     .addOption(new Option('--format <format>', 'record files: Avro object containers or NDJSON').choices(['avro', 'ndjson']).default('avro'))
-    .option('--force', 'replace the export in a folder that is not empty')
-    .option('--brokers <list>', 'Kafka bootstrap brokers, comma-separated (KAFKA_BROKERS)')
-    .option('--client-id <id>', 'Kafka client id (KAFKA_CLIENT_ID)')
-    .option('--value-encoding <kind>', 'single-object, plain or confluent (VALUE_ENCODING)');
+    .option('--force', 'replace the export in a folder that is not empty');
+  for (const option of flagOptions(KAFKA_INPUT_SETTINGS)) program.addOption(option);
   try {
     program.parse([...argv], { from: 'user' });
   } catch (error) {
@@ -96,7 +79,7 @@ export function parseExportOptions(argv: readonly string[], env: Readonly<Record
   };
   const range = { fromMs: instant('from', o.from), toMs: instant('to', o.to) };
   if (range.fromMs !== null && range.toMs !== null && range.fromMs >= range.toMs) problems.push('--from must be before --to (the range is from inclusive, to exclusive)');
-  const kafka = parseKafkaInputConfig({ brokers: o.brokers, clientId: o.clientId, valueEncoding: o.valueEncoding }, env);
+  const kafka = parseKafkaInputConfig(o, env);
   if (!kafka.ok) problems.push(...kafka.problems);
   if (problems.length > 0 || !kafka.ok) return { ok: false, problems };
   return {

@@ -3,7 +3,8 @@
 // topics; the replay of the exported files gives the alerts of the replay of the simulator's own files, in Avro and
 // in NDJSON, and two exports give byte-identical files. The range keeps exactly the records whose event time is in
 // it; undecodable messages go to rejected.ndjson with their bytes and exit code 1; records produced after the export
-// read its end offsets are not in it, while a producer keeps writing during the export.
+// read its end offsets are not in it, while a producer keeps writing during the export. Confluent-framed values are
+// read through the registry; a missing topic fails the export (exit 3).
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STREAM_FIELDS, STREAM_NAMES, type StreamName } from '../../services/core/records.js';
 import { streamValueEncoder } from '../../services/codec/stream-value-codec.js';
 import { replayScenario } from '../live/support/alert-views.js';
+import { inConfluentFormat } from '../live/support/confluent-scenario.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas, type Scenario, type ScenarioMessage } from '../live/support/scenario.js';
 import { CLI_ENTRY, runCli, type CliRun } from '../stack/cli-entry.js';
 import { captureKafkaLogs, testStack } from '../stack/test-context.js';
@@ -236,6 +238,31 @@ describe('optout-verifier export', () => {
     expect(before.filter((l) => !exportedIds.has(l.id))).toEqual([]);
     const initialGp = initial.filter((m) => m.stream === 'gpEvents').length;
     expect(manifest.streams.gpEvents.read).toBe(initialGp + before.length);
+  });
+
+  it('reads Confluent-framed values with their writer schemas from the registry, as run does, to the same files', async () => {
+    const own = await newTopics();
+    await produce(own, await inConfluentFormat(scenario, stack.schemaRegistryUrl, own));
+    const out = join(dir, 'export-confluent');
+    const run = await runCli(['export', '--out', out], env(own, { VALUE_ENCODING: 'confluent', SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, WRITER_SCHEMAS_DIR: '' }));
+    expect(run.code, run.stderr).toBe(1);
+    // The Avro bodies are the single-object ones: the records exported are those of the single-object export.
+    const single = join(dir, 'export-single-object');
+    expect((await exportTo(single, topics)).code).toBe(1);
+    for (const stream of STREAM_NAMES) expect((await idsIn(out, stream, 'avro')).sort(), stream).toEqual((await idsIn(single, stream, 'avro')).sort());
+    const rejected = await rejectedOf(out);
+    expect(rejected.map((r) => r.detail)).toEqual(rejected.map(() => 'enum symbol not known to the reader in field purpose'));
+    const fromSimulator = await replayScenario(scenario, keyFile);
+    expect((await replayScenario(await exported(out, 'avro'), keyFile)).alerts).toEqual(fromSimulator.alerts);
+  });
+
+  it('fails with exit code 3 and leaves nothing when an input topic is missing', async () => {
+    const out = join(dir, 'export-missing');
+    const missing = stack.uniqueName('nds.disseminations.missing');
+    const run = await runCli(['export', '--out', out], env({ ...topics, ndsDisseminations: missing }));
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toContain(`topics missing: ${missing}`);
+    expect(await readdir(out).catch(() => [])).toEqual([]);
   });
 
   it('--help prints usage and touches nothing; a folder that is not empty is refused without --force', async () => {

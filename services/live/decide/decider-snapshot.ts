@@ -13,9 +13,9 @@ export const DECIDER_SNAPSHOT_FORMAT = 1;
 
 export interface DeciderSnapshotContent {
   readonly engine: EngineSnapshot;
-  /** By partitionKey: the latest event time offered from the partition (records dated beyond MAX_FUTURE excepted). */
+  /** By partition key: the latest event time offered from the partition (records dated beyond MAX_FUTURE excepted). */
   readonly latestEventTime: Readonly<Record<string, Millis>>;
-  /** By partitionKey: event times of records offered while dated beyond MAX_FUTURE, not yet counted as the partition's latest. */
+  /** By partition key: event times of records offered while dated beyond MAX_FUTURE, not yet counted as the partition's latest. */
   readonly futureTimes: Readonly<Record<string, readonly Millis[]>>;
 }
 

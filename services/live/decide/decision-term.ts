@@ -13,7 +13,8 @@ import { describeFailure } from '../errors.js';
 import type { InputTopology } from '../kafka/input-topology.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
 import { readStreamClock, type PartitionView } from './stream-clock.js';
-import { partitionKey, type DeciderSession, type EncodedAlertChange, type OffsetRange, type PartitionOffsets, type PartitionProgress, type StateStore, type StoredBatch, type StoredRecord, type StoredSnapshot } from '../store/state-store.js';
+import { partitionKey, partitionMapOf, topicOf, topicPartitionOf, type PartitionKey } from '../store/topic-partition.js';
+import type { DeciderSession, EncodedAlertChange, OffsetRange, PartitionOffsets, PartitionProgress, StateStore, StoredBatch, StoredRecord, StoredSnapshot } from '../store/state-store.js';
 
 export interface DeciderSettings {
   readonly slaMs: number;
@@ -78,21 +79,21 @@ export class DecisionTerm {
   readonly #log: Logger;
   readonly #startedAt: number;
   /** Offsets offered to the engine (exclusive), and those committed. */
-  readonly #offered = new Map<string, number>();
-  #committed: Map<string, number> = new Map();
+  readonly #offered = new Map<PartitionKey, number>();
+  #committed: Map<PartitionKey, number> = new Map();
   #committedStreamTime: Millis | null = null;
-  readonly #latestEventTime = new Map<string, Millis>();
+  readonly #latestEventTime = new Map<PartitionKey, Millis>();
   /** Event times of records dated beyond the ceiling when offered, by partition, until the ceiling passes them. */
-  readonly #futureTimes = new Map<string, Millis[]>();
+  readonly #futureTimes = new Map<PartitionKey, Millis[]>();
   #ceiling = -Infinity;
   #sinceSnapshot = { records: 0, at: 0, cost: 0 };
   /** What the latest stored snapshot covers, once known (restored or taken in this term). */
-  #snapshotCovers: { readonly streamTime: Millis | null; readonly offsets: ReadonlyMap<string, number> } | null = null;
+  #snapshotCovers: { readonly streamTime: Millis | null; readonly offsets: ReadonlyMap<PartitionKey, number> } | null = null;
   /** The retention pass in progress (one at a time, in the background: a round never waits for it). */
   #retention: Promise<void> | null = null;
-  #ends: { readonly at: number; readonly offsets: Map<string, number> } | null = null;
+  #ends: { readonly at: number; readonly offsets: Map<PartitionKey, number> } | null = null;
   /** Batches this process's ingest committed, by partition, not yet offered; bounded (beyond, the store is read). */
-  readonly #buffered = new Map<string, StoredBatch[]>();
+  readonly #buffered = new Map<PartitionKey, StoredBatch[]>();
   #bufferedRecords = 0;
   #rounds = 0;
   #endsFailing = false;
@@ -131,7 +132,7 @@ export class DecisionTerm {
    * Offers the buffered batches that continue where the partition stands, up to the budget; returns how many
    * records were offered. Batches that end at or before it are dropped (the store already gave their records).
    */
-  #offerBuffered(key: string, budget: number, onRecord: (record: StoredRecord) => void): number {
+  #offerBuffered(key: PartitionKey, budget: number, onRecord: (record: StoredRecord) => void): number {
     const list = this.#buffered.get(key);
     let offered = 0;
     while (list && list.length > 0 && offered < budget) {
@@ -157,7 +158,7 @@ export class DecisionTerm {
   }
 
   /** Whether a buffered batch takes the partition on from where it stands (the next round offers it from memory). */
-  #continuesInMemory(key: string): boolean {
+  #continuesInMemory(key: PartitionKey): boolean {
     const at = this.#offered.get(key) ?? 0;
     return this.#buffered.get(key)?.some((b) => b.from <= at && b.to > at) ?? false;
   }
@@ -192,17 +193,17 @@ export class DecisionTerm {
     return { tookMs, replayed: this.#recordsOffered - restored };
   }
 
-  async #restore(snapshot: StoredSnapshot, offsets: Map<string, number>): Promise<void> {
+  async #restore(snapshot: StoredSnapshot, offsets: Map<PartitionKey, number>): Promise<void> {
     const content = await decodeDeciderSnapshot(snapshot.format, snapshot.state);
     this.#engine = restoreEngine(content.engine, this.#engineOptions);
     for (const [key, offset] of offsets) this.#offered.set(key, offset);
     this.#snapshotCovers = { streamTime: snapshot.streamTime, offsets: new Map(offsets) };
-    for (const [key, time] of Object.entries(content.latestEventTime)) this.#latestEventTime.set(key, time);
-    for (const [key, times] of Object.entries(content.futureTimes)) this.#futureTimes.set(key, [...times]);
+    for (const [key, time] of partitionMapOf(content.latestEventTime)) this.#latestEventTime.set(key, time);
+    for (const [key, times] of partitionMapOf(content.futureTimes)) this.#futureTimes.set(key, [...times]);
   }
 
   /** Offers every stored record below the target offsets, a budget at a time. */
-  async #offerUpTo(target: ReadonlyMap<string, number>): Promise<void> {
+  async #offerUpTo(target: ReadonlyMap<PartitionKey, number>): Promise<void> {
     for (;;) {
       const ranges = this.#ranges([...target].map(([key, to]) => ({ key, to })));
       if (ranges.length === 0) return;
@@ -212,13 +213,13 @@ export class DecisionTerm {
     }
   }
 
-  #ranges(targets: readonly { key: string; to: number }[], budget = this.#settings.roundBudget): OffsetRange[] {
+  #ranges(targets: readonly { key: PartitionKey; to: number }[], budget = this.#settings.roundBudget): OffsetRange[] {
     const behind = targets.filter(({ key, to }) => to > (this.#offered.get(key) ?? 0));
     const cap = Math.max(100, Math.floor(budget / Math.max(1, behind.length)));
     return behind.map(({ key, to }) => {
-      const topic = topicOf(key);
+      const { topic, partition } = topicPartitionOf(key);
       const from = this.#offered.get(key) ?? 0;
-      return { stream: this.#deps.streamOfTopic.get(topic)!, topic, partition: partitionOf(key), from, to: Math.min(to, from + cap) };
+      return { stream: this.#deps.streamOfTopic.get(topic)!, topic, partition, from, to: Math.min(to, from + cap) };
     });
   }
 
@@ -305,7 +306,7 @@ export class DecisionTerm {
     await this.#endsWatcher;
   }
 
-  #endOffsets(): { offsets: Map<string, number>; fresh: boolean } | null {
+  #endOffsets(): { offsets: Map<PartitionKey, number>; fresh: boolean } | null {
     if (this.#ends === null) return null;
     return { offsets: this.#ends.offsets, fresh: this.#deps.monotonicNow() - this.#ends.at <= this.#settings.endOffsetsMaxAgeMs };
   }
@@ -317,7 +318,7 @@ export class DecisionTerm {
     const roundStartedAt = this.#deps.wallNow();
     this.#raiseCeiling();
     const progress = (await this.#session.readProgress()).filter((p) => this.#deps.streamOfTopic.has(p.topic));
-    const byKey = new Map<string, PartitionProgress>(progress.map((p) => [partitionKey(p.topic, p.partition), p]));
+    const byKey = new Map<PartitionKey, PartitionProgress>(progress.map((p) => [partitionKey(p.topic, p.partition), p]));
     const before = this.#committedStreamTime;
     const startedAt = new Map(this.#offered);
     const lateByTopic = new Map<string, number>();
@@ -341,11 +342,11 @@ export class DecisionTerm {
     const ranges = this.#ranges(fromStore, this.#settings.roundBudget - offeredCount);
     if (ranges.length > 0) for (const record of await this.#session.loadRecords(ranges)) offer(record);
     for (const range of ranges) this.#offered.set(partitionKey(range.topic, range.partition), range.to);
-    const moved = new Map<string, number>();
+    const moved = new Map<PartitionKey, number>();
     for (const [key, offset] of this.#offered) if (offset !== startedAt.get(key)) moved.set(key, offset);
 
     const silentSinceStart = this.#deps.monotonicNow() - this.#startedAt;
-    const silentFor = (key: string) => Math.min(byKey.get(key)?.sinceLastRecordMs ?? Infinity, silentSinceStart);
+    const silentFor = (key: PartitionKey) => Math.min(byKey.get(key)?.sinceLastRecordMs ?? Infinity, silentSinceStart);
     const ends = this.#endOffsets();
     let streamTime = before;
     if (ends !== null) {
@@ -421,7 +422,7 @@ export class DecisionTerm {
     return { format: DECIDER_SNAPSHOT_FORMAT, streamTime, offsets: new Map(this.#offered), state };
   }
 
-  async #commit(decidedAt: number, streamTime: Millis | null, moved: Map<string, number>, cut: { streamTime: Millis | null; offsets: Map<string, number> } | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[], snapshot: StoredSnapshot | null): Promise<void> {
+  async #commit(decidedAt: number, streamTime: Millis | null, moved: Map<PartitionKey, number>, cut: { streamTime: Millis | null; offsets: Map<PartitionKey, number> } | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[], snapshot: StoredSnapshot | null): Promise<void> {
     const started = this.#deps.monotonicNow();
     await this.#session.commitRound({ streamTime, offsets: moved, cut, alertChanges, decidedAt, snapshot });
     this.#deps.metrics.stateStoreCommitDuration.observe((this.#deps.monotonicNow() - started) / 1000);
@@ -469,11 +470,9 @@ export class DecisionTerm {
   }
 }
 
-const topicOf = (key: string): string => key.slice(0, key.lastIndexOf(':'));
-const partitionOf = (key: string): number => Number(key.slice(key.lastIndexOf(':') + 1));
 const iso = (t: Millis | null): string | null => (t === null ? null : new Date(t).toISOString());
 
-function sameOffsets(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+function sameOffsets(a: ReadonlyMap<PartitionKey, number>, b: ReadonlyMap<PartitionKey, number>): boolean {
   if (a.size !== b.size) return false;
   for (const [key, offset] of a) if (b.get(key) !== offset) return false;
   return true;

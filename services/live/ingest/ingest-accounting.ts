@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { describeFailure } from '../errors.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
 import type { StateStore } from '../store/state-store.js';
+import { partitionKey, type PartitionKey } from '../store/topic-partition.js';
 
 export class IngestAccounting {
   readonly #store: Pick<StateStore, 'ingestAccounts'>;
@@ -13,7 +14,7 @@ export class IngestAccounting {
   readonly #log: Logger;
   readonly #timer: NodeJS.Timeout;
   /** Last mismatch logged per partition, so a standing one is logged once, not every check. */
-  readonly #reported = new Map<string, number>();
+  readonly #reported = new Map<PartitionKey, number>();
   #checking: Promise<void> | null = null;
 
   constructor(store: Pick<StateStore, 'ingestAccounts'>, metrics: VerifierMetrics, logger: Logger, intervalMs: number) {
@@ -34,7 +35,7 @@ export class IngestAccounting {
     const byTopic = new Map<string, number>();
     for (const a of accounts) {
       byTopic.set(a.topic, (byTopic.get(a.topic) ?? 0) + Math.abs(a.unaccounted));
-      const key = `${a.topic}:${a.partition}`;
+      const key = partitionKey(a.topic, a.partition);
       if (a.unaccounted !== (this.#reported.get(key) ?? 0)) {
         this.#reported.set(key, a.unaccounted);
         if (a.unaccounted !== 0) {

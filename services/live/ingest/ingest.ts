@@ -15,7 +15,8 @@ import type { DeadLetterSink } from '../kafka/kafka-sinks.js';
 import type { MessageIntake } from './message-intake.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
 import type { Readiness } from '../ops/readiness.js';
-import { partitionKey, type IngestBatch, type IngestOutcome, type IngestRefusal, type StateStore, type StoredBatch } from '../store/state-store.js';
+import { partitionKey, type PartitionKey } from '../store/topic-partition.js';
+import type { IngestBatch, IngestOutcome, IngestRefusal, StateStore, StoredBatch } from '../store/state-store.js';
 
 export interface InputRoute {
   readonly stream: StreamName;
@@ -65,7 +66,7 @@ export class Ingest {
   #consumer: Consumer;
   readonly #log: Logger;
   readonly #topicEventTime = new Map<string, number>();
-  readonly #toCommit = new Map<string, { topic: string; partition: number; offset: number }>();
+  readonly #toCommit = new Map<PartitionKey, { topic: string; partition: number; offset: number }>();
   #committing = false;
   readonly #commitTimer = setInterval(() => { void this.#commitToKafka(); }, KAFKA_COMMIT_INTERVAL_MS).unref();
   #stopping = false;
@@ -204,7 +205,7 @@ export class Ingest {
     this.#deps.readiness.set('consumerJoined', true);
     const partitions = Object.entries(assignment).flatMap(([topic, list]) => list.map((partition) => ({ topic, partition })));
     this.#log.info({ memberId, partitions: Object.fromEntries(Object.entries(assignment).map(([t, l]) => [t, [...l].sort((a, b) => a - b)])) }, 'joined the consumer group');
-    let stored: Map<string, number>;
+    let stored: Map<PartitionKey, number>;
     try {
       stored = await this.#deps.store.storedOffsets(partitions);
     } catch (error) {

@@ -2,17 +2,17 @@
 // every partition of every input, not only those this instance consumes: stream time is a minimum over all.
 import type { Admin } from 'kafkajs';
 import { brokerFailure } from '../errors.js';
-import { partitionKey } from '../store/state-store.js';
+import { partitionKey, type PartitionKey } from '../store/topic-partition.js';
 
 export interface InputTopology {
-  /** The log end offset of every partition of the input topics, by partitionKey. */
-  endOffsets(): Promise<Map<string, number>>;
+  /** The log end offset of every partition of the input topics, by partition key. */
+  endOffsets(): Promise<Map<PartitionKey, number>>;
 }
 
 export function kafkaInputTopology(admin: Admin, topics: readonly string[]): InputTopology {
   return {
     async endOffsets() {
-      const ends = new Map<string, number>();
+      const ends = new Map<PartitionKey, number>();
       try {
         await admin.connect();
         for (const topic of topics) {

@@ -5,6 +5,7 @@ import type { Producer } from 'kafkajs';
 import type { DeadLetterReason } from '../../core/dead-letter-reason.js';
 import { brokerFailure } from '../errors.js';
 import type { OutboxMessage } from '../store/state-store.js';
+import { partitionKey } from '../store/topic-partition.js';
 
 export interface DeadLetter {
   readonly sourceTopic: string;
@@ -35,7 +36,7 @@ export function kafkaDeadLetterSink(producer: Producer, topic: string): DeadLett
           topic,
           acks: -1,
           messages: letters.map((l) => ({
-            key: `${l.sourceTopic}:${l.sourcePartition}:${l.sourceOffset}`,
+            key: `${partitionKey(l.sourceTopic, l.sourcePartition)}:${l.sourceOffset}`,
             value: l.value,
             headers: {
               [DEAD_LETTER_HEADERS.topic]: l.sourceTopic,

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { VerifierMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
-import { partitionKey } from '../store/state-store.js';
+import { partitionKey, type PartitionKey } from '../store/topic-partition.js';
 
 interface PartitionState {
   readonly topic: string;
@@ -34,7 +34,7 @@ export class InputProgress {
   readonly #readiness: Readiness;
   readonly #options: InputProgressOptions;
   readonly #log: Logger;
-  readonly #partitions = new Map<string, PartitionState>();
+  readonly #partitions = new Map<PartitionKey, PartitionState>();
 
   constructor(metrics: VerifierMetrics, readiness: Readiness, logger: Logger, options: InputProgressOptions) {
     this.#metrics = metrics;
@@ -48,7 +48,7 @@ export class InputProgress {
   /** The partitions the group gave this instance, with their stored offsets where known; replaces the last set. */
   assigned(partitions: readonly { topic: string; partition: number; committed: number | null }[]): void {
     const now = this.#options.now();
-    const kept = new Set<string>();
+    const kept = new Set<PartitionKey>();
     for (const p of partitions) {
       const key = partitionKey(p.topic, p.partition);
       kept.add(key);

@@ -7,8 +7,8 @@ import type { OptOutAction, OptOutType, RecordOf, StreamName } from '../../core/
 import { connectionFields, databaseConnection } from './database-connection.js';
 import { recordRejectionState, storeFailure, VerifierError } from '../errors.js';
 import * as q from './state-queries.js';
+import { partitionMapOf, topicPartitionOf, partitionKey, type PartitionKey } from './topic-partition.js';
 import {
-  partitionKey,
   type ConnectionSecurity, type DeadLetterNote, type DeciderCheckpoint, type DeciderCut, type DeciderSession, type IngestAccount, type IngestBatch,
   type IngestItem, type IngestOutcome, type IngestRefusal, type OffsetRange, type OutboxMessage, type PartitionProgress, type PublishDeadLetters,
   type RetentionOutcome, type RetentionPlan, type RoundCommit, type StateStore, type StoredAlertCounts, type StoredRecord, type TopicPartition,
@@ -261,8 +261,8 @@ export class PgStateStore implements StateStore {
     return storedBefore;
   }
 
-  async storedOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
-    const result = new Map<string, number>();
+  async storedOffsets(partitions: readonly TopicPartition[]): Promise<Map<PartitionKey, number>> {
+    const result = new Map<PartitionKey, number>();
     if (partitions.length === 0) return result;
     const sql = q.storedOffsets(partitions.map((p) => p.topic), partitions.map((p) => p.partition));
     const rows = await this.#withClient('reading stored offsets', (client) => run<{ topic: string; partition: number; next_offset: number }>(client, sql, 'reading stored offsets'));
@@ -307,11 +307,10 @@ export class PgStateStore implements StateStore {
   async retain(plan: RetentionPlan): Promise<RetentionOutcome> {
     const byTopic = new Map<string, { partitions: number[]; below: number[] }>();
     for (const [key, offset] of plan.covered) {
-      const at = key.lastIndexOf(':');
-      const topic = key.slice(0, at);
+      const { topic, partition } = topicPartitionOf(key);
       if (!plan.streamOfTopic.has(topic)) continue;
       const entry = byTopic.get(topic) ?? { partitions: [], below: [] };
-      entry.partitions.push(Number(key.slice(at + 1)));
+      entry.partitions.push(partition);
       entry.below.push(offset);
       byTopic.set(topic, entry);
     }
@@ -399,8 +398,8 @@ class PgDeciderSession implements DeciderSession {
     return {
       streamTime: this.#streamTime,
       offsets: new Map(offsets.rows.map((r) => [partitionKey(r.topic, r.partition), r.decided_offset])),
-      snapshot: snapshot ? { format: snapshot.format, streamTime: snapshot.stream_time_ms, offsets: new Map(Object.entries(snapshot.offsets)), state: snapshot.state } : null,
-      cuts: cuts.rows.map((r): DeciderCut => ({ streamTime: r.stream_time_ms, offsets: new Map(Object.entries(r.offsets)) })),
+      snapshot: snapshot ? { format: snapshot.format, streamTime: snapshot.stream_time_ms, offsets: partitionMapOf(snapshot.offsets), state: snapshot.state } : null,
+      cuts: cuts.rows.map((r): DeciderCut => ({ streamTime: r.stream_time_ms, offsets: partitionMapOf(r.offsets) })),
     };
   }
 

@@ -4,6 +4,7 @@ import { fire, resolve } from '../../core/alert.js';
 import { STREAM_NAMES } from '../../core/records.js';
 import { MIGRATIONS_DIR } from './migration-runner.js';
 import * as q from './state-queries.js';
+import { partitionKey } from './topic-partition.js';
 
 const MIGRATIONS = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort().map((f) => readFileSync(`${MIGRATIONS_DIR}/${f}`, 'utf8')).join('\n');
 
@@ -60,8 +61,8 @@ describe('state queries', () => {
     const fired = alert;
     const resolved = resolve(alert.alert, 3_000, 'DOWNSTREAM');
     const sql = q.commitRound({
-      epoch: 7, streamTime: 3_000, offsets: new Map([['nds.objections.received:3', 17], ['gp_optout-events.v1:0', 0]]),
-      cut: { streamTime: 1_000, offsets: new Map([['gp_optout-events.v1:0', 0]]) }, latestAlerts: [resolved],
+      epoch: 7, streamTime: 3_000, offsets: new Map([[partitionKey('nds.objections.received', 3), 17], [partitionKey('gp_optout-events.v1', 0), 0]]),
+      cut: { streamTime: 1_000, offsets: new Map([[partitionKey('gp_optout-events.v1', 0), 0]]) }, latestAlerts: [resolved],
       outbox: [
         { alertId: 'a1', transition: 'FIRED', changedAt: fired.changedAt, payload: Buffer.from([1, 2]), change: '{"fired":1}' },
         { alertId: 'a1', transition: 'RESOLVED', changedAt: 3_000, payload: Buffer.from([3]), change: '{"resolved":1}' },

@@ -3,6 +3,7 @@
 import type { Alert, AlertChange } from '../../core/alert.js';
 import { STREAM_FIELDS, type StreamName } from '../../core/records.js';
 import type { DeadLetterNote, OffsetRange, PartitionOffsets } from './state-store.js';
+import { topicPartitionOf } from './topic-partition.js';
 
 export interface Sql {
   readonly text: string;
@@ -260,9 +261,9 @@ function splitOffsets(offsets: PartitionOffsets): { topics: string[]; partitions
   const partitions: number[] = [];
   const values: number[] = [];
   for (const [key, offset] of offsets) {
-    const at = key.lastIndexOf(':');
-    topics.push(key.slice(0, at));
-    partitions.push(Number(key.slice(at + 1)));
+    const { topic, partition } = topicPartitionOf(key);
+    topics.push(topic);
+    partitions.push(partition);
     values.push(offset);
   }
   return { topics, partitions, values };

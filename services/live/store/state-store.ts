@@ -5,15 +5,9 @@ import type { CodeMeaning } from '../../core/code-catalogue.js';
 import type { DeadLetterReason } from '../../core/dead-letter-reason.js';
 import type { Millis, RecordOf, StreamName } from '../../core/records.js';
 
-export interface TopicPartition {
-  readonly topic: string;
-  readonly partition: number;
-}
+import type { PartitionKey, TopicPartition } from './topic-partition.js';
 
-/** Kafka topic names hold only [a-zA-Z0-9._-], so a colon separates unambiguously. */
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}:${partition}`;
-}
+export { partitionKey, type PartitionKey, type TopicPartition } from './topic-partition.js';
 
 /**
  * One message of a batch after decoding and validation (duplicates are judged by the store). A valid record's
@@ -131,8 +125,8 @@ export interface PartitionProgress {
   readonly sinceLastRecordMs: number | null;
 }
 
-/** Offsets into each partition, by partitionKey. */
-export type PartitionOffsets = ReadonlyMap<string, number>;
+/** Offsets into each partition, by its key. */
+export type PartitionOffsets = ReadonlyMap<PartitionKey, number>;
 
 export interface DeciderCut {
   readonly streamTime: Millis | null;
@@ -205,7 +199,7 @@ export interface StoredAlertCounts {
 
 /** What retention may forget, decided by the decider after a snapshot commit. */
 export interface RetentionPlan {
-  /** Records a snapshot covers: by partitionKey, the offset below which none is needed to rebuild. */
+  /** Records a snapshot covers: by partition key, the offset below which none is needed to rebuild. */
   readonly covered: PartitionOffsets;
   readonly streamOfTopic: ReadonlyMap<string, StreamName>;
   /** Ids of records dated before this are no longer remembered for duplicates; null keeps them all. */
@@ -229,7 +223,7 @@ export interface StateStore {
   /** Every input partition's offsets against its counts. */
   ingestAccounts(): Promise<IngestAccount[]>;
   /** The stored next offset of each partition asked for (0 for one never seen). */
-  storedOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, number>>;
+  storedOffsets(partitions: readonly TopicPartition[]): Promise<Map<PartitionKey, number>>;
   /** Becomes the decider if no other process is; null when another one is. */
   tryLead(name: string): Promise<DeciderSession | null>;
   unsentAlerts(limit: number): Promise<OutboxMessage[]>;

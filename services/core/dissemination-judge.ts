@@ -1,6 +1,6 @@
 import type { CodeCatalogue } from './code-catalogue.js';
 import type { DeadLetterReason } from './dead-letter-reason.js';
-import { CONFLICT_DETAIL } from './intake.js';
+import { conflictingDuplicate } from './duplicates.js';
 import { RecordScreen } from './record-screen.js';
 import { buildRecord } from './record-validation.js';
 import type { NdsDissemination } from './records.js';
@@ -65,7 +65,7 @@ export class DisseminationJudge {
         continue;
       }
       if (sighting === 'conflict') {
-        dead.push({ position: item.position, reason: 'CONFLICTING_DUPLICATE', detail: CONFLICT_DETAIL.ndsDisseminations });
+        dead.push({ position: item.position, ...conflictingDuplicate('ndsDisseminations') });
         continue;
       }
       const sharedAt = fields.sharedAt as number;

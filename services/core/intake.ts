@@ -2,8 +2,8 @@ import type { CodeCatalogue, CodeMeaning } from './code-catalogue.js';
 import type { DeadLetterReason } from './dead-letter-reason.js';
 import { RecordScreen } from './record-screen.js';
 import { buildRecord } from './record-validation.js';
-import type { Sighting } from './seen-ids.js';
-import { STREAM_FIELDS, type DecodedFields, type RecordOf, type StreamName } from './records.js';
+import { conflictingDuplicate, type Sighting } from './duplicates.js';
+import type { DecodedFields, RecordOf, StreamName } from './records.js';
 import { SeenIds } from './seen-ids.js';
 
 export type FieldAdmission =
@@ -16,26 +16,11 @@ export type Admission<S extends StreamName> =
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'dead'; readonly reason: DeadLetterReason; readonly detail: string };
 
-/** What the same id must repeat to be a duplicate rather than a conflict: every field of the record, as text. */
-export function contentKey(stream: StreamName, record: DecodedFields): string {
-  const names = STREAM_FIELDS[stream].fields;
-  let key = '';
-  for (const name of names) key += `${String(record[name] ?? '\u0001')}\u0000`;
-  return key;
-}
-
 const DUPLICATE = { kind: 'duplicate' } as const;
-
-export const CONFLICT_DETAIL: { readonly [S in StreamName]: string } = {
-  gpEvents: 'eventId seen before with different content',
-  ndsReceived: 'receiptId seen before with different content',
-  ndsManifests: 'extractId seen before with different content',
-  ndsDisseminations: 'disseminationId seen before with different content',
-};
 
 /**
  * Validation, then duplicates among valid records only (a record that fails validation never claims its id),
- * judged against the first valid record with that id in the order records arrive.
+ * judged against the first valid record with that id in the order records arrive (duplicates.ts).
  */
 export class Intake {
   private readonly seen: { readonly [S in StreamName]: SeenIds } = {
@@ -62,7 +47,7 @@ export class Intake {
     if (!validation.ok) return { kind: 'dead', reason: validation.reason, detail: validation.detail };
     const sighting = this.sight(stream, screen.idHi, screen.idLo, screen.contentHi, screen.contentLo);
     if (sighting === 'duplicate') return DUPLICATE;
-    if (sighting === 'conflict') return { kind: 'dead', reason: 'CONFLICTING_DUPLICATE', detail: CONFLICT_DETAIL[stream] };
+    if (sighting === 'conflict') return { kind: 'dead', ...conflictingDuplicate(stream) };
     return { kind: 'accepted', fields, meaning: validation.meaning };
   }
 

@@ -1,4 +1,4 @@
-export type Sighting = 'new' | 'duplicate' | 'conflict';
+import type { Sighting } from './duplicates.js';
 
 // A slot is three words: the id's 64-bit fingerprint, and 31 bits of the content fingerprint with the low bit
 // marking the slot occupied. Content is only ever compared between records with the same id, which are rare (a

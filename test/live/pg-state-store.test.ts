@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamValueEncoder } from '../../services/codec/stream-value-codec.js';
 import { streamValueDecoder } from '../../services/codec/stream-value-codec.js';
 import { fire, resolve } from '../../services/core/alert.js';
-import { catalogue, CODES, gp, PATIENT_A, PATIENT_B, T0 } from '../../services/core/testing/builders.js';
-import type { GpOptOutEvent } from '../../services/core/records.js';
+import { catalogue, CODES, gp, HOUR, manifest, PATIENT_A, PATIENT_B, readableIdentity, receipt, share, T0 } from '../../services/core/testing/builders.js';
+import { STREAM_NAMES, type DecodedFields, type GpOptOutEvent, type RecordOf, type StreamName } from '../../services/core/records.js';
+import { ReplaySession } from '../../services/core/replay-session.js';
 import { MessageIntake } from '../../services/live/ingest/message-intake.js';
 import { keyedIdentity } from '../../services/identity/keyed-identity.js';
 import { migrate, migrationStatus, readMigrations } from '../../services/live/store/migration-runner.js';
@@ -82,6 +83,35 @@ describe('PostgreSQL state store', () => {
     expect(progress.rows[0]).toEqual({ next_offset: '5', records: '2', duplicates: '1', dead_letters: '2' });
     const deadLetters = await raw.query('SELECT source_offset, reason FROM dead_letters ORDER BY source_offset');
     expect(deadLetters.rows).toEqual([{ source_offset: '2', reason: 'CONFLICTING_DUPLICATE' }, { source_offset: '4', reason: 'INVALID_NHS_NUMBER' }]);
+  });
+
+  it('judges a repeated id of every stream as the replay does: same classification, same dead-letter reason and detail', async () => {
+    const first: { readonly [S in StreamName]: RecordOf[S] } = {
+      gpEvents: gp('dup-e', T0, CODES.t1Dissent), ndsReceived: receipt('dup-r', T0, CODES.t1Dissent),
+      ndsManifests: manifest('dup-x', T0, T0 + 1), ndsDisseminations: share('dup-d', T0),
+    };
+    const changed: { readonly [S in StreamName]: RecordOf[S] } = {
+      gpEvents: { ...first.gpEvents, code: CODES.t1Withdrawn }, ndsReceived: { ...first.ndsReceived, receivedAt: T0 + 1 },
+      ndsManifests: { ...first.ndsManifests, recordCount: 7 }, ndsDisseminations: { ...first.ndsDisseminations, recipient: 'Another Unit' },
+    };
+    const replay = new ReplaySession({ slaMs: HOUR, graceMs: HOUR, asOf: null, identity: readableIdentity, catalogue });
+    const live = new Map<StreamName, { duplicates: number; deadLetters: { reason: string; detail: string }[] }>();
+    for (const stream of STREAM_NAMES) {
+      // The first, an identical redelivery, then the same id with other content.
+      const sequence = [first[stream], { ...first[stream] }, changed[stream]];
+      replay.feedBatch(stream, sequence.map((record, i) => ({ position: i + 1, fields: record as unknown as DecodedFields })));
+      const streamIntake = new MessageIntake(stream, streamValueDecoder(stream), catalogue, pseudonymise);
+      const encodeOf = streamValueEncoder(stream) as (record: RecordOf[StreamName]) => Buffer;
+      const items = sequence.map((record, offset) => streamIntake.classify(offset, encodeOf(record)));
+      const outcome = await ingest({ topic: `dup.${stream}`, partition: 0, stream, items, nextOffset: items.length, fetchedFrom: 0, gapAccepted: false }, async () => {});
+      live.set(stream, { duplicates: outcome.duplicates, deadLetters: outcome.deadLetters.map(({ reason, detail }) => ({ reason, detail })) });
+    }
+    const report = replay.finish();
+    for (const stream of STREAM_NAMES) {
+      const replayed = { duplicates: report.duplicates[stream], deadLetters: report.deadLetters.filter((d) => d.input === stream).map(({ reason, detail }) => ({ reason, detail })) };
+      expect(replayed).toMatchObject({ duplicates: 1, deadLetters: [{ reason: 'CONFLICTING_DUPLICATE' }] });
+      expect(live.get(stream), stream).toEqual(replayed);
+    }
   });
 
   it('stores text with quotes, backslashes and commas as given', async () => {

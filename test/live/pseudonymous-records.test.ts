@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamValueDecoder, streamValueEncoder } from '../../services/codec/stream-value-codec.js';
-import { contentKey } from '../../services/core/intake.js';
+import { contentKey } from '../../services/core/duplicates.js';
 import type { StreamName } from '../../services/core/records.js';
 import { catalogue, gp, PATIENT_A, PATIENT_B, PATIENT_C, receipt, share, T0 } from '../../services/core/testing/builders.js';
 import { keyedIdentity } from '../../services/identity/keyed-identity.js';

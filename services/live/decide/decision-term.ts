@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AlertChange } from '../../core/alert.js';
+import { idsForgottenBefore } from '../../core/duplicates.js';
 import { restoreEngine, snapshotOf } from '../../core/engine-snapshot.js';
 import { Reconciler, type EngineEffect, type Identity, type ReconcilerOptions } from '../../core/reconciler.js';
 import type { Millis, StreamName } from '../../core/records.js';
@@ -444,7 +445,7 @@ export class DecisionTerm {
     if (this.#retention !== null) return;
     const plan = {
       covered: snapshot.offsets, streamOfTopic: this.#deps.streamOfTopic,
-      forgetIdsBefore: snapshot.streamTime === null ? null : snapshot.streamTime - this.#settings.horizonMs,
+      forgetIdsBefore: snapshot.streamTime === null ? null : idsForgottenBefore(snapshot.streamTime, this.#settings.horizonMs),
       deadLetterRetentionMs: this.#settings.deadLetterRetentionMs,
     };
     this.#retention = this.#deps.store.retain(plan)

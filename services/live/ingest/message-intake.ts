@@ -7,7 +7,7 @@
 import { hash } from 'node:crypto';
 import type { ValueDecoder } from '../../codec/single-object.js';
 import type { CodeCatalogue } from '../../core/code-catalogue.js';
-import { contentKey } from '../../core/intake.js';
+import { contentKey } from '../../core/duplicates.js';
 import { validateRecord } from '../../core/record-validation.js';
 import { STREAM_FIELDS, type DecodedFields, type RecordOf, type StreamName } from '../../core/records.js';
 import type { IngestItem } from '../store/state-store.js';

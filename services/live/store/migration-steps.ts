@@ -2,7 +2,7 @@
 // `-- step: <name>`, inside that migration's transaction. A step sees the schema as its migration left it, so it
 // names its tables and columns itself (never through state-queries.ts, which follows the latest schema).
 import { createHmac, hash } from 'node:crypto';
-import { contentKey } from '../../core/intake.js';
+import { contentKey } from '../../core/duplicates.js';
 import type { StreamName } from '../../core/records.js';
 import { logStoredAlerts } from './alert-history-step.js';
 import { VerifierError } from '../errors.js';

@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { canonicalChange } from '../../audit/alert-change-form.js';
 import type { AlertChange } from '../../core/alert.js';
+import { conflictingDuplicate, sightingAgainst } from '../../core/duplicates.js';
 import type { OptOutAction, OptOutType, RecordOf, StreamName } from '../../core/records.js';
 import { connectionFields, databaseConnection } from './database-connection.js';
 import { recordRejectionState, storeFailure, VerifierError } from '../errors.js';
@@ -209,8 +210,9 @@ export class PgStateStore implements StateStore {
       if (isTheStoredOne) {
         records.push({ stream: item.stream, topic: batch.topic, partition: batch.partition, offset: item.offset, record: item.record, meaning: item.meaning } as StoredRecord);
       } else {
-        if (stored !== item.contentHash) {
-          deadLetters.push({ offset: item.offset, reason: 'CONFLICTING_DUPLICATE', detail: 'id seen before with different content' });
+        // The unique index found the id; the core says what the sighting is and what its dead letter says.
+        if (sightingAgainst(stored, item.contentHash) === 'conflict') {
+          deadLetters.push({ offset: item.offset, ...conflictingDuplicate(item.stream) });
           continue;
         }
         duplicates++;

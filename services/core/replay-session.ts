@@ -4,9 +4,10 @@ import { DisseminationJudge, type JudgedDisseminations } from './dissemination-j
 import { Intake } from './intake.js';
 import { admitRecords, meaningOf, type AdmittedRecords } from './admitted-records.js';
 import { ObjectorFilter } from './objector-filter.js';
+import { offerRecord } from './offer-record.js';
 import type { ReadItem } from './read-item.js';
 import { Reconciler, type Identity } from './reconciler.js';
-import type { GpOptOutEvent, Millis, NdsExtractManifest, NdsReceivedObjection, StreamName } from './records.js';
+import type { Millis, StreamName } from './records.js';
 import type { DeadLetterEntry, ReportInput } from './replay-report.js';
 
 export interface ReplayOptions {
@@ -81,17 +82,7 @@ export class ReplaySession {
     if (batch.latest !== -Infinity && (this.latestEventTime === null || batch.latest > this.latestEventTime)) this.latestEventTime = batch.latest;
     const reconciler = this.reconciler;
     const { records, meanings } = batch;
-    switch (stream) {
-      case 'gpEvents':
-        for (let i = 0; i < records.length; i++) reconciler.offerGpEvent(records[i] as GpOptOutEvent, meaningOf(meanings[i]!)!);
-        break;
-      case 'ndsReceived':
-        for (let i = 0; i < records.length; i++) reconciler.offerReceipt(records[i] as NdsReceivedObjection, meaningOf(meanings[i]!)!);
-        break;
-      case 'ndsManifests':
-        for (let i = 0; i < records.length; i++) reconciler.offerManifest(records[i] as NdsExtractManifest);
-        break;
-    }
+    for (let i = 0; i < records.length; i++) offerRecord(reconciler, stream, records[i]!, meaningOf(meanings[i]!));
   }
 
   /**
@@ -104,7 +95,7 @@ export class ReplaySession {
     this.duplicates.ndsDisseminations += batch.duplicates;
     for (const d of batch.dead) this.deadLetter('ndsDisseminations', d.position, d.reason, d.detail);
     if (batch.latest !== -Infinity && (this.latestEventTime === null || batch.latest > this.latestEventTime)) this.latestEventTime = batch.latest;
-    for (const kept of batch.kept) this.reconciler.offerDissemination(kept);
+    for (const kept of batch.kept) offerRecord(this.reconciler, 'ndsDisseminations', kept, null);
   }
 
   /** Applies everything up to asOf (given, or the latest event time) and returns the report's content. */

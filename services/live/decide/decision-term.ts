@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { AlertChange } from '../../core/alert.js';
 import { idsForgottenBefore } from '../../core/duplicates.js';
 import { restoreEngine, snapshotOf } from '../../core/engine-snapshot.js';
+import { eventTimeOf, offerRecord, type OfferResult } from '../../core/offer-record.js';
 import { Reconciler, type EngineEffect, type Identity, type ReconcilerOptions } from '../../core/reconciler.js';
 import type { Millis, StreamName } from '../../core/records.js';
 import type { RetryObserver } from '../backoff.js';
@@ -224,30 +225,10 @@ export class DecisionTerm {
     });
   }
 
-  #offer(stored: StoredRecord): 'on-time' | 'late' | 'irrelevant' {
-    const engine = this.#engine;
+  #offer(stored: StoredRecord): OfferResult {
     const key = partitionKey(stored.topic, stored.partition);
-    let time: Millis;
-    let result: 'on-time' | 'late' | 'irrelevant';
-    switch (stored.stream) {
-      case 'gpEvents':
-        time = stored.record.recordedAt;
-        result = engine.offerGpEvent(stored.record, stored.meaning);
-        break;
-      case 'ndsReceived':
-        time = stored.record.receivedAt;
-        result = engine.offerReceipt(stored.record, stored.meaning);
-        break;
-      case 'ndsManifests':
-        time = stored.record.receivedAt;
-        result = engine.offerManifest(stored.record);
-        break;
-      case 'ndsDisseminations':
-        time = stored.record.sharedAt;
-        // A release for direct care takes no part ('irrelevant'), but its time still shows how far its partition has got.
-        result = engine.offerDissemination(stored.record);
-        break;
-    }
+    const time = eventTimeOf(stored.stream, stored.record);
+    const result = offerRecord(this.#engine, stored.stream, stored.record, stored.meaning);
     if (time > this.#ceiling) {
       // Dated beyond the wall clock plus MAX_FUTURE: it waits in the engine, and counts as its partition's latest
       // only once the ceiling has passed it, so it cannot pull stream time ahead of the clock.

@@ -10,6 +10,7 @@ import { Reconciler, type EngineEffect, type Identity, type ReconcilerOptions } 
 import type { Millis, StreamName } from '../../core/records.js';
 import type { RetryObserver } from '../backoff.js';
 import type { DecisionMetrics } from './decision-metrics.js';
+import { RecordFeed } from './record-feed.js';
 import { decodeDeciderSnapshot, DECIDER_SNAPSHOT_FORMAT, encodeDeciderSnapshot } from './decider-snapshot.js';
 import { describeFailure } from '../errors.js';
 import type { InputTopology } from '../kafka/input-topology.js';
@@ -94,9 +95,8 @@ export class DecisionTerm {
   /** The retention pass in progress (one at a time, in the background: a round never waits for it). */
   #retention: Promise<void> | null = null;
   #ends: { readonly at: number; readonly offsets: Map<PartitionKey, number> } | null = null;
-  /** Batches this process's ingest committed, by partition, not yet offered; bounded (beyond, the store is read). */
-  readonly #buffered = new Map<PartitionKey, StoredBatch[]>();
-  #bufferedRecords = 0;
+  /** Batches this process's ingest committed, not yet offered. */
+  readonly #feed: RecordFeed;
   #rounds = 0;
   #endsFailing = false;
   #watchingEnds = false;
@@ -115,6 +115,7 @@ export class DecisionTerm {
     this.#engine = new Reconciler(this.#engineOptions);
     this.#startedAt = deps.monotonicNow();
     this.#sinceSnapshot.at = this.#startedAt;
+    this.#feed = new RecordFeed(settings.roundBudget * 4);
   }
 
   get streamTime(): Millis | null {
@@ -122,12 +123,7 @@ export class DecisionTerm {
   }
 
   accept(batch: StoredBatch): void {
-    if (this.#bufferedRecords + batch.records.length > this.#settings.roundBudget * 4) return;
-    const key = partitionKey(batch.topic, batch.partition);
-    const list = this.#buffered.get(key);
-    if (list) list.push(batch);
-    else this.#buffered.set(key, [batch]);
-    this.#bufferedRecords += batch.records.length;
+    this.#feed.accept(batch);
   }
 
   /**
@@ -135,34 +131,26 @@ export class DecisionTerm {
    * records were offered. Batches that end at or before it are dropped (the store already gave their records).
    */
   #offerBuffered(key: PartitionKey, budget: number, onRecord: (record: StoredRecord) => void): number {
-    const list = this.#buffered.get(key);
     let offered = 0;
-    while (list && list.length > 0 && offered < budget) {
-      const head = list[0]!;
+    for (const batch of this.#feed.batches(key)) {
+      if (offered >= budget) break;
       const at = this.#offered.get(key) ?? 0;
-      if (head.to <= at) {
-        list.shift();
-        this.#bufferedRecords -= head.records.length;
-        continue;
-      }
-      if (head.from > at) break;
-      for (const record of head.records) {
+      if (batch.to <= at) continue;
+      if (batch.from > at) break;
+      for (const record of batch.records) {
         if (record.offset < at) continue;
         onRecord(record);
         offered++;
       }
-      this.#offered.set(key, head.to);
-      list.shift();
-      this.#bufferedRecords -= head.records.length;
+      this.#offered.set(key, batch.to);
     }
-    if (list && list.length === 0) this.#buffered.delete(key);
+    this.#feed.release(key, this.#offered.get(key) ?? 0);
     return offered;
   }
 
   /** Whether a buffered batch takes the partition on from where it stands (the next round offers it from memory). */
   #continuesInMemory(key: PartitionKey): boolean {
-    const at = this.#offered.get(key) ?? 0;
-    return this.#buffered.get(key)?.some((b) => b.from <= at && b.to > at) ?? false;
+    return this.#feed.continuesAt(key, this.#offered.get(key) ?? 0);
   }
 
   /**
@@ -312,7 +300,7 @@ export class DecisionTerm {
     // What this process's ingest just stored comes from memory; the rest (other instances' partitions, batches
     // beyond the buffer's bound) from the store. A round takes about a budget of records, so that a backlog is
     // worked off in short rounds and alerts keep flowing; partitions take turns at going first.
-    const keys = [...this.#buffered.keys()];
+    const keys = this.#feed.partitions();
     const first = keys.length === 0 ? 0 : this.#rounds % keys.length;
     for (let i = 0; i < keys.length && offeredCount < this.#settings.roundBudget; i++) {
       this.#offerBuffered(keys[(first + i) % keys.length]!, this.#settings.roundBudget - offeredCount, offer);

@@ -15,9 +15,10 @@ import { decodeDeciderSnapshot, DECIDER_SNAPSHOT_FORMAT, encodeDeciderSnapshot }
 import { describeFailure } from '../errors.js';
 import type { InputTopology } from '../kafka/input-topology.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
-import { readStreamClock, type PartitionView } from './stream-clock.js';
-import { partitionKey, partitionMapOf, topicOf, topicPartitionOf, type PartitionKey } from '../store/topic-partition.js';
-import type { DeciderSession, EncodedAlertChange, OffsetRange, PartitionOffsets, PartitionProgress, StateStore, StoredBatch, StoredRecord, StoredSnapshot } from '../store/state-store.js';
+import { knownOffsets, partitionViews, planRound, rangesToLoad, rebuildSteps } from './round-planner.js';
+import { readStreamClock } from './stream-clock.js';
+import { keyOf, partitionMapOf, type PartitionKey } from '../store/topic-partition.js';
+import type { DeciderSession, EncodedAlertChange, PartitionProgress, StateStore, StoredBatch, StoredRecord, StoredSnapshot } from '../store/state-store.js';
 
 export interface DeciderSettings {
   readonly slaMs: number;
@@ -127,33 +128,6 @@ export class DecisionTerm {
   }
 
   /**
-   * Offers the buffered batches that continue where the partition stands, up to the budget; returns how many
-   * records were offered. Batches that end at or before it are dropped (the store already gave their records).
-   */
-  #offerBuffered(key: PartitionKey, budget: number, onRecord: (record: StoredRecord) => void): number {
-    let offered = 0;
-    for (const batch of this.#feed.batches(key)) {
-      if (offered >= budget) break;
-      const at = this.#offered.get(key) ?? 0;
-      if (batch.to <= at) continue;
-      if (batch.from > at) break;
-      for (const record of batch.records) {
-        if (record.offset < at) continue;
-        onRecord(record);
-        offered++;
-      }
-      this.#offered.set(key, batch.to);
-    }
-    this.#feed.release(key, this.#offered.get(key) ?? 0);
-    return offered;
-  }
-
-  /** Whether a buffered batch takes the partition on from where it stands (the next round offers it from memory). */
-  #continuesInMemory(key: PartitionKey): boolean {
-    return this.#feed.continuesAt(key, this.#offered.get(key) ?? 0);
-  }
-
-  /**
    * Restores the engine from the latest snapshot, then offers the records stored after it, replaying the rounds
    * between cuts as one. Returns how long it took, in milliseconds, and how many stored records it replayed.
    */
@@ -161,15 +135,12 @@ export class DecisionTerm {
     const started = this.#deps.monotonicNow();
     this.#ceiling = this.#deps.wallNow() + this.#settings.maxFutureMs;
     const checkpoint = await this.#session.loadCheckpoint();
-    const known = (offsets: PartitionOffsets) => new Map([...offsets].filter(([key]) => this.#deps.streamOfTopic.has(topicOf(key))));
-    if (checkpoint.snapshot !== null) await this.#restore(checkpoint.snapshot, known(checkpoint.snapshot.offsets));
+    if (checkpoint.snapshot !== null) await this.#restore(checkpoint.snapshot, knownOffsets(checkpoint.snapshot.offsets, this.#deps.streamOfTopic));
     const restored = this.#recordsOffered;
-    for (const cut of checkpoint.cuts) {
-      await this.#offerUpTo(known(cut.offsets));
-      if (cut.streamTime !== null) this.#engine.advanceTo(cut.streamTime);
+    for (const step of rebuildSteps(checkpoint, this.#deps.streamOfTopic)) {
+      await this.#offerUpTo(step.offsets);
+      if (step.streamTime !== null) this.#engine.advanceTo(step.streamTime);
     }
-    await this.#offerUpTo(known(checkpoint.offsets));
-    if (checkpoint.streamTime !== null) this.#engine.advanceTo(checkpoint.streamTime);
     this.#committed = new Map(this.#offered);
     this.#committedStreamTime = checkpoint.streamTime;
     if (checkpoint.streamTime !== null) this.#deps.metrics.watermark.set(checkpoint.streamTime / 1000);
@@ -195,26 +166,16 @@ export class DecisionTerm {
   /** Offers every stored record below the target offsets, a budget at a time. */
   async #offerUpTo(target: ReadonlyMap<PartitionKey, number>): Promise<void> {
     for (;;) {
-      const ranges = this.#ranges([...target].map(([key, to]) => ({ key, to })));
+      const ranges = rangesToLoad(this.#offered, [...target].map(([key, to]) => ({ key, to })), this.#settings.roundBudget, this.#deps.streamOfTopic);
       if (ranges.length === 0) return;
       const records = await this.#session.loadRecords(ranges);
       for (const record of records) this.#offer(record);
-      for (const range of ranges) this.#offered.set(partitionKey(range.topic, range.partition), range.to);
+      for (const range of ranges) this.#offered.set(keyOf(range), range.to);
     }
   }
 
-  #ranges(targets: readonly { key: PartitionKey; to: number }[], budget = this.#settings.roundBudget): OffsetRange[] {
-    const behind = targets.filter(({ key, to }) => to > (this.#offered.get(key) ?? 0));
-    const cap = Math.max(100, Math.floor(budget / Math.max(1, behind.length)));
-    return behind.map(({ key, to }) => {
-      const { topic, partition } = topicPartitionOf(key);
-      const from = this.#offered.get(key) ?? 0;
-      return { stream: this.#deps.streamOfTopic.get(topic)!, topic, partition, from, to: Math.min(to, from + cap) };
-    });
-  }
-
   #offer(stored: StoredRecord): OfferResult {
-    const key = partitionKey(stored.topic, stored.partition);
+    const key = keyOf(stored);
     const time = eventTimeOf(stored.stream, stored.record);
     const result = offerRecord(this.#engine, stored.stream, stored.record, stored.meaning);
     if (time > this.#ceiling) {
@@ -288,7 +249,7 @@ export class DecisionTerm {
     const roundStartedAt = this.#deps.wallNow();
     this.#raiseCeiling();
     const progress = (await this.#session.readProgress()).filter((p) => this.#deps.streamOfTopic.has(p.topic));
-    const byKey = new Map<PartitionKey, PartitionProgress>(progress.map((p) => [partitionKey(p.topic, p.partition), p]));
+    const byKey = new Map<PartitionKey, PartitionProgress>(progress.map((p) => [keyOf(p), p]));
     const before = this.#committedStreamTime;
     const startedAt = new Map(this.#offered);
     const lateByTopic = new Map<string, number>();
@@ -297,42 +258,27 @@ export class DecisionTerm {
       offeredCount++;
       if (this.#offer(record) === 'late') lateByTopic.set(record.topic, (lateByTopic.get(record.topic) ?? 0) + 1);
     };
-    // What this process's ingest just stored comes from memory; the rest (other instances' partitions, batches
-    // beyond the buffer's bound) from the store. A round takes about a budget of records, so that a backlog is
-    // worked off in short rounds and alerts keep flowing; partitions take turns at going first.
-    const keys = this.#feed.partitions();
-    const first = keys.length === 0 ? 0 : this.#rounds % keys.length;
-    for (let i = 0; i < keys.length && offeredCount < this.#settings.roundBudget; i++) {
-      this.#offerBuffered(keys[(first + i) % keys.length]!, this.#settings.roundBudget - offeredCount, offer);
+    const plan = planRound({
+      offered: this.#offered, progress, waiting: this.#feed, round: this.#rounds++, budget: this.#settings.roundBudget, streamOfTopic: this.#deps.streamOfTopic,
+    });
+    for (const take of plan.fromMemory) {
+      for (const { batch, from } of take.slices) for (const record of batch.records) if (record.offset >= from) offer(record);
+      if (take.slices.length > 0) this.#offered.set(take.key, take.to);
+      this.#feed.release(take.key, take.to);
     }
-    this.#rounds++;
-    const fromStore = offeredCount >= this.#settings.roundBudget ? [] : progress
-      .map((p) => ({ key: partitionKey(p.topic, p.partition), to: p.nextOffset }))
-      .filter(({ key }) => !this.#continuesInMemory(key));
-    const ranges = this.#ranges(fromStore, this.#settings.roundBudget - offeredCount);
-    if (ranges.length > 0) for (const record of await this.#session.loadRecords(ranges)) offer(record);
-    for (const range of ranges) this.#offered.set(partitionKey(range.topic, range.partition), range.to);
+    if (plan.fromStore.length > 0) for (const record of await this.#session.loadRecords(plan.fromStore)) offer(record);
+    for (const range of plan.fromStore) this.#offered.set(keyOf(range), range.to);
     const moved = new Map<PartitionKey, number>();
     for (const [key, offset] of this.#offered) if (offset !== startedAt.get(key)) moved.set(key, offset);
 
-    const silentSinceStart = this.#deps.monotonicNow() - this.#startedAt;
-    const silentFor = (key: PartitionKey) => Math.min(byKey.get(key)?.sinceLastRecordMs ?? Infinity, silentSinceStart);
     const ends = this.#endOffsets();
     let streamTime = before;
     if (ends !== null) {
-      const views: PartitionView[] = [];
-      for (const key of new Set([...ends.offsets.keys(), ...byKey.keys()])) {
-        const stored = byKey.get(key);
-        const storedNext = stored?.nextOffset ?? 0;
-        const allOffered = (this.#offered.get(key) ?? 0) >= storedNext;
-        const end = ends.fresh ? ends.offsets.get(key) : undefined;
-        // Once everything stored is offered, the stored maximum (duplicates included) is safe to count, unless it is
-        // a record dated beyond the ceiling.
-        const storedMax = allOffered && stored?.maxEventTime != null && stored.maxEventTime <= this.#ceiling ? stored.maxEventTime : null;
-        const latest = maxOf(this.#latestEventTime.get(key) ?? null, storedMax);
-        views.push({ latestEventTime: latest, caughtUp: allOffered && end !== undefined && storedNext >= end, silentForMs: silentFor(key) });
-      }
-      const reading = readStreamClock(views, this.#settings, before, this.#ceiling);
+      const views = partitionViews({
+        progress: byKey, ends, offered: this.#offered, latestEventTime: this.#latestEventTime, ceiling: this.#ceiling,
+        silentSinceStartMs: this.#deps.monotonicNow() - this.#startedAt,
+      });
+      const reading = readStreamClock(views.values(), this.#settings, before, this.#ceiling);
       streamTime = reading.streamTime;
       this.#active = reading.active;
       this.#idle = reading.idle;
@@ -446,10 +392,4 @@ function sameOffsets(a: ReadonlyMap<PartitionKey, number>, b: ReadonlyMap<Partit
   if (a.size !== b.size) return false;
   for (const [key, offset] of a) if (b.get(key) !== offset) return false;
   return true;
-}
-
-function maxOf(a: Millis | null, b: Millis | null): Millis | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.max(a, b);
 }

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredBatch, StoredRecord } from '../store/state-store.js';
+import { storedBatch } from '../store/testing/stored-batches.js';
 import { partitionKey } from '../store/topic-partition.js';
 import { RecordFeed } from './record-feed.js';
 
-/** A batch of offsets [from, to) of a partition of topic t, a record at each offset. */
-function batch(partition: number, from: number, to: number): StoredBatch {
-  const records = Array.from({ length: to - from }, (_, i): StoredRecord => ({
-    stream: 'ndsManifests', topic: 't', partition, offset: from + i, meaning: null,
-    record: { extractId: `x${from + i}`, supplier: 'TPP', practiceOds: 'A81001', coversUpTo: 0, receivedAt: 0, recordCount: 0 },
-  }));
-  return { topic: 't', partition, from, to, records };
-}
+const batch = (partition: number, from: number, to: number) => storedBatch('t', partition, from, to);
 
 const P0 = partitionKey('t', 0);
 const P1 = partitionKey('t', 1);

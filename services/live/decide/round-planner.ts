@@ -1,0 +1,163 @@
+// A decision round, planned: which waiting records to offer from memory (the record feed) and which to load from the
+// store, then, once they are offered, how each partition looks to the stream clock; and for a rebuild, the offsets
+// to replay up to, cut by cut. Pure: the decision term gathers the inputs, executes the plan and commits.
+import type { Millis, StreamName } from '../../core/records.js';
+import type { DeciderCheckpoint, OffsetRange, PartitionOffsets, PartitionProgress, StoredBatch } from '../store/state-store.js';
+import { keyOf, topicOf, topicPartitionOf, type PartitionKey } from '../store/topic-partition.js';
+import type { PartitionView } from './stream-clock.js';
+
+/** The records waiting in memory, as the planner sees them (record-feed.ts). */
+export interface WaitingRecords {
+  partitions(): readonly PartitionKey[];
+  batches(key: PartitionKey): readonly StoredBatch[];
+  continuesAt(key: PartitionKey, at: number): boolean;
+}
+
+/** A range of a partition's stored records to load always holds at least this many offsets, however many partitions. */
+const MIN_RANGE = 100;
+
+/**
+ * The stored records to load to take each partition on from where it stands towards its target, about a budget in
+ * all: the budget is shared among the partitions behind, each getting at least MIN_RANGE offsets.
+ */
+export function rangesToLoad(offered: ReadonlyMap<PartitionKey, number>, targets: readonly { readonly key: PartitionKey; readonly to: number }[], budget: number, streamOfTopic: ReadonlyMap<string, StreamName>): OffsetRange[] {
+  const behind = targets.filter(({ key, to }) => to > (offered.get(key) ?? 0));
+  const cap = Math.max(MIN_RANGE, Math.floor(budget / Math.max(1, behind.length)));
+  return behind.map(({ key, to }) => {
+    const { topic, partition } = topicPartitionOf(key);
+    const from = offered.get(key) ?? 0;
+    return { stream: streamOfTopic.get(topic)!, topic, partition, from, to: Math.min(to, from + cap) };
+  });
+}
+
+/** Waiting batches a partition takes from memory: each batch's records from `from` on; the partition then stands at `to`. */
+export interface MemoryTake {
+  readonly key: PartitionKey;
+  readonly slices: readonly { readonly batch: StoredBatch; readonly from: number }[];
+  /** Where the partition stands after the slices (where it stood, when there are none). */
+  readonly to: number;
+  /** Records the slices hold. */
+  readonly records: number;
+}
+
+export interface RoundPlan {
+  /** Every partition with records waiting that the round reached, in the order to offer them. */
+  readonly fromMemory: readonly MemoryTake[];
+  readonly fromStore: readonly OffsetRange[];
+}
+
+export interface RoundInputs {
+  /** Offsets offered to the engine so far (exclusive), by partition. */
+  readonly offered: ReadonlyMap<PartitionKey, number>;
+  /** Where ingest stands on every input partition (the store's progress). */
+  readonly progress: readonly PartitionProgress[];
+  readonly waiting: WaitingRecords;
+  /** This round's number in the term: partitions with records waiting take turns at going first. */
+  readonly round: number;
+  /** Records a round takes, about: a backlog is worked off in short rounds, so alerts keep flowing. */
+  readonly budget: number;
+  readonly streamOfTopic: ReadonlyMap<string, StreamName>;
+}
+
+/**
+ * What this process's ingest just stored comes from memory, whole batches at a time while the budget lasts; the rest
+ * (other instances' partitions, batches the feed could not keep) from the store, for partitions whose waiting
+ * batches do not take them on from where they stand.
+ */
+export function planRound(inputs: RoundInputs): RoundPlan {
+  const { waiting, budget } = inputs;
+  const offered = new Map(inputs.offered);
+  const fromMemory: MemoryTake[] = [];
+  let taken = 0;
+  const keys = waiting.partitions();
+  const first = keys.length === 0 ? 0 : inputs.round % keys.length;
+  for (let i = 0; i < keys.length && taken < budget; i++) {
+    const key = keys[(first + i) % keys.length]!;
+    const take = takeFromMemory(key, waiting.batches(key), offered.get(key) ?? 0, budget - taken);
+    if (take.slices.length > 0) offered.set(key, take.to);
+    fromMemory.push(take);
+    taken += take.records;
+  }
+  if (taken >= budget) return { fromMemory, fromStore: [] };
+  const targets = inputs.progress
+    .map((p) => ({ key: keyOf(p), to: p.nextOffset }))
+    .filter(({ key }) => !waiting.continuesAt(key, offered.get(key) ?? 0));
+  return { fromMemory, fromStore: rangesToLoad(offered, targets, budget - taken, inputs.streamOfTopic) };
+}
+
+/** Batches that end at or before where the partition stands are passed over; one that begins after it (a gap) stops. */
+function takeFromMemory(key: PartitionKey, batches: readonly StoredBatch[], at: number, budget: number): MemoryTake {
+  const slices: { batch: StoredBatch; from: number }[] = [];
+  let records = 0;
+  let to = at;
+  for (const batch of batches) {
+    if (records >= budget) break;
+    if (batch.to <= to) continue;
+    if (batch.from > to) break;
+    const from = to;
+    for (const record of batch.records) if (record.offset >= from) records++;
+    slices.push({ batch, from });
+    to = batch.to;
+  }
+  return { key, slices, to, records };
+}
+
+/** What the stream clock is told of the partitions, once a round's records are offered. */
+export interface ClockInputs {
+  readonly progress: ReadonlyMap<PartitionKey, PartitionProgress>;
+  /** The log end offsets last read, and whether they are recent enough to call a partition caught up on. */
+  readonly ends: { readonly offsets: ReadonlyMap<PartitionKey, number>; readonly fresh: boolean };
+  readonly offered: ReadonlyMap<PartitionKey, number>;
+  /** Latest event time offered from each partition (records dated beyond the ceiling not yet counted). */
+  readonly latestEventTime: ReadonlyMap<PartitionKey, Millis>;
+  /** The wall clock plus MAX_FUTURE. */
+  readonly ceiling: Millis;
+  /** Since the decider took over: no partition counts as silent for longer. */
+  readonly silentSinceStartMs: number;
+}
+
+/** Every partition the log or the store knows of, as the stream clock sees it. */
+export function partitionViews(inputs: ClockInputs): Map<PartitionKey, PartitionView> {
+  const views = new Map<PartitionKey, PartitionView>();
+  for (const key of new Set([...inputs.ends.offsets.keys(), ...inputs.progress.keys()])) {
+    const stored = inputs.progress.get(key);
+    const storedNext = stored?.nextOffset ?? 0;
+    const allOffered = (inputs.offered.get(key) ?? 0) >= storedNext;
+    const end = inputs.ends.fresh ? inputs.ends.offsets.get(key) : undefined;
+    // Once everything stored is offered, the stored maximum (duplicates included) is safe to count, unless it is a
+    // record dated beyond the ceiling.
+    const storedMax = allOffered && stored?.maxEventTime != null && stored.maxEventTime <= inputs.ceiling ? stored.maxEventTime : null;
+    views.set(key, {
+      latestEventTime: maxOf(inputs.latestEventTime.get(key) ?? null, storedMax),
+      caughtUp: allOffered && end !== undefined && storedNext >= end,
+      silentForMs: Math.min(stored?.sinceLastRecordMs ?? Infinity, inputs.silentSinceStartMs),
+    });
+  }
+  return views;
+}
+
+/** One step of a rebuild: offer every stored record below these offsets, then advance to the stream time. */
+export interface RebuildStep {
+  readonly offsets: PartitionOffsets;
+  readonly streamTime: Millis | null;
+}
+
+/**
+ * A rebuild replays the rounds between two cuts as one (a round without late records only adds records after the
+ * time already reached), then the rounds since the last cut; offsets of topics no longer read are left out.
+ */
+export function rebuildSteps(checkpoint: Pick<DeciderCheckpoint, 'cuts' | 'offsets' | 'streamTime'>, streamOfTopic: ReadonlyMap<string, StreamName>): RebuildStep[] {
+  return [...checkpoint.cuts, { offsets: checkpoint.offsets, streamTime: checkpoint.streamTime }]
+    .map((step) => ({ offsets: knownOffsets(step.offsets, streamOfTopic), streamTime: step.streamTime }));
+}
+
+/** The offsets of topics the decider reads. */
+export function knownOffsets(offsets: PartitionOffsets, streamOfTopic: ReadonlyMap<string, StreamName>): Map<PartitionKey, number> {
+  return new Map([...offsets].filter(([key]) => streamOfTopic.has(topicOf(key))));
+}
+
+function maxOf(a: Millis | null, b: Millis | null): Millis | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}

@@ -2,6 +2,8 @@
 // (config.ts, parseKafkaInputConfig): no database, no pseudonym key.
 import { Command, CommanderError, Option } from 'commander';
 import type { RecordFileFormat } from '../../codec/record-writer.js';
+import { CONTRACT_STREAMS } from '../../contract/streams.js';
+import { STREAM_FIELDS, STREAM_NAMES } from '../../core/records.js';
 import { flagOptions, settingsHelp } from '../../settings/settings-doc.js';
 import { KAFKA_INPUT_SETTINGS, parseKafkaInputConfig, type KafkaInputConfig } from '../config.js';
 import { parseInstant, type EventTimeRange } from './event-time-range.js';
@@ -27,8 +29,8 @@ Files in --out: gp-events, nds-received, nds-manifests, nds-disseminations (.avr
 ndjson), each stream's records in (partition, offset) order; rejected.ndjson; export.json (end offsets, counts,
 range, files; no record content). Two exports of unchanged topics give byte-identical files.
 
-Event time: recordedAt (GP events), receivedAt (receipts and manifests), sharedAt (disseminations). --from is
-inclusive and --to exclusive; each takes 2018-03-01, 2018-03-01T00:00:00Z (an offset is required) or epoch ms.
+Event time: ${STREAM_NAMES.map((stream) => `${STREAM_FIELDS[stream].time} (${CONTRACT_STREAMS[stream].fileStem})`).join(', ')}.
+--from is inclusive and --to exclusive; each takes 2018-03-01, 2018-03-01T00:00:00Z (an offset is required) or epoch ms.
 
 A message that cannot be decoded, or that lacks a field the contract's schema requires, is not exported: it is
 written to rejected.ndjson with its topic, partition, offset, reason and raw key and value (base64), counted on

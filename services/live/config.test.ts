@@ -32,6 +32,16 @@ describe('live configuration', () => {
     expect(result.ok && [result.config.kafka.groupId, result.config.slaMs, result.config.database.migrateOnStart, result.config.metricsPort]).toEqual(['from-flag', 48 * 3_600_000, true, 0]);
   });
 
+  it('reads decimal durations in variables and flags, and refuses one that is not whole milliseconds by its name', () => {
+    const result = parseLiveConfig(['--grace', '0.5h'], { ...MINIMAL, SLA: '1.5h', DEDUP_HORIZON: '0.5d' });
+    expect(result.ok && [result.config.slaMs, result.config.graceMs, result.config.dedupHorizonMs]).toEqual([5_400_000, 1_800_000, 43_200_000]);
+    const refused = parseLiveConfig(['--sla', '0.0001s'], { ...MINIMAL, MAX_FUTURE: '1.5w' });
+    expect(refused.ok ? [] : refused.problems).toEqual([
+      "SLA '0.0001s' is not a whole number of milliseconds",
+      "MAX_FUTURE '1.5w' is not a duration (e.g. 72h, 1.5h, 90m, 30s, 1500ms, 0.5d)",
+    ]);
+  });
+
   it('lists every problem at once', () => {
     const result = parseLiveConfig([], {
       KAFKA_BROKERS: 'nohost', SLA: 'three days', TOPIC_ALERTS: 'bad topic', VALUE_ENCODING: 'json', KAFKA_SASL_MECHANISM: 'gssapi',

@@ -100,7 +100,7 @@ export type ConfigResult<T> = { readonly ok: true; readonly config: T; readonly 
 
 export const RUN_HELP = `
 ${settingsHelp(RUN_TABLE)}
-Durations take ms, s, m, h or d.
+Durations take ms, s, m, h or d, with decimals (1.5h, 0.5d) when they come to whole milliseconds.
 
 Exit codes: 0 stopped on SIGTERM or SIGINT; 1 stopped by a failure it cannot retry; 2 bad settings.`;
 

@@ -10,7 +10,7 @@ import type { StreamName } from '../core/records.js';
 import { SEVERITY } from '../core/rules.js';
 import { keyedIdentity } from '../identity/keyed-identity.js';
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
-import { parseDuration } from '../core/duration.js';
+import { readDuration } from '../core/duration.js';
 import { SHIPPED_CATALOGUE_PATH } from '../contract/shipped-catalogue.js';
 import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import { formatByteSize, parseByteSize } from './byte-size.js';
@@ -110,9 +110,9 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
   const o = program.opts<Record<string, string | boolean | undefined>>();
   const problems: string[] = [];
   const duration = (flag: string, value: string) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) problems.push(`--${flag} '${value}' is not a duration (e.g. 72h, 90m, 30s, 1500ms, 3d)`);
-    return ms ?? 0;
+    const reading = readDuration(value);
+    if ('refused' in reading) problems.push(`--${flag} '${value}' ${reading.refused}`);
+    return 'ms' in reading ? reading.ms : 0;
   };
   const slaMs = duration('sla', o.sla as string);
   const graceMs = duration('grace', o.grace as string);

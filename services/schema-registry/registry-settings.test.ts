@@ -43,7 +43,7 @@ describe('Schema Registry settings', () => {
       "ALERT_VALUE_ENCODING 'json' must be single-object or confluent",
       'SCHEMA_REGISTRY_URL is required with VALUE_ENCODING=confluent',
       'SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD_FILE go together',
-      "SCHEMA_REGISTRY_TIMEOUT 'soon' is not a duration above 0 (e.g. 10s, 1500ms)",
+      "SCHEMA_REGISTRY_TIMEOUT 'soon' is not a duration (e.g. 72h, 1.5h, 90m, 30s, 1500ms, 0.5d)",
     ]);
   });
 

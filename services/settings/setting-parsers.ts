@@ -1,21 +1,22 @@
 // Parsers of settings' texts, each giving the value or the problem in the setting's own words.
-import { parseDuration } from '../core/duration.js';
+import { readDuration } from '../core/duration.js';
 import type { Parsed, Parser } from './setting.js';
 
 const fail = (problem: string): Parsed<never> => ({ problems: [problem] });
 
 export const text: Parser<string> = (value) => ({ value });
 
-/** A duration in milliseconds: `72h`, `90m`, `30s`, `1500ms`, `3d`. */
+/** A duration in milliseconds: `72h`, `1.5h`, `90m`, `30s`, `1500ms`, `0.5d` (decimals when they come to whole milliseconds). */
 export const duration: Parser<number> = (value, label) => {
-  const ms = parseDuration(value);
-  return ms === undefined ? fail(`${label} '${value}' is not a duration (e.g. 72h, 90m, 30s, 1500ms, 3d)`) : { value: ms };
+  const reading = readDuration(value);
+  return 'refused' in reading ? fail(`${label} '${value}' ${reading.refused}`) : { value: reading.ms };
 };
 
 /** A duration of more than zero, said in the words of a setting whose examples are short ones. */
 export const positiveShortDuration: Parser<number> = (value, label) => {
-  const ms = parseDuration(value);
-  return ms === undefined || ms <= 0 ? fail(`${label} '${value}' is not a duration above 0 (e.g. 10s, 1500ms)`) : { value: ms };
+  const reading = readDuration(value);
+  if ('refused' in reading) return fail(`${label} '${value}' ${reading.refused}`);
+  return reading.ms <= 0 ? fail(`${label} '${value}' must be above 0 (e.g. 10s, 1500ms)`) : { value: reading.ms };
 };
 
 export function integer(min: number, max: number): Parser<number> {

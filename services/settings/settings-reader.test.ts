@@ -21,7 +21,7 @@ describe('reading a table of settings', () => {
     s.get(THIRD);
     s.problem(SECOND, 'a check across settings');
     s.build();
-    expect(s.problems()).toEqual(["FIRST '10' must be a whole number from 1 to 9", 'a check across settings', 'SECOND is required', "THIRD 'soon' is not a duration (e.g. 72h, 90m, 30s, 1500ms, 3d)"]);
+    expect(s.problems()).toEqual(["FIRST '10' must be a whole number from 1 to 9", 'a check across settings', 'SECOND is required', "THIRD 'soon' is not a duration (e.g. 72h, 1.5h, 90m, 30s, 1500ms, 0.5d)"]);
   });
 
   it('judges only the settings asked for, and names the flag of a missing one', () => {

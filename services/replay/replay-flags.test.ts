@@ -1,0 +1,34 @@
+// The replay's flags as a user types them: what is accepted, and how a refusal names the flag.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StreamName } from '../core/records.js';
+import { captureReplay } from './testing/replay-capture.js';
+import { writeSmallScenario } from './testing/small-scenario.js';
+
+let dir: string;
+let files: { [S in StreamName]: string };
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'optout-replay-flags-'));
+  files = await writeSmallScenario(dir);
+});
+afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+
+const reportOf = async (path: string) => JSON.parse(await readFile(path, 'utf8')) as { asOf: string; parameters: { slaMs: number; graceMs: number } };
+
+describe('replay durations', () => {
+  it('takes decimals: --sla 1.5h is 90 minutes, --grace 0.5d twelve hours', async () => {
+    const run = await captureReplay(files, join(dir, 'decimal.json'), ['--sla', '1.5h', '--grace', '0.5d', '--quiet']);
+    expect(run.code).toBe(0);
+    expect((await reportOf(join(dir, 'decimal.json'))).parameters).toEqual({ slaMs: 5_400_000, graceMs: 43_200_000 });
+  });
+
+  it('refuses a duration that is not a whole number of milliseconds, naming the flag, with exit 2', async () => {
+    const run = await captureReplay(files, join(dir, 'refused.json'), ['--sla', '0.0001s', '--grace', '2 hours']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--sla '0.0001s' is not a whole number of milliseconds");
+    expect(run.stderr).toContain("--grace '2 hours' is not a duration");
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -4,7 +4,6 @@ import { Command, CommanderError, Option } from 'commander';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DEFAULT_READ_LIMITS, LIMIT_CEILING_BYTES, type ReadLimits } from '../codec/read-limits.js';
-import { parseIsoTimestamp } from '../codec/iso-timestamp.js';
 import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
 import type { StreamName } from '../core/records.js';
 import { SEVERITY } from '../core/rules.js';
@@ -13,6 +12,7 @@ import { readPseudonymKey } from '../identity/pseudonym-key.js';
 import { readDuration } from '../core/duration.js';
 import { SHIPPED_CATALOGUE_PATH } from '../contract/shipped-catalogue.js';
 import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
+import { AS_OF_FORMS, parseAsOf } from './as-of-flag.js';
 import { formatByteSize, parseByteSize } from './byte-size.js';
 import { describeInputWarning, INPUT_FLAGS, inspectInputs, InputUnreadable, noRecordWarnings } from './input-inspection.js';
 import { reportTarget, ReportTargetRefused } from './report-target.js';
@@ -94,7 +94,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
     .option('--scenario <file>', "the simulator's scenario.json, to shade its fault windows (default: one beside --gp-events)")
     .option('--sla <duration>', 'time allowed for an opt-out to reach the national data service', '72h')
     .option('--grace <duration>', 'grace after a manifest check, and for downstream-caused episodes', '1h')
-    .option('--as-of <instant>', 'ISO-8601 instant the report is as of (default: the latest event time)')
+    .option('--as-of <instant>', 'the instant the report is as of: 2024-01-05 (midnight UTC), 2024-01-05T12:00:00Z or epoch milliseconds (default: the latest event time)')
     .option('--catalogue <file>', `code catalogue JSON (default: the shipped ${SHIPPED_CATALOGUE_PATH})`)
     .option('--pseudonym-key-file <file>', 'key for patient references (HMAC-SHA256); default $PSEUDONYM_KEY_FILE')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when alerts of this severity or worse are in the report').choices(['critical', 'warning']))
@@ -118,8 +118,8 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
   const graceMs = duration('grace', o.grace as string);
   let asOf: number | null = null;
   if (typeof o.asOf === 'string') {
-    asOf = parseIsoTimestamp(o.asOf) ?? null;
-    if (asOf === null) problems.push(`--as-of '${o.asOf}' is not an ISO-8601 instant with an offset (e.g. 2018-06-30T00:00:00Z)`);
+    asOf = parseAsOf(o.asOf) ?? null;
+    if (asOf === null) problems.push(`--as-of '${o.asOf}' is not ${AS_OF_FORMS}`);
   }
   const size = (flag: string, value: string) => {
     const bytes = parseByteSize(value);

@@ -32,3 +32,25 @@ describe('replay durations', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('replay --as-of', () => {
+  it.each([
+    ['2016-06-01', '2016-06-01T00:00:00.000Z'],
+    ['2016-06-01T12:30:00+01:00', '2016-06-01T11:30:00.000Z'],
+    ['2016-06-01T11:30:00.250Z', '2016-06-01T11:30:00.250Z'],
+    ['1464780600000', '2016-06-01T11:30:00.000Z'],
+  ])('reads %s as %s', async (given, instant) => {
+    const report = join(dir, `as-of-${given.replace(/[^0-9]/g, '')}.json`);
+    const run = await captureReplay(files, report, ['--as-of', given, '--quiet']);
+    expect(run.stderr).not.toMatch(/--as-of/);
+    expect(run.code).toBe(0);
+    expect((await reportOf(report)).asOf).toBe(instant);
+  });
+
+  it.each(['2016-06-01T12:30:00', '2016-02-30', 'yesterday', '1.5e12', '-1', '2016-6-1', '99999999999999999999'])('refuses %s, naming the flag and the forms it takes', async (given) => {
+    const run = await captureReplay(files, join(dir, 'as-of-refused.json'), ['--as-of', given]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`--as-of '${given}' is not a date (2024-01-05`);
+    expect(run.stderr).toMatch(/epoch milliseconds/);
+  });
+});

@@ -11,6 +11,7 @@ import { keyedIdentity } from '../identity/keyed-identity.js';
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
 import { readDuration } from '../core/duration.js';
 import { SHIPPED_CATALOGUE_PATH } from '../contract/shipped-catalogue.js';
+import { missingRequiredOptions, requiredOption } from '../command-line/required-options.js';
 import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import { AS_OF_FORMS, parseAsOf } from './as-of-flag.js';
 import { formatByteSize, parseByteSize } from './byte-size.js';
@@ -84,11 +85,11 @@ interface ReplayConfig {
 function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
   const program = new Command('optout-verifier replay')
     .description("The auditor's replay: reconcile four event files and write a byte-reproducible JSON report.")
-    .requiredOption('--gp-events <file>', 'GP opt-out events (optout.v1.GpOptOutEvent)')
-    .requiredOption('--nds-received <file>', 'objections received by the national data service (optout.v1.NdsReceivedObjection)')
-    .requiredOption('--nds-manifests <file>', 'extract manifests (optout.v1.NdsExtractManifest)')
-    .requiredOption('--nds-disseminations <file>', 'disseminations (optout.v1.NdsDissemination)')
-    .requiredOption('--report <file>', 'where to write the JSON report: a new path or a regular file, or - for stdout')
+    .addOption(requiredOption('--gp-events <file>', 'GP opt-out events (optout.v1.GpOptOutEvent)'))
+    .addOption(requiredOption('--nds-received <file>', 'objections received by the national data service (optout.v1.NdsReceivedObjection)'))
+    .addOption(requiredOption('--nds-manifests <file>', 'extract manifests (optout.v1.NdsExtractManifest)'))
+    .addOption(requiredOption('--nds-disseminations <file>', 'disseminations (optout.v1.NdsDissemination)'))
+    .addOption(requiredOption('--report <file>', 'where to write the JSON report: a new path or a regular file, or - for stdout'))
     .option('--html <file>', 'also write the report as one self-contained HTML page')
     .option('--csv <dir>', 'also write alerts.csv and dead-letters.csv into this folder (made if missing)')
     .option('--scenario <file>', "the simulator's scenario.json, to shade its fault windows (default: one beside --gp-events)")
@@ -109,6 +110,8 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
   program.parse(argv, { from: 'user' });
   const o = program.opts<Record<string, string | boolean | undefined>>();
   const problems: string[] = [];
+  const missing = missingRequiredOptions(program);
+  if (missing !== null) problems.push(missing);
   const duration = (flag: string, value: string) => {
     const reading = readDuration(value);
     if ('refused' in reading) problems.push(`--${flag} '${value}' ${reading.refused}`);

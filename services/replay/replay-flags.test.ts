@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamName } from '../core/records.js';
+import { runCli } from '../../test/stack/cli-entry.js';
 import { captureReplay } from './testing/replay-capture.js';
 import { writeSmallScenario } from './testing/small-scenario.js';
 
@@ -52,5 +53,15 @@ describe('replay --as-of', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`--as-of '${given}' is not a date (2024-01-05`);
     expect(run.stderr).toMatch(/epoch milliseconds/);
+  });
+});
+
+describe('replay without its required flags', () => {
+  it('names every missing one at once, with the other problems, in one line and exit 2', async () => {
+    const run = await runCli(['replay', '--nds-manifests', 'm.avro', '--sla', 'soon'], {}, { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('4 required flags are missing: --gp-events <file>, --nds-received <file>, --nds-disseminations <file>, --report <file>');
+    expect(run.stderr).toContain("--sla 'soon' is not a duration");
   });
 });

@@ -1,8 +1,10 @@
 // Composition root of `npm run bench`: the replay over a national-shaped and an alert-heavy data set, and the live
 // service, each against a raw baseline measured in the same run. Figures are printed, never asserted.
 import { Command, CommanderError, Option } from 'commander';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { exitForUserProblem } from '../command-line/command-failure.js';
+import { makeDirectory } from '../command-line/command-problems.js';
 import { main as simulate } from '../simulator/main.js';
 import { benchLive, formatLiveBench } from './live-bench.js';
 import { benchReplay } from './replay-bench.js';
@@ -52,7 +54,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`optout-verifier bench: ${(error as Error).message}\n`);
     return 2;
   }
-  const opts = program.opts<{ dir: string; regenerate?: boolean; only?: 'replay' | 'live'; shape?: ReplayShape['name'] }>();
+  try {
+    return await bench(program.opts<BenchOptions>());
+  } catch (error) {
+    return exitForUserProblem('optout-verifier bench', error);
+  }
+}
+
+interface BenchOptions { readonly dir: string; readonly regenerate?: boolean; readonly only?: 'replay' | 'live'; readonly shape?: ReplayShape['name'] }
+
+async function bench(opts: BenchOptions): Promise<number> {
   const dir = resolve(opts.dir);
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const lines: string[] = [];
@@ -84,7 +95,7 @@ async function replayPart(shape: ReplayShape, dir: string, regenerate: boolean, 
   log(`replay, ${shape.name} shape:`);
   if (regenerate || have !== wanted) {
     log(`generating the data set in ${dataDir} (${shape.simulate.join(' ')}) ...`);
-    await mkdir(dataDir, { recursive: true });
+    await makeDirectory('--dir', dataDir);
     const started = Date.now();
     const code = await simulate([...shape.simulate, '--out', dataDir]);
     if (code !== 0) return code;

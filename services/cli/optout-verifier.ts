@@ -1,4 +1,5 @@
 // The one executable. Each subcommand is a service with its own composition root, loaded only when asked for.
+import { failureReport } from '../command-line/command-failure.js';
 import { gitCommit, packageVersion } from '../replay/provenance.js';
 
 type Main = (argv: string[]) => Promise<number>;
@@ -26,6 +27,7 @@ function usage(): string {
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     'optout-verifier <command> --help shows the options of a command; optout-verifier --version the version.',
+    '--debug with any command prints the stack trace of an internal error.',
   ].join('\n');
 }
 
@@ -36,7 +38,9 @@ async function versionLine(env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [name, ...rest] = argv;
+  // --debug, anywhere on the line, belongs to the executable: an internal error then prints its stack trace.
+  const debug = argv.includes('--debug');
+  const [name, ...rest] = argv.filter((arg) => arg !== '--debug');
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
     return name === undefined ? 2 : 0;
@@ -50,5 +54,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stderr.write(`optout-verifier: unknown command '${name}'\n${usage()}\n`);
     return 2;
   }
-  return (await command.load())(rest);
+  try {
+    return await (await command.load())(rest);
+  } catch (error) {
+    const failure = failureReport(`optout-verifier ${name}`, error, debug);
+    process.stderr.write(failure.line);
+    return failure.code;
+  }
 }

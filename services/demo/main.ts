@@ -1,8 +1,10 @@
 // Composition root of `optout-verifier demo` (what `npm start` runs): simulates the 2015-2018 SystmOne
 // incident at small scale, replays it, and says what was found and how soon after the fault began.
 import { Command, CommanderError } from 'commander';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
+import { exitForUserProblem } from '../command-line/command-failure.js';
+import { makeDirectory } from '../command-line/command-problems.js';
 import type { Report } from '../core/replay-report.js';
 import { main as replay } from '../replay/main.js';
 import { formatDuration } from '../replay/summary.js';
@@ -24,9 +26,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`optout-verifier demo: ${(error as Error).message.replace(/^error: /, '')} (see --help)\n`);
     return 2;
   }
-  const outDir = resolve(program.processedArgs[0] as string);
+  try {
+    return await demo(resolve(program.processedArgs[0] as string));
+  } catch (error) {
+    return exitForUserProblem('optout-verifier demo', error);
+  }
+}
+
+async function demo(outDir: string): Promise<number> {
   const shown = relative(process.cwd(), outDir) || '.';
-  await mkdir(outDir, { recursive: true });
+  await makeDirectory('the demo directory', outDir);
   process.stdout.write(`optout-verifier demo: simulating GP systems and the national data service, 2015-2018, with TPP SystmOne silently dropping Type 2 objections...\n`);
   const simulated = await simulate([...DEMO_ARGS, '--out', outDir, '--quiet']);
   if (simulated !== 0) return simulated;

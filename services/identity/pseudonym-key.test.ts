@@ -52,7 +52,7 @@ describe('pseudonym key file', () => {
   });
 
   it('names a missing file and a directory', async () => {
-    await expect(readPseudonymKey(join(dir, 'nope'))).rejects.toThrow(`cannot read the pseudonym key file ${join(dir, 'nope')}: ENOENT`);
+    await expect(readPseudonymKey(join(dir, 'nope'))).rejects.toThrow(`the pseudonym key file ${join(dir, 'nope')}: does not exist`);
     await expect(readPseudonymKey(dir)).rejects.toThrow(/is readable by group or others|is a directory/);
   });
 });

@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { describeFileError } from '../command-line/command-problems.js';
 
 export class PseudonymKeyRefused extends Error {}
 
@@ -33,8 +34,7 @@ export async function readPseudonymKey(path: string, options: { readonly allowOp
     mode = (await stat(path)).mode;
     raw = await readFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new PseudonymKeyRefused(code === 'EISDIR' ? `the pseudonym key file ${path} is a directory` : `cannot read the pseudonym key file ${path}: ${code ?? String(error)}`);
+    throw new PseudonymKeyRefused(`the pseudonym key file ${path}: ${describeFileError(error)}`);
   }
   if ((mode & 0o044) !== 0 && options.allowOpenFile !== true) {
     throw new PseudonymKeyRefused(`the pseudonym key file ${path} is readable by group or others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 it`);

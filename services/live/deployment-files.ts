@@ -3,6 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { STREAM_SCHEMA_NAMES } from '../codec/schema-catalog.js';
+import { describeFileError } from '../command-line/command-problems.js';
 import type { ValueFraming } from '../codec/stream-value-codec.js';
 import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
@@ -23,7 +24,7 @@ type KafkaFileSettings = Pick<LiveConfig, 'kafka' | 'encoding' | 'schemaRegistry
 
 export type FilesResult = { readonly ok: true; readonly files: DeploymentFiles } | { readonly ok: false; readonly problems: readonly string[] };
 
-const errno = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+const errno = (error: unknown): string => describeFileError(error);
 
 /** Runs a read; a failure becomes one problem, named for what was read, and null. */
 function attempter(problems: string[]) {

@@ -4,12 +4,11 @@
 // name lines by number, never by content.
 import { createInterface } from 'node:readline';
 import { Command, CommanderError } from 'commander';
+import { EXIT } from '../command-line/exit-codes.js';
 import { keyFingerprint } from '../identity/key-fingerprint.js';
 import { keyedIdentity } from '../identity/keyed-identity.js';
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
 import { readListLine } from './nhs-number-lines.js';
-
-const EXIT = { OK: 0, INVALID_LINES: 1, USAGE: 2, KEY: 3 } as const;
 
 const HELP_AFTER = `
 Reads one NHS number per line on stdin (spaces or hyphens in the usual places are allowed; blank lines are
@@ -52,7 +51,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     fingerprint = keyFingerprint(key);
   } catch (error) {
     process.stderr.write(`optout-verifier pseudonym: ${(error as Error).message}\n`);
-    return EXIT.KEY;
+    return EXIT.INPUT;
   }
   process.stderr.write(`optout-verifier pseudonym: key fingerprint ${fingerprint}\n`);
   let written = 0;
@@ -76,5 +75,5 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     written++;
   }
   process.stderr.write(`optout-verifier pseudonym: ${written} reference${written === 1 ? '' : 's'} written; ${invalid} line${invalid === 1 ? '' : 's'} skipped\n`);
-  return invalid > 0 ? EXIT.INVALID_LINES : EXIT.OK;
+  return invalid > 0 ? EXIT.FINDING : EXIT.OK;
 }

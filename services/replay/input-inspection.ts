@@ -3,6 +3,7 @@
 // no records, is almost always a slip on the command line: each gets a warning on stderr and in the report.
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import { describeFileError } from '../command-line/command-problems.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 
 export const INPUT_FLAGS: { readonly [S in StreamName]: string } = {
@@ -31,15 +32,14 @@ export async function inspectInputs(inputs: { readonly [S in StreamName]: string
     try {
       found = await stat(path);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new InputUnreadable(code === 'ENOENT' ? `${named} not found` : `cannot read ${named}: ${code ?? String(error)}`);
+      throw new InputUnreadable(`${named}: ${describeFileError(error)}`);
     }
     if (found.isDirectory()) throw new InputUnreadable(`${named} is a directory, not a file`);
     if (!found.isFile()) throw new InputUnreadable(`${named} is not a regular file`);
     try {
       await access(path, constants.R_OK);
     } catch (error) {
-      throw new InputUnreadable(`cannot read ${named}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      throw new InputUnreadable(`${named}: ${describeFileError(error)}`);
     }
     sizes[stream] = found.size;
     const id = `${found.dev}:${found.ino}`;

@@ -1,7 +1,7 @@
 // Composition root of `optout-verifier replay`: reads flags and environment once, wires the file readers,
 // the keyed identity and the core, writes the report and prints the summary.
 import { Command, CommanderError, Option } from 'commander';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DEFAULT_READ_LIMITS, LIMIT_CEILING_BYTES, type ReadLimits } from '../codec/read-limits.js';
 import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
@@ -11,6 +11,9 @@ import { keyedIdentity } from '../identity/keyed-identity.js';
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
 import { readDuration } from '../core/duration.js';
 import { SHIPPED_CATALOGUE_PATH } from '../contract/shipped-catalogue.js';
+import { exitForUserProblem } from '../command-line/command-failure.js';
+import { describeFileError, fileProblem, InputProblem, makeDirectory, UsageProblem } from '../command-line/command-problems.js';
+import { EXIT } from '../command-line/exit-codes.js';
 import { missingRequiredOptions, requiredOption } from '../command-line/required-options.js';
 import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import { AS_OF_FORMS, parseAsOf } from './as-of-flag.js';
@@ -33,7 +36,6 @@ import { alertsCsv, deadLettersCsv } from '../report-csv/report-csv.js';
 import { createHash } from 'node:crypto';
 import type { Identity } from '../core/reconciler.js';
 
-export const EXIT = { OK: 0, GATE: 1, USAGE: 2, INPUT: 3, INTERNAL: 4 } as const;
 
 
 const HELP_AFTER = `
@@ -61,8 +63,6 @@ the same report, but references cannot be compared across different input sets.`
 const KEYLESS_WARNING = 'NO PSEUDONYM KEY WAS GIVEN: patient references are keyed on a key derived from these input files; they match no other run and no live deployment (give --pseudonym-key-file)';
 const KEYLESS_BANNER = '*** NO PSEUDONYM KEY: patient references hold for these input files only (see pseudonymKeyWarning in the report) ***';
 
-class UsageError extends Error {}
-class InputError extends Error {}
 
 interface ReplayConfig {
   readonly inputs: { readonly [S in StreamName]: string };
@@ -134,7 +134,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
     maxLineBytes: size('max-line-bytes', o.maxLineBytes as string),
     maxRecordBytes: size('max-record-bytes', o.maxRecordBytes as string),
   };
-  if (problems.length > 0) throw new UsageError(problems.join('; '));
+  if (problems.length > 0) throw new UsageProblem(problems.join('; '));
   return {
     inputs: { gpEvents: o.gpEvents as string, ndsReceived: o.ndsReceived as string, ndsManifests: o.ndsManifests as string, ndsDisseminations: o.ndsDisseminations as string },
     reportPath: o.report as string,
@@ -151,7 +151,7 @@ function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ReplayConfig {
   };
 }
 
-async function loadCatalogue(path: string): Promise<{ catalogue: CodeCatalogue; json: unknown; sha256: string }> {
+async function loadCatalogue(path: string, given: boolean): Promise<{ catalogue: CodeCatalogue; json: unknown; sha256: string }> {
   let text: string;
   let sha256: string;
   try {
@@ -159,13 +159,13 @@ async function loadCatalogue(path: string): Promise<{ catalogue: CodeCatalogue; 
     sha256 = createHash('sha256').update(bytes).digest('hex');
     text = bytes.toString('utf8');
   } catch (error) {
-    throw new InputError(`cannot read the code catalogue ${String(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw fileProblem(`the code catalogue${given ? ' (--catalogue)' : ''}`, path, error);
   }
   try {
     const json: unknown = JSON.parse(text);
     return { catalogue: parseCodeCatalogue(json), json, sha256 };
   } catch (error) {
-    throw new InputError(`code catalogue ${String(path)}: ${(error as Error).message}`);
+    throw new InputProblem(`the code catalogue${given ? ' (--catalogue)' : ''} ${path} is not a catalogue: ${(error as Error).message}`);
   }
 }
 
@@ -174,11 +174,11 @@ async function* asInputErrors<T>(items: AsyncIterable<T>): AsyncIterable<T> {
   try {
     yield* items;
   } catch (error) {
-    throw new InputError((error as Error).message);
+    throw new InputProblem((error as Error).message);
   }
 }
 
-async function writeAtomically(path: string, text: string | Iterable<string>): Promise<void> {
+async function writeAtomically(flag: string, path: string, text: string | Iterable<string>): Promise<void> {
   // A new file (never one found there, whatever it is), renamed over the path: a reader sees all or nothing.
   const temporary = `${path}.${process.pid}.partial`;
   try {
@@ -192,12 +192,14 @@ async function writeAtomically(path: string, text: string | Iterable<string>): P
     await rename(temporary, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await unlink(temporary).catch(() => {});
-    throw new InputError(`cannot write the report ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    // ENOENT on a new file means the directory it would go in is missing.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new InputProblem(`cannot write ${flag} ${path}: its directory does not exist`, { cause: error });
+    throw fileProblem(`cannot write ${flag}`, path, error);
   }
 }
 
 async function writeToStdout(chunks: Iterable<string>): Promise<void> {
-  const fail = (error: Error) => new InputError(`cannot write the report to stdout: ${(error as NodeJS.ErrnoException).code ?? error.message}`);
+  const fail = (error: Error) => new InputProblem(`cannot write the report to stdout: ${describeFileError(error)}`);
   for (const chunk of chunks) {
     await new Promise<void>((done, failed) => {
       // Waits for each chunk to be taken, so that a long report is never queued whole in memory.
@@ -211,13 +213,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     config = parseConfig(argv, env);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.exitCode === 0) return EXIT.OK;
-      process.stderr.write(`optout-verifier replay: ${error.message.replace(/^error: /, '')} (see --help)\n`);
-      return EXIT.USAGE;
-    }
-    process.stderr.write(`optout-verifier replay: ${(error as Error).message}\n`);
-    return EXIT.USAGE;
+    if (error instanceof CommanderError && error.exitCode === 0) return EXIT.OK;
+    return exitForUserProblem('optout-verifier replay', error instanceof CommanderError ? new UsageProblem(error.message.replace(/^error: /, '')) : error);
   }
   try {
     const streams = Object.keys(config.inputs) as StreamName[];
@@ -231,17 +228,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         throw new ReportTargetRefused('--html - is not supported: give a file');
       }
     } catch (error) {
-      if (!(error instanceof ReportTargetRefused)) throw error;
-      process.stderr.write(`optout-verifier replay: ${error.message}\n`);
-      return EXIT.USAGE;
+      throw error instanceof ReportTargetRefused ? new UsageProblem(error.message) : error;
     }
     let inspected;
     try {
       inspected = await inspectInputs(config.inputs);
     } catch (error) {
-      throw error instanceof InputUnreadable ? new InputError(error.message) : error;
+      throw error instanceof InputUnreadable ? new InputProblem(error.message) : error;
     }
-    const { catalogue, json: catalogueJson, sha256: catalogueSha256 } = await loadCatalogue(config.cataloguePath ?? SHIPPED_CATALOGUE_FILE);
+    const { catalogue, json: catalogueJson, sha256: catalogueSha256 } = await loadCatalogue(config.cataloguePath ?? SHIPPED_CATALOGUE_FILE, config.cataloguePath !== null);
     const watch = new UnverifiedCodeWatch(unverifiedCatalogue(catalogueJson));
     const progress = config.progress && process.stderr.isTTY ? terminalProgress(process.stderr) : silentProgress;
     const sizes = inspected.sizes;
@@ -250,13 +245,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       try {
         key = await readPseudonymKey(config.keyPath);
       } catch (error) {
-        throw new InputError((error as Error).message);
+        throw new InputProblem((error as Error).message);
       }
     }
     const digests = digestInputs(streams.map((s) => ({ path: config.inputs[s], keyMaterial: key === null && s !== 'ndsDisseminations' })))
       .then((list) => Object.fromEntries(streams.map((s, i) => [s, list[i]!])) as Record<StreamName, InputDigest>)
       .catch((error: unknown) => {
-        throw new InputError((error as Error).message);
+        throw new InputProblem((error as Error).message);
       });
     digests.catch(() => {});
     let usedKey: Buffer | null = null;
@@ -291,21 +286,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const report = inputWarnings.length === 0 ? keyed : { ...keyed, inputWarnings };
     for (const w of inputWarnings) process.stderr.write(`optout-verifier replay: ${describeInputWarning(w)}\n`);
     if (target.kind === 'stdout') await writeToStdout(auditReportChunks(report));
-    else await writeAtomically(target.path, auditReportChunks(report));
+    else await writeAtomically('--report', target.path, auditReportChunks(report));
     if (config.htmlPath !== null) {
       const faults = await scenarioFaults(config.scenarioPath, config.inputs.gpEvents).catch((error: unknown) => {
-        throw new InputError((error as Error).message);
+        throw new InputProblem((error as Error).message);
       });
-      await writeAtomically(config.htmlPath, reportPage({ report, faults, generatedAt: new Date().toISOString() }));
+      await writeAtomically('--html', config.htmlPath, reportPage({ report, faults, generatedAt: new Date().toISOString() }));
     }
     if (config.csvDir !== null) {
-      try {
-        await mkdir(config.csvDir, { recursive: true });
-      } catch (error) {
-        throw new InputError(`cannot make the CSV folder ${config.csvDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-      }
-      await writeAtomically(join(config.csvDir, 'alerts.csv'), alertsCsv(report));
-      await writeAtomically(join(config.csvDir, 'dead-letters.csv'), deadLettersCsv(report));
+      await makeDirectory('--csv', config.csvDir);
+      await writeAtomically('--csv', join(config.csvDir, 'alerts.csv'), alertsCsv(report));
+      await writeAtomically('--csv', join(config.csvDir, 'dead-letters.csv'), deadLettersCsv(report));
     }
     const warning = unverifiedWarning(unverified);
     if (warning !== null) process.stderr.write(`optout-verifier replay: ${warning}\n`);
@@ -319,16 +310,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       const tripped = report.alerts.some((a) => gate === 'warning' || SEVERITY[a.rule] === 'critical');
       if (tripped) {
         process.stderr.write(`optout-verifier replay: alerts at or above '${gate}' in the report (--fail-on ${gate})\n`);
-        return EXIT.GATE;
+        return EXIT.FINDING;
       }
     }
     return EXIT.OK;
   } catch (error) {
-    if (error instanceof InputError) {
-      process.stderr.write(`optout-verifier replay: ${error.message}\n`);
-      return EXIT.INPUT;
-    }
-    process.stderr.write(`optout-verifier replay: internal error: ${(error as Error).stack ?? String(error)}\n`);
-    return EXIT.INTERNAL;
+    return exitForUserProblem('optout-verifier replay', error);
   }
 }

@@ -121,7 +121,7 @@ describe('replay report path', () => {
     for (const report of [files.ndsManifests, link]) {
       const result = await run(files, report);
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe(`optout-verifier replay: --report ${report} is the file given as --nds-manifests: the report would overwrite it\n`);
+      expect(result.stderr).toBe(`optout-verifier replay: --report ${report} is the file given as --nds-manifests: the report would overwrite it (see optout-verifier replay --help)\n`);
     }
     expect((await readFile(files.ndsManifests)).equals(before)).toBe(true);
   });
@@ -135,7 +135,7 @@ describe('replay report path', () => {
     for (const [report, kind] of [[folder, 'a directory'], ['/dev/null', 'a device'], [link, 'a symbolic link']] as const) {
       const result = await run(files, report);
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe(`optout-verifier replay: --report ${report} is ${kind}: give a new path or a regular file (or - for stdout)\n`);
+      expect(result.stderr).toBe(`optout-verifier replay: --report ${report} is ${kind}: give a new path or a regular file (or - for stdout) (see optout-verifier replay --help)\n`);
     }
     expect((await lstat(link)).isSymbolicLink()).toBe(true);
     expect(await readlink(link)).toBe('/dev/null');

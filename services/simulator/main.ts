@@ -1,8 +1,10 @@
 // Composition root of `optout-verifier simulate`: parses the flags (and, for --publish kafka, the environment),
 // loads the code catalogue, and runs the pure generator either into the four input files with scenario.json beside
 // them, or, paced, into the four input topics until done or until SIGTERM / SIGINT.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { exitForUserProblem } from '../command-line/command-failure.js';
+import { fileProblem, InputProblem, makeDirectory } from '../command-line/command-problems.js';
 import { parseCodeCatalogue, type CodeCatalogue } from '../core/code-catalogue.js';
 import { STREAM_NAMES } from '../core/records.js';
 import { describeScenario } from './scenario-description.js';
@@ -19,14 +21,29 @@ export async function main(argv: string[]): Promise<number> {
     (parsed.code === 0 ? process.stdout : process.stderr).write(`${parsed.lines.join('\n')}\n`);
     return parsed.code;
   }
-  const config = parsed.config;
-  let catalogue: CodeCatalogue;
   try {
-    catalogue = parseCodeCatalogue(JSON.parse(await readFile(config.cataloguePath, 'utf8')));
-  } catch (err) {
-    process.stderr.write(`optout-verifier simulate: --catalogue ${config.cataloguePath}: ${(err as Error).message}\n`);
-    return 2;
+    return await simulate(parsed.config);
+  } catch (error) {
+    return exitForUserProblem('optout-verifier simulate', error);
   }
+}
+
+async function loadCatalogue(path: string): Promise<CodeCatalogue> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw fileProblem('the code catalogue (--catalogue)', path, error);
+  }
+  try {
+    return parseCodeCatalogue(JSON.parse(text));
+  } catch (error) {
+    throw new InputProblem(`the code catalogue (--catalogue) ${path} is not a catalogue: ${(error as Error).message}`);
+  }
+}
+
+async function simulate(config: SimulateConfig): Promise<number> {
+  const catalogue = await loadCatalogue(config.cataloguePath);
   const run = generateScenario({
     seed: config.seed,
     practices: config.practices,
@@ -62,7 +79,7 @@ async function publish(run: ScenarioRun, target: KafkaPublishConfig, quiet: bool
 }
 
 async function writeFiles(run: ScenarioRun, config: SimulateConfig, outDir: string): Promise<number> {
-  await mkdir(outDir, { recursive: true });
+  await makeDirectory('--out', outDir);
   const files = await writeScenarioFiles(run, { outDir, format: config.format, codec: config.codec });
   const description = {
     ...describeScenario(run, config.format === 'avro' ? { codec: config.codec } : {}),

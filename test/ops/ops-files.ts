@@ -14,7 +14,12 @@ export const RULES_FILE = 'infra/prometheus/rules/optout-verifier.rules.yml';
 export const PROMETHEUS_CONFIG = 'infra/prometheus/prometheus.yml';
 export const RULE_TESTS_DIR = 'infra/prometheus/tests';
 export const RUNBOOK = 'infra/runbook.md';
-export const RUNBOOK_URL_PREFIX = 'https://github.com/optout-verifier/optout-verifier/blob/main/infra/runbook.md#';
+/** The runbook's address when Prometheus has no `runbook_base_url` external label. */
+export const DEFAULT_RUNBOOK_BASE_URL = 'https://github.com/optout-verifier/optout-verifier/blob/main/infra/runbook.md';
+/** Each rule's runbook_url as written: the external label `runbook_base_url` when set, else the default; then `#anchor`. */
+export const RUNBOOK_URL_TEMPLATE_PREFIX = `{{ or $externalLabels.runbook_base_url "${DEFAULT_RUNBOOK_BASE_URL}" }}#`;
+/** A runbook_url as rendered without the external label (promtool's unit tests cannot set external labels before 2.46). */
+export const RUNBOOK_URL_PREFIX = `${DEFAULT_RUNBOOK_BASE_URL}#`;
 
 export function readYaml<T>(path: string): T {
   return parse(readFileSync(at(path), 'utf8')) as T;

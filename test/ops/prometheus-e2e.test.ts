@@ -58,6 +58,9 @@ function directCareRelease(id: string, nhsNumber: string, sharedAt: number): Sce
   return message('ndsDisseminations', record, nhsNumber, id, sharedAt);
 }
 
+// Where a deployment keeps its copy of infra/runbook.md: Prometheus's external label runbook_base_url.
+const RUNBOOK_COPY = 'https://wiki.example.nhs.uk/optout-verifier/runbook';
+
 const firing = (alerts: readonly PrometheusAlert[], alertname: string, supplier: string) =>
   alerts.find((a) => a.labels.alertname === alertname && a.labels.supplier === supplier && a.state === 'firing');
 
@@ -74,7 +77,7 @@ describe('Prometheus with the project\'s rules, scraping the live verifier', () 
     const dir = await mkdtemp(join(tmpdir(), 'optout-prometheus-'));
     const rules = await rulesWithShortKeepFiring(join(dir, 'rules'), KEEP_FIRING_FOR_IN_TEST);
     shortened = rules.shortened;
-    const config = prometheusConfig({ job: JOB, targets: [`127.0.0.1:${verifier.service.httpPort}`], ruleFiles: rules.files });
+    const config = prometheusConfig({ job: JOB, targets: [`127.0.0.1:${verifier.service.httpPort}`], ruleFiles: rules.files, externalLabels: { runbook_base_url: RUNBOOK_COPY } });
     prometheus = await startPrometheus(dir, config);
     const check = promtool(['check', 'config', join(dir, 'prometheus.yml')]);
     expect(check.status, check.output).toBe(0);
@@ -106,7 +109,8 @@ describe('Prometheus with the project\'s rules, scraping the live verifier', () 
     const fired = await waitUntil('OptOutObjectionOverdue firing for TPP', async () => firing(await prometheus!.alerts(), 'OptOutObjectionOverdue', 'TPP'), 60_000);
     expect(fired.labels).toMatchObject({ severity: 'warning', rule: 'OBJECTION_OVERDUE', supplier: 'TPP' });
     expect(fired.annotations.summary).toBe('1 objection(s) from TPP practices overdue at the national data service');
-    expect(fired.annotations.runbook_url).toMatch(/runbook\.md#optoutobjectionoverdue$/);
+    // The deployment's own copy of the runbook, from the one external label.
+    expect(fired.annotations.runbook_url).toBe(`${RUNBOOK_COPY}#optoutobjectionoverdue`);
     const overdue = await live.db.query("SELECT state, supplier, fired_at FROM alerts WHERE rule = 'OBJECTION_OVERDUE'");
     expect(overdue.rows).toEqual([{ state: 'FIRING', supplier: 'TPP', fired_at: new Date(t0 + 72 * HOUR) }]);
 
@@ -138,7 +142,7 @@ describe('Prometheus with the project\'s rules, scraping the live verifier', () 
     const page = await waitUntil('OptOutObjectionNotPropagated firing for TPP', async () => firing(await prometheus!.alerts(), 'OptOutObjectionNotPropagated', 'TPP'), 60_000);
     expect(page.labels).toMatchObject({ severity: 'critical', rule: 'OBJECTION_NOT_PROPAGATED', supplier: 'TPP' });
     expect(Number(page.value)).toBeGreaterThanOrEqual(1);
-    expect(page.annotations.runbook_url).toMatch(/runbook\.md#optoutobjectionnotpropagated$/);
+    expect(page.annotations.runbook_url).toBe(`${RUNBOOK_COPY}#optoutobjectionnotpropagated`);
     const missing = await live.db.query("SELECT count(*)::int AS n FROM alerts WHERE rule = 'OBJECTION_NOT_PROPAGATED' AND state = 'FIRING' AND supplier = 'TPP'");
     expect(missing.rows[0].n).toBeGreaterThanOrEqual(1);
     // Only TPP practices were affected: no other supplier is paged for this rule.

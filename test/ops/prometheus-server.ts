@@ -80,9 +80,9 @@ export function freeLoopbackPort(): Promise<number> {
   });
 }
 
-export function prometheusConfig(options: { job: string; targets: readonly string[]; ruleFiles: readonly string[] }): string {
+export function prometheusConfig(options: { job: string; targets: readonly string[]; ruleFiles: readonly string[]; externalLabels?: Readonly<Record<string, string>> }): string {
   return stringify({
-    global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+    global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s', ...(options.externalLabels === undefined ? {} : { external_labels: { ...options.externalLabels } }) },
     rule_files: [...options.ruleFiles],
     scrape_configs: [{ job_name: options.job, metrics_path: '/metrics', static_configs: [{ targets: [...options.targets] }] }],
   });

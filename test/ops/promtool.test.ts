@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  alertRules, PROMETHEUS_CONFIG, promtool, readYaml, RULE_TESTS_DIR, RULES_FILE, RUNBOOK_URL_PREFIX, runbookSections,
+  alertRules, PROMETHEUS_CONFIG, promtool, readYaml, RULE_TESTS_DIR, RULES_FILE, RUNBOOK_URL_PREFIX, RUNBOOK_URL_TEMPLATE_PREFIX, runbookSections,
 } from './ops-files.js';
 
 // The rules table of docs/reconciliation-rules.md: each rule and its severity.
@@ -25,7 +25,7 @@ const ruleTestFiles = readdirSync(new URL('../../infra/prometheus/tests/', impor
   .map((f) => `${RULE_TESTS_DIR}/${f}`);
 
 interface RuleTestFile {
-  tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[];
+  tests: { alert_rule_test?: { alertname: string; exp_alerts?: { exp_annotations?: Record<string, string> }[] }[] }[];
 }
 
 describe('promtool', () => {
@@ -76,8 +76,8 @@ describe('alert rules', () => {
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
       expect(rule.annotations?.description, rule.alert).toBeTruthy();
       const url = rule.annotations?.runbook_url ?? '';
-      expect(url.startsWith(RUNBOOK_URL_PREFIX), `${rule.alert}: ${url}`).toBe(true);
-      const anchor = url.slice(RUNBOOK_URL_PREFIX.length);
+      expect(url.startsWith(RUNBOOK_URL_TEMPLATE_PREFIX), `${rule.alert}: ${url}`).toBe(true);
+      const anchor = url.slice(RUNBOOK_URL_TEMPLATE_PREFIX.length);
       expect(anchor, rule.alert).toBe(rule.alert.toLowerCase());
       expect([...sections.keys()], `${rule.alert}: no runbook heading for #${anchor}`).toContain(anchor);
     }
@@ -91,6 +91,21 @@ describe('alert rules', () => {
         expect(text, `${rule.alert}: ${part}`).toContain(`### ${part}`);
       }
     }
+  });
+
+  it('render their runbook link, in the unit tests that promtool runs, as the default address and the alert\'s anchor', () => {
+    let checked = 0;
+    for (const file of ruleTestFiles) {
+      for (const group of readYaml<RuleTestFile>(file).tests) {
+        for (const check of group.alert_rule_test ?? []) {
+          for (const expected of check.exp_alerts ?? []) {
+            expect(expected.exp_annotations?.runbook_url, `${file}: ${check.alertname}`).toBe(`${RUNBOOK_URL_PREFIX}${check.alertname.toLowerCase()}`);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(rules.length);
   });
 
   it('each have a unit test where they fire and one where they stay quiet', () => {

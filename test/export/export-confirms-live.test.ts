@@ -1,0 +1,64 @@
+// The runbook's way to confirm live alerts: a scenario produced to the topics of a running live service, then
+// `optout-verifier export` from those topics with the service's own Kafka settings (less its database and key) and
+// `optout-verifier replay` of the exported files with the service's key, gives exactly the alerts the service
+// stored (same ids, rules, states, every field), as of the service's stream time. The export is given no database
+// and no key.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { STREAM_NAMES, type StreamName } from '../../services/core/records.js';
+import { replayScenario, storedAlerts } from '../live/support/alert-views.js';
+import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from '../live/support/live-harness.js';
+import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from '../live/support/scenario.js';
+import { runCli } from '../stack/cli-entry.js';
+import { testStack } from '../stack/test-context.js';
+
+const SCENARIO = ['--seed', '13', '--practices', '3', '--patients', '1200', '--days', '150', '--start', '2018-01-01', '--opt-outs-per-year', '0.5',
+  '--disseminations-per-week', '2%', '--faults', 'systmone-2018,late-receipts,phantom-objections,unfiltered-release,redeliveries'];
+const SERVICE_ONLY = ['DATABASE_URL', 'DB_SCHEMA', 'PSEUDONYM_KEY_FILE', 'METRICS_PORT', 'LOG_LEVEL', 'IDLE_TIMEOUT', 'ALLOWED_LATENESS', 'TOPIC_ALERTS', 'TOPIC_DEADLETTER'];
+
+describe('export, then replay, confirms the live service\'s alerts', () => {
+  const stack = testStack();
+  let setup: LiveSetup | undefined;
+  let running: InProcessService | undefined;
+
+  afterEach(async () => {
+    await running?.service.stop();
+    running = undefined;
+    await setup?.cleanUp();
+    setup = undefined;
+  });
+
+  it('gives the stored alerts, ids and all, from the topics the service read', async () => {
+    setup = await prepareLive(stack, { partitions: 3 });
+    const scenario = await simulateScenario(join(setup.dir, 'scenario'), SCENARIO);
+    await produce(setup, shuffledOrder(scenario.messages, 2 * 86_400_000, seededRandom(5)));
+    const writerSchemas = await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas'));
+    const env = liveEnv(setup, { ALLOWED_LATENESS: '10d', WRITER_SCHEMAS_DIR: writerSchemas });
+    running = await startInProcess(setup, env);
+    const db = setup.db;
+    let streamTime = 0;
+    await waitUntil(`every record stored and every partition idle (log: ${running.logFile})`, async () => {
+      const consumed = await db.query('SELECT coalesce(sum(next_offset), 0)::int AS n FROM input_partitions');
+      const state = await db.query('SELECT stream_time_ms FROM decider_state');
+      const latest = Math.max(...scenario.messages.map((m) => m.eventTime ?? 0));
+      streamTime = Number(state.rows[0]?.stream_time_ms ?? 0);
+      return consumed.rows[0].n === scenario.messages.length && streamTime === latest;
+    }, 60_000);
+    const live = await storedAlerts(db);
+    expect(live.length).toBeGreaterThan(20);
+
+    // The operator's export: the service's Kafka settings, without what only the service needs.
+    const exportEnv = Object.fromEntries(Object.entries(env).filter(([name]) => !SERVICE_ONLY.includes(name)));
+    const out = join(setup.dir, 'export');
+    const run = await runCli(['export', '--out', out], exportEnv);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('no message was rejected');
+
+    const files = Object.fromEntries(STREAM_NAMES.map((s) => [s, join(out, `${{ gpEvents: 'gp-events', ndsReceived: 'nds-received', ndsManifests: 'nds-manifests', ndsDisseminations: 'nds-disseminations' }[s]}.avro`)])) as { [S in StreamName]: string };
+    const reportDir = join(setup.dir, 'report');
+    await mkdir(reportDir);
+    const replayed = await replayScenario({ ...scenario, dir: reportDir, files }, setup.keyFile, ['--as-of', new Date(streamTime).toISOString()]);
+    expect(replayed.alerts).toEqual(live);
+  });
+});

@@ -115,8 +115,12 @@ export class Reconciler {
     return [...this.objectorSet];
   }
 
-  advanceTo(until: Millis): EngineEffect[] {
-    const effects: EngineEffect[] = [];
+  /**
+   * `collect` false: the same state changes, with no effects listed (a caller that reads only the final state,
+   * such as the replay, is spared holding one object per change until the end).
+   */
+  advanceTo(until: Millis, collect = true): EngineEffect[] {
+    const effects: EngineEffect[] | null = collect ? [] : null;
     for (;;) {
       const next = this.queue.peek();
       const timer = this.timers.peek();
@@ -137,7 +141,7 @@ export class Reconciler {
       this.reached = until;
       if (this.options.bounded) this.manifests.forgetBefore(until - this.options.bounded.horizonMs);
     }
-    return effects;
+    return effects ?? [];
   }
 
   /**
@@ -240,7 +244,7 @@ export class Reconciler {
     return key;
   }
 
-  private applyChange(change: Change, effects: EngineEffect[]): void {
+  private applyChange(change: Change, effects: EngineEffect[] | null): void {
     const key = this.keyState(change.nhsNumber, change.type);
     const side = change.side === 'UPSTREAM' ? key.upstream : key.downstream;
     // A late record older than the side's latest does not change what the side holds now.
@@ -258,7 +262,7 @@ export class Reconciler {
     else this.openEpisode(key, change, active, effects);
   }
 
-  private openEpisode(key: KeyState, change: Change, causeNowActive: boolean, effects: EngineEffect[]): void {
+  private openEpisode(key: KeyState, change: Change, causeNowActive: boolean, effects: EngineEffect[] | null): void {
     const kind = episodeKindOf(change.side, causeNowActive);
     const seed = `episode|${change.side === 'UPSTREAM' ? 'gp' : 'nds'}|${change.origin.id}`;
     const episode: Episode = {
@@ -271,11 +275,11 @@ export class Reconciler {
       if (covering) episode.manifestCheck = covering.receivedAt + this.options.graceMs;
       else this.waitFor(episode);
     }
-    effects.push({ type: 'episode-opened', kind, practiceOds: change.origin.practiceOds, supplier: change.origin.supplier, at: change.time });
+    effects?.push({ type: 'episode-opened', kind, practiceOds: change.origin.practiceOds, supplier: change.origin.supplier, at: change.time });
     this.schedule(episode);
   }
 
-  private closeEpisode(key: KeyState, change: Change, effects: EngineEffect[]): void {
+  private closeEpisode(key: KeyState, change: Change, effects: EngineEffect[] | null): void {
     const episode = key.episode!;
     key.episode = null;
     episode.open = false;
@@ -283,7 +287,7 @@ export class Reconciler {
     if (episode.alert) this.record(resolve(episode.alert, change.time, change.side), effects, episode);
     const latencyMs = episode.cause === 'UPSTREAM' && change.side === 'DOWNSTREAM' ? change.time - episode.start : null;
     if (latencyMs !== null && !this.options.bounded) this.latency.push(latencyMs);
-    effects.push({ type: 'episode-closed', kind: episode.kind, practiceOds: episode.origin.practiceOds, supplier: episode.origin.supplier, at: change.time, by: change.side, latencyMs });
+    effects?.push({ type: 'episode-closed', kind: episode.kind, practiceOds: episode.origin.practiceOds, supplier: episode.origin.supplier, at: change.time, by: change.side, latencyMs });
   }
 
   private waitFor(episode: Episode): void {
@@ -292,7 +296,7 @@ export class Reconciler {
     waiting.add(episode);
   }
 
-  private applyManifest(manifest: NdsExtractManifest, _effects: EngineEffect[]): void {
+  private applyManifest(manifest: NdsExtractManifest, _effects: EngineEffect[] | null): void {
     this.manifests.add(manifest.practiceOds, manifest);
     const waiting = this.waitingForManifest.get(manifest.practiceOds);
     if (!waiting) return;
@@ -325,7 +329,7 @@ export class Reconciler {
     if (due !== null) this.timers.push({ time: due, seq: this.timerSeq++, episode, version: episode.timerVersion });
   }
 
-  private fireTimer(timer: Timer, effects: EngineEffect[]): void {
+  private fireTimer(timer: Timer, effects: EngineEffect[] | null): void {
     const episode = timer.episode;
     if (!episode.open || timer.version !== episode.timerVersion) return;
     const at = timer.time;
@@ -348,7 +352,7 @@ export class Reconciler {
     this.schedule(episode);
   }
 
-  private record(change: AlertChange, effects: EngineEffect[], episode?: Episode): void {
+  private record(change: AlertChange, effects: EngineEffect[] | null, episode?: Episode): void {
     const alert = change.alert;
     if (episode) episode.alert = alert;
     if (!episode) this.sharesFired.set(alert.supplier, (this.sharesFired.get(alert.supplier) ?? 0) + 1);
@@ -356,7 +360,7 @@ export class Reconciler {
     if (!this.options.bounded) this.alertsById.set(alert.alertId, alert);
     else if (episode && alert.state === 'FIRING') this.alertsById.set(alert.alertId, alert);
     else this.alertsById.delete(alert.alertId);
-    effects.push({ type: 'alert', change });
+    effects?.push({ type: 'alert', change });
   }
 
   /**
@@ -364,7 +368,7 @@ export class Reconciler {
    * upstream ACTIVE stretch containing s began at or before s - sla. One alert per release; the type whose
    * stretch began first (TYPE_1 on a tie).
    */
-  private judgeShare(share: NdsDissemination, effects: EngineEffect[]): void {
+  private judgeShare(share: NdsDissemination, effects: EngineEffect[] | null): void {
     const s = share.sharedAt;
     let chosen: KeyState | null = null;
     for (const type of ['TYPE_1', 'TYPE_2'] as const) {

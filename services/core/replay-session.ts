@@ -101,7 +101,7 @@ export class ReplaySession {
   /** Applies everything up to asOf (given, or the latest event time) and returns the report's content. */
   finish(): Omit<ReportInput, 'inputs'> & { readonly asOf: Millis | null } {
     const asOf = this.options.asOf ?? this.latestEventTime;
-    if (asOf !== null) this.reconciler.advanceTo(asOf);
+    if (asOf !== null) this.reconciler.advanceTo(asOf, false);
     return {
       asOf: asOf as Millis,
       asOfSource: this.options.asOf === null ? 'latest-event-time' : 'explicit',

@@ -6,10 +6,6 @@ export interface CoveringManifest {
   readonly receivedAt: Millis;
 }
 
-function earlier(a: CoveringManifest, b: CoveringManifest): boolean {
-  return a.receivedAt < b.receivedAt || (a.receivedAt === b.receivedAt && a.extractId < b.extractId);
-}
-
 /**
  * The manifests applied so far, by practice, answering: which is the earliest (by receivedAt, then extractId)
  * with coversUpTo at or after a given instant? Manifests of any supplier count for the practice.
@@ -40,60 +36,85 @@ export class ManifestCoverage {
   }
 }
 
+/** One practice's manifests, as columns (a replay holds hundreds of thousands): no object kept per manifest. */
 class PracticeManifests {
-  // Sorted by coversUpTo; suffixBest[i] is the earliest manifest among entries i.. (rebuilt lazily).
-  private readonly entries: CoveringManifest[] = [];
-  private suffixBest: CoveringManifest[] = [];
+  // Sorted by coversUpTo; best[i] is the position of the earliest manifest among positions i.. (rebuilt lazily).
+  private readonly extractIds: string[] = [];
+  private readonly covers: number[] = [];
+  private readonly received: number[] = [];
+  private best: number[] = [];
   private dirty = false;
   private maxCoversUpTo = -Infinity;
 
   add(manifest: CoveringManifest): void {
-    const entries = this.entries;
-    let i = entries.length;
-    while (i > 0 && entries[i - 1]!.coversUpTo > manifest.coversUpTo) i--;
-    entries.splice(i, 0, manifest);
-    this.maxCoversUpTo = Math.max(this.maxCoversUpTo, manifest.coversUpTo);
+    const covers = this.covers;
+    let i = covers.length;
+    while (i > 0 && covers[i - 1]! > manifest.coversUpTo) i--;
+    if (i === covers.length) {
+      this.extractIds.push(manifest.extractId);
+      covers.push(manifest.coversUpTo);
+      this.received.push(manifest.receivedAt);
+    } else {
+      this.extractIds.splice(i, 0, manifest.extractId);
+      covers.splice(i, 0, manifest.coversUpTo);
+      this.received.splice(i, 0, manifest.receivedAt);
+    }
+    if (manifest.coversUpTo > this.maxCoversUpTo) this.maxCoversUpTo = manifest.coversUpTo;
     this.dirty = true;
   }
 
   all(): CoveringManifest[] {
-    return [...this.entries];
+    return this.covers.map((_, i) => this.at(i));
   }
 
   /** Returns how many are left. */
   forgetBefore(instant: Millis): number {
-    const entries = this.entries;
+    const covers = this.covers;
     let n = 0;
-    while (n < entries.length && entries[n]!.coversUpTo < instant) n++;
+    while (n < covers.length && covers[n]! < instant) n++;
     if (n > 0) {
-      entries.splice(0, n);
+      this.extractIds.splice(0, n);
+      covers.splice(0, n);
+      this.received.splice(0, n);
       this.dirty = true;
     }
-    return entries.length;
+    return covers.length;
   }
 
   earliestCovering(instant: Millis): CoveringManifest | undefined {
     // Applied in event-time order, manifests rarely cover an episode that opens after them: answer that at once.
     if (instant > this.maxCoversUpTo) return undefined;
     if (this.dirty) this.rebuild();
+    const covers = this.covers;
     let lo = 0;
-    let hi = this.entries.length;
+    let hi = covers.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.entries[mid]!.coversUpTo >= instant) hi = mid;
+      if (covers[mid]! >= instant) hi = mid;
       else lo = mid + 1;
     }
-    return this.suffixBest[lo];
+    return lo < covers.length ? this.at(this.best[lo]!) : undefined;
+  }
+
+  private at(i: number): CoveringManifest {
+    return { extractId: this.extractIds[i]!, coversUpTo: this.covers[i]!, receivedAt: this.received[i]! };
+  }
+
+  /** Whether the manifest at i is earlier (by receivedAt, then extractId) than the one at j. */
+  private earlier(i: number, j: number): boolean {
+    const a = this.received[i]!;
+    const b = this.received[j]!;
+    return a < b || (a === b && this.extractIds[i]! < this.extractIds[j]!);
   }
 
   private rebuild(): void {
-    const best: CoveringManifest[] = new Array(this.entries.length);
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const here = this.entries[i]!;
-      const next = best[i + 1];
-      best[i] = next && earlier(next, here) ? next : here;
+    const n = this.covers.length;
+    const best: number[] = new Array<number>(n);
+    for (let i = n - 1; i >= 0; i--) {
+      const next = i + 1 < n ? best[i + 1]! : -1;
+      best[i] = next >= 0 && this.earlier(next, i) ? next : i;
     }
-    this.suffixBest = best;
+    this.best = best;
     this.dirty = false;
   }
 }

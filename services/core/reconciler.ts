@@ -69,7 +69,9 @@ const timerBefore = (a: Timer, b: Timer): boolean => a.time < b.time || (a.time 
 export class Reconciler {
   private readonly queue = new EventQueue<Queued>(queuedBefore);
   private readonly timers = new MinHeap<Timer>(timerBefore);
-  private readonly keys = new Map<string, KeyState>();
+  // Every key, in the order first seen; and each type's keys by patient, looked up without building a string.
+  private readonly keys = new Set<KeyState>();
+  private readonly keysByType: { readonly [T in OptOutType]: Map<string, KeyState> } = { TYPE_1: new Map(), TYPE_2: new Map() };
   private readonly manifests = new ManifestCoverage();
   private readonly waitingForManifest = new Map<string, Set<Episode>>();
   private readonly objectorSet = new Set<string>();
@@ -154,10 +156,11 @@ export class Reconciler {
     if (!bounded) return 0;
     const before = this.reached - bounded.horizonMs;
     let forgotten = 0;
-    for (const [id, key] of this.keys) {
+    for (const key of this.keys) {
       if (key.episode || key.upstream.active || key.downstream.active) continue;
       if (key.upstream.latestTime >= before || key.downstream.latestTime >= before) continue;
-      this.keys.delete(id);
+      this.keys.delete(key);
+      this.keysByType[key.type].delete(key.nhsNumber);
       forgotten++;
     }
     return forgotten;
@@ -175,7 +178,7 @@ export class Reconciler {
       if (timer.episode.open && timer.version === timer.episode.timerVersion) timers.push({ time: timer.time, seq: timer.seq, episode: timer.episode });
     }
     return {
-      reached: this.reached, timerSeq: this.timerSeq, keys: [...this.keys.values()], queued: this.queue.values(), timers,
+      reached: this.reached, timerSeq: this.timerSeq, keys: [...this.keys], queued: this.queue.values(), timers,
       waiting: [...this.waitingForManifest].filter(([, set]) => set.size > 0).map(([ods, set]) => [ods, [...set]] as const),
       manifests: this.manifests.entries(), objectors: [...this.objectorSet], alerts: [...this.alertsById.values()],
       latency: [...this.latency], sharesFired: [...this.sharesFired],
@@ -187,7 +190,10 @@ export class Reconciler {
     const engine = new Reconciler(options);
     engine.reached = state.reached;
     engine.timerSeq = state.timerSeq;
-    for (const key of state.keys) engine.keys.set(`${key.nhsNumber}|${key.type}`, key);
+    for (const key of state.keys) {
+      engine.keys.add(key);
+      engine.keysByType[key.type].set(key.nhsNumber, key);
+    }
     for (const item of state.queued) engine.queue.push(item);
     for (const timer of state.timers) engine.timers.push({ ...timer, version: timer.episode.timerVersion });
     for (const [ods, episodes] of state.waiting) engine.waitingForManifest.set(ods, new Set(episodes));
@@ -210,7 +216,7 @@ export class Reconciler {
   /** Open episodes with no alert yet: their rule's time is after the time reached. */
   pending(): PendingEpisode[] {
     const result: PendingEpisode[] = [];
-    for (const key of this.keys.values()) {
+    for (const key of this.keys) {
       const episode = key.episode;
       if (!episode || episode.alert) continue;
       const dueAt = this.nextDue(episode);
@@ -235,11 +241,12 @@ export class Reconciler {
   }
 
   private keyState(nhsNumber: string, type: OptOutType): KeyState {
-    const id = `${nhsNumber}|${type}`;
-    let key = this.keys.get(id);
+    const byPatient = this.keysByType[type];
+    let key = byPatient.get(nhsNumber);
     if (!key) {
       key = { nhsNumber, type, upstream: newSideState(), downstream: newSideState(), episode: null };
-      this.keys.set(id, key);
+      byPatient.set(nhsNumber, key);
+      this.keys.add(key);
     }
     return key;
   }
@@ -372,7 +379,7 @@ export class Reconciler {
     const s = share.sharedAt;
     let chosen: KeyState | null = null;
     for (const type of ['TYPE_1', 'TYPE_2'] as const) {
-      const key = this.keys.get(`${share.nhsNumber}|${type}`);
+      const key = this.keysByType[type].get(share.nhsNumber);
       if (!key || !key.upstream.active || key.upstream.activeSince > s - this.options.slaMs) continue;
       if (!chosen || key.upstream.activeSince < chosen.upstream.activeSince) chosen = key;
     }

@@ -216,20 +216,25 @@ export class DecisionTerm {
   startWatchingEnds(): void {
     const refresh = async () => {
       while (this.#watchingEnds) {
-        try {
-          this.#ends = { at: this.#deps.monotonicNow(), offsets: await this.#deps.topology.endOffsets() };
-          if (this.#endsFailing) this.#log.info('reading the input topics\' end offsets again');
-          this.#endsFailing = false;
-        } catch (error) {
-          this.#deps.metrics.kafkaRetries.inc();
-          if (!this.#endsFailing) this.#log.warn({ error: describeFailure(error) }, 'cannot read the input topics\' end offsets; no partition counts as idle meanwhile');
-          this.#endsFailing = true;
-        }
+        await this.refreshEnds();
         await sleep(this.#settings.endOffsetsMaxAgeMs / 2);
       }
     };
     this.#watchingEnds = true;
     this.#endsWatcher = refresh();
+  }
+
+  /** Reads the log end offsets once (the watcher does, every half of endOffsetsMaxAgeMs); a failure is reported, not thrown. */
+  async refreshEnds(): Promise<void> {
+    try {
+      this.#ends = { at: this.#deps.monotonicNow(), offsets: await this.#deps.topology.endOffsets() };
+      if (this.#endsFailing) this.#log.info('reading the input topics\' end offsets again');
+      this.#endsFailing = false;
+    } catch (error) {
+      this.#deps.metrics.kafkaRetries.inc();
+      if (!this.#endsFailing) this.#log.warn({ error: describeFailure(error) }, 'cannot read the input topics\' end offsets; no partition counts as idle meanwhile');
+      this.#endsFailing = true;
+    }
   }
 
   async stopWatchingEnds(): Promise<void> {

@@ -1,0 +1,165 @@
+// A decider term driven over the in-memory state store, as Kafka Streams' TopologyTestDriver drives a processor:
+// a small scenario's messages go through ingest's intake and the store's ingest call, partly before the term starts
+// (read back from the store) and partly while it runs (taken from memory), with a change of leader in between that
+// rebuilds from the snapshot and cuts. The alerts, dead letters and duplicates must be the replay's for the same
+// records. Clocks are counters moved by hand; nothing waits on time.
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { streamValueDecoder, streamValueEncoder } from '../../codec/stream-value-codec.js';
+import type { Alert } from '../../core/alert.js';
+import type { DecodedFields, RecordOf, StreamName } from '../../core/records.js';
+import { ReplaySession } from '../../core/replay-session.js';
+import { catalogue, CODES, gp, HOUR, manifest, PATIENT_A, PATIENT_B, PATIENT_C, receipt, share, T0 } from '../../core/testing/builders.js';
+import { keyedIdentity } from '../../identity/keyed-identity.js';
+import { storedPseudonymIdentity } from '../../identity/stored-pseudonym-identity.js';
+import { MessageIntake } from '../ingest/message-intake.js';
+import { createVerifierMetrics } from '../ops/metrics.js';
+import type { IngestOutcome } from '../store/state-store.js';
+import { MemoryStateStore } from '../store/testing/memory-state-store.js';
+import { keyOf, partitionKey, type PartitionKey } from '../store/topic-partition.js';
+import { DecisionMetrics } from './decision-metrics.js';
+import { DEFAULT_DECIDER_TIMINGS, DecisionTerm, type DeciderDeps, type DeciderSettings } from './decision-term.js';
+
+const TOPIC: { readonly [S in StreamName]: string } = { gpEvents: 'gp', ndsReceived: 'rc', ndsManifests: 'mf', ndsDisseminations: 'ds' };
+const streamOfTopic = new Map(Object.entries(TOPIC).map(([stream, topic]) => [topic, stream as StreamName]));
+const key = Buffer.from('a3'.repeat(32), 'hex');
+const WALL_START = Date.UTC(2026, 0, 1);
+
+type Message = { [S in StreamName]: { readonly stream: S; readonly partition: number; readonly record: RecordOf[S] } }[StreamName];
+const m = <S extends StreamName>(stream: S, partition: number, record: RecordOf[S]): Message => ({ stream, partition, record }) as Message;
+
+// Each partition's messages in offset order, a little out of event-time order (less than the allowed lateness).
+const first: Message[] = [
+  m('gpEvents', 0, gp('e1', T0, CODES.t1Dissent, PATIENT_A)),
+  m('gpEvents', 0, gp('e2', T0 + 3 * HOUR, CODES.t1Dissent, PATIENT_B)),
+  m('gpEvents', 0, gp('e3', T0 + 2 * HOUR, CODES.t2Dissent, PATIENT_C)),
+  m('gpEvents', 0, gp('e2', T0 + 3 * HOUR, CODES.t1Dissent, PATIENT_B)),
+  m('gpEvents', 1, gp('e5', T0 + 5 * HOUR, CODES.t2Dissent, PATIENT_A)),
+  m('gpEvents', 1, { ...gp('e6', T0 + 6 * HOUR, CODES.t1Dissent), nhsNumber: '9990000017' }),
+  m('ndsReceived', 0, receipt('r1', T0 + 10 * HOUR, CODES.t1Dissent, PATIENT_A)),
+  m('ndsManifests', 0, manifest('x1', T0 + 20 * HOUR, T0 + 24 * HOUR)),
+];
+const second: Message[] = [
+  m('gpEvents', 0, gp('e1', T0, CODES.t1Withdrawn, PATIENT_A)),
+  m('gpEvents', 0, gp('e4', T0 + 200 * HOUR, CODES.t1Withdrawn, PATIENT_B)),
+  m('gpEvents', 1, gp('e7', T0 + 90 * HOUR, CODES.t1Withdrawn, PATIENT_A)),
+  m('ndsReceived', 0, receipt('r2', T0 + 30 * HOUR, CODES.t1Dissent, PATIENT_C)),
+  m('ndsReceived', 0, receipt('r1', T0 + 10 * HOUR, CODES.t1Dissent, PATIENT_A)),
+  m('ndsReceived', 0, receipt('r3', T0 + 120 * HOUR, CODES.t1Withdrawn, PATIENT_A)),
+  m('ndsManifests', 0, manifest('x2', T0 + 100 * HOUR, T0 + 101 * HOUR)),
+  m('ndsDisseminations', 0, share('d1', T0 + 150 * HOUR, 'RESEARCH', PATIENT_B)),
+  m('ndsDisseminations', 0, share('d2', T0 + 160 * HOUR, 'DIRECT_CARE', PATIENT_B)),
+  m('ndsDisseminations', 0, share('d3', T0 + 140 * HOUR, 'PLANNING', PATIENT_C)),
+];
+
+const settings: DeciderSettings = {
+  ...DEFAULT_DECIDER_TIMINGS,
+  slaMs: 72 * HOUR, graceMs: HOUR, allowedLatenessMs: 30 * HOUR, idleTimeoutMs: 60_000, instanceName: 'test', horizonMs: 90 * 24 * HOUR,
+  maxFutureMs: 24 * HOUR, roundBudget: 3, snapshotEveryRecords: 4, snapshotMaxIntervalMs: 300_000, deadLetterRetentionMs: 30 * 24 * HOUR,
+};
+
+/** The replay's answers over the same records, in each partition's offset order. */
+function replayed(messages: readonly Message[]) {
+  const session = new ReplaySession({ slaMs: settings.slaMs, graceMs: settings.graceMs, asOf: null, identity: keyedIdentity(key), catalogue });
+  for (const stream of ['gpEvents', 'ndsReceived', 'ndsManifests', 'ndsDisseminations'] as const) {
+    const items = messages.filter((msg) => msg.stream === stream).sort((a, b) => a.partition - b.partition);
+    session.feedBatch(stream, items.map((msg, i) => ({ position: i + 1, fields: msg.record as unknown as DecodedFields })));
+  }
+  return session.finish();
+}
+
+class Clocks {
+  wall = WALL_START;
+  monotonic = 0;
+  pass(ms: number): void {
+    this.wall += ms;
+    this.monotonic += ms;
+  }
+}
+
+function deps(store: MemoryStateStore, clocks: Clocks): DeciderDeps {
+  const metrics = createVerifierMetrics(new Registry(), { version: 'test' }, { inputTopics: Object.values(TOPIC) });
+  return {
+    store, streamOfTopic, identity: storedPseudonymIdentity(), metrics, decisionMetrics: new DecisionMetrics(metrics, () => clocks.wall),
+    // Every message is stored before the log's end is read: the log ends where ingest stands.
+    topology: { endOffsets: async () => new Map((await store.ingestAccounts()).map((a): [PartitionKey, number] => [keyOf(a), a.nextOffset])) },
+    encodeAlert: (change) => Buffer.from(JSON.stringify(change)),
+    logger: pino({ level: 'silent' }), retry: { retrying: () => {}, recovered: () => {} },
+    onAlertsCommitted: () => {}, onLeadership: () => {},
+    monotonicNow: () => clocks.monotonic, wallNow: () => clocks.wall,
+  };
+}
+
+/** Ingest's part: each partition's messages decoded, validated and pseudonymised, then stored in one call per partition. */
+async function ingest(store: MemoryStateStore, messages: readonly Message[], onStored: (outcome: IngestOutcome, topic: string, partition: number) => void): Promise<void> {
+  const pseudonymise = keyedIdentity(key).patientRefFor;
+  const byPartition = new Map<PartitionKey, Message[]>();
+  for (const msg of messages) {
+    const k = partitionKey(TOPIC[msg.stream], msg.partition);
+    byPartition.set(k, [...(byPartition.get(k) ?? []), msg]);
+  }
+  for (const list of byPartition.values()) {
+    const { stream, partition } = list[0]!;
+    const topic = TOPIC[stream];
+    const intake = new MessageIntake(stream, streamValueDecoder(stream), catalogue, pseudonymise);
+    const encode = streamValueEncoder(stream) as (record: RecordOf[StreamName]) => Buffer;
+    const from = (await store.storedOffsets([{ topic, partition }])).get(partitionKey(topic, partition)) ?? 0;
+    const items = list.map((msg, i) => intake.classify(from + i, encode(msg.record)));
+    const outcome = await store.ingest({ topic, partition, stream, items, nextOffset: from + items.length, fetchedFrom: from, gapAccepted: false }, async () => {});
+    if (outcome.kind !== 'stored') throw new Error(`refused: ${topic}/${partition}`);
+    onStored(outcome, topic, partition);
+  }
+}
+
+async function rounds(term: DecisionTerm, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await term.round();
+}
+
+const byId = (a: Alert, b: Alert): number => (a.alertId < b.alertId ? -1 : 1);
+
+describe('a decider term over the in-memory store', () => {
+  it('gives the replay\'s alerts, dead letters and duplicates, with records from the store and from memory and a change of leader', async () => {
+    const clocks = new Clocks();
+    const store = new MemoryStateStore(() => clocks.wall);
+    let duplicates = 0;
+    const counted = (outcome: IngestOutcome) => { duplicates += outcome.duplicates; };
+    await ingest(store, first, counted);
+
+    const session = (await store.tryLead('a'))!;
+    const term = new DecisionTerm(deps(store, clocks), settings, session);
+    await term.rebuild();
+    await term.refreshEnds();
+    await rounds(term, 5);
+    clocks.pass(1_000);
+    await ingest(store, second, (outcome, topic, partition) => {
+      counted(outcome);
+      term.accept({ topic, partition, from: outcome.previousOffset, to: outcome.nextOffset, records: outcome.records });
+    });
+    await term.refreshEnds();
+    await rounds(term, 3);
+    await term.settle();
+    await session.release();
+
+    // Another leader: the engine rebuilt from the snapshot and the cuts after it, then the rest read from the store.
+    const next = (await store.tryLead('b'))!;
+    expect((await next.loadCheckpoint()).snapshot).not.toBeNull();
+    const successor = new DecisionTerm(deps(store, clocks), settings, next);
+    await successor.rebuild();
+    clocks.pass(settings.idleTimeoutMs + 1);
+    await successor.refreshEnds();
+    await rounds(successor, 20);
+    await successor.settle();
+
+    const expected = replayed([...first, ...second]);
+    expect(successor.streamTime).toBe(expected.asOf);
+    expect(new Set(expected.alerts.map((a) => a.rule)).size).toBeGreaterThanOrEqual(2);
+    expect(store.alerts().map((c) => c.alert).sort(byId)).toEqual([...expected.alerts].sort(byId));
+    expect(store.deadLetters().map(({ reason, detail }) => ({ reason, detail })).sort((a, b) => a.reason.localeCompare(b.reason)))
+      .toEqual(expected.deadLetters.map(({ reason, detail }) => ({ reason, detail })).sort((a, b) => a.reason.localeCompare(b.reason)));
+    expect(duplicates).toBe(Object.values(expected.duplicates).reduce((a, b) => a + b, 0));
+    expect(duplicates).toBeGreaterThan(0);
+    const accounts = await store.ingestAccounts();
+    expect(accounts.every((a) => a.unaccounted === 0)).toBe(true);
+  });
+});

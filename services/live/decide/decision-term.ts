@@ -15,10 +15,10 @@ import { decodeDeciderSnapshot, DECIDER_SNAPSHOT_FORMAT, encodeDeciderSnapshot }
 import { describeFailure } from '../errors.js';
 import type { InputTopology } from '../kafka/input-topology.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
-import { knownOffsets, partitionViews, planRound, rangesToLoad, rebuildSteps } from './round-planner.js';
+import { cutBefore, knownOffsets, movedOffsets, partitionViews, planRound, rangesToLoad, rebuildSteps } from './round-planner.js';
 import { readStreamClock } from './stream-clock.js';
 import { keyOf, partitionMapOf, type PartitionKey } from '../store/topic-partition.js';
-import type { DeciderSession, EncodedAlertChange, PartitionProgress, StateStore, StoredBatch, StoredRecord, StoredSnapshot } from '../store/state-store.js';
+import type { DeciderCut, DeciderSession, EncodedAlertChange, PartitionProgress, StateStore, StoredBatch, StoredRecord, StoredSnapshot } from '../store/state-store.js';
 
 export interface DeciderSettings {
   readonly slaMs: number;
@@ -273,8 +273,7 @@ export class DecisionTerm {
     }
     if (plan.fromStore.length > 0) for (const record of await this.#session.loadRecords(plan.fromStore)) offer(record);
     for (const range of plan.fromStore) this.#offered.set(keyOf(range), range.to);
-    const moved = new Map<PartitionKey, number>();
-    for (const [key, offset] of this.#offered) if (offset !== startedAt.get(key)) moved.set(key, offset);
+    const moved = movedOffsets(startedAt, this.#offered);
 
     const ends = this.#endOffsets();
     let streamTime = before;
@@ -295,7 +294,7 @@ export class DecisionTerm {
     }
     const effects = streamTime === null ? [] : this.#engine.advanceTo(streamTime);
     const late = [...lateByTopic.values()].reduce((a, b) => a + b, 0);
-    const cut = late > 0 ? { streamTime: before, offsets: new Map(this.#committed) } : null;
+    const cut = cutBefore(late, before, this.#committed);
     const alertChanges = effects.flatMap((e) => (e.type === 'alert' ? [{ change: e.change, payload: this.#deps.encodeAlert(e.change) }] : []));
     await this.#commit(roundStartedAt, streamTime, moved, cut, alertChanges, effects, null);
     for (const [topic, count] of lateByTopic) this.#deps.metrics.lateRecords.inc({ topic }, count);
@@ -343,7 +342,7 @@ export class DecisionTerm {
     return { format: DECIDER_SNAPSHOT_FORMAT, streamTime, offsets: new Map(this.#offered), state };
   }
 
-  async #commit(decidedAt: number, streamTime: Millis | null, moved: Map<PartitionKey, number>, cut: { streamTime: Millis | null; offsets: Map<PartitionKey, number> } | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[], snapshot: StoredSnapshot | null): Promise<void> {
+  async #commit(decidedAt: number, streamTime: Millis | null, moved: Map<PartitionKey, number>, cut: DeciderCut | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[], snapshot: StoredSnapshot | null): Promise<void> {
     const started = this.#deps.monotonicNow();
     await this.#session.commitRound({ streamTime, offsets: moved, cut, alertChanges, decidedAt, snapshot });
     this.#deps.metrics.stateStoreCommitDuration.observe((this.#deps.monotonicNow() - started) / 1000);

@@ -4,7 +4,7 @@ import type { PartitionProgress, StoredBatch } from '../store/state-store.js';
 import { storedBatch } from '../store/testing/stored-batches.js';
 import { partitionKey, type PartitionKey } from '../store/topic-partition.js';
 import { RecordFeed } from './record-feed.js';
-import { partitionViews, planRound, rebuildSteps, type ClockInputs } from './round-planner.js';
+import { cutBefore, movedOffsets, partitionViews, planRound, rebuildSteps, type ClockInputs } from './round-planner.js';
 
 const streamOfTopic = new Map<string, StreamName>([['m', 'ndsManifests'], ['g', 'gpEvents']]);
 const key = (partition: number, topic = 'm'): PartitionKey => partitionKey(topic, partition);
@@ -119,5 +119,22 @@ describe('round planner: the steps of a rebuild', () => {
 
   it('with no cuts, replays up to the checkpoint alone', () => {
     expect(rebuildSteps({ cuts: [], offsets: new Map(), streamTime: null }, streamOfTopic)).toEqual([{ streamTime: null, offsets: new Map() }]);
+  });
+});
+
+describe('round planner: what a round commits', () => {
+  it('commits the offsets of the partitions that moved, a partition new to the round among them', () => {
+    const before = new Map([[key(0), 5], [key(1), 3]]);
+    const after = new Map([[key(0), 9], [key(1), 3], [key(2), 4]]);
+    expect(movedOffsets(before, after)).toEqual(new Map([[key(0), 9], [key(2), 4]]));
+    expect(movedOffsets(after, after)).toEqual(new Map());
+  });
+
+  it('cuts before a round that offered late records, at the committed stream time and offsets, and not otherwise', () => {
+    const committed = new Map([[key(0), 5]]);
+    const cut = cutBefore(2, 1_000, committed);
+    expect(cut).toEqual({ streamTime: 1_000, offsets: new Map([[key(0), 5]]) });
+    expect(cut!.offsets).not.toBe(committed);
+    expect(cutBefore(0, 1_000, committed)).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 // store, then, once they are offered, how each partition looks to the stream clock; and for a rebuild, the offsets
 // to replay up to, cut by cut. Pure: the decision term gathers the inputs, executes the plan and commits.
 import type { Millis, StreamName } from '../../core/records.js';
-import type { DeciderCheckpoint, OffsetRange, PartitionOffsets, PartitionProgress, StoredBatch } from '../store/state-store.js';
+import type { DeciderCheckpoint, DeciderCut, OffsetRange, PartitionOffsets, PartitionProgress, StoredBatch } from '../store/state-store.js';
 import { keyOf, topicOf, topicPartitionOf, type PartitionKey } from '../store/topic-partition.js';
 import type { PartitionView } from './stream-clock.js';
 
@@ -134,6 +134,21 @@ export function partitionViews(inputs: ClockInputs): Map<PartitionKey, Partition
     });
   }
   return views;
+}
+
+/** Partitions whose offered offset moved in a round, with where they now stand: the decided offsets to commit. */
+export function movedOffsets(before: ReadonlyMap<PartitionKey, number>, after: ReadonlyMap<PartitionKey, number>): Map<PartitionKey, number> {
+  const moved = new Map<PartitionKey, number>();
+  for (const [key, offset] of after) if (offset !== before.get(key)) moved.set(key, offset);
+  return moved;
+}
+
+/**
+ * A round that offered late records starts a cut: where the engine stood before it (the committed stream time and
+ * offsets), so that a rebuild replays the rounds before it as one and this one apart. Other rounds need none.
+ */
+export function cutBefore(lateRecords: number, streamTime: Millis | null, committed: PartitionOffsets): DeciderCut | null {
+  return lateRecords > 0 ? { streamTime, offsets: new Map(committed) } : null;
 }
 
 /** One step of a rebuild: offer every stored record below these offsets, then advance to the stream time. */

@@ -202,7 +202,12 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     }]));
     const progress = new InputProgress(metrics, readiness, logger, { stallTimeoutMs: config.stallTimeoutMs, inputTopics, now: () => performance.now() });
     const ingest = new Ingest({
-      kafka, routes, store, deadLetters: kafkaDeadLetterSink(producer, config.topics.deadLetter), metrics, logger, readiness, retry, now: Date.now,
+      kafka, routes, store, deadLetters: kafkaDeadLetterSink(producer, config.topics.deadLetter, (letter) => {
+        metrics.deadLetterValuesOmitted.inc({ topic: letter.sourceTopic });
+        logger.warn({ sourceTopic: letter.sourceTopic, sourcePartition: letter.sourcePartition, sourceOffset: letter.sourceOffset, bytes: letter.value?.length ?? 0 },
+          'the dead-letter topic refused a record as too large: its dead letter went without the record\'s bytes, which stay on the source topic');
+      }),
+      metrics, logger, readiness, retry, now: Date.now,
       logStart: kafkaLogStart(topologyAdmin), onStored: (batch) => decider.stored(batch), progress, monotonicNow: () => performance.now(),
     }, {
       groupId: config.kafka.groupId, sessionTimeoutMs: config.kafka.sessionTimeoutMs, heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,

@@ -20,6 +20,7 @@ function exercise(m: VerifierMetrics): void {
   const alert = { rule: 'OBJECTION_NOT_PROPAGATED', severity: 'critical', supplier: 'TPP' };
   m.recordsConsumed.inc({ topic });
   m.deadLetters.inc({ topic, reason: 'INVALID_NHS_NUMBER' });
+  m.deadLetterValuesOmitted.inc({ topic });
   m.duplicates.inc({ topic });
   m.lateRecords.inc({ topic });
   m.futureRecords.inc({ topic });
@@ -46,6 +47,7 @@ function exercise(m: VerifierMetrics): void {
   m.deciderSnapshotBytes.set(120_000);
   m.deciderSnapshotSeconds.observe(0.05);
   m.deciderTakeoverSeconds.set(1.2);
+  m.deciderTakeoverRecords.set(3);
 }
 
 function sample(json: Awaited<ReturnType<Registry['getMetricsAsJSON']>>, name: string, labels: Record<string, string> = {}): number | undefined {

@@ -35,6 +35,7 @@ export interface VerifierMetrics {
   readonly recordsConsumed: Counter<'topic'>;
   /** Records sent to the dead-letter topic, by source topic and reason code. */
   readonly deadLetters: Counter<'topic' | 'reason'>;
+  readonly deadLetterValuesOmitted: Counter<'topic'>;
   /** Valid records whose id was already seen with the same content (counted, otherwise ignored). */
   readonly duplicates: Counter<'topic'>;
   /** Records whose event time is behind their input's stream time when they arrive. */
@@ -140,6 +141,7 @@ export function createVerifierMetrics(
   const metrics: VerifierMetrics = {
     recordsConsumed: counter('records_consumed_total', 'Records read from each input topic, dead letters, duplicates and late records included.', ['topic']),
     deadLetters: counter('dead_letters_total', 'Records sent to the dead-letter topic, by source topic and reason code.', ['topic', 'reason']),
+    deadLetterValuesOmitted: counter('dead_letter_values_omitted_total', 'Dead letters sent without the input\'s bytes, which the dead-letter topic refused as too large, by source topic.', ['topic']),
     duplicates: counter('duplicates_total', 'Valid records whose id was already seen with the same content.', ['topic']),
     lateRecords: counter('late_records_total', 'Records whose event time is behind their input\'s stream time on arrival.', ['topic']),
     futureRecords: counter('future_records_total', 'Records dated beyond the wall clock plus MAX_FUTURE when read; they wait until stream time reaches them.', ['topic']),

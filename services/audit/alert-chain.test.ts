@@ -19,7 +19,7 @@ function alertChanges(n: number): { alertId: string; transition: string; change:
 }
 
 /** The chain as the database appends it, computed here with nothing but SHA-256 over bytes. */
-function chained(changes: ReturnType<typeof alertChanges>): LoggedChange[] {
+function chained(changes: ReturnType<typeof alertChanges>): (LoggedChange & { change: string })[] {
   let previous = Buffer.alloc(32);
   return changes.map((c, i) => {
     const hash = createHash('sha256').update(Buffer.concat([previous, Buffer.from(c.change, 'utf8')])).digest();
@@ -42,8 +42,8 @@ describe('the alert history chain', () => {
 
   it('is intact when untouched, and gives the head hash', () => {
     const rows = chained(alertChanges(5));
-    expect(verify(rows)).toEqual({ intact: true, rows: 8, head: rows[7]!.hash });
-    expect(verify([])).toEqual({ intact: true, rows: 0, head: null });
+    expect(verify(rows)).toEqual({ intact: true, rows: 8, pruned: 0, head: rows[7]!.hash });
+    expect(verify([])).toEqual({ intact: true, rows: 0, pruned: 0, head: null });
   });
 
   it('names the position of an edited change', () => {
@@ -77,5 +77,23 @@ describe('the alert history chain', () => {
     const rows = chained(alertChanges(2));
     rows[1] = { ...rows[1]!, transition: 'ESCALATED' };
     expect(verify(rows)).toMatchObject({ intact: false, broken: { position: 2, reason: 'alert_id or transition differ from the change' } });
+  });
+
+  it('takes a pruned row\'s stored hash and checks every row after it', () => {
+    const rows: LoggedChange[] = chained(alertChanges(5));
+    const prune = (i: number) => { rows[i] = { position: rows[i]!.position, alertId: null, transition: null, change: null, hash: rows[i]!.hash }; };
+    prune(0);
+    prune(1);
+    prune(4);
+    expect(verify(rows)).toEqual({ intact: true, rows: 8, pruned: 3, head: rows[7]!.hash });
+    // An edit after a pruned row still breaks the chain at its position.
+    const edited = [...rows];
+    edited[5] = { ...edited[5]!, change: edited[5]!.change!.replace('"supplier":"EMIS"', '"supplier":"TPP"') };
+    expect(verify(edited)).toMatchObject({ intact: false, broken: { position: 6 } });
+    // Pruning is no cover for deleting a row, nor for a half-pruned one.
+    expect(verify(rows.filter((_, i) => i !== 4))).toMatchObject({ intact: false, broken: { position: 5, reason: expect.stringMatching(/a row was deleted/) } });
+    const half = [...rows];
+    half[0] = { ...half[0]!, alertId: 'a-0' };
+    expect(verify(half)).toMatchObject({ intact: false, broken: { position: 1, reason: 'a pruned row still names an alert or a transition' } });
   });
 });

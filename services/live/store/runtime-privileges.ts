@@ -41,6 +41,7 @@ export const RUNTIME_ACCESS: { readonly [table: string]: TableAccess } = {
     why: 'alert messages queued with the decision; the publisher reads them and marks them sent',
   },
   alert_log: { privileges: ['SELECT', 'INSERT'], why: 'the hash-chained alert history: appended with each decision, never changed' },
+  alert_log_prunes: { privileges: ['SELECT'], why: 'none by run itself; audit verify, which the runtime role may run, reports the prunes' },
 };
 
 export interface SchemaObjects {

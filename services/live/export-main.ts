@@ -18,6 +18,13 @@ import { createKafka } from './kafka/kafka-client.js';
 
 const NAME = 'optout-verifier export';
 
+class ExportStopped extends Error {
+  constructor(readonly signal: string) {
+    super(`stopped by ${signal}`);
+    this.name = 'ExportStopped';
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseExportOptions(argv, process.env);
   if (!parsed.ok) {
@@ -52,11 +59,16 @@ export async function main(argv: string[]): Promise<number> {
     url: schemaRegistry.url, username: schemaRegistry.username, password: files.schemaRegistry?.password ?? null,
     ca: files.schemaRegistry?.ca ?? null, timeoutMs: schemaRegistry.timeoutMs,
   });
+  // A signal stops the read; the work folder is removed, and nothing is left under an export's names.
+  const stop = new Promise<Error>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(new ExportStopped(signal)));
+  });
   const framingOf = (stream: StreamName): ValueFraming => (files.framing === null ? { kind: 'confluent', registry: registry! } : files.framing[stream]);
   try {
     const outcome = await runExport({
       kafka: createKafka(options.kafka, files, logger),
       triageOf: (stream) => new MessageTriage(stream, streamValueDecoder(stream, framingOf(stream)), options.range),
+      stop,
     }, {
       outDir, format: options.format, range: options.range, topics: options.kafka.inputTopics, valueEncoding: options.kafka.encoding.kind,
       read: {
@@ -67,6 +79,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(exportSummary(outcome, outDir));
     return totalRejected(outcome) > 0 ? EXPORT_EXIT.REJECTED : EXPORT_EXIT.OK;
   } catch (error) {
+    if (error instanceof ExportStopped) {
+      process.stderr.write(`${NAME}: stopped by ${error.signal}, nothing exported\n`);
+      return EXPORT_EXIT.FAILED;
+    }
     if (error instanceof VerifierError || (error as NodeJS.ErrnoException).code !== undefined) {
       process.stderr.write(`${NAME}: failed, nothing exported: ${describeFailure(error).message}\n`);
       return EXPORT_EXIT.FAILED;

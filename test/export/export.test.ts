@@ -4,7 +4,7 @@
 // in NDJSON, and two exports give byte-identical files. The range keeps exactly the records whose event time is in
 // it; undecodable messages go to rejected.ndjson with their bytes and exit code 1; records produced after the export
 // read its end offsets are not in it, while a producer keeps writing during the export. Confluent-framed values are
-// read through the registry; a missing topic fails the export (exit 3).
+// read through the registry; a missing topic fails the export (exit 3), and so does SIGTERM, leaving nothing.
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -17,6 +17,7 @@ import { STREAM_FIELDS, STREAM_NAMES, type StreamName } from '../../services/cor
 import { streamValueEncoder } from '../../services/codec/stream-value-codec.js';
 import { replayScenario } from '../live/support/alert-views.js';
 import { inConfluentFormat } from '../live/support/confluent-scenario.js';
+import { waitUntil } from '../live/support/live-harness.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas, type Scenario, type ScenarioMessage } from '../live/support/scenario.js';
 import { CLI_ENTRY, runCli, type CliRun } from '../stack/cli-entry.js';
 import { captureKafkaLogs, testStack } from '../stack/test-context.js';
@@ -263,6 +264,20 @@ describe('optout-verifier export', () => {
     expect(run.code, run.stderr).toBe(3);
     expect(run.stderr).toContain(`topics missing: ${missing}`);
     expect(await readdir(out).catch(() => [])).toEqual([]);
+  });
+
+  it('stops on SIGTERM while reading: exit code 3, and nothing left in the folder', async () => {
+    const out = join(dir, 'export-stopped');
+    const child = spawn(process.execPath, [...CLI_ENTRY, 'export', '--out', out], { env: { PATH: process.env.PATH ?? '', ...env(topics) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // The work folder appears once the end offsets are read, before the consumer group is joined.
+    await waitUntil('the export to have begun', async () => (await readdir(out).catch(() => [])).some((name) => name.startsWith('.export-')), 30_000, 20);
+    child.kill('SIGTERM');
+    expect(await exit, stderr).toBe(3);
+    expect(stderr).toContain('stopped by SIGTERM, nothing exported');
+    expect(await readdir(out)).toEqual([]);
   });
 
   it('--help prints usage and touches nothing; a folder that is not empty is refused without --force', async () => {

@@ -17,7 +17,10 @@ export interface BoundedReadOptions {
 /** Called with each batch's messages below the end offset, in offset order within the partition. */
 export type BatchHandler = (topic: string, partition: number, messages: readonly KafkaMessage[]) => Promise<void>;
 
-export async function readBounded(kafka: Kafka, bounds: readonly PartitionBound[], options: BoundedReadOptions, onBatch: BatchHandler): Promise<void> {
+/** Ends the read early with this error (a signal): the caller discards what was read. */
+export type StopSignal = Promise<Error>;
+
+export async function readBounded(kafka: Kafka, bounds: readonly PartitionBound[], options: BoundedReadOptions, onBatch: BatchHandler, stop?: StopSignal): Promise<void> {
   const window = new PartitionWindow(bounds);
   if (window.finished) return;
   const consumer = kafka.consumer({
@@ -28,6 +31,8 @@ export async function readBounded(kafka: Kafka, bounds: readonly PartitionBound[
   });
   let settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   const finished = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
+  // Awaited once the consumer runs; a stop or crash before that must not be an unhandled rejection meanwhile.
+  finished.catch(() => undefined);
   let done = false;
   const end = (error?: unknown): void => {
     if (done) return;
@@ -42,6 +47,7 @@ export async function readBounded(kafka: Kafka, bounds: readonly PartitionBound[
   // Batches of control records or compacted-away offsets never reach eachBatch; their end does.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => advance(payload.topic, payload.partition, Number(payload.lastOffset) + 1));
   consumer.on(consumer.events.CRASH, ({ payload }) => end(brokerFailure(payload.error, 'reading the input topics')));
+  void stop?.then((reason) => end(reason));
 
   try {
     try {

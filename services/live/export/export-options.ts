@@ -45,7 +45,8 @@ Exit codes:
   0  exported; no message was rejected
   1  exported, but some messages could not be: they are in rejected.ndjson (the summary gives the count)
   2  a flag or setting is missing or bad, a file the settings name cannot be read, or --out is refused
-  3  Kafka or the Schema Registry failed, a topic is missing, or the files could not be written
+  3  Kafka or the Schema Registry failed, a topic is missing, the files could not be written, or SIGINT or
+     SIGTERM stopped it while reading (nothing is left under an export's names)
   4  an unexpected internal error`;
 
 export type ParsedExport = { readonly ok: true; readonly options: ExportOptions } | { readonly ok: false; readonly problems: readonly string[]; readonly help?: string };

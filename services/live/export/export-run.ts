@@ -32,6 +32,8 @@ export interface ExportDeps {
   readonly triageOf: (stream: StreamName) => MessageTriage;
   /** Called once the end offsets are known, before anything is read. */
   readonly onEndOffsets?: (extent: ExportOutcome['extent']) => void;
+  /** Settles when the export is to stop (SIGINT, SIGTERM): nothing is left under an export's names. */
+  readonly stop?: Promise<Error>;
 }
 
 const REGISTRY_ATTEMPTS = 5;
@@ -85,7 +87,7 @@ export async function runExport(deps: ExportDeps, plan: ExportPlan): Promise<Exp
         }
         if (pending) await pending;
       }
-    });
+    }, deps.stop);
     for (const spill of spills.values()) await spill.close();
 
     const files = await writeStreamFiles(workspace.workDir, plan.format, spillPaths);

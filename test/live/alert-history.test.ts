@@ -25,7 +25,7 @@ describe('the alert history, written by the live service as its runtime role', (
   const verify = (schema = setup.schema.schema) => runCli(['audit', 'verify'], { DATABASE_URL: setup.databaseUrl, DB_SCHEMA: schema, ALLOW_PLAINTEXT: 'true' });
 
   beforeAll(async () => {
-    setup = await prepareLive(stack, { partitions: 2, runtimeRole: true });
+    setup = await prepareLive(stack, { partitions: 2 });
     const scenario = await simulateScenario(join(setup.dir, 'scenario'), SCENARIO);
     const replayed = await replayScenario(scenario, setup.keyFile);
     await produce(setup, shuffledOrder(scenario.messages, Infinity, seededRandom(3)));

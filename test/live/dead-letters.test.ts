@@ -180,7 +180,7 @@ describe('dead letters', () => {
     }
     const log = await readFile(running.logFile, 'utf8');
     for (const nhs of NHS_NUMBERS) expect(log).not.toContain(nhs);
-    expect(nhsNumbersIn(await dumpSchema(setup.databaseUrl, setup.schema.schema), NHS_NUMBERS)).toEqual([]);
+    expect(nhsNumbersIn(await dumpSchema(setup.ownerUrl, setup.schema.schema), NHS_NUMBERS)).toEqual([]);
     const outbox = await db.query('SELECT count(*)::int AS n FROM alert_outbox');
     const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows[0].n, stack.uniqueName('alerts-reader'));
     expect(onTopic.changes.length).toBeGreaterThan(0);

@@ -29,9 +29,11 @@ export interface LiveSetup {
   readonly topics: { readonly [S in StreamName]: string } & { readonly alerts: string; readonly deadLetter: string };
   readonly groupId: string;
   readonly schema: FreshSchema;
-  /** What the service connects with: the runtime role's URL when there is one, else the owner's. */
+  /** What the service connects with: the runtime role's URL, as in a deployment, unless the test asked for the owner. */
   readonly databaseUrl: string;
-  /** The role `migrate` granted the service's privileges to, when the test asked for one. */
+  /** The schema owner's URL (no search path): what migrates, and what a test inspects the whole schema with. */
+  readonly ownerUrl: string;
+  /** The role `migrate` granted the service's privileges to; null when the service runs as the schema's owner. */
   readonly runtimeRole: RuntimeRole | null;
   readonly keyFile: string;
   readonly partitions: number;
@@ -61,7 +63,10 @@ export async function prepareLive(stack: TestStack, options: {
   partitions: number; brokers?: readonly string[]; createTopics?: (names: string[], partitions: number) => Promise<void>;
   /** Another PostgreSQL server than the stack's. */
   databaseUrl?: string;
-  /** Run the service as a role of its own that `migrate` grants exactly what it needs, as a deployment does. */
+  /**
+   * The service runs as a role of its own that `migrate` grants exactly what it needs, as a deployment does; the
+   * owner (the stack's user) only migrates and inspects. false: the service runs as the owner.
+   */
   runtimeRole?: boolean;
 }): Promise<LiveSetup> {
   const dir = await mkdtemp(join(tmpdir(), 'optout-live-'));
@@ -75,7 +80,7 @@ export async function prepareLive(stack: TestStack, options: {
   await create([topics.alerts, topics.deadLetter], 3);
   const databaseUrl = options.databaseUrl ?? stack.databaseUrl;
   const schema = options.databaseUrl === undefined ? await stack.freshSchema() : await schemaOn(options.databaseUrl, stack.uniqueName('test'));
-  const runtimeRole = options.runtimeRole ? await createRuntimeRole(stack, databaseUrl) : null;
+  const runtimeRole = options.runtimeRole === false ? null : await createRuntimeRole(stack, databaseUrl);
   await migrate(databaseUrl, schema.schema, runtimeRole ? { runtimeRole: runtimeRole.name } : {});
   const keyFile = join(dir, 'pseudonym.key');
   await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
@@ -87,7 +92,7 @@ export async function prepareLive(stack: TestStack, options: {
   const brokers = options.brokers ?? stack.brokers;
   const kafka = new Kafka({ clientId: 'live-test', brokers: [...brokers], logLevel: logs.logLevel, logCreator: logs.logCreator, retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 30 } });
   return {
-    dir, brokers, topics, groupId: name('verifier'), schema, databaseUrl: runtimeRole?.databaseUrl ?? databaseUrl, runtimeRole,
+    dir, brokers, topics, groupId: name('verifier'), schema, databaseUrl: runtimeRole?.databaseUrl ?? databaseUrl, ownerUrl: databaseUrl, runtimeRole,
     keyFile, partitions: options.partitions, db, kafka,
     cleanUp: async () => {
       await db.end().catch(() => {});

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayScenario, storedAlerts } from './support/alert-views.js';
-import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { liveEnv, prepareLive, produce, startInProcess, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { LiveProbe } from './support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from './support/scenario.js';
 import { runCli } from '../stack/cli-entry.js';
 import { sqlstateOf } from './support/sqlstate.js';
@@ -32,16 +33,12 @@ describe('the alert history, written by the live service as its runtime role', (
     const writerSchemas = await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas'));
     running = await startInProcess(setup, liveEnv(setup, { ALLOWED_LATENESS: '1000d', WRITER_SCHEMAS_DIR: writerSchemas }));
     const db = setup.db;
-    await waitUntil(`stream time to reach the replay's as-of (log: ${running.logFile})`, async () => {
-      const state = await db.query('SELECT stream_time_ms FROM decider_state');
-      const unsent = await db.query('SELECT count(*)::int AS n FROM alert_outbox WHERE sent_at IS NULL');
-      return Number(state.rows[0].stream_time_ms) === replayed.asOf && unsent.rows[0].n === 0;
-    }, 90_000);
+    await new LiveProbe(setup).waitSettled(replayed.asOf, running.logFile, { timeoutMs: 90_000 });
     await running.service.stop();
     running = undefined;
     // Run as the runtime role, the service decides exactly what the replay decides.
     expect(await storedAlerts(db)).toEqual(replayed.alerts);
-    changes = (await db.query('SELECT count(*)::int AS n FROM alert_outbox')).rows[0].n;
+    changes = (await new LiveProbe(setup).progress()).outbox;
     const url = new URL(setup.databaseUrl);
     url.searchParams.set('options', `-c search_path=${setup.schema.schema}`);
     runtime = new pg.Client({ connectionString: url.toString() });

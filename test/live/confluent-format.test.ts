@@ -5,11 +5,11 @@
 // it recovers: no dead letter, nothing skipped, and the outage shows in /readyz and the metrics while it lasts.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_REASONS } from '../../services/core/dead-letter-reason.js';
 import { topicValueSubject } from '../../services/schema-registry/registry-settings.js';
 import { replayScenario, storedAlerts, topicAlerts } from './support/alert-views.js';
 import { inConfluentFormat, withSchemaId, withWrongMagicByte } from './support/confluent-scenario.js';
 import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { LiveProbe } from './support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, type ScenarioMessage } from './support/scenario.js';
 import { startPrivateSchemaRegistry, testStack, type RegistryOutage, type SchemaRegistryStandIn } from '../stack/test-context.js';
 
@@ -60,23 +60,18 @@ describe('the Confluent wire format', () => {
 
     running = await startInProcess(setup, liveEnv(setup, { VALUE_ENCODING: 'confluent', SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, ALLOWED_LATENESS: '10d' }));
     const db = setup.db;
-    await waitUntil(`stream time to reach the replay's as-of (log: ${running.logFile})`, async () => {
-      const state = await db.query('SELECT stream_time_ms FROM decider_state');
-      const unsent = await db.query('SELECT count(*)::int AS n FROM alert_outbox WHERE sent_at IS NULL');
-      return Number(state.rows[0].stream_time_ms) === replayed.asOf && unsent.rows[0].n === 0;
-    }, 90_000);
+    await new LiveProbe(setup!).waitSettled(replayed.asOf, running.logFile, { timeoutMs: 90_000 });
 
-    const consumed = await db.query('SELECT sum(next_offset)::int AS n FROM input_partitions');
-    expect(consumed.rows[0].n).toBe(messages.length + poison.length);
+    const consumed = (await new LiveProbe(setup!).progress()).ingested;
+    expect(consumed).toBe(messages.length + poison.length);
     expect(await storedAlerts(db)).toEqual(replayed.alerts);
 
-    const outbox = await db.query('SELECT count(*)::int AS n FROM alert_outbox');
-    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows[0].n, stack.uniqueName('alerts-reader'), 30_000, stack.schemaRegistryUrl);
+    const outbox = (await new LiveProbe(setup!).progress()).outbox;
+    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox, stack.uniqueName('alerts-reader'), 30_000, stack.schemaRegistryUrl);
     expect(onTopic.undecodable).toBe(0);
     expect(onTopic.alerts).toEqual(replayed.alerts);
 
-    const byReason = Object.fromEntries(DEAD_LETTER_REASONS.map((r) => [r, 0]));
-    for (const row of (await db.query('SELECT reason, count(*)::int AS n FROM dead_letters GROUP BY reason')).rows) byReason[row.reason] = row.n;
+    const byReason: Record<string, number> = await new LiveProbe(setup!).deadLettersByReason();
     const expected = { ...replayed.report.deadLetters.byReason } as Record<string, number>;
     expected.UNDECODABLE = (expected.UNDECODABLE ?? 0) + poison.length;
     expect(byReason).toEqual(expected);
@@ -126,20 +121,15 @@ describe('the Confluent wire format', () => {
     }
     expect(registry.served.refused).toBeGreaterThan(0);
 
-    await waitUntil(`stream time to reach the replay's as-of (log: ${running.logFile})`, async () => {
-      const state = await db.query('SELECT stream_time_ms FROM decider_state');
-      const unsent = await db.query('SELECT count(*)::int AS n FROM alert_outbox WHERE sent_at IS NULL');
-      return Number(state.rows[0].stream_time_ms) === replayed.asOf && unsent.rows[0].n === 0;
-    }, 60_000);
+    await new LiveProbe(setup!).waitSettled(replayed.asOf, running.logFile, { timeoutMs: 60_000 });
     // The dead letters are the scenario's own (the replay's), none UNDECODABLE: no record was lost to the outages.
-    const byReason = Object.fromEntries(DEAD_LETTER_REASONS.map((r) => [r, 0]));
-    for (const row of (await db.query('SELECT reason, count(*)::int AS n FROM dead_letters GROUP BY reason')).rows) byReason[row.reason] = row.n;
+    const byReason: Record<string, number> = await new LiveProbe(setup!).deadLettersByReason();
     expect(byReason).toEqual(replayed.report.deadLetters.byReason);
     expect(byReason.UNDECODABLE).toBe(0);
     expect(await storedAlerts(db)).toEqual(replayed.alerts);
     // The alert schema was registered under the alerts topic's subject when the service started.
-    const outbox = await db.query('SELECT count(*)::int AS n FROM alert_outbox');
-    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows[0].n, stack.uniqueName('alerts-reader'), 30_000, registry.url);
+    const outbox = (await new LiveProbe(setup!).progress()).outbox;
+    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox, stack.uniqueName('alerts-reader'), 30_000, registry.url);
     expect(onTopic.alerts).toEqual(replayed.alerts);
     const subjects = await (await fetch(`${registry.url}/subjects`)).json() as string[];
     expect(subjects).toContain(topicValueSubject(setup.topics.alerts));

@@ -7,8 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { replayScenario, storedAlerts, topicAlerts } from './support/alert-views.js';
+import { replayScenario, topicAlerts } from './support/alert-views.js';
 import { liveEnv, prepareLive, produce, spawnService, waitUntil, type ChildService, type LiveSetup } from './support/live-harness.js';
+import { LiveProbe, type Progress as LiveProgress } from './support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from './support/scenario.js';
 import { testStack } from '../stack/test-context.js';
 
@@ -16,7 +17,7 @@ const DAY = 86_400_000;
 const SCENARIO = ['--seed', '31', '--practices', '4', '--patients', '1500', '--days', '240', '--start', '2018-01-01', '--opt-outs-per-year', '0.5',
   '--disseminations-per-week', '2%', '--faults', 'systmone-2018,late-receipts,phantom-objections,revoked-objections,bad-records,redeliveries'];
 
-interface Progress { ingested: number; decided: number; outbox: number; sent: number; snapshotAt: number }
+type Progress = LiveProgress & { readonly sent: number };
 
 describe('crash safety', () => {
   const stack = testStack();
@@ -35,15 +36,10 @@ describe('crash safety', () => {
     const replayed = await replayScenario(scenario, setup.keyFile);
     const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(5));
     const env = liveEnv(setup, { ALLOWED_LATENESS: '7d', SNAPSHOT_EVERY: '150', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) });
-    const db = setup.db;
+    const probe = new LiveProbe(setup);
     const progress = async (): Promise<Progress> => {
-      const r = await db.query(`SELECT
-        (SELECT COALESCE(sum(next_offset), 0)::int FROM input_partitions) AS ingested,
-        (SELECT COALESCE(sum(decided_offset), 0)::int FROM decider_offsets) AS decided,
-        (SELECT count(*)::int FROM alert_outbox) AS outbox,
-        (SELECT count(*)::int FROM alert_outbox WHERE sent_at IS NOT NULL) AS sent,
-        (SELECT COALESCE((extract(epoch FROM max(taken_at)) * 1000)::bigint, 0)::float8 FROM decider_snapshot) AS "snapshotAt"`);
-      return r.rows[0] as Progress;
+      const now = await probe.progress();
+      return { ...now, sent: now.outbox - now.unsent };
     };
 
     // Seven slices of the records; the service is killed once during each of the first six.
@@ -85,22 +81,18 @@ describe('crash safety', () => {
     });
 
     const last = children[children.length - 1]!;
-    await waitUntil(`the restarted service to reach the replay's as-of (log: ${last.logFile})`, async () => {
-      const state = await db.query('SELECT stream_time_ms FROM decider_state');
-      const now = await progress();
-      return Number(state.rows[0].stream_time_ms) === replayed.asOf && now.sent === now.outbox && now.ingested === order.length;
-    }, 90_000);
+    await probe.waitSettled(replayed.asOf, last.logFile, { ingested: order.length });
 
-    expect(await storedAlerts(db)).toEqual(replayed.alerts);
+    expect(await probe.storedAlerts()).toEqual(replayed.alerts);
     // Every restart after the kill that followed a snapshot restored the engine from one, not from every record.
     const restoredFromSnapshot = await Promise.all(children.map(async (c) => (await readFile(c.logFile, 'utf8')).split('\n')
       .filter((line) => line.includes('engine rebuilt')).map((line) => (JSON.parse(line) as { snapshot: unknown }).snapshot !== null)));
     const afterSnapshotKill = killPoints.findIndex((k) => k.name.includes('snapshot')) + 1;
     expect(restoredFromSnapshot.slice(afterSnapshotKill).flat()).toEqual(restoredFromSnapshot.slice(afterSnapshotKill).map(() => true));
-    const outbox = await db.query('SELECT alert_id, transition FROM alert_outbox');
-    const changes = new Set(outbox.rows.map((r) => `${r.alert_id}|${r.transition}`));
-    expect(changes.size).toBe(outbox.rows.length);
-    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows.length, stack.uniqueName('alerts-reader'));
+    const outbox = await probe.outboxChanges();
+    const changes = new Set(outbox);
+    expect(changes.size).toBe(outbox.length);
+    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.length, stack.uniqueName('alerts-reader'));
     const published = new Set(onTopic.changes.map((c) => `${c.alert.alertId}|${c.transition}`));
     expect([...changes].filter((c) => !published.has(c))).toEqual([]);
     expect(onTopic.alerts).toEqual(replayed.alerts);

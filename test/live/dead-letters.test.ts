@@ -21,9 +21,10 @@ import { keyedIdentity } from '../../services/identity/keyed-identity.js';
 import { readPseudonymKey } from '../../services/identity/pseudonym-key.js';
 import { SHIPPED_CATALOGUE_FILE } from '../../services/package-root.js';
 import { DEAD_LETTER_HEADERS } from '../../services/live/kafka/kafka-sinks.js';
-import { storedAlerts, topicAlerts, viewOf } from './support/alert-views.js';
+import { topicAlerts, viewOf } from './support/alert-views.js';
 import { dumpSchema, nhsNumbersIn } from './support/schema-dump.js';
 import { liveEnv, prepareLive, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { LiveProbe } from './support/live-probe.js';
 import { testStack } from '../stack/test-context.js';
 
 const WRITERS = fileURLToPath(new URL('../../schemas/samples/writers/', import.meta.url));
@@ -132,19 +133,12 @@ describe('dead letters', () => {
 
     running = await startInProcess(setup, liveEnv(setup, { WRITER_SCHEMAS_DIR: WRITERS, ALLOWED_LATENESS: '1h' }));
     const deadCount = streams.reduce((n, s) => n + planned[s].filter((p) => p.reason).length, 0);
-    const db = setup.db;
-    await waitUntil(`every record to be handled (log: ${running.logFile})`, async () => {
-      const state = await db.query('SELECT stream_time_ms FROM decider_state');
-      const dead = await db.query('SELECT count(*)::int AS n FROM dead_letters');
-      const unsent = await db.query('SELECT count(*)::int AS n FROM alert_outbox WHERE sent_at IS NULL');
-      return Number(state.rows[0].stream_time_ms) === report.asOf && dead.rows[0].n === deadCount && unsent.rows[0].n === 0;
-    }, 60_000);
+    const probe = new LiveProbe(setup);
+    await waitUntil(`every record to be handled (log: ${running.logFile})`, async () => (await probe.progress()).deadLetters === deadCount && probe.settled(report.asOf), 60_000);
 
-    expect(await storedAlerts(db)).toEqual(report.alerts.map(viewOf).sort((a, b) => (a.alertId < b.alertId ? -1 : 1)));
-    const stored = await db.query(`SELECT event_id AS id FROM gp_events UNION ALL SELECT receipt_id FROM nds_received
-      UNION ALL SELECT extract_id FROM nds_manifests UNION ALL SELECT dissemination_id FROM nds_disseminations ORDER BY 1`);
+    expect(await probe.storedAlerts()).toEqual(report.alerts.map(viewOf).sort((a, b) => (a.alertId < b.alertId ? -1 : 1)));
     const goodIds = streams.flatMap((s) => planned[s].flatMap((p) => (p.good ? [Object.values(p.good)[0] as string] : []))).sort();
-    expect(stored.rows.map((r) => r.id)).toEqual(goodIds);
+    expect(await probe.storedRecordIds()).toEqual(goodIds);
 
     // The dead-letter topic: one message per bad record, its own bytes, where it came from and why.
     const letters: { key: string; value: Buffer | null; headers: Record<string, string> }[] = [];
@@ -181,8 +175,8 @@ describe('dead letters', () => {
     const log = await readFile(running.logFile, 'utf8');
     for (const nhs of NHS_NUMBERS) expect(log).not.toContain(nhs);
     expect(nhsNumbersIn(await dumpSchema(setup.ownerUrl, setup.schema.schema), NHS_NUMBERS)).toEqual([]);
-    const outbox = await db.query('SELECT count(*)::int AS n FROM alert_outbox');
-    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows[0].n, stack.uniqueName('alerts-reader'));
+    const outbox = (await probe.progress()).outbox;
+    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox, stack.uniqueName('alerts-reader'));
     expect(onTopic.changes.length).toBeGreaterThan(0);
     expect(nhsNumbersIn(JSON.stringify(onTopic.changes), NHS_NUMBERS)).toEqual([]);
   });

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { liveEnv, prepareLive, produce, spawnService, startInProcess, waitUntil, type ChildService, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { LiveProbe } from './support/live-probe.js';
 import { simulateScenario, writeWriterSchemas } from './support/scenario.js';
 import { ApiKey, startPrivateMockCluster, testStack, type MockCluster } from '../stack/test-context.js';
 
@@ -72,8 +73,8 @@ describe('liveness', () => {
     }));
     const { service, registry } = running;
     const port = service.httpPort;
-    const db = setup.db;
-    const stored = async () => (await db.query('SELECT COALESCE(sum(next_offset), 0)::int AS n FROM input_partitions')).rows[0].n as number;
+    const probe = new LiveProbe(setup);
+    const stored = async () => (await probe.progress()).ingested;
     await waitUntil('the first half to be stored', async () => (await stored()) === half, 60_000);
     await waitUntil('/readyz 200', async () => (await readyz(port)).status === 200, 30_000);
     const gauge = async (name: string, labels: Record<string, string>) =>

@@ -4,8 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { replayScenario, storedAlerts, topicAlerts, type ReplayResult } from './support/alert-views.js';
+import { replayScenario, type ReplayResult } from './support/alert-views.js';
 import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { LiveProbe } from './support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas, type Scenario } from './support/scenario.js';
 import { ApiKey, mockClusters, startPrivateMockCluster, testStack, type MockCluster } from '../stack/test-context.js';
 
@@ -35,17 +36,9 @@ describe('outages', () => {
   });
 
   async function finishAndCompare(setup: LiveSetup, scenario: Scenario, replayed: ReplayResult, total: number, logFile: string): Promise<void> {
-    const db = setup.db;
-    await waitUntil(`the service to finish (log: ${logFile})`, async () => {
-      const state = await db.query('SELECT stream_time_ms FROM decider_state');
-      const r = await db.query(`SELECT (SELECT sum(next_offset)::int FROM input_partitions) AS ingested,
-        (SELECT count(*)::int FROM alert_outbox WHERE sent_at IS NULL) AS unsent`);
-      return Number(state.rows[0].stream_time_ms) === replayed.asOf && r.rows[0].ingested === total && r.rows[0].unsent === 0;
-    }, 90_000);
-    expect(await storedAlerts(db)).toEqual(replayed.alerts);
-    const outbox = await db.query('SELECT count(*)::int AS n FROM alert_outbox');
-    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows[0].n, stack.uniqueName('alerts-reader'));
-    expect(onTopic.alerts).toEqual(replayed.alerts);
+    const probe = new LiveProbe(setup);
+    await probe.waitSettled(replayed.asOf, logFile, { ingested: total });
+    await probe.expectMatchesReplay(replayed, { readerGroup: stack.uniqueName('alerts-reader') });
   }
 
   // These two inject broker faults, which only librdkafka's mock cluster offers: they run wherever it can start.

@@ -6,8 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { replayScenario, storedAlerts, topicAlerts } from './support/alert-views.js';
+import { replayScenario } from './support/alert-views.js';
 import { liveEnv, prepareLive, produce, spawnService, waitUntil, type ChildService, type LiveSetup } from './support/live-harness.js';
+import { LiveProbe } from './support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from './support/scenario.js';
 import { testStack } from '../stack/test-context.js';
 
@@ -38,7 +39,7 @@ describe('two instances in one consumer group', () => {
     const replayed = await replayScenario(scenario, setup.keyFile);
     const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(17));
     const env = liveEnv(setup, { ALLOWED_LATENESS: '7d', SNAPSHOT_EVERY: '200', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) });
-    const db = setup.db;
+    const probe = new LiveProbe(setup);
     const half = Math.floor(order.length / 2);
     await produce(setup, order.slice(0, half));
 
@@ -52,51 +53,33 @@ describe('two instances in one consumer group', () => {
     }, 60_000);
     await produce(setup, order.slice(half));
 
-    const leader = await waitUntil('a decider to be elected', async () => {
-      const r = await db.query('SELECT leader FROM decider_state');
-      return (r.rows[0].leader as string | null) ?? undefined;
-    }, 30_000);
-    await waitUntil('ingest to be past the first half', async () => {
-      const r = await db.query('SELECT COALESCE(sum(next_offset), 0)::int AS n FROM input_partitions');
-      return r.rows[0].n > half;
-    }, 60_000, 20);
-    await waitUntil('the decider to have committed a snapshot', async () => {
-      const r = await db.query('SELECT count(*)::int AS n FROM decider_snapshot');
-      return r.rows[0].n > 0;
-    }, 60_000, 20);
+    const leader = await waitUntil('a decider to be elected', async () => (await probe.progress()).leader ?? undefined, 30_000);
+    await waitUntil('ingest to be past the first half', async () => (await probe.progress()).ingested > half, 60_000, 20);
+    await waitUntil('the decider to have committed a snapshot', async () => (await probe.progress()).snapshots > 0, 60_000, 20);
     const [killed, survivor] = leader === 'instance-a' ? [a, b] : [b, a];
     killed.child.kill('SIGKILL');
     await killed.exited;
 
-    await waitUntil(`the surviving instance to finish (log: ${survivor.logFile})`, async () => {
-      const state = await db.query('SELECT stream_time_ms, leader FROM decider_state');
-      const r = await db.query(`SELECT (SELECT sum(next_offset)::int FROM input_partitions) AS ingested,
-        (SELECT count(*)::int FROM alert_outbox WHERE sent_at IS NULL) AS unsent`);
-      return Number(state.rows[0].stream_time_ms) === replayed.asOf && state.rows[0].leader !== leader && r.rows[0].ingested === order.length && r.rows[0].unsent === 0;
-    }, 90_000);
+    await waitUntil(`the surviving instance to finish (log: ${survivor.logFile})`, async () => (await probe.progress()).leader !== leader && probe.settled(replayed.asOf, order.length), 90_000);
     // The survivor took over the decision from the snapshot.
     const rebuilt = (await readFile(survivor.logFile, 'utf8')).split('\n').filter((l) => l.includes('"engine rebuilt; deciding"'));
     expect((JSON.parse(rebuilt.at(-1)!) as { snapshot: unknown }).snapshot).not.toBeNull();
     // The survivor took every partition after the rebalance.
     expect((await assignments(survivor.logFile)).at(-1)).toBe(24);
 
-    expect(await storedAlerts(db)).toEqual(replayed.alerts);
-    const outbox = await db.query('SELECT count(*)::int AS n FROM alert_outbox');
-    const onTopic = await topicAlerts(setup.kafka, setup.topics.alerts, outbox.rows[0].n, stack.uniqueName('alerts-reader'));
-    expect(onTopic.alerts).toEqual(replayed.alerts);
+    await probe.expectMatchesReplay(replayed, { readerGroup: stack.uniqueName('alerts-reader') });
 
     // A few records after the survivor's last snapshot (redeliveries: nothing new to decide), then a stop.
     await produce(setup, order.slice(0, 50));
     await waitUntil('the redeliveries to be decided', async () => {
-      const r = await db.query(`SELECT (SELECT sum(next_offset)::int FROM input_partitions) AS ingested, (SELECT sum(decided_offset)::int FROM decider_offsets) AS decided`);
-      return r.rows[0].ingested === order.length + 50 && r.rows[0].decided === order.length + 50;
+      const p = await probe.progress();
+      return p.ingested === order.length + 50 && p.decided === order.length + 50;
     }, 60_000);
     survivor.child.kill('SIGTERM');
     expect(await survivor.exited).toEqual({ code: 0, signal: null });
     // Stopped, the survivor took a last snapshot first: it covers every decided offset, so the next decider
     // replays nothing.
-    const snapshot = await db.query('SELECT offsets FROM decider_snapshot');
-    const decided = await db.query('SELECT topic, partition, decided_offset FROM decider_offsets');
-    expect(snapshot.rows[0].offsets).toEqual(Object.fromEntries(decided.rows.map((r) => [`${r.topic as string}:${r.partition as number}`, Number(r.decided_offset)])));
+    const { snapshot, decided } = await probe.snapshotAndDecidedOffsets();
+    expect(snapshot).toEqual(decided);
   });
 });

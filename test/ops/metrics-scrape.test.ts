@@ -13,6 +13,7 @@ import { STREAM_NAMES } from '../../services/core/records.js';
 import { RULES } from '../../services/core/rules.js';
 import { COMMIT_BUCKETS_SECONDS, PROPAGATION_BUCKETS_SECONDS } from '../../services/live/ops/metrics.js';
 import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from '../live/support/live-harness.js';
+import { LiveProbe } from '../live/support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, type Scenario } from '../live/support/scenario.js';
 import { testStack } from '../stack/test-context.js';
 import { promtool } from './ops-files.js';
@@ -73,6 +74,7 @@ describe('a live scrape of /metrics during the SystmOne 2018 scenario', () => {
 
   async function scrapeThrough(patients: number): Promise<{ facts: RunFacts; finalText: string; scenario: Scenario; setup: LiveSetup }> {
     const setup = await prepareLive(stack, { partitions: PARTITIONS });
+    const probe = new LiveProbe(setup);
     cleanUps.push(() => setup.cleanUp());
     const scenario = await simulateScenario(join(setup.dir, 'scenario'), [...SCENARIO, '--patients', String(patients)]);
     const description = JSON.parse(await readFile(join(setup.dir, 'scenario', 'scenario.json'), 'utf8')) as {
@@ -110,11 +112,10 @@ describe('a live scrape of /metrics during the SystmOne 2018 scenario', () => {
     // seconds by the decider) show the firing alerts.
     const finalText = await waitUntil(`the verifier to decide the scenario (log: ${running.logFile})`, async () => {
       const text = await scrape();
-      const state = await setup.db.query('SELECT stream_time_ms FROM decider_state');
-      const consumed = await setup.db.query('SELECT COALESCE(sum(next_offset), 0)::int AS n FROM input_partitions');
-      const open = await setup.db.query("SELECT count(*)::int AS n FROM alerts WHERE state = 'FIRING' AND rule <> 'SHARED_DESPITE_OBJECTION'");
+      const progress = await probe.progress();
+      const open = (await probe.storedAlerts()).filter((a) => a.state === 'FIRING' && a.rule !== 'SHARED_DESPITE_OBJECTION').length;
       const openInGauge = samples(text).filter((s) => s.name === 'optout_verifier_open_episodes_by_practice').length;
-      const done = Number(state.rows[0]?.stream_time_ms) === latest && consumed.rows[0].n === scenario.messages.length && (open.rows[0].n === 0 || openInGauge > 0);
+      const done = progress.streamTimeMs === latest && progress.ingested === scenario.messages.length && (open === 0 || openInGauge > 0);
       return done ? text : undefined;
     }, 90_000, 250);
 
@@ -146,11 +147,11 @@ describe('a live scrape of /metrics during the SystmOne 2018 scenario', () => {
       const family = s.name.replace(/_(bucket|sum|count)$/, '');
       byFamily[family] = (byFamily[family] ?? 0) + 1;
     }
-    const firing = await setup.db.query("SELECT count(*)::int AS n FROM alerts WHERE state = 'FIRING'");
+    const firing = (await probe.storedAlerts()).filter((a) => a.state === 'FIRING').length;
     return {
       facts: {
         patients, records: scenario.messages.length, patientRecords: nhsKeyed, practices: practices.size, suppliers: suppliers.size, scrapes, maxSeries,
-        finalSeries: final.length, byFamily, firingAlerts: firing.rows[0].n,
+        finalSeries: final.length, byFamily, firingAlerts: firing,
       },
       finalText, scenario, setup,
     };

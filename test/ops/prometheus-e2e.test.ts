@@ -19,6 +19,7 @@ import { streamValueEncoder } from '../../services/codec/stream-value-codec.js';
 import type { GpOptOutEvent, NdsDissemination, NdsReceivedObjection, RecordOf, StreamName } from '../../services/core/records.js';
 import { checkDigit } from '../../services/simulator/test-nhs-numbers.js';
 import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from '../live/support/live-harness.js';
+import { LiveProbe } from '../live/support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, type ScenarioMessage } from '../live/support/scenario.js';
 import { testStack } from '../stack/test-context.js';
 import { promtool } from './ops-files.js';
@@ -111,8 +112,8 @@ describe('Prometheus with the project\'s rules, scraping the live verifier', () 
     expect(fired.annotations.summary).toBe('1 objection(s) from TPP practices overdue at the national data service');
     // The deployment's own copy of the runbook, from the one external label.
     expect(fired.annotations.runbook_url).toBe(`${RUNBOOK_COPY}#optoutobjectionoverdue`);
-    const overdue = await live.db.query("SELECT state, supplier, fired_at FROM alerts WHERE rule = 'OBJECTION_OVERDUE'");
-    expect(overdue.rows).toEqual([{ state: 'FIRING', supplier: 'TPP', fired_at: new Date(t0 + 72 * HOUR) }]);
+    const overdue = (await new LiveProbe(live).storedAlerts()).filter((a) => a.rule === 'OBJECTION_OVERDUE');
+    expect(overdue).toMatchObject([{ state: 'FIRING', supplier: 'TPP', firedAt: t0 + 72 * HOUR }]);
 
     // The national data service receives the objection a day late; later records move stream time past it.
     await produce(live, [
@@ -127,8 +128,8 @@ describe('Prometheus with the project\'s rules, scraping the live verifier', () 
     expect(gauge.map((s) => s.value)).toEqual([0]);
     const resolved = await prometheus!.query('optout_verifier_alerts_resolved_total{rule="OBJECTION_OVERDUE",supplier="TPP"}');
     expect(resolved.map((s) => s.value)).toEqual([1]);
-    const row = await live.db.query("SELECT state, resolved_by, resolved_at FROM alerts WHERE rule = 'OBJECTION_OVERDUE'");
-    expect(row.rows).toEqual([{ state: 'RESOLVED', resolved_by: 'DOWNSTREAM', resolved_at: new Date(t0 + 5 * DAY) }]);
+    const resolvedAlert = (await new LiveProbe(live).storedAlerts()).filter((a) => a.rule === 'OBJECTION_OVERDUE');
+    expect(resolvedAlert).toMatchObject([{ state: 'RESOLVED', resolvedBy: 'DOWNSTREAM', resolvedAt: t0 + 5 * DAY }]);
   });
 
   it('fires the OBJECTION_NOT_PROPAGATED page for TPP during the systmone-2018 scenario', async () => {
@@ -143,8 +144,8 @@ describe('Prometheus with the project\'s rules, scraping the live verifier', () 
     expect(page.labels).toMatchObject({ severity: 'critical', rule: 'OBJECTION_NOT_PROPAGATED', supplier: 'TPP' });
     expect(Number(page.value)).toBeGreaterThanOrEqual(1);
     expect(page.annotations.runbook_url).toBe(`${RUNBOOK_COPY}#optoutobjectionnotpropagated`);
-    const missing = await live.db.query("SELECT count(*)::int AS n FROM alerts WHERE rule = 'OBJECTION_NOT_PROPAGATED' AND state = 'FIRING' AND supplier = 'TPP'");
-    expect(missing.rows[0].n).toBeGreaterThanOrEqual(1);
+    const missing = (await new LiveProbe(live).storedAlerts()).filter((a) => a.rule === 'OBJECTION_NOT_PROPAGATED' && a.state === 'FIRING' && a.supplier === 'TPP');
+    expect(missing.length).toBeGreaterThanOrEqual(1);
     // Only TPP practices were affected: no other supplier is paged for this rule.
     const others = (await prometheus!.alerts()).filter((a) => a.labels.alertname === 'OptOutObjectionNotPropagated' && a.labels.supplier !== 'TPP');
     expect(others).toEqual([]);

@@ -17,17 +17,27 @@ export interface Progress {
   /** Alert messages queued, and those not yet on the alerts topic. */
   readonly outbox: number;
   readonly unsent: number;
+  /** Records the decider has applied (decided offsets summed), dead letters noted, engine snapshots kept. */
+  readonly decided: number;
+  readonly deadLetters: number;
+  readonly snapshots: number;
+  /** When the latest engine snapshot was taken (epoch ms), 0 before the first. */
+  readonly snapshotAt: number;
 }
 
 export class LiveProbe {
   constructor(private readonly setup: LiveSetup) {}
 
   async progress(): Promise<Progress> {
-    const { rows: [row] } = await this.setup.db.query<{ stream_time_ms: string | null; leader: string | null; ingested: number; outbox: number; unsent: number }>(`SELECT
+    const { rows: [row] } = await this.setup.db.query<Omit<Progress, 'streamTimeMs'> & { stream_time_ms: string | null }>(`SELECT
       (SELECT stream_time_ms FROM decider_state) AS stream_time_ms, (SELECT leader FROM decider_state) AS leader,
       (SELECT coalesce(sum(next_offset), 0)::int FROM input_partitions) AS ingested,
-      (SELECT count(*)::int FROM alert_outbox) AS outbox, (SELECT count(*)::int FROM alert_outbox WHERE sent_at IS NULL) AS unsent`);
-    return { streamTimeMs: row!.stream_time_ms === null ? null : Number(row!.stream_time_ms), leader: row!.leader, ingested: row!.ingested, outbox: row!.outbox, unsent: row!.unsent };
+      (SELECT count(*)::int FROM alert_outbox) AS outbox, (SELECT count(*)::int FROM alert_outbox WHERE sent_at IS NULL) AS unsent,
+      (SELECT coalesce(sum(decided_offset), 0)::int FROM decider_offsets) AS decided,
+      (SELECT count(*)::int FROM dead_letters) AS "deadLetters", (SELECT count(*)::int FROM decider_snapshot) AS snapshots,
+      (SELECT coalesce((extract(epoch FROM max(taken_at)) * 1000)::bigint, 0)::float8 FROM decider_snapshot) AS "snapshotAt"`);
+    const { stream_time_ms: streamTime, ...rest } = row!;
+    return { streamTimeMs: streamTime === null ? null : Number(streamTime), ...rest };
   }
 
   /** Stream time has reached `asOf` and every alert message is on the topic (and, given `ingested`, that many records read). */
@@ -44,6 +54,26 @@ export class LiveProbe {
 
   storedAlerts(): Promise<AlertView[]> {
     return storedAlerts(this.setup.db);
+  }
+
+  /** Every alert message queued, as `alertId|transition`. */
+  async outboxChanges(): Promise<string[]> {
+    const { rows } = await this.setup.db.query<{ alert_id: string; transition: string }>('SELECT alert_id, transition FROM alert_outbox');
+    return rows.map((r) => `${r.alert_id}|${r.transition}`);
+  }
+
+  /** The ids of the records stored (every stream), sorted. */
+  async storedRecordIds(): Promise<string[]> {
+    const { rows } = await this.setup.db.query<{ id: string }>(`SELECT event_id AS id FROM gp_events UNION ALL SELECT receipt_id FROM nds_received
+      UNION ALL SELECT extract_id FROM nds_manifests UNION ALL SELECT dissemination_id FROM nds_disseminations ORDER BY 1`);
+    return rows.map((r) => r.id);
+  }
+
+  /** The offsets the engine snapshot covers, and the decided offsets, each as `topic:partition` to offset. */
+  async snapshotAndDecidedOffsets(): Promise<{ snapshot: unknown; decided: Record<string, number> }> {
+    const snapshot = await this.setup.db.query<{ offsets: unknown }>('SELECT offsets FROM decider_snapshot');
+    const decided = await this.setup.db.query<{ topic: string; partition: number; decided_offset: string }>('SELECT topic, partition, decided_offset FROM decider_offsets');
+    return { snapshot: snapshot.rows[0]?.offsets, decided: Object.fromEntries(decided.rows.map((r) => [`${r.topic}:${r.partition}`, Number(r.decided_offset)])) };
   }
 
   async deadLettersByReason(): Promise<Record<string, number>> {

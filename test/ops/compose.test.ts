@@ -30,7 +30,7 @@ interface Compose {
 
 const compose = readYaml<Compose>('docker-compose.yml');
 const services = compose.services;
-const ONE_SHOT = new Set(['kafka-init', 'simulator']);
+const ONE_SHOT = new Set(['kafka-init', 'migrate', 'simulator']);
 const INPUT_TOPICS = ['gp.optout.events', 'nds.objections.received', 'nds.extracts.received', 'nds.disseminations'];
 
 /** An exact version tag (not latest, not a bare major) or a digest. */
@@ -64,7 +64,7 @@ const dashboardQueries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((
 describe('docker-compose.yml', () => {
   it('has the whole stack', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['alertmanager', 'grafana', 'kafka', 'kafka-init', 'postgres', 'prometheus', 'simulator', 'verifier'],
+      ['alertmanager', 'grafana', 'kafka', 'kafka-init', 'migrate', 'postgres', 'prometheus', 'simulator', 'verifier'],
     );
   });
 
@@ -116,8 +116,9 @@ describe('docker-compose.yml', () => {
       }
     }
     expect(services.verifier?.depends_on).toMatchObject({
-      'kafka-init': { condition: 'service_completed_successfully' }, postgres: { condition: 'service_healthy' },
+      'kafka-init': { condition: 'service_completed_successfully' }, migrate: { condition: 'service_completed_successfully' },
     });
+    expect(services.migrate?.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' } });
     expect(services.simulator?.depends_on).toMatchObject({ verifier: { condition: 'service_healthy' } });
   });
 
@@ -142,9 +143,22 @@ describe('docker-compose.yml', () => {
     expect(compose.services.kafka?.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
   });
 
-  it('runs the verifier with migrations, its settings and a demo pseudonym key', () => {
+  it('migrates as the schema\'s owner, granting the role the verifier runs as, which the database creates at start', () => {
+    const migrate = services.migrate ?? {};
     const verifier = services.verifier ?? {};
-    expect(verifier.command).toEqual(['node', 'bin/optout-verifier.js', 'run', '--migrate']);
+    expect(migrate.command).toEqual(['node', 'bin/optout-verifier.js', 'migrate']);
+    expect(migrate.image).toBe(verifier.image);
+    const runtimeRole = String(migrate.environment?.DB_RUNTIME_ROLE);
+    expect(new URL(String(verifier.environment?.DATABASE_URL)).username).toBe(runtimeRole);
+    expect(new URL(String(migrate.environment?.DATABASE_URL)).username).toBe(String(services.postgres?.environment?.POSTGRES_USER));
+    const init = bindMounts(services.postgres ?? {}).find(([, target]) => target.startsWith('/docker-entrypoint-initdb.d/'));
+    expect(init, 'postgres creates the runtime role at start').toBeDefined();
+    expect(readFileSync(at(init?.[0] ?? ''), 'utf8')).toMatch(new RegExp(`CREATE ROLE ${runtimeRole} LOGIN`));
+  });
+
+  it('runs the verifier with its settings and a demo pseudonym key', () => {
+    const verifier = services.verifier ?? {};
+    expect(verifier.command).toEqual(['node', 'bin/optout-verifier.js', 'run']);
     expect(Object.keys(verifier.environment ?? {})).toEqual(expect.arrayContaining(['KAFKA_BROKERS', 'DATABASE_URL', 'PSEUDONYM_KEY_FILE', 'SLA', 'GRACE']));
     const keyFile = String(verifier.environment?.PSEUDONYM_KEY_FILE);
     const secret = keyFile.replace('/run/secrets/', '');

@@ -63,6 +63,23 @@ describe('deploy/optout-verifier.yaml', () => {
   });
 });
 
+describe('deploy/optout-verifier.yaml: least privilege for the database', () => {
+  const env = (containers: { env: { name: string; value?: string }[] }[]) => Object.fromEntries(containers[0]!.env.map((e) => [e.name, e.value]));
+  const userOf = (url: string | undefined) => new URL(url ?? '').username;
+
+  it('runs the service as the runtime role, which a Job running migrate as the schema\'s owner grants', () => {
+    const service = env(byKind('Deployment').spec.template.spec.containers);
+    const job = byKind('Job').spec.template.spec;
+    const migrate = env(job.containers);
+    expect(job.containers[0].args).toEqual(['node', 'bin/optout-verifier.js', 'migrate']);
+    expect(byKind('Deployment').spec.template.spec.containers[0].args).not.toContain('--migrate');
+    expect(migrate.DB_RUNTIME_ROLE).toBe(userOf(service.DATABASE_URL));
+    expect(userOf(migrate.DATABASE_URL)).not.toBe(userOf(service.DATABASE_URL));
+    expect(job.volumes.find((v: { name: string }) => v.name === 'database').secret.secretName).not.toBe(
+      byKind('Deployment').spec.template.spec.volumes.find((v: { name: string }) => v.name === 'database').secret.secretName);
+  });
+});
+
 describe('infra/docker/verifier.Dockerfile', () => {
   const text = readFileSync(join(repoRoot, 'infra', 'docker', 'verifier.Dockerfile'), 'utf8');
 

@@ -121,7 +121,8 @@ last logged change. Any role with SELECT on alert_log and alerts can run it (the
 Exit codes: 0 intact (one line: rows and head hash); 1 broken (the first broken position, and why); 2 bad
 settings; 3 the database cannot be read.`;
 
-function commandFor(name: string, description: string, table: readonly Setting[]): Command {
+/** A command whose flags are a table's, that reports instead of exiting or printing (main.ts prints). */
+export function settingsCommand(name: string, description: string, table: readonly Setting[]): Command {
   const program = new Command(name)
     .description(description)
     .exitOverride()
@@ -131,9 +132,10 @@ function commandFor(name: string, description: string, table: readonly Setting[]
   return program;
 }
 
-type Flags = { readonly ok: true; readonly values: FlagValues } | { readonly ok: false; readonly problems: string[]; readonly help?: string };
+export type Flags = { readonly ok: true; readonly values: FlagValues } | { readonly ok: false; readonly problems: string[]; readonly help?: string };
 
-function parseFlags(program: Command, argv: readonly string[], helpAfter = ''): Flags {
+/** The flags' values, or commander's one problem, or the help (with `helpAfter`) for --help. */
+export function parseFlags(program: Command, argv: readonly string[], helpAfter = ''): Flags {
   try {
     program.parse([...argv], { from: 'user' });
   } catch (error) {
@@ -174,7 +176,7 @@ export function parseKafkaInputConfig(flags: FlagValues, env: Env): ConfigResult
 
 /** `optout-verifier run`: everything the service needs. */
 export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult<LiveConfig> {
-  const program = commandFor('optout-verifier run', 'The live verifier: consumes the four input topics, keeps its state in PostgreSQL, publishes alerts.', RUN_TABLE);
+  const program = settingsCommand('optout-verifier run', 'The live verifier: consumes the four input topics, keeps its state in PostgreSQL, publishes alerts.', RUN_TABLE);
   const flags = parseFlags(program, argv, RUN_HELP);
   if (!flags.ok) return flags;
   const s = new SettingsReader(RUN_TABLE, env, flags.values);
@@ -194,7 +196,7 @@ export function parseLiveConfig(argv: readonly string[], env: Env): ConfigResult
 
 /** `optout-verifier migrate`: the database settings, the key, the runtime role. */
 export function parseMigrateConfig(argv: readonly string[], env: Env): ConfigResult<MigrateConfig> {
-  const program = commandFor('optout-verifier migrate', 'Applies the live service\'s pending PostgreSQL migrations, in order, and exits.', MIGRATE_TABLE);
+  const program = settingsCommand('optout-verifier migrate', 'Applies the live service\'s pending PostgreSQL migrations, in order, and exits.', MIGRATE_TABLE);
   const flags = parseFlags(program, argv, MIGRATE_HELP);
   if (!flags.ok) return flags;
   const s = new SettingsReader(MIGRATE_TABLE, env, flags.values);
@@ -206,7 +208,7 @@ export function parseMigrateConfig(argv: readonly string[], env: Env): ConfigRes
 
 /** `optout-verifier audit verify`: the database as `run` reaches it (DATABASE_URL, DB_SCHEMA and their kin). */
 export function parseAuditConfig(argv: readonly string[], env: Env): ConfigResult<AuditConfig> {
-  const program = commandFor('optout-verifier audit verify', 'Recomputes the hash chain of the alert history and checks each alert against its last logged change.', AUDIT_TABLE);
+  const program = settingsCommand('optout-verifier audit verify', 'Recomputes the hash chain of the alert history and checks each alert against its last logged change.', AUDIT_TABLE);
   const flags = parseFlags(program, argv, AUDIT_HELP);
   if (!flags.ok) return flags;
   const s = new SettingsReader(AUDIT_TABLE, env, flags.values);

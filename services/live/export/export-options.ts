@@ -1,11 +1,11 @@
 // The flags of `optout-verifier export`, and the Kafka settings read exactly as `run` reads them
 // (config.ts, parseKafkaInputConfig): no database, no pseudonym key.
-import { Command, CommanderError, Option } from 'commander';
+import { Option } from 'commander';
 import type { RecordFileFormat } from '../../codec/record-writer.js';
 import { CONTRACT_STREAMS } from '../../contract/streams.js';
 import { STREAM_FIELDS, STREAM_NAMES } from '../../core/records.js';
-import { flagOptions, settingsHelp } from '../../settings/settings-doc.js';
-import { KAFKA_INPUT_SETTINGS, parseKafkaInputConfig, type KafkaInputConfig } from '../config.js';
+import { settingsHelp } from '../../settings/settings-doc.js';
+import { KAFKA_INPUT_SETTINGS, parseFlags, parseKafkaInputConfig, settingsCommand, type KafkaInputConfig } from '../config.js';
 import { parseInstant, type EventTimeRange } from './event-time-range.js';
 
 export interface ExportOptions {
@@ -52,27 +52,15 @@ Exit codes:
 export type ParsedExport = { readonly ok: true; readonly options: ExportOptions } | { readonly ok: false; readonly problems: readonly string[]; readonly help?: string };
 
 export function parseExportOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedExport {
-  const program = new Command('optout-verifier export')
-    .description('Export the four input topics, up to their end offsets at the start, into the files `replay` reads.')
-    .exitOverride()
-    .allowExcessArguments(false)
-    .configureOutput({ writeErr: () => {}, writeOut: () => {} })
+  const program = settingsCommand('optout-verifier export', 'Export the four input topics, up to their end offsets at the start, into the files `replay` reads.', KAFKA_INPUT_SETTINGS)
     .requiredOption('--out <dir>', 'folder to write the files into (new or empty, unless --force)')
     .option('--from <instant>', 'first event time to export, inclusive (default: the first record)')
     .option('--to <instant>', 'event time to stop before, exclusive (default: after the last record)')
     .addOption(new Option('--format <format>', 'record files: Avro object containers or NDJSON').choices(['avro', 'ndjson']).default('avro'))
     .option('--force', 'replace the export in a folder that is not empty');
-  for (const option of flagOptions(KAFKA_INPUT_SETTINGS)) program.addOption(option);
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.exitCode === 0) return { ok: false, problems: [], help: `${program.helpInformation()}${EXPORT_HELP}\n` };
-      return { ok: false, problems: [error.message.replace(/^error: /, '')] };
-    }
-    throw error;
-  }
-  const o = program.opts<Record<string, unknown>>();
+  const flags = parseFlags(program, argv, EXPORT_HELP);
+  if (!flags.ok) return flags;
+  const o = flags.values;
   const problems: string[] = [];
   const instant = (flag: string, value: unknown): number | null => {
     if (typeof value !== 'string') return null;

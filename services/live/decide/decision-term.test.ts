@@ -18,6 +18,7 @@ import { createVerifierMetrics } from '../ops/metrics.js';
 import type { IngestOutcome } from '../store/state-store.js';
 import { MemoryStateStore } from '../store/testing/memory-state-store.js';
 import { keyOf, partitionKey, type PartitionKey } from '../store/topic-partition.js';
+import { decodeDeciderSnapshot } from './decider-snapshot.js';
 import { DecisionMetrics } from './decision-metrics.js';
 import { DEFAULT_DECIDER_TIMINGS, DecisionTerm, type DeciderDeps, type DeciderSettings } from './decision-term.js';
 
@@ -161,5 +162,44 @@ describe('a decider term over the in-memory store', () => {
     expect(duplicates).toBeGreaterThan(0);
     const accounts = await store.ingestAccounts();
     expect(accounts.every((a) => a.unaccounted === 0)).toBe(true);
+  });
+
+  it('cuts before a round with late records, and a new leader rebuilds from the cuts the engine an uninterrupted term has', async () => {
+    // No snapshot until the end, and no lateness: a receipt read after stream time has passed its GP event's
+    // deadline is applied late, once the alert has fired.
+    const lateSettings: DeciderSettings = { ...settings, allowedLatenessMs: 0, roundBudget: 100, snapshotEveryRecords: 1_000_000 };
+    const before: Message[] = [
+      m('gpEvents', 0, gp('e1', T0, CODES.t1Dissent, PATIENT_A)), m('gpEvents', 0, gp('e2', T0 + 100 * HOUR, CODES.t1Dissent, PATIENT_B)),
+      m('ndsReceived', 0, receipt('r2', T0 + 100 * HOUR, CODES.t1Dissent, PATIENT_B)),
+    ];
+    const late: Message[] = [m('ndsReceived', 0, receipt('r1', T0 + 10 * HOUR, CODES.t1Dissent, PATIENT_A))];
+    const after: Message[] = [m('gpEvents', 0, gp('e3', T0 + 300 * HOUR, CODES.t1Withdrawn, PATIENT_A)), m('ndsReceived', 0, receipt('r3', T0 + 300 * HOUR, CODES.t1Withdrawn, PATIENT_A))];
+
+    /** Runs the three parts, with or without a change of leader after the late one; answers the engine as a last snapshot holds it. */
+    const run = async (changeLeader: boolean) => {
+      const clocks = new Clocks();
+      const store = new MemoryStateStore(() => clocks.wall);
+      let session = (await store.tryLead('a'))!;
+      let term = new DecisionTerm(deps(store, clocks), lateSettings, session);
+      await term.rebuild();
+      for (const part of [before, late, after]) {
+        await ingest(store, part, () => {});
+        await term.refreshEnds();
+        await rounds(term, 2);
+        if (changeLeader && part === late) {
+          await session.release();
+          session = (await store.tryLead('b'))!;
+          expect((await session.loadCheckpoint()).cuts.length).toBeGreaterThan(0);
+          term = new DecisionTerm(deps(store, clocks), lateSettings, session);
+          await term.rebuild();
+        }
+      }
+      await term.snapshotNow();
+      const snapshot = (await session.loadCheckpoint()).snapshot!;
+      return { engine: (await decodeDeciderSnapshot(snapshot.format, snapshot.state)).engine, alerts: store.alerts().map((c) => [c.alert.rule, c.alert.state]) };
+    };
+    const uninterrupted = await run(false);
+    expect(uninterrupted.alerts).toContainEqual(['OBJECTION_OVERDUE', 'RESOLVED']);
+    expect(await run(true)).toEqual(uninterrupted);
   });
 });

@@ -10,8 +10,9 @@ export type ObjectionStream = Exclude<StreamName, 'ndsDisseminations'>;
 
 /**
  * A batch of one objection-side input after intake (validation, then duplicates in file order): the accepted
- * records whole, with each one's code meaning as a small number, and for the rest only counts and dead letters.
- * Plain data and typed arrays, so that an input can be read on another thread and handed over cheaply.
+ * records as columns, one array per field in contract order (a message of a few arrays is copied between threads
+ * far faster than one of many objects, each with its field names), with each one's code meaning as a small
+ * number; for the rest only counts and dead letters.
  */
 export interface AdmittedRecords<S extends ObjectionStream = ObjectionStream> {
   readonly stream: S;
@@ -19,7 +20,10 @@ export interface AdmittedRecords<S extends ObjectionStream = ObjectionStream> {
   readonly duplicates: number;
   /** The latest event time among the accepted records; -Infinity if none. */
   readonly latest: number;
-  readonly records: readonly RecordOf[S][];
+  /** Accepted records, in file order. */
+  readonly count: number;
+  /** One array per field of STREAM_FIELDS[stream].fields, each with a value per accepted record. */
+  readonly columns: readonly (readonly unknown[])[];
   /** Per accepted record: its code's meaning (see meaningOf), or NO_MEANING for a manifest. */
   readonly meanings: Uint8Array;
   readonly dead: readonly { readonly position: number; readonly reason: DeadLetterReason; readonly detail: string }[];
@@ -41,7 +45,9 @@ export function meaningOf(code: number): CodeMeaning | null {
 /** Admits a batch of an objection-side input through the intake, in file order. */
 export function admitRecords<S extends ObjectionStream>(intake: Intake, stream: S, items: readonly ReadItem[]): AdmittedRecords<S> {
   const timeField = STREAM_FIELDS[stream].time;
-  const records: RecordOf[S][] = [];
+  const names = STREAM_FIELDS[stream].fields;
+  const columns: unknown[][] = names.map(() => []);
+  let count = 0;
   const meanings = new Uint8Array(items.length);
   const dead: { position: number; reason: DeadLetterReason; detail: string }[] = [];
   let duplicates = 0;
@@ -63,8 +69,20 @@ export function admitRecords<S extends ObjectionStream>(intake: Intake, stream: 
     }
     const time = admission.fields[timeField] as number;
     if (time > latest) latest = time;
-    meanings[records.length] = meaningCode(admission.meaning);
-    records.push(buildRecord(stream, admission.fields));
+    meanings[count++] = meaningCode(admission.meaning);
+    for (let f = 0; f < names.length; f++) columns[f]!.push(admission.fields[names[f]!]);
   }
-  return { stream, items: items.length, duplicates, latest, records, meanings: meanings.slice(0, records.length), dead };
+  return { stream, items: items.length, duplicates, latest, count, columns, meanings: meanings.slice(0, count), dead };
+}
+
+/** The accepted records of a batch, whole. */
+export function admittedRecords<S extends ObjectionStream>(batch: AdmittedRecords<S>): RecordOf[S][] {
+  const names = STREAM_FIELDS[batch.stream].fields;
+  const row: Record<string, unknown> = {};
+  const records: RecordOf[S][] = new Array<RecordOf[S]>(batch.count);
+  for (let i = 0; i < batch.count; i++) {
+    for (let f = 0; f < names.length; f++) row[names[f]!] = batch.columns[f]![i];
+    records[i] = buildRecord(batch.stream, row);
+  }
+  return records;
 }

@@ -2,7 +2,7 @@ import type { CodeCatalogue } from './code-catalogue.js';
 import type { DeadLetterReason } from './dead-letter-reason.js';
 import { DisseminationJudge, type JudgedDisseminations } from './dissemination-judge.js';
 import { Intake } from './intake.js';
-import { admitRecords, meaningOf, type AdmittedRecords } from './admitted-records.js';
+import { admitRecords, admittedRecords, meaningOf, type AdmittedRecords } from './admitted-records.js';
 import { ObjectorFilter } from './objector-filter.js';
 import { offerRecord } from './offer-record.js';
 import type { ReadItem } from './read-item.js';
@@ -81,7 +81,8 @@ export class ReplaySession {
     for (const d of batch.dead) this.deadLetter(stream, d.position, d.reason, d.detail);
     if (batch.latest !== -Infinity && (this.latestEventTime === null || batch.latest > this.latestEventTime)) this.latestEventTime = batch.latest;
     const reconciler = this.reconciler;
-    const { records, meanings } = batch;
+    const records = admittedRecords(batch);
+    const meanings = batch.meanings;
     for (let i = 0; i < records.length; i++) offerRecord(reconciler, stream, records[i]!, meaningOf(meanings[i]!));
   }
 

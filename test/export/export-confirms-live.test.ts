@@ -7,8 +7,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STREAM_NAMES, type StreamName } from '../../services/core/records.js';
-import { replayScenario, storedAlerts } from '../live/support/alert-views.js';
+import { replayScenario } from '../live/support/alert-views.js';
 import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from '../live/support/live-harness.js';
+import { LiveProbe } from '../live/support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from '../live/support/scenario.js';
 import { runCli } from '../stack/cli-entry.js';
 import { testStack } from '../stack/test-context.js';
@@ -36,16 +37,15 @@ describe('export, then replay, confirms the live service\'s alerts', () => {
     const writerSchemas = await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas'));
     const env = liveEnv(setup, { ALLOWED_LATENESS: '10d', WRITER_SCHEMAS_DIR: writerSchemas });
     running = await startInProcess(setup, env);
-    const db = setup.db;
+    const probe = new LiveProbe(setup);
     let streamTime = 0;
     await waitUntil(`every record stored and every partition idle (log: ${running.logFile})`, async () => {
-      const consumed = await db.query('SELECT coalesce(sum(next_offset), 0)::int AS n FROM input_partitions');
-      const state = await db.query('SELECT stream_time_ms FROM decider_state');
+      const progress = await probe.progress();
       const latest = Math.max(...scenario.messages.map((m) => m.eventTime ?? 0));
-      streamTime = Number(state.rows[0]?.stream_time_ms ?? 0);
-      return consumed.rows[0].n === scenario.messages.length && streamTime === latest;
+      streamTime = progress.streamTimeMs ?? 0;
+      return progress.ingested === scenario.messages.length && streamTime === latest;
     }, 60_000);
-    const live = await storedAlerts(db);
+    const live = await probe.storedAlerts();
     expect(live.length).toBeGreaterThan(20);
 
     // The operator's export: the service's Kafka settings, without what only the service needs.

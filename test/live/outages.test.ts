@@ -58,11 +58,8 @@ describe('outages', () => {
     await produce(setup, order.slice(0, half));
     running = await startInProcess(setup, liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }));
     const port = running.service.httpPort;
-    const db = setup.db;
-    await waitUntil('the first half to be stored', async () => {
-      const r = await db.query('SELECT COALESCE(sum(next_offset), 0)::int AS n FROM input_partitions');
-      return r.rows[0].n === half;
-    }, 60_000);
+    const probe = new LiveProbe(setup);
+    await waitUntil('the first half to be stored', async () => (await probe.progress()).ingested === half, 60_000);
     expect(await readyz(port)).toBe(200);
 
     for (const broker of [1, 2, 3]) await mock.brokerDown(broker);

@@ -76,6 +76,13 @@ export class LiveProbe {
     return { snapshot: snapshot.rows[0]?.offsets, decided: Object.fromEntries(decided.rows.map((r) => [`${r.topic}:${r.partition}`, Number(r.decided_offset)])) };
   }
 
+  /** The dead letters noted, in topic and offset order. */
+  async deadLetters(): Promise<{ topic: string; partition: number; offset: number; reason: string; detail: string }[]> {
+    const { rows } = await this.setup.db.query<{ topic: string; partition: number; offset: string; reason: string; detail: string }>(
+      'SELECT topic, partition, source_offset AS offset, reason, detail FROM dead_letters ORDER BY topic, partition, source_offset');
+    return rows.map((r) => ({ ...r, offset: Number(r.offset) }));
+  }
+
   async deadLettersByReason(): Promise<Record<string, number>> {
     const { rows } = await this.setup.db.query<{ reason: string; n: number }>('SELECT reason, count(*)::int AS n FROM dead_letters GROUP BY reason');
     return Object.fromEntries(DEAD_LETTER_REASONS.map((r) => [r, rows.find((row) => row.reason === r)?.n ?? 0]));

@@ -12,6 +12,10 @@ import { LiveProbe } from './support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from './support/scenario.js';
 import { runCli } from '../stack/cli-entry.js';
 import { sqlstateOf } from './support/sqlstate.js';
+import {
+  chainRecomputedInSql, changingSharedDespiteObjectionRule, deleteLoggedChange, deletingLoggedChange, disableHistoryTriggers, editAlertBehindHistory,
+  editLoggedChange, HISTORY_REWRITES, loggedChanges, resolvingSharedDespiteObjection, restoreLoggedChange, revivingResolved, swapPositions,
+} from './support/alert-history-sql.js';
 import { testStack } from '../stack/test-context.js';
 
 const SCENARIO = ['--seed', '5', '--practices', '3', '--patients', '1200', '--days', '240', '--start', '2017-11-01', '--opt-outs-per-year', '0.5',
@@ -53,81 +57,66 @@ describe('the alert history, written by the live service as its runtime role', (
 
   it('holds every alert change the service made, and audit verify finds it intact', async () => {
     expect(changes).toBeGreaterThan(20);
-    const logged = await setup.db.query<{ n: number; last: string; head: string }>(
-      `SELECT count(*)::int AS n, max(position)::text AS last, encode((SELECT hash FROM alert_log ORDER BY position DESC LIMIT 1), 'hex') AS head FROM alert_log`);
-    expect(logged.rows[0]!.n).toBe(changes);
-    expect(logged.rows[0]!.last).toBe(String(changes));
+    const logged = await loggedChanges(setup.db);
+    expect(logged.n).toBe(changes);
+    expect(logged.last).toBe(String(changes));
     // The README's recomputation in SQL alone, as an auditor without this tool would run it.
-    const bySql = await setup.db.query<{ position: string; intact: boolean }>(`WITH RECURSIVE c AS (
-  SELECT 0::bigint AS position, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea AS hash
-  UNION ALL
-  SELECT l.position, sha256(c.hash || convert_to(l.change, 'UTF8')) FROM c JOIN alert_log l ON l.position = c.position + 1
-)
-SELECT c.position, c.hash = l.hash AS intact FROM c JOIN alert_log l USING (position) ORDER BY position`);
-    expect(bySql.rows).toHaveLength(changes);
-    expect(bySql.rows.every((r) => r.intact)).toBe(true);
+    const bySql = await chainRecomputedInSql(setup.db);
+    expect(bySql).toHaveLength(changes);
+    expect(bySql.every((r) => r.intact)).toBe(true);
     const result = await verify();
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`intact: schema ${setup.schema.schema}, ${changes} changes`);
-    expect(result.stdout).toContain(`head position ${changes} hash ${logged.rows[0]!.head}`);
+    expect(result.stdout).toContain(`head position ${changes} hash ${logged.head}`);
   });
 
   it('refuses the runtime role any change to the history, and the database refuses illegal alert transitions', async () => {
-    const refused = ['UPDATE alert_log SET change = change', 'DELETE FROM alert_log', 'TRUNCATE alert_log', 'ALTER TABLE alert_log DISABLE TRIGGER USER', 'DROP TABLE alert_log'];
     const outcomes = [];
-    for (const sql of refused) outcomes.push({ sql, sqlstate: await sqlstateOf(runtime, sql) });
-    expect(outcomes).toEqual(refused.map((sql) => ({ sql, sqlstate: '42501' })));
+    for (const sql of HISTORY_REWRITES) outcomes.push({ sql, sqlstate: await sqlstateOf(runtime, sql) });
+    expect(outcomes).toEqual(HISTORY_REWRITES.map((sql) => ({ sql, sqlstate: '42501' })));
 
-    const shared = await setup.db.query(`SELECT count(*)::int AS n FROM alerts WHERE rule = 'SHARED_DESPITE_OBJECTION'`);
-    expect(shared.rows[0].n).toBeGreaterThan(0);
-    const resolvedCount = await setup.db.query(`SELECT count(*)::int AS n FROM alerts WHERE state = 'RESOLVED'`);
-    expect(resolvedCount.rows[0].n).toBeGreaterThan(0);
+    const alerts = await storedAlerts(setup.db);
+    expect(alerts.filter((a) => a.rule === 'SHARED_DESPITE_OBJECTION').length).toBeGreaterThan(0);
+    expect(alerts.filter((a) => a.state === 'RESOLVED').length).toBeGreaterThan(0);
     const checkViolation = '23514';
     // A SHARED_DESPITE_OBJECTION alert never resolves; a resolved alert never fires again; only an overdue objection escalates.
-    expect(await sqlstateOf(runtime, `UPDATE alerts SET state = 'RESOLVED', resolved_at = now(), resolved_by = 'UPSTREAM', last_transition = 'RESOLVED' WHERE rule = 'SHARED_DESPITE_OBJECTION'`)).toBe(checkViolation);
-    expect(await sqlstateOf(runtime, `UPDATE alerts SET state = 'FIRING', resolved_at = NULL, resolved_by = NULL WHERE state = 'RESOLVED'`)).toBe(checkViolation);
-    expect(await sqlstateOf(runtime, `UPDATE alerts SET rule = 'OBJECTION_OVERDUE' WHERE rule = 'SHARED_DESPITE_OBJECTION'`)).toBe(checkViolation);
+    expect(await resolvingSharedDespiteObjection(runtime)).toBe(checkViolation);
+    expect(await revivingResolved(runtime)).toBe(checkViolation);
+    expect(await changingSharedDespiteObjectionRule(runtime)).toBe(checkViolation);
     // The owner too meets the append-only trigger: changing history takes disabling it first.
-    expect(await sqlstateOf(setup.db, `DELETE FROM alert_log WHERE position = 1`)).toBe(checkViolation);
+    expect(await deletingLoggedChange(setup.db, 1)).toBe(checkViolation);
     expect((await verify()).code).toBe(0);
   });
 
   it('names the first broken position when the owner edits, deletes or swaps a row, and an alert edited behind the history', async () => {
     const db = setup.db;
-    await db.query('ALTER TABLE alert_log DISABLE TRIGGER USER');
-    const row = async (position: number) => (await db.query('SELECT * FROM alert_log WHERE position = $1', [position])).rows[0];
+    await disableHistoryTriggers(db);
 
-    const third = await row(3);
-    await db.query(`UPDATE alert_log SET change = replace(change, '"supplier":"', '"supplier":"X') WHERE position = 3`);
+    const third = await editLoggedChange(db, 3, (change) => change.replaceAll('"supplier":"', '"supplier":"X'));
     const edited = await verify();
     expect(edited.code).toBe(1);
     expect(edited.stdout).toMatch(/BROKEN at position 3 of schema \S+: the stored hash is not SHA-256\(previous hash \|\| change\)/);
-    await db.query('UPDATE alert_log SET change = $1 WHERE position = 3', [third.change]);
+    await editLoggedChange(db, 3, () => third);
     expect((await verify()).code).toBe(0);
 
-    const fourth = await row(4);
-    await db.query('DELETE FROM alert_log WHERE position = 4');
+    const fourth = await deleteLoggedChange(db, 4);
     const deleted = await verify();
     expect(deleted.code).toBe(1);
     expect(deleted.stdout).toContain('BROKEN at position 4 of schema');
     expect(deleted.stdout).toContain('position 4 is missing (the next row is position 5): a row was deleted');
-    await db.query('INSERT INTO alert_log (position, alert_id, transition, change, hash) VALUES ($1, $2, $3, $4, $5)', [fourth.position, fourth.alert_id, fourth.transition, fourth.change, fourth.hash]);
+    await restoreLoggedChange(db, fourth);
     expect((await verify()).code).toBe(0);
 
-    await db.query('UPDATE alert_log SET position = 1000000000 WHERE position = 2');
-    await db.query('UPDATE alert_log SET position = 2 WHERE position = 3');
-    await db.query('UPDATE alert_log SET position = 3 WHERE position = 1000000000');
+    await swapPositions(db, 2, 3);
     const swapped = await verify();
     expect(swapped.code).toBe(1);
     expect(swapped.stdout).toContain('BROKEN at position 2 of schema');
-    await db.query('UPDATE alert_log SET position = 1000000000 WHERE position = 3');
-    await db.query('UPDATE alert_log SET position = 3 WHERE position = 2');
-    await db.query('UPDATE alert_log SET position = 2 WHERE position = 1000000000');
+    await swapPositions(db, 3, 2);
     expect((await verify()).code).toBe(0);
 
     // An alert row changed with its history left alone.
-    const target = (await db.query(`SELECT alert_id FROM alerts ORDER BY alert_id LIMIT 1`)).rows[0].alert_id as string;
-    await db.query(`UPDATE alerts SET supplier = supplier || 'X' WHERE alert_id = $1`, [target]);
+    const target = (await storedAlerts(db))[0]!.alertId;
+    await editAlertBehindHistory(db, target);
     const alertEdited = await verify();
     expect(alertEdited.code).toBe(1);
     expect(alertEdited.stdout).toContain(`alert ${target} differs from its last logged change`);

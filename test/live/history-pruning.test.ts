@@ -5,7 +5,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayScenario, storedAlerts } from './support/alert-views.js';
-import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type LiveSetup } from './support/live-harness.js';
+import { liveEnv, prepareLive, produce, startInProcess, type LiveSetup } from './support/live-harness.js';
+import { LiveProbe } from './support/live-probe.js';
+import {
+  alertsDueForPruning, alertsKeptByPruning, changesLoggedFor, loggedChanges, prunedHistory, recordedPrunes, rewriteLoggedChangeUnchanged,
+} from './support/alert-history-sql.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from './support/scenario.js';
 import { runCli } from '../stack/cli-entry.js';
 import { testStack } from '../stack/test-context.js';
@@ -17,6 +21,7 @@ const SCENARIO = ['--seed', '5', '--practices', '3', '--patients', '1200', '--da
 describe('pruning resolved alert history', () => {
   const stack = testStack();
   let setup: LiveSetup;
+  let probe: LiveProbe;
   let asOf = 0;
 
   beforeAll(async () => {
@@ -26,11 +31,8 @@ describe('pruning resolved alert history', () => {
     asOf = replayed.asOf;
     await produce(setup, shuffledOrder(scenario.messages, Infinity, seededRandom(3)));
     const running = await startInProcess(setup, liveEnv(setup, { ALLOWED_LATENESS: '1000d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }));
-    await waitUntil(`stream time to reach the replay's as-of (log: ${running.logFile})`, async () => {
-      const state = await setup.db.query('SELECT stream_time_ms FROM decider_state');
-      const unsent = await setup.db.query('SELECT count(*)::int AS n FROM alert_outbox WHERE sent_at IS NULL');
-      return Number(state.rows[0].stream_time_ms) === replayed.asOf && unsent.rows[0].n === 0;
-    }, 90_000);
+    probe = new LiveProbe(setup);
+    await probe.waitSettled(replayed.asOf, running.logFile, { timeoutMs: 90_000 });
     await running.service.stop();
     expect(await storedAlerts(setup.db)).toEqual(replayed.alerts);
   }, 180_000);
@@ -43,14 +45,14 @@ describe('pruning resolved alert history', () => {
     const db = setup.db;
     const env = (url: string) => ({ DATABASE_URL: url, DB_SCHEMA: setup.schema.schema, ALLOW_PLAINTEXT: 'true' });
     const retention = 30 * DAY;
-    const due = await db.query<{ alert_id: string }>(`SELECT alert_id FROM alerts WHERE state = 'RESOLVED' AND resolved_at < to_timestamp($1 / 1000.0) ORDER BY alert_id`, [asOf - retention]);
-    const dueChanges = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM alert_log WHERE alert_id = ANY($1::text[])', [due.rows.map((r) => r.alert_id)]);
-    const kept = await db.query<{ alert_id: string }>(`SELECT alert_id FROM alerts WHERE NOT (state = 'RESOLVED' AND resolved_at < to_timestamp($1 / 1000.0)) ORDER BY alert_id`, [asOf - retention]);
+    const due = await alertsDueForPruning(db, asOf - retention);
+    const dueChanges = await changesLoggedFor(db, due);
+    const kept = await alertsKeptByPruning(db, asOf - retention);
     const keptBefore = await storedAlerts(db);
     const firing = keptBefore.filter((a) => a.state === 'FIRING').length;
-    expect(due.rows.length).toBeGreaterThan(0);
+    expect(due.length).toBeGreaterThan(0);
     expect(firing).toBeGreaterThan(0);
-    const positions = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM alert_log')).rows[0]!.n;
+    const positions = (await loggedChanges(db)).n;
 
     // The runtime role may not prune (it cannot set the history's append-only trigger aside).
     const refused = await runCli(['audit', 'prune', '--resolved-for', '30d'], env(setup.databaseUrl));
@@ -60,23 +62,23 @@ describe('pruning resolved alert history', () => {
 
     const pruned = await runCli(['audit', 'prune', '--resolved-for', '30d'], env(stack.databaseUrl));
     expect(pruned.code).toBe(0);
-    expect(pruned.stdout).toContain(`pruned alerts resolved before ${new Date(asOf - retention).toISOString()}: ${due.rows.length} alerts, ${dueChanges.rows[0]!.n} changes`);
+    expect(pruned.stdout).toContain(`pruned alerts resolved before ${new Date(asOf - retention).toISOString()}: ${due.length} alerts, ${dueChanges} changes`);
 
     // The pruned alerts are gone, with their messages; every other alert is as it was, the firing ones included.
-    expect((await db.query('SELECT alert_id FROM alerts ORDER BY alert_id')).rows).toEqual(kept.rows);
-    expect((await db.query('SELECT count(*)::int AS n FROM alert_outbox WHERE alert_id = ANY($1::text[])', [due.rows.map((r) => r.alert_id)])).rows[0].n).toBe(0);
-    const keptIds = new Set(kept.rows.map((r) => r.alert_id));
-    expect(await storedAlerts(db)).toEqual(keptBefore.filter((a) => keptIds.has(a.alertId)));
+    const keptAfter = await storedAlerts(db);
+    expect(keptAfter.map((a) => a.alertId)).toEqual(kept);
+    const dueIds = new Set(due);
+    expect((await probe.outboxChanges()).filter((c) => dueIds.has(c.slice(0, c.lastIndexOf('|'))))).toEqual([]);
+    const keptIds = new Set(kept);
+    expect(keptAfter).toEqual(keptBefore.filter((a) => keptIds.has(a.alertId)));
     // Every position is still there; the pruned ones hold nothing but their hash.
-    const log = await db.query<{ n: number; pruned: number; named: number }>(`SELECT count(*)::int AS n, count(pruned_at)::int AS pruned,
-      count(*) FILTER (WHERE pruned_at IS NOT NULL AND (alert_id IS NOT NULL OR change IS NOT NULL))::int AS named FROM alert_log`);
-    expect(log.rows[0]).toEqual({ n: positions, pruned: dueChanges.rows[0]!.n, named: 0 });
-    expect((await db.query('SELECT alerts, changes FROM alert_log_prunes')).rows).toEqual([{ alerts: due.rows.length, changes: dueChanges.rows[0]!.n }]);
+    expect(await prunedHistory(db)).toEqual({ n: positions, pruned: dueChanges, named: 0 });
+    expect(await recordedPrunes(db)).toEqual([{ alerts: due.length, changes: dueChanges }]);
 
     const verified = await runCli(['audit', 'verify'], env(setup.databaseUrl));
     expect(verified.code).toBe(0);
-    expect(verified.stdout).toContain(`intact: schema ${setup.schema.schema}, ${positions} changes (${dueChanges.rows[0]!.n} pruned: position and hash only), ${kept.rows.length} alerts`);
+    expect(verified.stdout).toContain(`intact: schema ${setup.schema.schema}, ${positions} changes (${dueChanges} pruned: position and hash only), ${kept.length} alerts`);
     // Still append-only for everyone after a prune.
-    await expect(db.query('UPDATE alert_log SET change = change WHERE position = $1', [positions])).rejects.toThrow(/append-only/);
+    await expect(rewriteLoggedChangeUnchanged(db, positions)).rejects.toThrow(/append-only/);
   }, 120_000);
 });

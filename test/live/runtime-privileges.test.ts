@@ -9,6 +9,9 @@ import { VerifierError } from '../../services/live/errors.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 import { createRuntimeRole, type RuntimeRole } from './support/runtime-role.js';
 import { sqlstateOf } from './support/sqlstate.js';
+import {
+  createTable, currentRole, grantUnlistedOnAlerts, listedPrivilege, schemaPrivileges, statementsRefusedAtRuntime, TABLE_PRIVILEGES, tablePrivilege, tablesOf,
+} from './support/privilege-checks.js';
 
 const INSUFFICIENT_PRIVILEGE = '42501';
 
@@ -52,62 +55,35 @@ describe('the runtime role that migrate grants', () => {
   });
 
   it('refuses a superuser or the migrating role itself as the runtime role', async () => {
-    const { rows } = await owner.query<{ me: string; superuser: boolean }>('SELECT current_user AS me, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user');
-    const error = await migrateFailure(rows[0]!.me);
+    const error = await migrateFailure((await currentRole(owner)).me);
     expect(error.code).toBe('CONFIGURATION');
     expect(error.message).toMatch(/is a superuser|is the role migrate connects as/);
   });
 
   it('refuses a schema holding a table that the runtime privileges do not list', async () => {
-    await owner.query('CREATE TABLE unlisted_notes (id integer)');
+    await createTable(owner, 'unlisted_notes');
     const error = await migrateFailure(role.name);
     expect(error.code).toBe('SCHEMA_NOT_MIGRATED');
     expect(error.message).toContain(`table ${schema.schema}.unlisted_notes has no entry in the runtime privileges`);
   });
 
   it('holds on each table exactly the privileges listed for it, and a privilege granted by hand is taken back by the next migrate', async () => {
-    await owner.query(`GRANT DELETE, TRUNCATE ON alerts TO ${role.name}`);
+    await grantUnlistedOnAlerts(owner, role.name);
     await migrate(stack.databaseUrl, schema.schema, { runtimeRole: role.name });
-    const { rows: tables } = await owner.query<{ table: string }>(`SELECT tablename AS table FROM pg_tables WHERE schemaname = $1`, [schema.schema]);
-    expect(tables.map((t) => t.table).sort()).toEqual(Object.keys(RUNTIME_ACCESS).sort());
-    for (const { table } of tables) {
+    const tables = await tablesOf(owner, schema.schema);
+    expect([...tables].sort()).toEqual(Object.keys(RUNTIME_ACCESS).sort());
+    for (const table of tables) {
       const access = RUNTIME_ACCESS[table]!;
-      for (const privilege of ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) {
-        const { rows } = await owner.query<{ whole: boolean; some: boolean }>(
-          `SELECT has_table_privilege($1, $2, $3) AS whole,
-  CASE WHEN $3 IN ('SELECT', 'INSERT', 'UPDATE', 'REFERENCES') THEN has_any_column_privilege($1, $2, $3) ELSE has_table_privilege($1, $2, $3) END AS some`, [role.name, `${schema.schema}.${table}`, privilege]);
-        const listed = (access.privileges as readonly string[]).includes(privilege);
-        const byColumn = privilege === 'UPDATE' && access.updatableColumns !== undefined;
-        expect({ table, privilege, whole: rows[0]!.whole, some: rows[0]!.some }).toEqual({ table, privilege, whole: listed && !byColumn, some: listed });
+      for (const privilege of TABLE_PRIVILEGES) {
+        const held = await tablePrivilege(owner, role.name, `${schema.schema}.${table}`, privilege);
+        expect({ table, privilege, whole: held.whole, some: held.some }).toEqual({ table, privilege, ...listedPrivilege(access, privilege) });
       }
     }
-    const { rows: schemaRights } = await owner.query<{ usage: boolean; create: boolean }>(
-      `SELECT has_schema_privilege($1, $2, 'USAGE') AS usage, has_schema_privilege($1, $2, 'CREATE') AS create`, [role.name, schema.schema]);
-    expect(schemaRights[0]).toEqual({ usage: true, create: false });
+    expect(await schemaPrivileges(owner, role.name, schema.schema)).toEqual({ usage: true, create: false });
   });
 
-  it('refuses the runtime role DDL, TRUNCATE, and any UPDATE or DELETE of alert history', async () => {
-    const refused = [
-      'DROP TABLE alerts',
-      'DROP TABLE alert_outbox',
-      'DROP SCHEMA ' + schema.schema + ' CASCADE',
-      'TRUNCATE alerts',
-      'TRUNCATE alert_outbox',
-      'TRUNCATE gp_events',
-      'TRUNCATE decider_state',
-      'ALTER TABLE alerts ADD COLUMN note text',
-      'ALTER TABLE alerts DROP CONSTRAINT alerts_pkey',
-      'ALTER TABLE alert_outbox DISABLE TRIGGER ALL',
-      'CREATE TABLE scratch (id integer)',
-      'CREATE INDEX ON alerts (rule)',
-      'DELETE FROM alerts',
-      'DELETE FROM alert_outbox',
-      `UPDATE alerts SET patient_ref = 'someone else'`,
-      `UPDATE alerts SET fired_at = now()`,
-      `UPDATE alert_outbox SET payload = '\\x00'`,
-      `UPDATE alert_outbox SET transition = 'RESOLVED'`,
-      `UPDATE schema_migrations SET checksum = ''`,
-    ];
+  it('refuses the runtime role DDL, TRUNCATE, and any rewriting or removal of alert history', async () => {
+    const refused = statementsRefusedAtRuntime(schema.schema);
     const outcomes = [];
     for (const sql of refused) outcomes.push({ sql, sqlstate: await sqlstateOf(runtime, sql) });
     expect(outcomes).toEqual(refused.map((sql) => ({ sql, sqlstate: INSUFFICIENT_PRIVILEGE })));

@@ -169,7 +169,7 @@ async function benchShape(shape: Shape, dataDir: string, cluster: Cluster, optio
     log(`    stopped; the next instance took over in ${afterStop.seconds.toFixed(2)} s, replaying ${afterStop.replayed.toLocaleString('en-GB')} records`);
 
     const size = await schemaSize(admin, schema);
-    log(`    schema ${(size.disk / 1e6).toFixed(1)} MB on disk, ${(size.held / 1e6).toFixed(1)} MB once compacted (VACUUM FULL); ${size.recordRows.toLocaleString('en-GB')} rows left in the record tables`);
+    log(`    schema ${(size.disk / 1e6).toFixed(1)} MB on disk, ${(size.held / 1e6).toFixed(1)} MB once compacted (VACUUM FULL: ${size.largest}); ${size.recordRows.toLocaleString('en-GB')} rows left in the record tables`);
     return {
       name: shape.name, records, serviceRate, decidedSeconds: run.decidedSeconds, dueToAlert: summariseLatency(run.delays), afterCrash, afterStop,
       diskBytesPerRecord: size.disk / records, heldBytesPerRecord: size.held / records, recordRowsKept: size.recordRows,
@@ -264,16 +264,20 @@ async function takeOver(config: Parameters<typeof startLiveService>[0], files: D
 }
 
 /** The schema's size on disk, then once compacted; and the rows retention left in the record tables. */
-async function schemaSize(admin: pg.Client, schema: string): Promise<{ disk: number; held: number; recordRows: number }> {
+async function schemaSize(admin: pg.Client, schema: string): Promise<{ disk: number; held: number; recordRows: number; largest: string }> {
   const total = async () => Number((await admin.query<{ bytes: string }>(`SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'm')`, [schema])).rows[0]!.bytes);
   const disk = await total();
   const tables = await admin.query<{ name: string }>(`SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`, [schema]);
   for (const { name } of tables.rows) await admin.query(`VACUUM FULL ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(name)}`);
   const held = await total();
+  // Where the compacted bytes are: the largest tables, with their indexes and TOAST.
+  const byTable = await admin.query<{ name: string; bytes: string }>(`SELECT c.relname AS name, pg_total_relation_size(c.oid)::bigint AS bytes
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY 2 DESC LIMIT 4`, [schema]);
+  const largest = byTable.rows.map((r) => `${r.name} ${(Number(r.bytes) / 1e6).toFixed(1)} MB`).join(', ');
   const rows = await admin.query<{ n: string }>(`SELECT (SELECT count(*) FROM ${pg.escapeIdentifier(schema)}.gp_events) + (SELECT count(*) FROM ${pg.escapeIdentifier(schema)}.nds_received)
     + (SELECT count(*) FROM ${pg.escapeIdentifier(schema)}.nds_manifests) + (SELECT count(*) FROM ${pg.escapeIdentifier(schema)}.nds_disseminations) AS n`);
-  return { disk, held, recordRows: Number(rows.rows[0]!.n) };
+  return { disk, held, recordRows: Number(rows.rows[0]!.n), largest };
 }
 
 export function formatLiveBench(result: LiveBenchResult): string[] {

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { holdPartitionTableLock } from './support/database-faults.js';
 import { liveEnv, prepareLive, produce, spawnService, startInProcess, waitUntil, type ChildService, type InProcessService, type LiveSetup } from './support/live-harness.js';
 import { LiveProbe } from './support/live-probe.js';
 import { simulateScenario, writeWriterSchemas } from './support/scenario.js';
@@ -82,11 +83,8 @@ describe('liveness', () => {
     expect(await gauge('optout_verifier_input_stalled', { topic: setup.topics.gpEvents })).toEqual([0]);
 
     // A session holds a lock on the partition table that every ingest transaction needs, longer than STALL_TIMEOUT.
-    const locker = new (await import('pg')).default.Client({ connectionString: setup.schema.databaseUrl });
-    await locker.connect();
+    const lock = await holdPartitionTableLock(setup.schema.databaseUrl);
     try {
-      await locker.query('BEGIN');
-      await locker.query('LOCK TABLE input_partitions IN EXCLUSIVE MODE');
       const retriesBefore = (await gauge('optout_verifier_postgresql_retries_total', {}))[0] ?? 0;
       await produce(setup, gp.slice(half));
       const stall = await waitUntil('/readyz 503 for a stalled input', async () => {
@@ -103,8 +101,7 @@ describe('liveness', () => {
       const healthz = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(healthz.status).toBe(200);
     } finally {
-      await locker.query('COMMIT').catch(() => {});
-      await locker.end();
+      await lock.release();
     }
     await waitUntil('every record stored after the lock is released', async () => (await stored()) === gp.length, 60_000);
     await waitUntil('/readyz 200 again', async () => (await readyz(port)).status === 200, 30_000);

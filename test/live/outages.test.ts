@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replayScenario, type ReplayResult } from './support/alert-views.js';
 import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { advisoryLockHolders, terminateConnections } from './support/database-faults.js';
 import { LiveProbe } from './support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas, type Scenario } from './support/scenario.js';
 import { ApiKey, mockClusters, startPrivateMockCluster, testStack, type MockCluster } from '../stack/test-context.js';
@@ -114,17 +115,16 @@ describe('outages', () => {
     await produce(setup, order.slice(0, thirds[1]));
     running = await startInProcess(setup, liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }));
     const db = setup.db;
+    const probe = new LiveProbe(setup);
+    const service = 'optout-verifier in-process';
     let decidedBefore = 0;
     for (const third of [1, 2]) {
       // Cut once the decider has committed since the last cut and holds its lock (its session is open again).
       decidedBefore = await waitUntil('records to be decided, by a decider holding its lock', async () => {
-        const r = await db.query(`SELECT (SELECT COALESCE(sum(decided_offset), 0)::int FROM decider_offsets) AS decided,
-          (SELECT count(*)::int FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND a.application_name = 'optout-verifier in-process') AS leading`);
-        return r.rows[0].decided > decidedBefore && r.rows[0].leading > 0 ? r.rows[0].decided as number : undefined;
+        const { decided } = await probe.progress();
+        return decided > decidedBefore && (await advisoryLockHolders(db, service)) > 0 ? decided : undefined;
       }, 60_000);
-      const cut = await db.query(`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'optout-verifier in-process'`);
-      expect(cut.rows[0].n).toBeGreaterThan(0);
+      expect(await terminateConnections(db, service)).toBeGreaterThan(0);
       await produce(setup, order.slice(thirds[third], thirds[third + 1]));
     }
     await finishAndCompare(setup, scenario, replayed, order.length, running.logFile);

@@ -16,6 +16,8 @@ import { migrate, migrationStatus, readMigrations } from '../../services/live/st
 import { PgStateStore } from '../../services/live/store/pg-state-store.js';
 import { partitionKey, type DeadLetterNote, type IngestBatch, type IngestItem, type IngestOutcome, type PublishDeadLetters } from '../../services/live/store/state-store.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
+import { advanceLeaderEpoch, terminateAdvisoryLockHolders } from './support/database-faults.js';
+import { alertStates, deadLetters, partitionAccounts, storedGpEvents } from './support/store-inspection.js';
 
 const TOPIC = 'gp.optout.events';
 const pseudonymise = keyedIdentity(Buffer.from('a3'.repeat(32), 'hex')).patientRefFor;
@@ -79,10 +81,9 @@ describe('PostgreSQL state store', () => {
     // Redelivered after a crash or a rebalance: below the stored offset, so nothing happens at all.
     const again = await ingest(batch(0, items), async () => { throw new Error('must not publish again'); });
     expect(again).toMatchObject({ previousOffset: 5, nextOffset: 5, stored: 0, duplicates: 0, deadLetters: [] });
-    const progress = await raw.query('SELECT next_offset, records, duplicates, dead_letters FROM input_partitions WHERE topic = $1 AND partition = 0', [TOPIC]);
-    expect(progress.rows[0]).toEqual({ next_offset: '5', records: '2', duplicates: '1', dead_letters: '2' });
-    const deadLetters = await raw.query('SELECT source_offset, reason FROM dead_letters ORDER BY source_offset');
-    expect(deadLetters.rows).toEqual([{ source_offset: '2', reason: 'CONFLICTING_DUPLICATE' }, { source_offset: '4', reason: 'INVALID_NHS_NUMBER' }]);
+    const progress = (await partitionAccounts(raw)).find((p) => p.topic === TOPIC && p.partition === 0);
+    expect(progress).toMatchObject({ nextOffset: 5, records: 2, duplicates: 1, deadLetters: 2 });
+    expect((await deadLetters(raw)).map(({ offset, reason }) => ({ offset, reason }))).toEqual([{ offset: 2, reason: 'CONFLICTING_DUPLICATE' }, { offset: 4, reason: 'INVALID_NHS_NUMBER' }]);
   });
 
   it('judges a repeated id of every stream as the replay does: same classification, same dead-letter reason and detail', async () => {
@@ -118,8 +119,8 @@ describe('PostgreSQL state store', () => {
     const awkward = { ...gp('e-"q\\,{}', T0, CODES.t1Dissent), supplier: 'Say "TPP", \\ ok' };
     const outcome = await ingest(batch(3, [item(0, awkward)]), async () => {});
     expect(outcome.stored).toBe(1);
-    const row = await raw.query('SELECT event_id, supplier FROM gp_events WHERE source_partition = 3');
-    expect(row.rows).toEqual([{ event_id: awkward.eventId, supplier: awkward.supplier }]);
+    const rows = (await storedGpEvents(raw)).filter((e) => e.partition === 3).map(({ eventId, supplier }) => ({ eventId, supplier }));
+    expect(rows).toEqual([{ eventId: awkward.eventId, supplier: awkward.supplier }]);
   });
 
   it('judges an id stored by an earlier batch (any partition) against the stored content, not the batch', async () => {
@@ -135,8 +136,7 @@ describe('PostgreSQL state store', () => {
     const items = [item(0, gp('e-9', T0 + 5, CODES.t1Dissent)), item(1, { ...gp('e-10', T0, CODES.t1Dissent), code: 'XAZ89' })];
     await expect(store.ingest(batch(2, items), async () => { throw new Error('broker away'); })).rejects.toThrow('broker away');
     expect((await store.storedOffsets([{ topic: TOPIC, partition: 2 }])).get(partitionKey(TOPIC, 2))).toBe(0);
-    const stored = await raw.query(`SELECT count(*)::int AS n FROM gp_events WHERE event_id = 'e-9'`);
-    expect(stored.rows[0].n).toBe(0);
+    expect((await storedGpEvents(raw)).filter((e) => e.eventId === 'e-9')).toHaveLength(0);
     const retried = await ingest(batch(2, items), async () => {});
     expect(retried).toMatchObject({ previousOffset: 0, nextOffset: 2, stored: 1 });
   });
@@ -148,7 +148,7 @@ describe('PostgreSQL state store', () => {
     const refused = await store.ingest(batch(4, beyond), async () => { throw new Error('must not publish'); });
     expect(refused).toEqual({ kind: 'refused', storedOffset: 2 });
     expect((await store.storedOffsets([{ topic: TOPIC, partition: 4 }])).get(partitionKey(TOPIC, 4))).toBe(2);
-    expect((await raw.query(`SELECT count(*)::int AS n FROM gp_events WHERE event_id IN ('g-5', 'g-6')`)).rows[0].n).toBe(0);
+    expect((await storedGpEvents(raw)).filter((e) => e.eventId === 'g-5' || e.eventId === 'g-6')).toHaveLength(0);
     // Read again from the stored offset: stored, and every offset accounted for.
     const again = await ingest(batch(4, [item(2, gp('g-2', T0, CODES.t1Dissent)), ...beyond]), async () => {});
     expect(again).toMatchObject({ previousOffset: 2, nextOffset: 7, stored: 3 });
@@ -233,8 +233,7 @@ describe('PostgreSQL state store', () => {
     };
     await session.commitRound(round);
     await session.commitRound({ ...round, cut: { streamTime: T0, offsets: new Map([[partitionKey(TOPIC, 0), 3]]) } });
-    const alerts = await raw.query('SELECT alert_id, state, last_transition FROM alerts');
-    expect(alerts.rows).toEqual([{ alert_id: 'alert-1', state: 'RESOLVED', last_transition: 'RESOLVED' }]);
+    expect(await alertStates(raw)).toEqual([{ alertId: 'alert-1', state: 'RESOLVED', lastTransition: 'RESOLVED' }]);
     const unsent = await store.unsentAlerts(10);
     expect(unsent.map((m) => [m.alertId, m.transition, m.payload.toString()])).toEqual([['alert-1', 'FIRED', 'fired'], ['alert-1', 'RESOLVED', 'resolved']]);
     await store.markSent([unsent[0]!.seq]);
@@ -244,7 +243,7 @@ describe('PostgreSQL state store', () => {
     expect([...checkpoint.offsets]).toEqual([[partitionKey(TOPIC, 0), 5]]);
     expect(checkpoint.cuts).toEqual([{ streamTime: T0, offsets: new Map([[partitionKey(TOPIC, 0), 3]]) }]);
 
-    await raw.query('UPDATE decider_state SET leader_epoch = leader_epoch + 1');
+    await advanceLeaderEpoch(raw);
     await expect(session.commitRound({ ...round, alertChanges: [] })).rejects.toMatchObject({ code: 'LEADERSHIP_LOST' });
     await session.release();
     const next = await store.tryLead('instance-b');
@@ -255,8 +254,7 @@ describe('PostgreSQL state store', () => {
 
   it('says the decider session is lost when its connection goes', async () => {
     const session = (await store.tryLead('instance-c'))!;
-    await raw.query(`SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND a.application_name = 'store-test'`);
+    await terminateAdvisoryLockHolders(raw, 'store-test');
     const lost = await session.lost;
     expect(lost).toMatchObject({ retriable: true });
     await session.release();

@@ -10,8 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { STREAM_NAMES } from '../../services/core/records.js';
 import { replayScenario, storedAlerts } from './support/alert-views.js';
 import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { LiveProbe } from './support/live-probe.js';
 import { startOwnPostgres, type OwnPostgres } from './support/own-postgres.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from './support/scenario.js';
+import { oneConnectionPerQuestion, partitionAccounts, rowOffsets } from './support/store-inspection.js';
 import { testStack } from '../stack/test-context.js';
 
 const DAY = 86_400_000;
@@ -41,18 +43,10 @@ describe('a crash of PostgreSQL', () => {
     server = await startOwnPostgres();
     setup = await prepareLive(stack, { partitions: 4, databaseUrl: server.url });
     const schemaUrl = setup.schema.databaseUrl;
-    /** A connection per question: the server goes away under the test. */
-    const query = async <R extends pg.QueryResultRow>(sql: string): Promise<R[]> => {
-      const client = new pg.Client({ connectionString: schemaUrl });
-      client.on('error', () => {});
-      await client.connect();
-      try {
-        return (await client.query<R>(sql)).rows;
-      } finally {
-        await client.end().catch(() => {});
-      }
-    };
-    const stored = async () => (await query<{ n: number }>('SELECT COALESCE(sum(next_offset), 0)::int AS n FROM input_partitions'))[0]!.n;
+    // A connection per question: the server goes away under the test.
+    const db = oneConnectionPerQuestion(schemaUrl);
+    const probe = new LiveProbe(setup, db);
+    const stored = async () => (await probe.progress()).ingested;
 
     const scenario = await simulateScenario(join(setup.dir, 'scenario'), SCENARIO);
     const replayed = await replayScenario(scenario, setup.keyFile);
@@ -88,37 +82,27 @@ describe('a crash of PostgreSQL', () => {
     }
     expect(stops.length, `stops with records in flight, of ${attempts}`).toBe(STOPS);
 
-    await waitUntil(`the service to store every record and reach the replay's as-of (log: ${running.logFile})`, async () => {
-      const [state] = await query<{ stream_time_ms: string | null }>('SELECT stream_time_ms FROM decider_state');
-      const [outbox] = await query<{ unsent: number }>('SELECT count(*)::int AS unsent FROM alert_outbox WHERE sent_at IS NULL');
-      return (await stored()) === order.length && Number(state!.stream_time_ms) === replayed.asOf && outbox!.unsent === 0;
-    }, 120_000, 500);
+    await waitUntil(`the service to store every record and reach the replay's as-of (log: ${running.logFile})`,
+      () => probe.settled(replayed.asOf, order.length), 120_000, 500);
 
     // Every offset of every partition: a stored record (its row), a dead letter (its row) or a duplicate, never two.
-    const partitions = await query<{ topic: string; partition: number; next_offset: number; records: number; duplicates: number; dead_letters: number; absent: number }>(
-      'SELECT topic, partition, next_offset::int, records::int, duplicates::int, dead_letters::int, absent::int FROM input_partitions');
-    const rows = await query<{ topic: string; partition: number; source_offset: number; kind: string }>(`
-      SELECT topic, source_partition AS partition, source_offset::int, 'record' AS kind FROM gp_events
-      UNION ALL SELECT topic, source_partition, source_offset::int, 'record' FROM nds_received
-      UNION ALL SELECT topic, source_partition, source_offset::int, 'record' FROM nds_manifests
-      UNION ALL SELECT topic, source_partition, source_offset::int, 'record' FROM nds_disseminations
-      UNION ALL SELECT topic, partition, source_offset::int, 'dead' FROM dead_letters`);
+    const partitions = await partitionAccounts(db);
     const offsetsOf = new Map<string, number[]>();
-    for (const r of rows) offsetsOf.set(`${r.topic}:${r.partition}`, [...(offsetsOf.get(`${r.topic}:${r.partition}`) ?? []), r.source_offset]);
+    for (const r of await rowOffsets(db)) offsetsOf.set(`${r.topic}:${r.partition}`, [...(offsetsOf.get(`${r.topic}:${r.partition}`) ?? []), r.offset]);
     for (const p of partitions) {
       const offsets = offsetsOf.get(`${p.topic}:${p.partition}`) ?? [];
       expect(new Set(offsets).size, `${p.topic}/${p.partition}: an offset both stored and dead-lettered`).toBe(offsets.length);
-      expect(offsets.every((o) => o >= 0 && o < p.next_offset)).toBe(true);
-      expect(offsets.length + p.duplicates, `${p.topic}/${p.partition}`).toBe(p.next_offset);
-      expect(p.records + p.duplicates + p.dead_letters + p.absent).toBe(p.next_offset);
+      expect(offsets.every((o) => o >= 0 && o < p.nextOffset)).toBe(true);
+      expect(offsets.length + p.duplicates, `${p.topic}/${p.partition}`).toBe(p.nextOffset);
+      expect(p.records + p.duplicates + p.deadLetters + p.absent).toBe(p.nextOffset);
     }
     const topicOf = Object.fromEntries(STREAM_NAMES.map((s) => [setup!.topics[s], s]));
     const live = Object.fromEntries(STREAM_NAMES.map((s) => [s, { read: 0, duplicates: 0, deadLetters: 0 }]));
     for (const p of partitions) {
       const counts = live[topicOf[p.topic]!]!;
-      counts.read += p.next_offset;
+      counts.read += p.nextOffset;
       counts.duplicates += p.duplicates;
-      counts.deadLetters += p.dead_letters;
+      counts.deadLetters += p.deadLetters;
     }
     expect(live).toEqual(Object.fromEntries(STREAM_NAMES.map((s) => [s, {
       read: replayed.report.inputs[s]!.records, duplicates: replayed.report.duplicates.byInput[s], deadLetters: replayed.report.deadLetters.byInput[s],

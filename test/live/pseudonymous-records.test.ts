@@ -3,7 +3,7 @@
 // NHS number becomes the patient's keyed pseudonym, content fingerprints follow (a repeat of a stored record is still
 // a duplicate), the clear columns are gone and a dump of the schema holds no NHS number.
 import { spawn } from 'node:child_process';
-import { hash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamValueDecoder, streamValueEncoder } from '../../services/codec/stream-value-codec.js';
-import { contentKey } from '../../services/core/duplicates.js';
 import type { StreamName } from '../../services/core/records.js';
 import { catalogue, gp, PATIENT_A, PATIENT_B, PATIENT_C, receipt, share, T0 } from '../../services/core/testing/builders.js';
 import { keyedIdentity } from '../../services/identity/keyed-identity.js';
@@ -23,7 +22,9 @@ import { PgStateStore } from '../../services/live/store/pg-state-store.js';
 import { CLI_ENTRY } from '../stack/cli-entry.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 import { createRuntimeRole, type RuntimeRole } from './support/runtime-role.js';
+import { storeClearRows } from './support/pre-pseudonym-rows.js';
 import { dumpSchema, nhsNumbersIn } from './support/schema-dump.js';
+import { latestMigration, storedGpEvents, storedPatientRefs, tablesWithNhsNumbers } from './support/store-inspection.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PATIENTS = [PATIENT_A, PATIENT_B, PATIENT_C];
@@ -39,8 +40,6 @@ function runMigrate(env: Record<string, string>): Promise<{ code: number | null;
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
-
-const clearHash = (stream: StreamName, record: object): string => hash('sha256', contentKey(stream, record as Record<string, unknown>), 'hex');
 
 describe('migration 003 pseudonymises a schema populated under migrations 001-002', () => {
   const stack = testStack();
@@ -64,20 +63,7 @@ describe('migration 003 pseudonymises a schema populated under migrations 001-00
     key = await readPseudonymKey(keyFile);
     db = new pg.Client({ connectionString: schema.databaseUrl });
     await db.connect();
-    // Rows as the service stored them before 003: NHS numbers in clear, fingerprints of the clear content.
-    for (const [i, e] of [event, event2].entries()) {
-      await db.query(`INSERT INTO gp_events (event_id, nhs_number, practice_ods, supplier, code, recorded_at_ms, opt_out_type, action, content_hash, topic, source_partition, source_offset)
-        VALUES ($1, $2, $3, $4, $5, $6, 'TYPE_1', 'DISSENT', decode($7, 'hex'), 'gp', 1, $8)`,
-      [e.eventId, e.nhsNumber, e.practiceOds, e.supplier, e.code, e.recordedAt, clearHash('gpEvents', e), i]);
-    }
-    await db.query(`INSERT INTO nds_received (receipt_id, nhs_number, practice_ods, supplier, code, source_event_id, extract_id, received_at_ms, opt_out_type, action, content_hash, topic, source_partition, source_offset)
-      VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, 'TYPE_1', 'DISSENT', decode($8, 'hex'), 'rc', 0, 0)`,
-    [received.receiptId, received.nhsNumber, received.practiceOds, received.supplier, received.code, received.extractId, received.receivedAt, clearHash('ndsReceived', received)]);
-    await db.query(`INSERT INTO nds_disseminations (dissemination_id, nhs_number, recipient, purpose, shared_at_ms, content_hash, topic, source_partition, source_offset)
-      VALUES ($1, $2, $3, $4, $5, decode($6, 'hex'), 'ds', 0, 0)`,
-    [shared.disseminationId, shared.nhsNumber, shared.recipient, shared.purpose, shared.sharedAt, clearHash('ndsDisseminations', shared)]);
-    await db.query(`INSERT INTO alerts (alert_id, rule, severity, state, upstream_event_id, patient_ref, practice_ods, supplier, opt_out_type, fired_at, last_transition)
-      VALUES ('a-1', 'OBJECTION_OVERDUE', 'WARNING', 'FIRING', 'e-1', $1, 'A81001', 'TPP', 'TYPE_1', now(), 'FIRED')`, [keyedIdentity(key).patientRefFor(PATIENT_A)]);
+    await storeClearRows(db, { events: [event, event2], receipt: received, dissemination: shared, alertPatientRef: keyedIdentity(key).patientRefFor(PATIENT_A) });
   });
 
   afterAll(async () => {
@@ -86,7 +72,7 @@ describe('migration 003 pseudonymises a schema populated under migrations 001-00
     await role?.drop();
   });
 
-  const clearColumns = async () => (await db.query(`SELECT table_name FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'nhs_number' ORDER BY 1`, [schema.schema])).rows.map((r) => r.table_name);
+  const clearColumns = () => tablesWithNhsNumbers(db, schema.schema);
 
   it('refuses without the key, in one line and exit 2, and leaves the schema as it was', async () => {
     const result = await runMigrate({ DATABASE_URL: stack.databaseUrl, DB_SCHEMA: schema.schema, DB_RUNTIME_ROLE: role.name });
@@ -94,7 +80,7 @@ describe('migration 003 pseudonymises a schema populated under migrations 001-00
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/003_pseudonymous_records\.sql .*needs the key: set PSEUDONYM_KEY_FILE/);
     expect(await clearColumns()).toEqual(['gp_events', 'nds_disseminations', 'nds_received']);
-    expect((await db.query('SELECT max(version)::int AS v FROM schema_migrations')).rows[0].v).toBe(2);
+    expect(await latestMigration(db)).toBe(2);
   });
 
   it('refuses a key that does not give the stored alerts\' patient references', async () => {
@@ -112,11 +98,11 @@ describe('migration 003 pseudonymises a schema populated under migrations 001-00
     expect(await clearColumns()).toEqual([]);
 
     const ref = keyedIdentity(key).patientRefFor;
-    expect((await db.query('SELECT event_id, patient_ref FROM gp_events ORDER BY event_id')).rows).toEqual([
-      { event_id: 'e-1', patient_ref: ref(PATIENT_A) }, { event_id: 'e-2', patient_ref: ref(PATIENT_B) },
+    expect((await storedGpEvents(db)).map(({ eventId, patientRef }) => ({ eventId, patientRef }))).toEqual([
+      { eventId: 'e-1', patientRef: ref(PATIENT_A) }, { eventId: 'e-2', patientRef: ref(PATIENT_B) },
     ]);
-    expect((await db.query('SELECT patient_ref FROM nds_received')).rows).toEqual([{ patient_ref: ref(PATIENT_A) }]);
-    expect((await db.query('SELECT patient_ref FROM nds_disseminations')).rows).toEqual([{ patient_ref: ref(PATIENT_C) }]);
+    expect(await storedPatientRefs(db, 'ndsReceived')).toEqual([ref(PATIENT_A)]);
+    expect(await storedPatientRefs(db, 'ndsDisseminations')).toEqual([ref(PATIENT_C)]);
     expect(nhsNumbersIn(await dumpSchema(stack.databaseUrl, schema.schema), PATIENTS)).toEqual([]);
 
     // The fingerprints were recomputed as ingest now computes them: the same content again is a duplicate, other

@@ -6,6 +6,7 @@ import { DEAD_LETTER_REASONS } from '../../../services/core/dead-letter-reason.j
 import { STREAM_NAMES, type StreamName } from '../../../services/core/records.js';
 import { storedAlerts, topicAlerts, type AlertView, type ReplayResult } from './alert-views.js';
 import { waitUntil, type LiveSetup } from './live-harness.js';
+import { deadLetters, type StoreReader } from './store-inspection.js';
 
 export interface Progress {
   /** The decider's stream time; null before its first round. */
@@ -26,10 +27,11 @@ export interface Progress {
 }
 
 export class LiveProbe {
-  constructor(private readonly setup: LiveSetup) {}
+  /** `db`: how to reach the schema, when not through the harness's connection (a server that restarts under the test). */
+  constructor(private readonly setup: LiveSetup, private readonly db: StoreReader = setup.db) {}
 
   async progress(): Promise<Progress> {
-    const { rows: [row] } = await this.setup.db.query<Omit<Progress, 'streamTimeMs'> & { stream_time_ms: string | null }>(`SELECT
+    const { rows: [row] } = await this.db.query<Omit<Progress, 'streamTimeMs'> & { stream_time_ms: string | null }>(`SELECT
       (SELECT stream_time_ms FROM decider_state) AS stream_time_ms, (SELECT leader FROM decider_state) AS leader,
       (SELECT coalesce(sum(next_offset), 0)::int FROM input_partitions) AS ingested,
       (SELECT count(*)::int FROM alert_outbox) AS outbox, (SELECT count(*)::int FROM alert_outbox WHERE sent_at IS NULL) AS unsent,
@@ -58,38 +60,36 @@ export class LiveProbe {
 
   /** Every alert message queued, as `alertId|transition`. */
   async outboxChanges(): Promise<string[]> {
-    const { rows } = await this.setup.db.query<{ alert_id: string; transition: string }>('SELECT alert_id, transition FROM alert_outbox');
+    const { rows } = await this.db.query<{ alert_id: string; transition: string }>('SELECT alert_id, transition FROM alert_outbox');
     return rows.map((r) => `${r.alert_id}|${r.transition}`);
   }
 
   /** The ids of the records stored (every stream), sorted. */
   async storedRecordIds(): Promise<string[]> {
-    const { rows } = await this.setup.db.query<{ id: string }>(`SELECT event_id AS id FROM gp_events UNION ALL SELECT receipt_id FROM nds_received
+    const { rows } = await this.db.query<{ id: string }>(`SELECT event_id AS id FROM gp_events UNION ALL SELECT receipt_id FROM nds_received
       UNION ALL SELECT extract_id FROM nds_manifests UNION ALL SELECT dissemination_id FROM nds_disseminations ORDER BY 1`);
     return rows.map((r) => r.id);
   }
 
   /** The offsets the engine snapshot covers, and the decided offsets, each as `topic:partition` to offset. */
   async snapshotAndDecidedOffsets(): Promise<{ snapshot: unknown; decided: Record<string, number> }> {
-    const snapshot = await this.setup.db.query<{ offsets: unknown }>('SELECT offsets FROM decider_snapshot');
-    const decided = await this.setup.db.query<{ topic: string; partition: number; decided_offset: string }>('SELECT topic, partition, decided_offset FROM decider_offsets');
+    const snapshot = await this.db.query<{ offsets: unknown }>('SELECT offsets FROM decider_snapshot');
+    const decided = await this.db.query<{ topic: string; partition: number; decided_offset: string }>('SELECT topic, partition, decided_offset FROM decider_offsets');
     return { snapshot: snapshot.rows[0]?.offsets, decided: Object.fromEntries(decided.rows.map((r) => [`${r.topic}:${r.partition}`, Number(r.decided_offset)])) };
   }
 
   /** The dead letters noted, in topic and offset order. */
-  async deadLetters(): Promise<{ topic: string; partition: number; offset: number; reason: string; detail: string }[]> {
-    const { rows } = await this.setup.db.query<{ topic: string; partition: number; offset: string; reason: string; detail: string }>(
-      'SELECT topic, partition, source_offset AS offset, reason, detail FROM dead_letters ORDER BY topic, partition, source_offset');
-    return rows.map((r) => ({ ...r, offset: Number(r.offset) }));
+  deadLetters(): ReturnType<typeof deadLetters> {
+    return deadLetters(this.db);
   }
 
   async deadLettersByReason(): Promise<Record<string, number>> {
-    const { rows } = await this.setup.db.query<{ reason: string; n: number }>('SELECT reason, count(*)::int AS n FROM dead_letters GROUP BY reason');
+    const { rows } = await this.db.query<{ reason: string; n: number }>('SELECT reason, count(*)::int AS n FROM dead_letters GROUP BY reason');
     return Object.fromEntries(DEAD_LETTER_REASONS.map((r) => [r, rows.find((row) => row.reason === r)?.n ?? 0]));
   }
 
   async duplicatesByStream(): Promise<Record<StreamName, number>> {
-    const { rows } = await this.setup.db.query<{ topic: string; n: number }>('SELECT topic, sum(duplicates)::int AS n FROM input_partitions GROUP BY topic');
+    const { rows } = await this.db.query<{ topic: string; n: number }>('SELECT topic, sum(duplicates)::int AS n FROM input_partitions GROUP BY topic');
     return Object.fromEntries(STREAM_NAMES.map((s) => [s, rows.find((r) => r.topic === this.setup.topics[s])?.n ?? 0])) as Record<StreamName, number>;
   }
 

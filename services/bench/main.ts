@@ -1,10 +1,11 @@
 // Composition root of `npm run bench`: the replay over a national-shaped and an alert-heavy data set, and the live
 // service, each against a raw baseline measured in the same run. Figures are printed, never asserted.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { exitForUserProblem } from '../command-line/command-failure.js';
 import { makeDirectory } from '../command-line/command-problems.js';
+import { parseCommand } from '../command-line/parse-command.js';
 import { main as simulate } from '../simulator/main.js';
 import { benchLive, formatLiveBench } from './live-bench.js';
 import { benchReplay } from './replay-bench.js';
@@ -44,16 +45,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--dir <dir>', 'where the data set is generated (reused when its parameters match)', '.bench')
     .option('--regenerate', 'generate the data sets even if they are there')
     .addOption(new Option('--only <part>', 'run one part only').choices(['replay', 'live']))
-    .addOption(new Option('--shape <shape>', 'replay over one data set only').choices(SHAPES.map((s) => s.name)))
-    .exitOverride()
-    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError && error.exitCode === 0) return 0;
-    process.stderr.write(`optout-verifier bench: ${(error as Error).message}\n`);
-    return 2;
-  }
+    .addOption(new Option('--shape <shape>', 'replay over one data set only').choices(SHAPES.map((s) => s.name)));
+  const ended = parseCommand(program, argv, 'optout-verifier bench');
+  if (ended !== null) return ended;
   try {
     return await bench(program.opts<BenchOptions>());
   } catch (error) {

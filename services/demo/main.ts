@@ -1,10 +1,11 @@
 // Composition root of `optout-verifier demo` (what `npm start` runs): simulates the 2015-2018 SystmOne
 // incident at small scale, replays it, and says what was found and how soon after the fault began.
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { exitForUserProblem } from '../command-line/command-failure.js';
 import { makeDirectory } from '../command-line/command-problems.js';
+import { parseCommand } from '../command-line/parse-command.js';
 import type { Report } from '../core/replay-report.js';
 import { main as replay } from '../replay/main.js';
 import { formatDuration } from '../replay/summary.js';
@@ -16,16 +17,9 @@ const DEMO_ARGS = ['--seed', '2018', '--practices', '60', '--patients', '30000',
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('optout-verifier demo')
     .description('Simulate GP systems and the national data service, 2015-2018, with TPP SystmOne silently dropping Type 2 objections; replay the files as an auditor would and say what was found.')
-    .argument('[dir]', 'where the simulated inputs and the report go (made if missing)', 'out/demo')
-    .exitOverride()
-    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError && error.exitCode === 0) return 0;
-    process.stderr.write(`optout-verifier demo: ${(error as Error).message.replace(/^error: /, '')} (see --help)\n`);
-    return 2;
-  }
+    .argument('[dir]', 'where the simulated inputs and the report go (made if missing)', 'out/demo');
+  const ended = parseCommand(program, argv, 'optout-verifier demo');
+  if (ended !== null) return ended;
   try {
     return await demo(resolve(program.processedArgs[0] as string));
   } catch (error) {

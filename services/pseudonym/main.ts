@@ -3,8 +3,9 @@
 // find which alerts concern which patients. It prints NHS numbers only on stdout, as asked; its messages
 // name lines by number, never by content.
 import { createInterface } from 'node:readline';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { EXIT } from '../command-line/exit-codes.js';
+import { parseCommand } from '../command-line/parse-command.js';
 import { keyFingerprint } from '../identity/key-fingerprint.js';
 import { keyedIdentity } from '../identity/keyed-identity.js';
 import { readPseudonymKey } from '../identity/pseudonym-key.js';
@@ -28,16 +29,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const program = new Command('optout-verifier pseudonym')
     .description('For key holders: NHS numbers on stdin, "nhsNumber,patientRef" lines on stdout.')
     .option('--key-file <file>', 'the pseudonym key (raw bytes, hex or base64); default $PSEUDONYM_KEY_FILE')
-    .addHelpText('after', HELP_AFTER)
-    .exitOverride()
-    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError && error.exitCode === 0) return EXIT.OK;
-    process.stderr.write(`optout-verifier pseudonym: ${(error as Error).message.replace(/^error: /, '')} (see --help)\n`);
-    return EXIT.USAGE;
-  }
+    .addHelpText('after', HELP_AFTER);
+  const ended = parseCommand(program, argv, 'optout-verifier pseudonym');
+  if (ended !== null) return ended;
   const keyPath = program.opts<{ keyFile?: string }>().keyFile ?? env.PSEUDONYM_KEY_FILE;
   if (keyPath === undefined || keyPath === '') {
     process.stderr.write('optout-verifier pseudonym: refusing to run without a key: give --key-file FILE (or set PSEUDONYM_KEY_FILE)\n');

@@ -14,6 +14,7 @@ import { SHIPPED_CATALOGUE_PATH } from '../contract/shipped-catalogue.js';
 import { exitForUserProblem } from '../command-line/command-failure.js';
 import { describeFileError, fileProblem, InputProblem, makeDirectory, UsageProblem } from '../command-line/command-problems.js';
 import { EXIT } from '../command-line/exit-codes.js';
+import { usageProblemOf } from '../command-line/parse-command.js';
 import { missingRequiredOptions, requiredOption } from '../command-line/required-options.js';
 import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import { AS_OF_FORMS, parseAsOf } from './as-of-flag.js';
@@ -214,7 +215,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     config = parseConfig(argv, env);
   } catch (error) {
     if (error instanceof CommanderError && error.exitCode === 0) return EXIT.OK;
-    return exitForUserProblem('optout-verifier replay', error instanceof CommanderError ? new UsageProblem(error.message.replace(/^error: /, '')) : error);
+    return exitForUserProblem('optout-verifier replay', error instanceof CommanderError ? usageProblemOf(error) : error);
   }
   try {
     const streams = Object.keys(config.inputs) as StreamName[];

@@ -5,10 +5,11 @@
 // and no key.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { STREAM_NAMES, type StreamName } from '../../services/core/records.js';
 import { replayScenario } from '../live/support/alert-views.js';
-import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from '../live/support/live-harness.js';
+import { liveEnv, produce, waitUntil } from '../live/support/live-harness.js';
+import { testResources } from '../live/support/test-resources.js';
 import { LiveProbe } from '../live/support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from '../live/support/scenario.js';
 import { runCli } from '../stack/cli-entry.js';
@@ -20,23 +21,15 @@ const SERVICE_ONLY = ['DATABASE_URL', 'DB_SCHEMA', 'PSEUDONYM_KEY_FILE', 'METRIC
 
 describe('export, then replay, confirms the live service\'s alerts', () => {
   const stack = testStack();
-  let setup: LiveSetup | undefined;
-  let running: InProcessService | undefined;
-
-  afterEach(async () => {
-    await running?.service.stop();
-    running = undefined;
-    await setup?.cleanUp();
-    setup = undefined;
-  });
+  const made = testResources(stack);
 
   it('gives the stored alerts, ids and all, from the topics the service read', async () => {
-    setup = await prepareLive(stack, { partitions: 3 });
+    const setup = await made.live({ partitions: 3 });
     const scenario = await simulateScenario(join(setup.dir, 'scenario'), SCENARIO);
     await produce(setup, shuffledOrder(scenario.messages, 2 * 86_400_000, seededRandom(5)));
     const writerSchemas = await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas'));
     const env = liveEnv(setup, { ALLOWED_LATENESS: '10d', WRITER_SCHEMAS_DIR: writerSchemas });
-    running = await startInProcess(setup, env);
+    const running = await made.inProcess(setup, env);
     const probe = new LiveProbe(setup);
     let streamTime = 0;
     await waitUntil(`every record stored and every partition idle (log: ${running.logFile})`, async () => {

@@ -4,14 +4,15 @@
 // a wrong magic byte. A registry outage (refused, failing, silent) holds the batches that need a schema back until
 // it recovers: no dead letter, nothing skipped, and the outage shows in /readyz and the metrics while it lasts.
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { topicValueSubject } from '../../services/schema-registry/registry-settings.js';
 import { replayScenario, storedAlerts, topicAlerts } from './support/alert-views.js';
 import { inConfluentFormat, withSchemaId, withWrongMagicByte } from './support/confluent-scenario.js';
-import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { liveEnv, produce, waitUntil, type InProcessService } from './support/live-harness.js';
+import { testResources } from './support/test-resources.js';
 import { LiveProbe } from './support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, type ScenarioMessage } from './support/scenario.js';
-import { startPrivateSchemaRegistry, testStack, type RegistryOutage, type SchemaRegistryStandIn } from '../stack/test-context.js';
+import { startPrivateSchemaRegistry, testStack, type RegistryOutage } from '../stack/test-context.js';
 
 const DAY = 86_400_000;
 const UNKNOWN_ID = 2_000_000_000;
@@ -29,21 +30,10 @@ async function readyz(port: number): Promise<{ status: number; checks: Record<st
 
 describe('the Confluent wire format', () => {
   const stack = testStack();
-  let setup: LiveSetup | undefined;
-  let running: InProcessService | undefined;
-  let registry: SchemaRegistryStandIn | undefined;
-
-  afterEach(async () => {
-    await running?.service.stop();
-    running = undefined;
-    await setup?.cleanUp();
-    setup = undefined;
-    await registry?.stop();
-    registry = undefined;
-  });
+  const made = testResources(stack);
 
   it('gives the replay\'s alerts live, and dead-letters an unknown schema id and a wrong magic byte', async () => {
-    setup = await prepareLive(stack, { partitions: 3 });
+    const setup = await made.live({ partitions: 3 });
     const scenario = await simulateScenario(join(setup.dir, 'scenario'), ['--seed', '31', '--practices', '4', '--patients', '1200', '--days', '250',
       '--start', '2017-12-01', '--opt-outs-per-year', '0.5', '--disseminations-per-week', '2%',
       '--faults', 'systmone-2018,late-receipts,phantom-objections,revoked-objections,bad-records,redeliveries']);
@@ -58,7 +48,7 @@ describe('the Confluent wire format', () => {
     const middle = messages.length >> 1;
     await produce(setup, [...messages.slice(0, middle), ...poison, ...messages.slice(middle)]);
 
-    running = await startInProcess(setup, liveEnv(setup, { VALUE_ENCODING: 'confluent', SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, ALLOWED_LATENESS: '10d' }));
+    const running = await made.inProcess(setup, liveEnv(setup, { VALUE_ENCODING: 'confluent', SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl, ALLOWED_LATENESS: '10d' }));
     const db = setup.db;
     await new LiveProbe(setup!).waitSettled(replayed.asOf, running.logFile, { timeoutMs: 90_000 });
 
@@ -80,8 +70,8 @@ describe('the Confluent wire format', () => {
   });
 
   it('waits out a registry that refuses connections, fails with 503, or does not answer, with no dead letter', async () => {
-    registry = await startPrivateSchemaRegistry();
-    setup = await prepareLive(stack, { partitions: 2 });
+    const registry = made.keep(await startPrivateSchemaRegistry(), (standIn) => standIn.stop());
+    const setup = await made.live({ partitions: 2 });
     const scenario = await simulateScenario(join(setup.dir, 'scenario'), ['--seed', '41', '--practices', '3', '--patients', '600', '--days', '150',
       '--start', '2018-01-01', '--opt-outs-per-year', '0.5', '--disseminations-per-week', '2%', '--faults', 'systmone-2018,late-receipts,redeliveries']);
     const replayed = await replayScenario(scenario, setup.keyFile);
@@ -97,7 +87,7 @@ describe('the Confluent wire format', () => {
       framed.push(await inConfluentFormat({ ...scenario, messages: part, writerSchemaByStream }, registry.url, setup.topics));
     }
 
-    running = await startInProcess(setup, liveEnv(setup, {
+    const running = await made.inProcess(setup, liveEnv(setup, {
       VALUE_ENCODING: 'confluent', SCHEMA_REGISTRY_URL: registry.url, SCHEMA_REGISTRY_TIMEOUT: '1s', ALLOWED_LATENESS: '1d',
     }));
     const db = setup.db;

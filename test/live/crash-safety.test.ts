@@ -6,9 +6,10 @@
 // the end stops the service with exit code 0.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { replayScenario, topicAlerts } from './support/alert-views.js';
-import { liveEnv, prepareLive, produce, spawnService, waitUntil, type ChildService, type LiveSetup } from './support/live-harness.js';
+import { liveEnv, produce, waitUntil, type ChildService } from './support/live-harness.js';
+import { testResources } from './support/test-resources.js';
 import { LiveProbe, type Progress as LiveProgress } from './support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from './support/scenario.js';
 import { testStack } from '../stack/test-context.js';
@@ -21,17 +22,11 @@ type Progress = LiveProgress & { readonly sent: number };
 
 describe('crash safety', () => {
   const stack = testStack();
-  let setup: LiveSetup | undefined;
-  const children: ChildService[] = [];
-
-  afterEach(async () => {
-    for (const c of children.splice(0)) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-    await setup?.cleanUp();
-    setup = undefined;
-  });
+  const made = testResources(stack);
 
   it('gives the same alerts after SIGKILL at six points and restarts', async () => {
-    setup = await prepareLive(stack, { partitions: 4 });
+    const setup = await made.live({ partitions: 4 });
+    const children: ChildService[] = [];
     const scenario = await simulateScenario(join(setup.dir, 'scenario'), SCENARIO);
     const replayed = await replayScenario(scenario, setup.keyFile);
     const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(5));
@@ -56,7 +51,7 @@ describe('crash safety', () => {
     ];
     for (let slice = 0; slice < slices; slice++) {
       await produce(setup, order.slice(bounds[slice], bounds[slice + 1]));
-      const service = spawnService(setup, env, `instance-${slice}`);
+      const service = made.child(setup, env, `instance-${slice}`);
       children.push(service);
       const condition = conditions[slice];
       if (!condition) break;

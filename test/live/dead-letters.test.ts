@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { Partitioners } from 'kafkajs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SingleObjectEncoder } from '../../services/codec/single-object.js';
 import { streamSchemaJson } from '../../services/codec/schema-catalog.js';
 import { parseCodeCatalogue } from '../../services/core/code-catalogue.js';
@@ -23,7 +23,8 @@ import { SHIPPED_CATALOGUE_FILE } from '../../services/package-root.js';
 import { DEAD_LETTER_HEADERS } from '../../services/live/kafka/kafka-sinks.js';
 import { topicAlerts, viewOf } from './support/alert-views.js';
 import { dumpSchema, nhsNumbersIn } from './support/schema-dump.js';
-import { liveEnv, prepareLive, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { liveEnv, waitUntil } from './support/live-harness.js';
+import { testResources } from './support/test-resources.js';
 import { LiveProbe } from './support/live-probe.js';
 import { testStack } from '../stack/test-context.js';
 
@@ -101,18 +102,10 @@ async function plan(): Promise<{ readonly [S in StreamName]: Planned[] }> {
 
 describe('dead letters', () => {
   const stack = testStack();
-  let setup: LiveSetup | undefined;
-  let running: InProcessService | undefined;
-
-  afterEach(async () => {
-    await running?.service.stop();
-    running = undefined;
-    await setup?.cleanUp();
-    setup = undefined;
-  });
+  const made = testResources(stack);
 
   it('go to the dead-letter topic with their bytes and reasons, and the good records around them are processed', async () => {
-    setup = await prepareLive(stack, { partitions: 2 });
+    const setup = await made.live({ partitions: 2 });
     const planned = await plan();
     const streams = Object.keys(planned) as StreamName[];
     const producer = setup.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
@@ -131,7 +124,7 @@ describe('dead letters', () => {
     const report = expected.finish();
     expect(new Set(report.alerts.map((a) => a.rule))).toEqual(new Set(['OBJECTION_NOT_PROPAGATED', 'SHARED_DESPITE_OBJECTION', 'UNKNOWN_DOWNSTREAM_OBJECTION']));
 
-    running = await startInProcess(setup, liveEnv(setup, { WRITER_SCHEMAS_DIR: WRITERS, ALLOWED_LATENESS: '1h' }));
+    const running = await made.inProcess(setup, liveEnv(setup, { WRITER_SCHEMAS_DIR: WRITERS, ALLOWED_LATENESS: '1h' }));
     const deadCount = streams.reduce((n, s) => n + planned[s].filter((p) => p.reason).length, 0);
     const probe = new LiveProbe(setup);
     await waitUntil(`every record to be handled (log: ${running.logFile})`, async () => (await probe.progress()).deadLetters === deadCount && probe.settled(report.asOf), 60_000);
@@ -182,7 +175,7 @@ describe('dead letters', () => {
   });
 
   it('reads plain Avro binary with the writer schema declared per topic, and dead-letters what it cannot read', async () => {
-    setup = await prepareLive(stack, { partitions: 1 });
+    const setup = await made.live({ partitions: 1 });
     const writerFile: { readonly [S in StreamName]: string } = {
       gpEvents: 'optout.v1.GpOptOutEvent.producer-copy.writer.avsc', ndsReceived: 'optout.v1.NdsReceivedObjection.producer-copy.writer.avsc',
       ndsManifests: 'optout.v1.NdsExtractManifest.producer-copy.writer.avsc', ndsDisseminations: 'optout.v1.NdsDissemination.producer-copy.writer.avsc',
@@ -204,7 +197,7 @@ describe('dead letters', () => {
     }
     await producer.disconnect();
 
-    running = await startInProcess(setup, liveEnv(setup, {
+    const running = await made.inProcess(setup, liveEnv(setup, {
       VALUE_ENCODING: 'plain',
       WRITER_SCHEMA_GP_EVENTS: `${WRITERS}${writerFile.gpEvents}`, WRITER_SCHEMA_NDS_RECEIVED: `${WRITERS}${writerFile.ndsReceived}`,
       WRITER_SCHEMA_NDS_MANIFESTS: `${WRITERS}${writerFile.ndsManifests}`, WRITER_SCHEMA_NDS_DISSEMINATIONS: `${WRITERS}${writerFile.ndsDisseminations}`,

@@ -4,12 +4,13 @@
 // the records waiting.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { holdPartitionTableLock } from './support/database-faults.js';
-import { liveEnv, prepareLive, produce, spawnService, startInProcess, waitUntil, type ChildService, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { liveEnv, produce, waitUntil } from './support/live-harness.js';
+import { testResources } from './support/test-resources.js';
 import { LiveProbe } from './support/live-probe.js';
 import { simulateScenario, writeWriterSchemas } from './support/scenario.js';
-import { ApiKey, startPrivateMockCluster, testStack, type MockCluster } from '../stack/test-context.js';
+import { ApiKey, startPrivateMockCluster, testStack } from '../stack/test-context.js';
 
 const SCENARIO = ['--seed', '71', '--practices', '2', '--patients', '400', '--days', '60', '--start', '2018-02-01', '--opt-outs-per-year', '0.5',
   '--disseminations-per-week', '2%'];
@@ -22,27 +23,13 @@ async function readyz(port: number): Promise<{ status: number; checks: Record<st
 
 describe('liveness', () => {
   const stack = testStack();
-  let setup: LiveSetup | undefined;
-  let running: InProcessService | undefined;
-  let cluster: MockCluster | undefined;
-  const children: ChildService[] = [];
-
-  afterEach(async () => {
-    for (const c of children.splice(0)) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-    await running?.service.stop();
-    running = undefined;
-    await setup?.cleanUp();
-    setup = undefined;
-    await cluster?.stop();
-    cluster = undefined;
-  });
+  const made = testResources(stack);
 
   // Regression: a consumer that kafkajs gave up on twice was never restarted, and the process never exited:
   // /healthz answered 200 and "deciding" was logged every 30 s while nothing was consumed.
   it('exits non-zero, saying why, when kafkajs gives up on the consumer twice', async () => {
-    cluster = await startPrivateMockCluster({ brokers: 3 });
-    const mock = cluster;
-    setup = await prepareLive(stack, {
+    const mock = made.keep(await startPrivateMockCluster({ brokers: 3 }), (cluster) => cluster.stop());
+    const setup = await made.live({
       partitions: 2, brokers: mock.bootstrapServers,
       createTopics: async (names, partitions) => { for (const name of names) await mock.createTopic(name, partitions); },
     });
@@ -50,8 +37,7 @@ describe('liveness', () => {
     await produce(setup, scenario.messages);
     const invalidRequest = 42;
     await mock.pushRequestErrors(ApiKey.SyncGroup, [invalidRequest, invalidRequest]);
-    const service = spawnService(setup, liveEnv(setup, { WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }), 'given-up');
-    children.push(service);
+    const service = made.child(setup, liveEnv(setup, { WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }), 'given-up');
     const exited = await Promise.race([service.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 90_000))]);
     const log = await readFile(service.logFile, 'utf8');
     expect(exited, `still running after 90 s; log: ${service.logFile}`).toEqual({ code: 1, signal: null });
@@ -64,12 +50,12 @@ describe('liveness', () => {
   // Regression: a consumer stalled by a table lock held for 90 s kept /healthz and /readyz at 200, with the lag
   // gauge at 0.
   it('turns /readyz 503 and the stall gauge on, with the lag gauge above 0, while a table lock stalls the consumer past the stall timeout', async () => {
-    setup = await prepareLive(stack, { partitions: 2 });
+    const setup = await made.live({ partitions: 2 });
     const scenario = await simulateScenario(join(setup.dir, 'scenario'), SCENARIO);
     const gp = scenario.messages.filter((m) => m.stream === 'gpEvents');
     const half = Math.floor(gp.length / 2);
     await produce(setup, gp.slice(0, half));
-    running = await startInProcess(setup, liveEnv(setup, {
+    const running = await made.inProcess(setup, liveEnv(setup, {
       WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')), STALL_TIMEOUT: '3s', DB_LOCK_TIMEOUT: '500ms',
     }));
     const { service, registry } = running;

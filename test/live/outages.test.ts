@@ -3,13 +3,14 @@
 // by itself, and ends with the replay's alerts.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { replayScenario, type ReplayResult } from './support/alert-views.js';
-import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { liveEnv, produce, waitUntil, type LiveSetup } from './support/live-harness.js';
+import { testResources } from './support/test-resources.js';
 import { advisoryLockHolders, terminateConnections } from './support/database-faults.js';
 import { LiveProbe } from './support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas, type Scenario } from './support/scenario.js';
-import { ApiKey, mockClusters, startPrivateMockCluster, testStack, type MockCluster } from '../stack/test-context.js';
+import { ApiKey, mockClusters, startPrivateMockCluster, testStack } from '../stack/test-context.js';
 
 const DAY = 86_400_000;
 const SCENARIO = ['--practices', '4', '--patients', '1500', '--days', '200', '--start', '2018-02-01', '--opt-outs-per-year', '0.5',
@@ -23,18 +24,7 @@ async function readyz(port: number): Promise<number> {
 
 describe('outages', () => {
   const stack = testStack();
-  let setup: LiveSetup | undefined;
-  let running: InProcessService | undefined;
-  let cluster: MockCluster | undefined;
-
-  afterEach(async () => {
-    await running?.service.stop();
-    running = undefined;
-    await setup?.cleanUp();
-    setup = undefined;
-    await cluster?.stop();
-    cluster = undefined;
-  });
+  const made = testResources(stack);
 
   async function finishAndCompare(setup: LiveSetup, scenario: Scenario, replayed: ReplayResult, total: number, logFile: string): Promise<void> {
     const probe = new LiveProbe(setup);
@@ -46,9 +36,8 @@ describe('outages', () => {
   const withMockFaults = it.runIf(mockClusters().available);
 
   withMockFaults('recovers by itself when every broker of a private mock cluster goes away and comes back', async () => {
-    cluster = await startPrivateMockCluster({ brokers: 3 });
-    const mock = cluster;
-    setup = await prepareLive(stack, {
+    const mock = made.keep(await startPrivateMockCluster({ brokers: 3 }), (cluster) => cluster.stop());
+    const setup = await made.live({
       partitions: 3, brokers: mock.bootstrapServers,
       createTopics: async (names, partitions) => { for (const name of names) await mock.createTopic(name, partitions); },
     });
@@ -57,7 +46,7 @@ describe('outages', () => {
     const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(3));
     const half = Math.floor(order.length / 2);
     await produce(setup, order.slice(0, half));
-    running = await startInProcess(setup, liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }));
+    const running = await made.inProcess(setup, liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }));
     const port = running.service.httpPort;
     const probe = new LiveProbe(setup);
     await waitUntil('the first half to be stored', async () => (await probe.progress()).ingested === half, 60_000);
@@ -71,7 +60,7 @@ describe('outages', () => {
       return response.status === 503 && !body.checks.kafka;
     }, 30_000);
     await waitUntil('the service to retry', async () => {
-      const retries = (await running!.registry.getSingleMetric('optout_verifier_kafka_retries_total')!.get()).values[0]?.value ?? 0;
+      const retries = (await running.registry.getSingleMetric('optout_verifier_kafka_retries_total')!.get()).values[0]?.value ?? 0;
       return retries > 0;
     }, 60_000);
     for (const broker of [1, 2, 3]) await mock.brokerUp(broker);
@@ -87,9 +76,8 @@ describe('outages', () => {
   // Regression: a join that the broker answered with INVALID_REQUEST left kafkajs's consumer stopped for good
   // (it restarts only on errors it holds retriable), and the instance consumed nothing more.
   withMockFaults('starts a new consumer when kafkajs gives one up (INVALID_REQUEST on SyncGroup, injected by a private mock cluster)', async () => {
-    cluster = await startPrivateMockCluster({ brokers: 3 });
-    const mock = cluster;
-    setup = await prepareLive(stack, {
+    const mock = made.keep(await startPrivateMockCluster({ brokers: 3 }), (cluster) => cluster.stop());
+    const setup = await made.live({
       partitions: 2, brokers: mock.bootstrapServers,
       createTopics: async (names, partitions) => { for (const name of names) await mock.createTopic(name, partitions); },
     });
@@ -99,7 +87,7 @@ describe('outages', () => {
     await produce(setup, order);
     const invalidRequest = 42;
     await mock.pushRequestErrors(ApiKey.SyncGroup, [invalidRequest]);
-    running = await startInProcess(setup, liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }));
+    const running = await made.inProcess(setup, liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }));
     await finishAndCompare(setup, scenario, replayed, order.length, running.logFile);
     const log = await readFile(running.logFile, 'utf8');
     expect(log).toMatch(/"restart":false,"msg":"consumer crashed"/);
@@ -107,13 +95,13 @@ describe('outages', () => {
   });
 
   it('recovers by itself when its PostgreSQL connections are cut, decider included', async () => {
-    setup = await prepareLive(stack, { partitions: 3 });
+    const setup = await made.live({ partitions: 3 });
     const scenario = await simulateScenario(join(setup.dir, 'scenario'), ['--seed', '59', ...SCENARIO]);
     const replayed = await replayScenario(scenario, setup.keyFile);
     const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(4));
     const thirds = [0, 1, 2, 3].map((i) => Math.round((i * order.length) / 3));
     await produce(setup, order.slice(0, thirds[1]));
-    running = await startInProcess(setup, liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }));
+    const running = await made.inProcess(setup, liveEnv(setup, { ALLOWED_LATENESS: '7d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }));
     const db = setup.db;
     const probe = new LiveProbe(setup);
     const service = 'optout-verifier in-process';

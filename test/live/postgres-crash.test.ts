@@ -6,12 +6,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { STREAM_NAMES } from '../../services/core/records.js';
 import { replayScenario, storedAlerts } from './support/alert-views.js';
-import { liveEnv, prepareLive, produce, startInProcess, waitUntil, type InProcessService, type LiveSetup } from './support/live-harness.js';
+import { liveEnv, produce, waitUntil } from './support/live-harness.js';
+import { testResources } from './support/test-resources.js';
 import { LiveProbe } from './support/live-probe.js';
-import { startOwnPostgres, type OwnPostgres } from './support/own-postgres.js';
+import { startOwnPostgres } from './support/own-postgres.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from './support/scenario.js';
 import { oneConnectionPerQuestion, partitionAccounts, rowOffsets } from './support/store-inspection.js';
 import { testStack } from '../stack/test-context.js';
@@ -26,22 +27,11 @@ interface Stop { readonly produced: number; readonly storedBefore: number; reado
 
 describe('a crash of PostgreSQL', () => {
   const stack = testStack();
-  let server: OwnPostgres | undefined;
-  let setup: LiveSetup | undefined;
-  let running: InProcessService | undefined;
-
-  afterEach(async () => {
-    await running?.service.stop();
-    running = undefined;
-    await setup?.cleanUp();
-    setup = undefined;
-    await server?.remove();
-    server = undefined;
-  });
+  const made = testResources(stack);
 
   it('loses no record: after six immediate stops while ingest had records in flight, every offset is accounted for and the alerts are the replay\'s', { timeout: 300_000 }, async () => {
-    server = await startOwnPostgres();
-    setup = await prepareLive(stack, { partitions: 4, databaseUrl: server.url });
+    const server = made.keep(await startOwnPostgres(), (own) => own.remove());
+    const setup = await made.live({ partitions: 4, databaseUrl: server.url });
     const schemaUrl = setup.schema.databaseUrl;
     // A connection per question: the server goes away under the test.
     const db = oneConnectionPerQuestion(schemaUrl);
@@ -53,7 +43,7 @@ describe('a crash of PostgreSQL', () => {
     const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(9));
     // No partition counts as idle while records trickle in (a stall of the test's process could make every one
     // idle, and stream time jump), so only the end of the scenario moves stream time to the replay's as-of.
-    running = await startInProcess(setup, liveEnv(setup, {
+    const running = await made.inProcess(setup, liveEnv(setup, {
       ALLOWED_LATENESS: '7d', IDLE_TIMEOUT: '15s', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')),
     }));
 

@@ -5,9 +5,10 @@
 // to the replay's, with manifests keyed by practice and everything else by NHS number on different instances.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { replayScenario } from './support/alert-views.js';
-import { liveEnv, prepareLive, produce, spawnService, waitUntil, type ChildService, type LiveSetup } from './support/live-harness.js';
+import { liveEnv, produce, waitUntil } from './support/live-harness.js';
+import { testResources } from './support/test-resources.js';
 import { LiveProbe } from './support/live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas } from './support/scenario.js';
 import { testStack } from '../stack/test-context.js';
@@ -24,17 +25,10 @@ async function assignments(logFile: string): Promise<number[]> {
 
 describe('two instances in one consumer group', () => {
   const stack = testStack();
-  let setup: LiveSetup | undefined;
-  const children: ChildService[] = [];
-
-  afterEach(async () => {
-    for (const c of children.splice(0)) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-    await setup?.cleanUp();
-    setup = undefined;
-  });
+  const made = testResources(stack);
 
   it('give the same alerts as one, when the deciding instance is killed midway', async () => {
-    setup = await prepareLive(stack, { partitions: 6 });
+    const setup = await made.live({ partitions: 6 });
     const scenario = await simulateScenario(join(setup.dir, 'scenario'), SCENARIO);
     const replayed = await replayScenario(scenario, setup.keyFile);
     const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(17));
@@ -43,9 +37,8 @@ describe('two instances in one consumer group', () => {
     const half = Math.floor(order.length / 2);
     await produce(setup, order.slice(0, half));
 
-    const a = spawnService(setup, env, 'instance-a');
-    const b = spawnService(setup, env, 'instance-b');
-    children.push(a, b);
+    const a = made.child(setup, env, 'instance-a');
+    const b = made.child(setup, env, 'instance-b');
     // Both members hold partitions once the group has rebalanced over them.
     await waitUntil('both instances to hold partitions', async () => {
       const [ofA, ofB] = [await assignments(a.logFile), await assignments(b.logFile)];

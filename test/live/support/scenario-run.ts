@@ -2,10 +2,10 @@
 // shuffled order, run the service until stream time reaches the replay's as-of with every alert sent, then compare.
 // scenarioRuns() registers the clean-up after each test: the service stopped, the schema, topics' role and files gone.
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
 import type { TestStack } from '../../stack/test-context.js';
 import { replayScenario, type ReplayResult } from './alert-views.js';
-import { liveEnv, prepareLive, produce, startInProcess, type InProcessService, type LiveSetup } from './live-harness.js';
+import { liveEnv, produce, type InProcessService, type LiveSetup } from './live-harness.js';
+import { testResources } from './test-resources.js';
 import { LiveProbe } from './live-probe.js';
 import { seededRandom, shuffledOrder, simulateScenario, writeWriterSchemas, type Scenario } from './scenario.js';
 
@@ -31,22 +31,15 @@ export interface ScenarioRun {
 
 /** Runs scenarios in the tests of the calling describe block, and cleans up after each. */
 export function scenarioRuns(stack: TestStack): { run(options: ScenarioRunOptions): Promise<ScenarioRun> } {
-  let setup: LiveSetup | undefined;
-  let running: InProcessService | undefined;
-  afterEach(async () => {
-    await running?.service.stop();
-    running = undefined;
-    await setup?.cleanUp();
-    setup = undefined;
-  });
+  const made = testResources(stack);
   return {
     async run(options) {
-      setup = await prepareLive(stack, { partitions: options.partitions });
+      const setup = await made.live({ partitions: options.partitions });
       const scenario = await simulateScenario(join(setup.dir, 'scenario'), options.simulate);
       const replayed = await replayScenario(scenario, setup.keyFile);
       await produce(setup, shuffledOrder(scenario.messages, options.maxDisorderMs, seededRandom(options.seed)));
       const writerSchemas = await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas'));
-      running = await startInProcess(setup, liveEnv(setup, { WRITER_SCHEMAS_DIR: writerSchemas, ...options.env }));
+      const running = await made.inProcess(setup, liveEnv(setup, { WRITER_SCHEMAS_DIR: writerSchemas, ...options.env }));
       const probe = new LiveProbe(setup);
       await probe.waitSettled(replayed.asOf, running.logFile, { timeoutMs: options.timeoutMs ?? 60_000 });
       return { setup, scenario, replayed, running, probe };

@@ -25,6 +25,7 @@ import { InputProgress } from './ops/input-progress.js';
 import { kafkaInputTopology, kafkaLogStart } from './kafka/input-topology.js';
 import { createKafka, kafkaTransport } from './kafka/kafka-client.js';
 import { kafkaAlertSink, kafkaDeadLetterSink } from './kafka/kafka-sinks.js';
+import { missingTopics } from './kafka/missing-topics.js';
 import { MessageIntake } from './ingest/message-intake.js';
 import { createVerifierMetrics, type VerifierMetrics } from './ops/metrics.js';
 import { describeMigration, migrate, migrationStatus } from './store/migration-runner.js';
@@ -124,16 +125,8 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     stops.push(() => admin.disconnect());
     const required = [...inputTopics, config.topics.alerts, config.topics.deadLetter];
     await withRetry('checking the topics', async () => {
-      let present: string[];
-      try {
-        await admin.connect();
-        present = await admin.listTopics();
-      } catch (error) {
-        throw brokerFailure(error, 'listing topics');
-      }
-      const missing = required.filter((t) => !present.includes(t));
+      const missing = await missingTopics(admin, required);
       if (missing.length > 0) {
-        // Topics are the deployment's to create (partitions, retention, access control); the service never does.
         throw new VerifierError('BROKER_UNAVAILABLE', `topics missing: ${missing.join(', ')}; create them (the service never creates topics)`, { retriable: true });
       }
     }, retry, { shouldStop });

@@ -4,6 +4,7 @@
 import type { Admin } from 'kafkajs';
 import { STREAM_NAMES, type StreamName } from '../../core/records.js';
 import { brokerFailure, VerifierError } from '../errors.js';
+import { missingTopics } from '../kafka/missing-topics.js';
 
 export interface PartitionExtent {
   readonly partition: number;
@@ -16,14 +17,7 @@ export interface PartitionExtent {
 export type InputExtent = { readonly [S in StreamName]: readonly PartitionExtent[] };
 
 export async function inputExtent(admin: Admin, topics: { readonly [S in StreamName]: string }): Promise<InputExtent> {
-  let present: string[];
-  try {
-    await admin.connect();
-    present = await admin.listTopics();
-  } catch (error) {
-    throw brokerFailure(error, 'listing topics');
-  }
-  const missing = STREAM_NAMES.map((s) => topics[s]).filter((t) => !present.includes(t));
+  const missing = await missingTopics(admin, STREAM_NAMES.map((s) => topics[s]));
   if (missing.length > 0) throw new VerifierError('CONFIGURATION', `topics missing: ${missing.join(', ')}`, { retriable: false });
   const extent = {} as Record<StreamName, PartitionExtent[]>;
   for (const stream of STREAM_NAMES) {

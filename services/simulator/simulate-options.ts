@@ -9,7 +9,7 @@ import { DEFAULT_TOPICS, topicSetting } from '../contract/streams.js';
 import { SHIPPED_CATALOGUE_PATH } from '../contract/shipped-catalogue.js';
 import { SHIPPED_CATALOGUE_FILE } from '../package-root.js';
 import { MAX_PRACTICES } from './practice-roster.js';
-import { DEFAULTS, FAULT_PROFILES, type FaultProfile, type ReleaseSize, type TargetFormat } from './scenario-params.js';
+import { DEFAULTS, FAULT_PROFILES, type FaultProfile, type ReleaseSize, type ScenarioParams } from './scenario-params.js';
 import { TEST_RANGE_CAPACITY } from './test-nhs-numbers.js';
 import { parseSchemaRegistrySettings, type SchemaRegistrySettings } from '../schema-registry/registry-settings.js';
 
@@ -30,17 +30,9 @@ export type SimulateTarget =
 
 export type SimulateConfig = SimulateTarget & ScenarioFlags;
 
-export interface ScenarioFlags {
-  readonly seed: number;
-  readonly practices: number;
-  readonly patients: number;
-  readonly days: number;
-  readonly startAt: number;
-  readonly faults: readonly FaultProfile[];
-  readonly format: TargetFormat;
+/** The scenario's parameters as flags give them (the catalogue as a path, read later), and how the files are written. */
+export interface ScenarioFlags extends Pick<ScenarioParams, 'seed' | 'practices' | 'patients' | 'days' | 'startAt' | 'faults' | 'format' | 'releaseSize' | 'optOutsPerYear'> {
   readonly codec: ContainerCodec;
-  readonly releaseSize: ReleaseSize;
-  readonly optOutsPerYear: number;
   readonly cataloguePath: string;
   readonly quiet: boolean;
 }

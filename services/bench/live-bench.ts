@@ -77,7 +77,7 @@ export interface LiveShapeResult {
   /** Bytes of the whole schema (tables, indexes, TOAST) per record read: on disk, and once compacted (VACUUM FULL). */
   readonly diskBytesPerRecord: number;
   readonly heldBytesPerRecord: number;
-  /** Rows still in the record tables once retention has run. */
+  /** Records still held (record_batches) once retention has run. */
   readonly recordRowsKept: number;
 }
 
@@ -169,7 +169,7 @@ async function benchShape(shape: Shape, dataDir: string, cluster: Cluster, optio
     log(`    stopped; the next instance took over in ${afterStop.seconds.toFixed(2)} s, replaying ${afterStop.replayed.toLocaleString('en-GB')} records`);
 
     const size = await schemaSize(admin, schema);
-    log(`    schema ${(size.disk / 1e6).toFixed(1)} MB on disk, ${(size.held / 1e6).toFixed(1)} MB once compacted (VACUUM FULL: ${size.largest}); ${size.recordRows.toLocaleString('en-GB')} rows left in the record tables`);
+    log(`    schema ${(size.disk / 1e6).toFixed(1)} MB on disk, ${(size.held / 1e6).toFixed(1)} MB once compacted (VACUUM FULL: ${size.largest}); ${size.recordRows.toLocaleString('en-GB')} records left in record_batches`);
     return {
       name: shape.name, records, serviceRate, decidedSeconds: run.decidedSeconds, dueToAlert: summariseLatency(run.delays), afterCrash, afterStop,
       diskBytesPerRecord: size.disk / records, heldBytesPerRecord: size.held / records, recordRowsKept: size.recordRows,
@@ -275,8 +275,7 @@ async function schemaSize(admin: pg.Client, schema: string): Promise<{ disk: num
   const byTable = await admin.query<{ name: string; bytes: string }>(`SELECT c.relname AS name, pg_total_relation_size(c.oid)::bigint AS bytes
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY 2 DESC LIMIT 4`, [schema]);
   const largest = byTable.rows.map((r) => `${r.name} ${(Number(r.bytes) / 1e6).toFixed(1)} MB`).join(', ');
-  const rows = await admin.query<{ n: string }>(`SELECT (SELECT count(*) FROM ${pg.escapeIdentifier(schema)}.gp_events) + (SELECT count(*) FROM ${pg.escapeIdentifier(schema)}.nds_received)
-    + (SELECT count(*) FROM ${pg.escapeIdentifier(schema)}.nds_manifests) + (SELECT count(*) FROM ${pg.escapeIdentifier(schema)}.nds_disseminations) AS n`);
+  const rows = await admin.query<{ n: string }>(`SELECT COALESCE(sum(record_count), 0)::bigint AS n FROM ${pg.escapeIdentifier(schema)}.record_batches`);
   return { disk, held, recordRows: Number(rows.rows[0]!.n), largest };
 }
 

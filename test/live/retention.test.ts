@@ -1,5 +1,5 @@
-// Retention against PostgreSQL: records a snapshot covers go and their ids are remembered in their place, so a
-// redelivery is still a duplicate (or a CONFLICTING_DUPLICATE) until the ids pass DEDUP_HORIZON; old dead-letter
+// Retention against PostgreSQL: records a snapshot covers go (a stored batch at a time) and their ids stay claimed,
+// so a redelivery is still a duplicate (or a CONFLICTING_DUPLICATE) until the ids pass DEDUP_HORIZON; old dead-letter
 // notes go; alert history (alerts, the outbox) never does.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { migrate } from '../../services/live/store/migration-runner.js';
 import { PgStateStore } from '../../services/live/store/pg-state-store.js';
 import { partitionKey, type IngestBatch, type IngestItem, type IngestOutcome } from '../../services/live/store/state-store.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
-import { rememberedIds, storedGpEvents } from './support/store-inspection.js';
+import { claimedIds, storedGpEvents } from './support/store-inspection.js';
 
 const TOPIC = 'gp.optout.events';
 const DAY = 86_400_000;
@@ -54,24 +54,36 @@ describe('retention', () => {
   it('forgets covered records but remembers their ids for duplicates until the horizon, and old dead-letter notes', async () => {
     const first = gp('e-1', T0, CODES.t1Dissent);
     const second = gp('e-2', T0 + DAY, CODES.t1Dissent);
-    const stored = await ingest(batch([item(0, first), item(1, second), item(2, { ...first, code: 'XAZ89' })]));
-    expect(stored).toMatchObject({ stored: 2, deadLetters: [{ offset: 2 }] });
+    expect(await ingest(batch([item(0, first)]))).toMatchObject({ stored: 1 });
+    const stored = await ingest(batch([item(1, second), item(2, { ...first, code: 'XAZ89' })]));
+    expect(stored).toMatchObject({ stored: 1, deadLetters: [{ offset: 2 }] });
 
-    // A snapshot covers offset 0 only: e-1 goes, e-2 stays.
+    // A snapshot covers offset 0 only: the batch of e-1 goes, the one of e-2 (offsets 1-2) stays.
     expect(await store.retain(plan(1, null))).toEqual({ records: 1, ids: 0, deadLetters: 0 });
     expect((await storedGpEvents(raw)).map((e) => e.eventId)).toEqual(['e-2']);
-    expect(await rememberedIds(raw)).toEqual([{ stream: 'gpEvents', id: 'e-1' }]);
+    expect(await claimedIds(raw)).toEqual([{ stream: 'gpEvents', id: 'e-1' }, { stream: 'gpEvents', id: 'e-2' }]);
 
     // Redelivered: the same content is a duplicate, other content a CONFLICTING_DUPLICATE; neither is stored again.
     const again = await ingest(batch([item(3, { ...first }), item(4, { ...first, code: CODES.t1Withdrawn })]));
     expect(again).toMatchObject({ stored: 0, duplicates: 1, records: [] });
     expect(again.deadLetters.map((d) => [d.offset, d.reason])).toEqual([[4, 'CONFLICTING_DUPLICATE']]);
 
-    // Past the horizon the id is forgotten; dead-letter notes older than their retention go too.
+    // Past the horizon and covered, the id is forgotten; dead-letter notes older than their retention go too.
     expect(await store.retain(plan(5, T0 + 1, 0))).toEqual({ records: 1, ids: 1, deadLetters: 2 });
-    expect((await rememberedIds(raw)).map((r) => r.id)).toEqual(['e-2']);
+    expect((await claimedIds(raw)).map((r) => r.id)).toEqual(['e-2']);
     expect(await storedGpEvents(raw)).toHaveLength(0);
     const late = await ingest(batch([item(5, { ...first })]));
     expect(late).toMatchObject({ stored: 1, duplicates: 0 });
+  });
+
+  it('keeps the id of a record past the horizon while no snapshot covers it', async () => {
+    const old = gp('o-1', T0 - 10 * DAY, CODES.t1Dissent);
+    expect(await ingest(batch([item(6, old)]))).toMatchObject({ stored: 1 });
+    // Offset 6 is not covered (the late e-1 at offset 5 is): o-1 is past the horizon, but its id stays.
+    expect(await store.retain(plan(6, T0))).toEqual({ records: 1, ids: 0, deadLetters: 0 });
+    expect((await claimedIds(raw)).map((r) => r.id)).toContain('o-1');
+    expect(await ingest(batch([item(7, { ...old })]))).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(await store.retain(plan(8, T0))).toEqual({ records: 1, ids: 1, deadLetters: 0 });
+    expect((await claimedIds(raw)).map((r) => r.id)).not.toContain('o-1');
   });
 });

@@ -4,9 +4,10 @@ import pg from 'pg';
 import { canonicalChange } from '../../audit/alert-change-form.js';
 import type { AlertChange } from '../../core/alert.js';
 import { conflictingDuplicate, sightingAgainst } from '../../core/duplicates.js';
-import type { OptOutAction, OptOutType, RecordOf, StreamName } from '../../core/records.js';
+import { STREAM_FIELDS, type StreamName } from '../../core/records.js';
 import { connectionFields, databaseConnection } from './database-connection.js';
 import { recordRejectionState, storeFailure, VerifierError } from '../errors.js';
+import { otherNumbersOf, parseRecordLines, recordLine } from './record-lines.js';
 import * as q from './state-queries.js';
 import { partitionMapOf, topicPartitionOf, partitionKey, type PartitionKey } from './topic-partition.js';
 import {
@@ -16,6 +17,8 @@ import {
 } from './state-store.js';
 
 type ValidItem = Extract<IngestItem, { kind: 'valid' }>;
+
+const eventTimeOf = (item: ValidItem): number => (item.record as unknown as Readonly<Record<string, number>>)[STREAM_FIELDS[item.stream].time]!;
 
 export interface PgStateStoreOptions {
   readonly databaseUrl: string;
@@ -49,8 +52,8 @@ function clientConfig(options: PgStateStoreOptions): pg.ClientConfig {
  */
 const BEGIN_INGEST = 'BEGIN; SET LOCAL synchronous_commit TO on';
 
-/** Records forgotten per retention transaction. */
-const RETENTION_SLICE = 20_000;
+/** Runs of records (each a batch, most often) forgotten per retention statement. */
+const RETENTION_SLICE = 200;
 
 const searchPath = (schema: string): string => `SET search_path TO ${pg.escapeIdentifier(schema)}`;
 
@@ -230,13 +233,23 @@ export class PgStateStore implements StateStore {
    * SQLSTATE, the others stored.
    */
   async #insertRecords(client: pg.PoolClient, batch: IngestBatch, items: readonly ValidItem[], doing: string, isolateRefusals: boolean, refused: Map<ValidItem, string>): Promise<string[]> {
+    const runOf = (part: readonly ValidItem[]): q.RecordRun => ({
+      from: part[0]!.offset, to: part[part.length - 1]!.offset + 1, count: part.length,
+      lines: part.map((item) => recordLine(item.stream, item.offset, item.record, item.meaning)).join('\n'),
+      numbers: part.flatMap((item) => otherNumbersOf(item.stream, item.record)),
+    });
     const insert = async (part: readonly ValidItem[]): Promise<string[]> => {
-      const rows: q.RecordRow[] = part.map((item) => ({
-        fields: item.record as unknown as Record<string, unknown>,
-        optOutType: item.meaning?.type ?? null, action: item.meaning?.action ?? null,
-        contentHash: item.contentHash, offset: item.offset,
-      }));
-      return (await run<{ id: string }>(client, q.insertRecords(batch.stream, batch.topic, batch.partition, rows), doing)).rows.map((r) => r.id);
+      // The event time as the record holds it (the line's own), so that PostgreSQL reads it as a bigint.
+      const ids = part.map((item) => ({ id: item.id, contentHash: item.contentHash, eventTime: eventTimeOf(item), offset: item.offset }));
+      const claimed = await run<{ id: string }>(client, q.claimIdsAndStore(batch.stream, batch.topic, batch.partition, ids, runOf(part)), doing);
+      const storedBefore = claimed.rows.map((r) => r.id);
+      if (storedBefore.length > 0) {
+        // Some ids were taken: the run was not stored; the records that did claim theirs are stored as one.
+        const taken = new Set(storedBefore);
+        const kept = part.filter((item) => !taken.has(item.id));
+        if (kept.length > 0) await run(client, q.insertRecordRun(batch.stream, batch.topic, batch.partition, runOf(kept)), doing);
+      }
+      return storedBefore;
     };
     if (!isolateRefusals) return insert(items);
     const storedBefore: string[] = [];
@@ -318,20 +331,30 @@ export class PgStateStore implements StateStore {
     }
     let records = 0;
     for (const [topic, { partitions, below }] of byTopic) {
-      const stream = plan.streamOfTopic.get(topic)!;
-      // In slices, each its own short transaction: ingest of the topic's partitions waits only for one slice.
+      // In slices, each its own short statement: ingest never waits for it (ids stay where they are).
       for (;;) {
-        const forgotten = await this.#transaction(`forgetting records of ${topic}`, async (client) => {
-          await run(client, q.lockPartitionsForRetention(topic, partitions), 'forgetting records');
-          const result = await run<{ forgotten: number }>(client, q.forgetCoveredRecords(stream, topic, partitions, below, RETENTION_SLICE), 'forgetting records');
-          return result.rows[0]?.forgotten ?? 0;
-        });
-        records += forgotten;
-        if (forgotten < RETENTION_SLICE) break;
+        const forgotten = await this.#withClient(`forgetting records of ${topic}`, (client) =>
+          run<{ runs: number; forgotten: number }>(client, q.forgetCoveredRecords(topic, partitions, below, RETENTION_SLICE), 'forgetting records'));
+        records += forgotten.rows[0]?.forgotten ?? 0;
+        if ((forgotten.rows[0]?.runs ?? 0) < RETENTION_SLICE) break;
       }
     }
+    let ids = 0;
+    if (plan.forgetIdsBefore !== null) {
+      // An id goes once past the horizon and covered by the snapshot (its record no longer needed to rebuild).
+      const below = new Map<string, { stream: StreamName; partition: number; below: number }>();
+      for (const [key, offset] of plan.covered) {
+        const { topic, partition } = topicPartitionOf(key);
+        const stream = plan.streamOfTopic.get(topic);
+        if (stream === undefined) continue;
+        const at = `${stream}:${partition}`;
+        below.set(at, { stream, partition, below: Math.min(offset, below.get(at)?.below ?? offset) });
+      }
+      const forgotten = await this.#withClient('forgetting old record ids', (client) =>
+        run<{ forgotten: number }>(client, q.forgetIds(plan.forgetIdsBefore!, [...below.values()]), 'forgetting old record ids'));
+      ids = forgotten.rows[0]?.forgotten ?? 0;
+    }
     const count = async (sql: q.Sql, doing: string) => (await this.#withClient(doing, (client) => run(client, sql, doing))).rowCount ?? 0;
-    const ids = plan.forgetIdsBefore === null ? 0 : await count(q.forgetRememberedIds(plan.forgetIdsBefore), 'forgetting old record ids');
     const deadLetters = await count(q.forgetDeadLetters(plan.deadLetterRetentionMs), 'forgetting old dead letters');
     return { records, ids, deadLetters };
   }
@@ -422,8 +445,17 @@ class PgDeciderSession implements DeciderSession {
     const records: StoredRecord[] = [];
     for (const [topic, list] of byTopic) {
       const stream = list[0]!.stream;
-      const result = await run(this.#client, q.recordsInRanges(stream, topic, list), 'loading records');
-      for (const row of result.rows) records.push(storedRecordOf(stream, topic, row));
+      const result = await run<{ partition: number; records: string }>(this.#client, q.recordRunsInRanges(topic, list), 'loading records');
+      const found: StoredRecord[] = [];
+      for (const row of result.rows) {
+        const wanted = list.filter((r) => r.partition === row.partition);
+        for (const record of parseRecordLines(stream, topic, row.partition, row.records)) {
+          if (wanted.some((r) => record.offset >= r.from && record.offset < r.to)) found.push(record);
+        }
+      }
+      // A batch some of whose records the store refused may be held as several runs, not in offset order.
+      found.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+      records.push(...found);
     }
     return records;
   }
@@ -447,12 +479,4 @@ class PgDeciderSession implements DeciderSession {
     await this.#client.query(q.releaseDeciderLock(this.#schema).text, [...q.releaseDeciderLock(this.#schema).values]).catch(() => {});
     await this.#client.end().catch(() => {});
   }
-}
-
-function storedRecordOf(stream: StreamName, topic: string, row: Record<string, unknown>): StoredRecord {
-  const spec = q.RECORD_TABLES[stream];
-  const record: Record<string, unknown> = {};
-  for (const column of spec.columns) record[column.field] = row[column.column];
-  const meaning = spec.withMeaning ? { type: row.opt_out_type as OptOutType, action: row.action as OptOutAction } : null;
-  return { stream, topic, partition: row.source_partition as number, offset: row.source_offset as number, record: record as unknown as RecordOf[StreamName], meaning } as StoredRecord;
 }

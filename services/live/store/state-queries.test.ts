@@ -33,28 +33,28 @@ const alert = fire({
 });
 
 describe('state queries', () => {
-  it('insert every column of each record table, one array per column with one element per row', () => {
+  it('claim the ids of a batch and store its records as one row, prepared once per stream', () => {
     for (const stream of STREAM_NAMES) {
-      const spec = q.RECORD_TABLES[stream];
-      const rows: q.RecordRow[] = [0, 1, 2].map((i) => ({ fields: {}, optOutType: null, action: null, contentHash: 'ab', offset: i }));
-      const sql = q.insertRecords(stream, 'topic.x', 4, rows);
+      const ids = [0, 1, 2].map((i) => ({ id: `id-${i}`, contentHash: 'ab', eventTime: 1_000 + i, offset: 7 + i }));
+      const sql = q.claimIdsAndStore(stream, 'topic.x', 4, ids, { from: 7, to: 10, count: 3, lines: 'l', numbers: [5] });
       expectPlaceholdersMatch(sql);
-      const inserted = /INSERT INTO \w+ \(([^)]*)\)/.exec(sql.text)![1]!.split(', ');
-      expect(new Set(inserted)).toEqual(new Set(tableColumns(spec.table)));
-      const arrays = sql.values.slice(0, -2) as string[];
-      for (const array of arrays) expect(array.split(',')).toHaveLength(rows.length);
-      expect(sql.values.slice(-2)).toEqual(['topic.x', 4]);
+      expect(sql.name).toBe(`claim-ids-${stream}`);
+      const claimed = /INSERT INTO record_ids \(([^)]*)\)/.exec(sql.text)![1]!.split(', ');
+      expect(new Set(claimed)).toEqual(new Set(tableColumns('record_ids')));
+      const stored = /INSERT INTO record_batches \(([^)]*)\)/.exec(sql.text)![1]!.split(', ');
+      expect(new Set(stored)).toEqual(new Set(tableColumns('record_batches')));
+      expect(sql.values.slice(0, 4)).toEqual(['{"id-0","id-1","id-2"}', '{"ab","ab","ab"}', '{"1000","1001","1002"}', '{"7","8","9"}']);
+      expect(sql.values.slice(4)).toEqual(['topic.x', 4, 7, 10, 3, 'l', '{"5"}']);
+      const run = q.insertRecordRun(stream, 'topic.x', 4, { from: 8, to: 9, count: 1, lines: 'l', numbers: [] });
+      expectPlaceholdersMatch(run);
+      expect(new Set(/INSERT INTO record_batches \(([^)]*)\)/.exec(run.text)![1]!.split(', '))).toEqual(new Set(tableColumns('record_batches')));
     }
   });
 
-  it('read back every column a record is made of, with where it was read', () => {
-    for (const stream of STREAM_NAMES) {
-      const spec = q.RECORD_TABLES[stream];
-      const sql = q.recordsInRanges(stream, 'gp', [{ stream, topic: 'gp', partition: 2, from: 5, to: 9 }, { stream, topic: 'gp', partition: 3, from: 0, to: 1 }]);
-      expectPlaceholdersMatch(sql);
-      expect(sql.values).toEqual(['gp', [2, 3], [5, 0], [9, 1]]);
-      for (const column of spec.columns) expect(tableColumns(spec.table)).toContain(column.column);
-    }
+  it('read back the runs holding any offset of the ranges', () => {
+    const sql = q.recordRunsInRanges('gp', [{ stream: 'gpEvents', topic: 'gp', partition: 2, from: 5, to: 9 }, { stream: 'gpEvents', topic: 'gp', partition: 3, from: 0, to: 1 }]);
+    expectPlaceholdersMatch(sql);
+    expect(sql.values).toEqual(['gp', [2, 3], [5, 0], [9, 1]]);
   });
 
   it('commit a round in one statement whose every write depends on the fence', () => {
@@ -108,7 +108,8 @@ describe('state queries', () => {
 
   it('have matching placeholders in every other statement', () => {
     for (const sql of [
-      q.lockPartitionProgress('t', 0), q.storedContentHashes('gpEvents', ['x']), q.insertDeadLetters('t', 1, [{ offset: 3, reason: 'UNKNOWN_CODE', detail: 'd' }]),
+      q.lockPartitionProgress('t', 0), q.storedContentHashes('gpEvents', ['x']), q.forgetCoveredRecords('t', [0], [5], 10),
+      q.forgetIds(5, [{ stream: 'gpEvents', partition: 0, below: 4 }]), q.insertDeadLetters('t', 1, [{ offset: 3, reason: 'UNKNOWN_CODE', detail: 'd' }]),
       q.advancePartition({ topic: 't', partition: 0, nextOffset: 1, maxEventTime: null, stored: 0, duplicates: 0, deadLetters: 0, absent: 0, sawRecords: true }),
       q.storedOffsets(['t'], [0]), q.ingestAccounts(), q.claimLeadership('me'), q.unsentOutbox(10), q.markOutboxSent([1]),
     ]) expectPlaceholdersMatch(sql);

@@ -1,7 +1,7 @@
 // Every SQL statement of the live verifier, built by pure functions returning { text, values }. Multi-row writes
 // go through unnest() over one array per column: one round trip for a whole batch, whatever its size.
 import type { Alert, AlertChange } from '../../core/alert.js';
-import { STREAM_FIELDS, type StreamName } from '../../core/records.js';
+import type { StreamName } from '../../core/records.js';
 import type { DeadLetterNote, OffsetRange, PartitionOffsets } from './state-store.js';
 import { topicPartitionOf } from './topic-partition.js';
 
@@ -13,43 +13,6 @@ export interface Sql {
 }
 
 type PgType = 'text' | 'bigint' | 'integer' | 'boolean' | 'timestamptz';
-
-interface RecordColumn {
-  readonly column: string;
-  readonly field: string;
-  readonly type: 'text' | 'bigint';
-}
-
-interface RecordTable {
-  readonly table: string;
-  readonly idColumn: string;
-  readonly columns: readonly RecordColumn[];
-  /** GP events and receipts also store their code's meaning, so the decider needs no catalogue. */
-  readonly withMeaning: boolean;
-}
-
-const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const TIME_FIELDS = new Set(['recordedAt', 'receivedAt', 'coversUpTo', 'sharedAt']);
-
-/**
- * The record's `nhsNumber` field holds the keyed pseudonym once ingest has it (message-intake.ts), so its column is
- * `patient_ref`: no column holds an NHS number.
- */
-function columnsOf(stream: StreamName): RecordColumn[] {
-  return STREAM_FIELDS[stream].fields.map((field) => {
-    if (field === 'nhsNumber') return { column: 'patient_ref', field, type: 'text' as const };
-    if (TIME_FIELDS.has(field)) return { column: `${snake(field)}_ms`, field, type: 'bigint' as const };
-    return { column: snake(field), field, type: field === 'recordCount' ? 'bigint' as const : 'text' as const };
-  });
-}
-
-/** The table of each stream; column names follow the contract's field names (snake case, times in ms). */
-export const RECORD_TABLES: { readonly [S in StreamName]: RecordTable } = {
-  gpEvents: { table: 'gp_events', idColumn: 'event_id', columns: columnsOf('gpEvents'), withMeaning: true },
-  ndsReceived: { table: 'nds_received', idColumn: 'receipt_id', columns: columnsOf('ndsReceived'), withMeaning: true },
-  ndsManifests: { table: 'nds_manifests', idColumn: 'extract_id', columns: columnsOf('ndsManifests'), withMeaning: false },
-  ndsDisseminations: { table: 'nds_disseminations', idColumn: 'dissemination_id', columns: columnsOf('ndsDisseminations'), withMeaning: false },
-};
 
 /**
  * A PostgreSQL array literal: every element quoted (numbers too: the array's type parses them), NULL for null.
@@ -90,45 +53,56 @@ RETURNING next_offset`,
   };
 }
 
-export interface RecordRow {
-  readonly fields: Readonly<Record<string, unknown>>;
-  readonly optOutType: string | null;
-  readonly action: string | null;
+export interface ClaimedId {
+  readonly id: string;
+  /** SHA-256 of the pseudonymised content, hex. */
   readonly contentHash: string;
+  readonly eventTime: number;
   readonly offset: number;
 }
 
+/** A run of stored records of one partition, as one row: offsets [from, to), their lines (record-lines.ts). */
+export interface RecordRun {
+  readonly from: number;
+  readonly to: number;
+  readonly count: number;
+  readonly lines: string;
+  /** The numbers of the lines other than event times (record-lines.ts, otherNumbersOf), which must each fit a bigint. */
+  readonly numbers: readonly number[];
+}
+
 /**
- * Inserts records, the first valid one of an id winning; returns the ids that were stored already, or are remembered
- * from records no longer kept (usually none, so a batch of thousands answers with no rows).
+ * Claims the ids of records (the first valid one of each id) and stores the records as one row, if every id was
+ * free; returns the ids stored already, or still remembered from records no longer held (usually none, so a batch
+ * of thousands answers with no rows). When some were, no row is stored: the caller stores the others' run
+ * (insertRecordRun). The stream is a literal, so the statement is prepared once per stream and connection.
  */
-export function insertRecords(stream: StreamName, topic: string, partition: number, rows: readonly RecordRow[]): Sql {
-  const spec = RECORD_TABLES[stream];
-  const names = spec.columns.map((c) => c.column);
-  const types: PgType[] = spec.columns.map((c) => c.type);
-  const values: unknown[] = spec.columns.map((c) => rows.map((r) => r.fields[c.field] ?? null));
-  if (spec.withMeaning) {
-    names.push('opt_out_type', 'action');
-    types.push('text', 'text');
-    values.push(rows.map((r) => r.optOutType), rows.map((r) => r.action));
-  }
-  names.push('content_hash_hex', 'source_offset');
-  types.push('text', 'bigint');
-  values.push(rows.map((r) => r.contentHash), rows.map((r) => r.offset));
-  const targets = [...names.slice(0, -2), 'content_hash', 'topic', 'source_partition', 'source_offset'];
-  const selected = [...names.slice(0, -2), `decode(r.content_hash_hex, 'hex')`, `$${values.length + 1}`, `$${values.length + 2}`, 'r.source_offset'];
-  const id = spec.idColumn;
+export function claimIdsAndStore(stream: StreamName, topic: string, partition: number, ids: readonly ClaimedId[], run: RecordRun): Sql {
   return {
-    text: `WITH r AS (SELECT * FROM ${unnestOf(types, names, 'r', 1)}),
-inserted AS (
-  INSERT INTO ${spec.table} (${targets.join(', ')})
-  SELECT ${selected.join(', ')} FROM r
-  WHERE NOT EXISTS (SELECT 1 FROM remembered_ids k WHERE k.stream = '${stream}' AND k.id = r.${id})
-  ON CONFLICT (${id}) DO NOTHING
-  RETURNING ${id})
-SELECT r.${id} AS id FROM r WHERE NOT EXISTS (SELECT 1 FROM inserted i WHERE i.${id} = r.${id})`,
-    values: [...values.map((column) => arrayLiteral(column as unknown[])), topic, partition],
-    name: `insert-${spec.table}`,
+    text: `WITH r AS (SELECT * FROM ${unnestOf(['text', 'text', 'bigint', 'bigint'], ['id', 'content_hash_hex', 'event_time_ms', 'source_offset'], 'r', 1)}),
+claimed AS (
+  INSERT INTO record_ids (stream, id, content_hash, event_time_ms, source_partition, source_offset)
+  SELECT '${stream}', r.id, decode(r.content_hash_hex, 'hex'), r.event_time_ms, $6::integer, r.source_offset FROM r
+  ON CONFLICT (stream, id) DO NOTHING
+  RETURNING id),
+kept AS (
+  INSERT INTO record_batches (topic, partition, from_offset, to_offset, stream, record_count, records)
+  SELECT $5, $6, $7, $8, '${stream}', $9::integer, $10 WHERE (SELECT count(*) FROM claimed) = $9::integer AND cardinality($11::bigint[]) >= 0)
+SELECT r.id FROM r WHERE NOT EXISTS (SELECT 1 FROM claimed c WHERE c.id = r.id)`,
+    values: [
+      arrayLiteral(ids.map((i) => i.id)), arrayLiteral(ids.map((i) => i.contentHash)), arrayLiteral(ids.map((i) => i.eventTime)), arrayLiteral(ids.map((i) => i.offset)),
+      topic, partition, run.from, run.to, run.count, run.lines, arrayLiteral(run.numbers),
+    ],
+    name: `claim-ids-${stream}`,
+  };
+}
+
+/** Stores a run of records whose ids are claimed already. */
+export function insertRecordRun(stream: StreamName, topic: string, partition: number, run: RecordRun): Sql {
+  return {
+    text: `INSERT INTO record_batches (topic, partition, from_offset, to_offset, stream, record_count, records)
+SELECT $1, $2, $3, $4, $5, $6, $7 WHERE cardinality($8::bigint[]) >= 0`,
+    values: [topic, partition, run.from, run.to, stream, run.count, run.lines, arrayLiteral(run.numbers)],
   };
 }
 
@@ -138,13 +112,11 @@ export const RELEASE_SAVEPOINT: Sql = { text: 'RELEASE SAVEPOINT insert_records'
 /** Undoes the insert and ends the savepoint (ROLLBACK TO alone would keep it). */
 export const ROLLBACK_TO_SAVEPOINT: Sql = { text: 'ROLLBACK TO SAVEPOINT insert_records; RELEASE SAVEPOINT insert_records', values: [] };
 
-/** Content fingerprints of records stored before, or remembered from records no longer kept, by id. */
+/** Content fingerprints of the ids claimed before (by records stored, or still remembered), by id. */
 export function storedContentHashes(stream: StreamName, ids: readonly string[]): Sql {
-  const spec = RECORD_TABLES[stream];
   return {
-    text: `SELECT ${spec.idColumn} AS id, encode(content_hash, 'hex') AS content_hash FROM ${spec.table} WHERE ${spec.idColumn} = ANY($1::text[])
-UNION ALL SELECT id, encode(content_hash, 'hex') FROM remembered_ids WHERE stream = '${stream}' AND id = ANY($1::text[])`,
-    values: [ids],
+    text: `SELECT id, encode(content_hash, 'hex') AS content_hash FROM record_ids WHERE stream = $1 AND id = ANY($2::text[])`,
+    values: [stream, ids],
   };
 }
 
@@ -242,16 +214,13 @@ FROM input_partitions`,
   };
 }
 
-/** The stored records of one stream with offsets in the given ranges, in (partition, offset) order. */
-export function recordsInRanges(stream: StreamName, topic: string, ranges: readonly OffsetRange[]): Sql {
-  const spec = RECORD_TABLES[stream];
-  const columns = [...spec.columns.map((c) => `t.${c.column}`), ...(spec.withMeaning ? ['t.opt_out_type', 't.action'] : []), 't.source_partition', 't.source_offset'];
+/** The stored runs of a topic holding any offset of the given ranges, in (partition, first offset) order. */
+export function recordRunsInRanges(topic: string, ranges: readonly OffsetRange[]): Sql {
   return {
-    text: `SELECT ${columns.join(', ')}
-FROM ${unnestOf(['integer', 'bigint', 'bigint'], ['partition', 'from_offset', 'to_offset'], 'r', 2)}
-JOIN ${spec.table} t ON t.source_partition = r.partition AND t.source_offset >= r.from_offset AND t.source_offset < r.to_offset
-  AND t.topic = $1
-ORDER BY t.source_partition, t.source_offset`,
+    text: `SELECT b.partition, b.records FROM record_batches b
+WHERE b.topic = $1 AND EXISTS (SELECT 1 FROM ${unnestOf(['integer', 'bigint', 'bigint'], ['partition', 'from_offset', 'to_offset'], 'r', 2)}
+  WHERE b.partition = r.partition AND b.from_offset < r.to_offset AND b.to_offset > r.from_offset)
+ORDER BY b.partition, b.from_offset`,
     values: [topic, ranges.map((r) => r.partition), ranges.map((r) => r.from), ranges.map((r) => r.to)],
   };
 }
@@ -390,36 +359,35 @@ export function commitRound(w: RoundWrite): Sql {
 // ---- retention ---------------------------------------------------------------------------------------------
 
 /**
- * Locks the progress rows of a topic's partitions for the transaction: ingest of those partitions waits, so a
- * redelivered record is judged either against its stored first or against the id remembered in its place.
+ * Deletes up to `limit` runs of records of a topic that a snapshot covers (every offset below the snapshot's for their
+ * partition); answers how many records went. Their ids stay in record_ids until forgetIds.
  */
-export function lockPartitionsForRetention(topic: string, partitions: readonly number[]): Sql {
-  return { text: `SELECT partition FROM input_partitions WHERE topic = $1 AND partition = ANY($2::integer[]) ORDER BY partition FOR UPDATE`, values: [topic, partitions] };
-}
-
-/**
- * Deletes up to `limit` records of a topic that a snapshot covers (offset below the snapshot's for their partition)
- * and remembers their ids and content fingerprints in their place; answers how many went.
- */
-export function forgetCoveredRecords(stream: StreamName, topic: string, partitions: readonly number[], below: readonly number[], limit: number): Sql {
-  const spec = RECORD_TABLES[stream];
-  const time = spec.columns.find((c) => c.field === STREAM_FIELDS[stream].time)!.column;
+export function forgetCoveredRecords(topic: string, partitions: readonly number[], below: readonly number[], limit: number): Sql {
   return {
     text: `WITH covered AS (
-  SELECT t.ctid FROM ${unnestOf(['integer', 'bigint'], ['partition', 'below'], 'o', 2)}
-  JOIN ${spec.table} t ON t.source_partition = o.partition AND t.source_offset < o.below AND t.topic = $1
+  SELECT b.ctid FROM ${unnestOf(['integer', 'bigint'], ['partition', 'below'], 'o', 2)}
+  JOIN record_batches b ON b.topic = $1 AND b.partition = o.partition AND b.to_offset <= o.below
   LIMIT $4),
-gone AS (DELETE FROM ${spec.table} t USING covered c WHERE t.ctid = c.ctid RETURNING t.${spec.idColumn} AS id, t.content_hash, t.${time} AS event_time_ms),
-kept AS (INSERT INTO remembered_ids (stream, id, content_hash, event_time_ms) SELECT '${stream}', id, content_hash, event_time_ms FROM gone
-  ON CONFLICT (stream, id) DO NOTHING)
-SELECT count(*)::int AS forgotten FROM gone`,
+gone AS (DELETE FROM record_batches b USING covered c WHERE b.ctid = c.ctid RETURNING b.record_count)
+SELECT count(*)::int AS runs, COALESCE(sum(record_count), 0)::int AS forgotten FROM gone`,
     values: [topic, partitions, below, limit],
   };
 }
 
-/** Forgets the ids of records dated more than the horizon before the stream time. */
-export function forgetRememberedIds(before: number): Sql {
-  return { text: `DELETE FROM remembered_ids WHERE event_time_ms < $1`, values: [before] };
+/**
+ * Forgets the ids of records dated before `before` that a snapshot covers (offset below its offset for their stream's
+ * partition, or no offset: remembered from a record deleted before ids carried one); answers how many went.
+ */
+export function forgetIds(before: number, covered: readonly { stream: StreamName; partition: number; below: number }[]): Sql {
+  return {
+    text: `WITH held AS (
+  DELETE FROM record_ids i USING ${unnestOf(['text', 'integer', 'bigint'], ['stream', 'partition', 'below'], 'o', 2)}
+  WHERE i.event_time_ms < $1 AND i.stream = o.stream AND i.source_partition = o.partition AND i.source_offset < o.below
+  RETURNING 1),
+remembered AS (DELETE FROM record_ids WHERE event_time_ms < $1 AND source_offset IS NULL RETURNING 1)
+SELECT (SELECT count(*) FROM held)::int + (SELECT count(*) FROM remembered)::int AS forgotten`,
+    values: [before, covered.map((c) => c.stream), covered.map((c) => c.partition), covered.map((c) => c.below)],
+  };
 }
 
 export function forgetDeadLetters(retentionMs: number): Sql {

@@ -232,8 +232,8 @@ export interface StateStore {
   /** Unsent alert messages and the decision time (epoch ms) of the oldest, for the outbox gauges. */
   outboxBacklog(): Promise<{ readonly unsent: number; readonly oldestDecidedAt: number | null }>;
   /**
-   * Deletes what decisions no longer need: records a snapshot covers (their ids remembered in their place), ids
-   * older than the horizon, old dead-letter notes. Never alert history (alerts, the outbox).
+   * Deletes what decisions no longer need: records a snapshot covers (their ids still judge duplicates), ids older
+   * than the horizon whose records a snapshot covers, old dead-letter notes. Never alert history (alerts, the outbox).
    */
   retain(plan: RetentionPlan): Promise<RetentionOutcome>;
   /** Alerts in state FIRING now, by rule, severity and supplier (for the gauge at start). */

@@ -6,7 +6,7 @@ import { DEAD_LETTER_REASONS } from '../../../services/core/dead-letter-reason.j
 import { STREAM_NAMES, type StreamName } from '../../../services/core/records.js';
 import { storedAlerts, topicAlerts, type AlertView, type ReplayResult } from './alert-views.js';
 import { waitUntil, type LiveSetup } from './live-harness.js';
-import { deadLetters, type StoreReader } from './store-inspection.js';
+import { deadLetters, storedRecordIds, type StoreReader } from './store-inspection.js';
 
 export interface Progress {
   /** The decider's stream time; null before its first round. */
@@ -65,10 +65,8 @@ export class LiveProbe {
   }
 
   /** The ids of the records stored (every stream), sorted. */
-  async storedRecordIds(): Promise<string[]> {
-    const { rows } = await this.db.query<{ id: string }>(`SELECT event_id AS id FROM gp_events UNION ALL SELECT receipt_id FROM nds_received
-      UNION ALL SELECT extract_id FROM nds_manifests UNION ALL SELECT dissemination_id FROM nds_disseminations ORDER BY 1`);
-    return rows.map((r) => r.id);
+  storedRecordIds(): Promise<string[]> {
+    return storedRecordIds(this.db);
   }
 
   /** The offsets the engine snapshot covers, and the decided offsets, each as `topic:partition` to offset. */

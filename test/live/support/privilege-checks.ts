@@ -58,7 +58,7 @@ export function statementsRefusedAtRuntime(schema: string): string[] {
     'DROP SCHEMA ' + schema + ' CASCADE',
     'TRUNCATE alerts',
     'TRUNCATE alert_outbox',
-    'TRUNCATE gp_events',
+    'TRUNCATE record_batches',
     'TRUNCATE decider_state',
     'ALTER TABLE alerts ADD COLUMN note text',
     'ALTER TABLE alerts DROP CONSTRAINT alerts_pkey',

@@ -1,8 +1,10 @@
 // What a test reads of the service's tables below the probe's level: a partition's counts, the offsets behind the
-// stored rows, a stream's records, remembered ids, the schema's columns. Functions over any connection that answers
+// stored rows, a stream's records, claimed ids, the schema's columns. Functions over any connection that answers
 // `query`, so a test can read through a connection of its own (or one per question, while the server comes and goes).
 import pg from 'pg';
-import type { StreamName } from '../../../services/core/records.js';
+import { STREAM_FIELDS, type GpOptOutEvent, type StreamName } from '../../../services/core/records.js';
+import { parseRecordLines } from '../../../services/live/store/record-lines.js';
+import type { StoredRecord } from '../../../services/live/store/state-store.js';
 
 /** What the inspection needs of a connection: pg.Client, pg.Pool and oneConnectionPerQuestion() all serve. */
 export interface StoreReader {
@@ -42,15 +44,23 @@ export async function partitionAccounts(db: StoreReader): Promise<PartitionAccou
   return rows;
 }
 
+/** The records held in record_batches (every stream), in topic, partition and offset order. */
+async function storedRecords(db: StoreReader): Promise<StoredRecord[]> {
+  const { rows } = await db.query<{ stream: StreamName; topic: string; partition: number; records: string }>('SELECT stream, topic, partition, records FROM record_batches');
+  const records = rows.flatMap((row) => parseRecordLines(row.stream, row.topic, row.partition, row.records));
+  return records.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || a.offset - b.offset));
+}
+
 /** The source offset of every stored record (any stream) and every dead letter, with its topic and partition. */
 export async function rowOffsets(db: StoreReader): Promise<{ topic: string; partition: number; offset: number; kind: 'record' | 'dead' }[]> {
-  const { rows } = await db.query<{ topic: string; partition: number; offset: number; kind: 'record' | 'dead' }>(`
-    SELECT topic, source_partition AS partition, source_offset::int AS offset, 'record' AS kind FROM gp_events
-    UNION ALL SELECT topic, source_partition, source_offset::int, 'record' FROM nds_received
-    UNION ALL SELECT topic, source_partition, source_offset::int, 'record' FROM nds_manifests
-    UNION ALL SELECT topic, source_partition, source_offset::int, 'record' FROM nds_disseminations
-    UNION ALL SELECT topic, partition, source_offset::int, 'dead' FROM dead_letters`);
-  return rows;
+  const records = (await storedRecords(db)).map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset, kind: 'record' as const }));
+  const { rows } = await db.query<{ topic: string; partition: number; offset: number }>('SELECT topic, partition, source_offset::int AS offset FROM dead_letters');
+  return [...records, ...rows.map((r) => ({ ...r, kind: 'dead' as const }))];
+}
+
+/** The ids of the records held (every stream), sorted. */
+export async function storedRecordIds(db: StoreReader): Promise<string[]> {
+  return (await storedRecords(db)).map((r) => String((r.record as unknown as Record<string, unknown>)[STREAM_FIELDS[r.stream].id])).sort();
 }
 
 /** The dead letters noted, in topic and offset order. */
@@ -60,26 +70,23 @@ export async function deadLetters(db: StoreReader): Promise<{ topic: string; par
   return rows.map((r) => ({ ...r, offset: Number(r.offset) }));
 }
 
-/** The stored GP events (a schema migrated past 003), in event id order. */
+/** The stored GP events (a schema migrated past 007), in event id order. */
 export async function storedGpEvents(db: StoreReader): Promise<{ eventId: string; supplier: string; patientRef: string; partition: number }[]> {
-  const { rows } = await db.query<{ eventId: string; supplier: string; patientRef: string; partition: number }>(
-    'SELECT event_id AS "eventId", supplier, patient_ref AS "patientRef", source_partition AS partition FROM gp_events ORDER BY event_id');
-  return rows;
+  const events = (await storedRecords(db)).filter((r) => r.stream === 'gpEvents').map((r) => {
+    const event = r.record as GpOptOutEvent;
+    return { eventId: event.eventId, supplier: event.supplier, patientRef: event.nhsNumber, partition: r.partition };
+  });
+  return events.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
 }
 
-const RECORD_TABLES: { readonly [S in StreamName]: string } = {
-  gpEvents: 'gp_events', ndsReceived: 'nds_received', ndsManifests: 'nds_manifests', ndsDisseminations: 'nds_disseminations',
-};
-
-/** The patient references of a stream's stored records, in storage order. */
+/** The patient references of a stream's stored records, in topic, partition and offset order. */
 export async function storedPatientRefs(db: StoreReader, stream: Exclude<StreamName, 'ndsManifests'>): Promise<string[]> {
-  const { rows } = await db.query<{ patient_ref: string }>(`SELECT patient_ref FROM ${RECORD_TABLES[stream]}`);
-  return rows.map((r) => r.patient_ref);
+  return (await storedRecords(db)).filter((r) => r.stream === stream).map((r) => (r.record as { nhsNumber: string }).nhsNumber);
 }
 
-/** The ids remembered for duplicates after their records went, with their stream. */
-export async function rememberedIds(db: StoreReader): Promise<{ stream: string; id: string }[]> {
-  const { rows } = await db.query<{ stream: string; id: string }>('SELECT stream, id FROM remembered_ids');
+/** The ids still claimed for duplicates (by a record held, or remembered after it went), with their stream. */
+export async function claimedIds(db: StoreReader): Promise<{ stream: string; id: string }[]> {
+  const { rows } = await db.query<{ stream: string; id: string }>('SELECT stream, id FROM record_ids ORDER BY stream, id');
   return rows;
 }
 

@@ -1,0 +1,72 @@
+// How the records of one stored batch are kept: one text value, a line per record in offset order, each line the
+// record's offset, then its contract fields in STREAM_FIELDS order, then (GP events and receipts) its code's opt-out
+// type and action, separated by tabs. Text is kept as it is, so PostgreSQL refuses what its text type cannot hold (a
+// NUL character) as it would in a column of its own; only a backslash, a tab and a newline are escaped (\\, \t, \n).
+// An absent value is \N; numbers are decimal. The record's `nhsNumber` field holds the keyed pseudonym (ingest has
+// replaced it), so no line holds an NHS number. Pure: the store writes and reads these lines.
+import type { CodeMeaning } from '../../core/code-catalogue.js';
+import { STREAM_FIELDS, type OptOutAction, type OptOutType, type RecordOf, type StreamName } from '../../core/records.js';
+import type { StoredRecord } from './state-store.js';
+
+/** Fields holding numbers (epoch milliseconds, counts); every other field is text. */
+const NUMBER_FIELDS: ReadonlySet<string> = new Set(['recordedAt', 'receivedAt', 'coversUpTo', 'sharedAt', 'recordCount']);
+const WITH_MEANING: { readonly [S in StreamName]: boolean } = { gpEvents: true, ndsReceived: true, ndsManifests: false, ndsDisseminations: false };
+
+const ABSENT = '\\N';
+const SPECIAL = /[\\\t\n]/;
+const SPECIALS = /[\\\t\n]/g;
+const ESCAPED = /\\(.)/g;
+
+function escaped(text: string): string {
+  return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : '\\n')) : text;
+}
+
+function unescaped(text: string): string {
+  return text.includes('\\') ? text.replace(ESCAPED, (_, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c)) : text;
+}
+
+function valueText(value: unknown): string {
+  if (value === null || value === undefined) return ABSENT;
+  return typeof value === 'string' ? escaped(value) : String(value);
+}
+
+/** One record's line (no newline). */
+export function recordLine(stream: StreamName, offset: number, record: RecordOf[StreamName], meaning: CodeMeaning | null): string {
+  const fields = record as unknown as Readonly<Record<string, unknown>>;
+  let line = String(offset);
+  for (const name of STREAM_FIELDS[stream].fields) line += `\t${valueText(fields[name])}`;
+  if (WITH_MEANING[stream]) line += `\t${valueText(meaning?.type)}\t${valueText(meaning?.action)}`;
+  return line;
+}
+
+/**
+ * The record's numbers other than its event time. The store has PostgreSQL read them as bigint, as it would in columns
+ * of their own, so that a value outside that range is refused with the record (a dead letter), not kept as text.
+ */
+export function otherNumbersOf(stream: StreamName, record: RecordOf[StreamName]): number[] {
+  const fields = record as unknown as Readonly<Record<string, unknown>>;
+  const numbers: number[] = [];
+  for (const name of STREAM_FIELDS[stream].fields) {
+    if (NUMBER_FIELDS.has(name) && name !== STREAM_FIELDS[stream].time && typeof fields[name] === 'number') numbers.push(fields[name]);
+  }
+  return numbers;
+}
+
+/** The records of a stored batch's text, in the order stored (offset order), with where they were read. */
+export function parseRecordLines(stream: StreamName, topic: string, partition: number, text: string): StoredRecord[] {
+  const names = STREAM_FIELDS[stream].fields;
+  const withMeaning = WITH_MEANING[stream];
+  const records: StoredRecord[] = [];
+  for (const line of text.split('\n')) {
+    const values = line.split('\t');
+    const record: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const value = values[i + 1]!;
+      record[name] = value === ABSENT ? null : NUMBER_FIELDS.has(name) ? Number(value) : unescaped(value);
+    }
+    const meaning = withMeaning ? { type: values[names.length + 1] as OptOutType, action: values[names.length + 2] as OptOutAction } : null;
+    records.push({ stream, topic, partition, offset: Number(values[0]), record: record as unknown as RecordOf[StreamName], meaning } as StoredRecord);
+  }
+  return records;
+}

@@ -1,10 +1,20 @@
 // new Date(t).toISOString(), by arithmetic: a report writes hundreds of thousands of instants, and making a Date
 // for each was most of the time spent building it. Years outside 0000-9999 (which toISOString writes with a sign
-// and six digits) are left to Date.
+// and six digits) are left to Date. The text is made from its character codes in one go: joined from pieces, it
+// would be a tree of a dozen pieces until first read, several times the size of the 24 characters.
 
 const MS_PER_DAY = 86_400_000;
-const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
-const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+// YYYY-MM-DDTHH:mm:ss.sssZ, its digits filled in.
+const CODES: number[] = [...'0000-00-00T00:00:00.000Z'].map((c) => c.charCodeAt(0));
+const ZERO = 48;
+
+function digits(at: number, value: number, width: number): void {
+  let n = value;
+  for (let i = at + width - 1; i >= at; i--) {
+    CODES[i] = ZERO + (n % 10);
+    n = Math.floor(n / 10);
+  }
+}
 
 export function isoInstant(t: number): string {
   const days = Math.floor(t / MS_PER_DAY);
@@ -23,6 +33,12 @@ export function isoInstant(t: number): string {
   const hour = Math.floor(ms / 3_600_000);
   const minute = Math.floor((ms % 3_600_000) / 60_000);
   const second = Math.floor((ms % 60_000) / 1000);
-  const y = year < 1000 ? `${year}`.padStart(4, '0') : `${year}`;
-  return `${y}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${pad3(ms % 1000)}Z`;
+  digits(0, year, 4);
+  digits(5, month, 2);
+  digits(8, day, 2);
+  digits(11, hour, 2);
+  digits(14, minute, 2);
+  digits(17, second, 2);
+  digits(20, ms % 1000, 3);
+  return String.fromCharCode.apply(null, CODES);
 }

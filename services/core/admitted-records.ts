@@ -2,6 +2,7 @@ import type { CodeMeaning } from './code-catalogue.js';
 import type { DeadLetterReason } from './dead-letter-reason.js';
 import type { Intake } from './intake.js';
 import type { ReadItem } from './read-item.js';
+import { admitBatch, DUPLICATE } from './batch-admission.js';
 import { buildRecord } from './record-validation.js';
 import { STREAM_FIELDS, type RecordOf, type StreamName } from './records.js';
 
@@ -49,30 +50,15 @@ export function admitRecords<S extends ObjectionStream>(intake: Intake, stream: 
   const columns: unknown[][] = names.map(() => []);
   let count = 0;
   const meanings = new Uint8Array(items.length);
-  const dead: { position: number; reason: DeadLetterReason; detail: string }[] = [];
-  let duplicates = 0;
-  let latest = -Infinity;
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
-    if ('error' in item) {
-      dead.push({ position: item.position, reason: 'UNDECODABLE', detail: item.error });
-      continue;
-    }
-    const admission = intake.admitFields(stream, item.fields);
-    if (admission.kind === 'dead') {
-      dead.push({ position: item.position, reason: admission.reason, detail: admission.detail });
-      continue;
-    }
-    if (admission.kind === 'duplicate') {
-      duplicates++;
-      continue;
-    }
-    const time = admission.fields[timeField] as number;
-    if (time > latest) latest = time;
+  const batch = admitBatch(items, (fields) => {
+    const admission = intake.admitFields(stream, fields);
+    if (admission.kind === 'dead') return admission;
+    if (admission.kind === 'duplicate') return DUPLICATE;
     meanings[count++] = meaningCode(admission.meaning);
     for (let f = 0; f < names.length; f++) columns[f]!.push(admission.fields[names[f]!]);
-  }
-  return { stream, items: items.length, duplicates, latest, count, columns, meanings: meanings.slice(0, count), dead };
+    return admission.fields[timeField] as number;
+  });
+  return { stream, ...batch, count, columns, meanings: meanings.slice(0, count) };
 }
 
 /** The accepted records of a batch, whole. */

@@ -5,6 +5,7 @@ import { RecordScreen } from './record-screen.js';
 import { buildRecord } from './record-validation.js';
 import type { NdsDissemination } from './records.js';
 import type { ReadItem } from './read-item.js';
+import { admitBatch, DUPLICATE } from './batch-admission.js';
 import { SeenIds } from './seen-ids.js';
 
 /**
@@ -43,35 +44,17 @@ export class DisseminationJudge {
   judge(items: readonly ReadItem[]): JudgedDisseminations {
     const screen = this.screen;
     const seen = this.seen;
+    const mayObject = this.mayObject;
     const kept: NdsDissemination[] = [];
-    const dead: { position: number; reason: DeadLetterReason; detail: string }[] = [];
-    let duplicates = 0;
-    let latest = -Infinity;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      if ('error' in item) {
-        dead.push({ position: item.position, reason: 'UNDECODABLE', detail: item.error });
-        continue;
-      }
-      const fields = item.fields;
+    const batch = admitBatch(items, (fields) => {
       const result = screen.screen('ndsDisseminations', fields);
-      if (!result.ok) {
-        dead.push({ position: item.position, reason: result.reason, detail: result.detail });
-        continue;
-      }
+      if (!result.ok) return result;
       const sighting = seen.sight(screen.idHi, screen.idLo, screen.contentHi, screen.contentLo);
-      if (sighting === 'duplicate') {
-        duplicates++;
-        continue;
-      }
-      if (sighting === 'conflict') {
-        dead.push({ position: item.position, ...conflictingDuplicate('ndsDisseminations') });
-        continue;
-      }
-      const sharedAt = fields.sharedAt as number;
-      if (sharedAt > latest) latest = sharedAt;
-      if (fields.purpose !== 'DIRECT_CARE' && this.mayObject(fields.nhsNumber as string)) kept.push(buildRecord('ndsDisseminations', fields));
-    }
-    return { items: items.length, duplicates, latest, kept, dead };
+      if (sighting === 'duplicate') return DUPLICATE;
+      if (sighting === 'conflict') return conflictingDuplicate('ndsDisseminations');
+      if (fields.purpose !== 'DIRECT_CARE' && mayObject(fields.nhsNumber as string)) kept.push(buildRecord('ndsDisseminations', fields));
+      return fields.sharedAt as number;
+    });
+    return { ...batch, kept };
   }
 }

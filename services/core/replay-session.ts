@@ -12,7 +12,7 @@ import { STREAM_FIELDS, STREAM_NAMES, type Millis, type StreamName } from './rec
 import type { DeadLetterEntry, ReportInput } from './replay-report.js';
 
 // Records offered to the engine between two advances (at least; a slice never ends between equal times).
-const SLICE = 4096;
+const SLICE = 1024;
 
 export interface ReplayOptions {
   readonly slaMs: Millis;

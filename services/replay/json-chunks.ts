@@ -8,41 +8,56 @@ const STEP = '  ';
 
 export function* jsonChunks(value: unknown, depth = 2): Generator<string> {
   let buffer = '';
-  function* emit(text: string): Generator<string> {
-    buffer += text;
-    if (buffer.length >= CHUNK) {
-      yield buffer;
-      buffer = '';
-    }
-  }
+  // Written whole by JSON.stringify: below the depth opened (arrays apart), or not an object at all.
+  const isLeaf = (v: unknown, level: number): boolean =>
+    (level >= depth && !Array.isArray(v)) || v === null || typeof v !== 'object' || typeof (v as { toJSON?: unknown }).toJSON === 'function';
+  const leaf = (v: unknown, indent: string): void => {
+    const text = JSON.stringify(v, null, 2) as string | undefined;
+    buffer += text === undefined ? 'null' : indent === '' ? text : text.replaceAll('\n', `\n${indent}`);
+  };
+  // A generator only where a container is opened; leaves are appended in place, and a chunk handed out after
+  // each element once the buffer is full.
   function* write(v: unknown, indent: string, level: number): Generator<string> {
-    const json = (v as { toJSON?: unknown } | null)?.toJSON;
-    if ((level >= depth && !Array.isArray(v)) || v === null || typeof v !== 'object' || typeof json === 'function') {
-      const text = JSON.stringify(v, null, 2) as string | undefined;
-      yield* emit(text === undefined ? 'null' : indent === '' ? text : text.replaceAll('\n', `\n${indent}`));
-      return;
-    }
+    if (isLeaf(v, level)) return leaf(v, indent);
     const inner = indent + STEP;
     if (Array.isArray(v)) {
-      if (v.length === 0) return yield* emit('[]');
-      yield* emit('[\n');
-      for (let i = 0; i < v.length; i++) {
-        yield* emit(inner);
-        yield* write(v[i], inner, level + 1);
-        yield* emit(i < v.length - 1 ? ',\n' : '\n');
+      if (v.length === 0) {
+        buffer += '[]';
+        return;
       }
-      return yield* emit(`${indent}]`);
+      buffer += '[\n';
+      for (let i = 0; i < v.length; i++) {
+        buffer += inner;
+        const x: unknown = v[i];
+        if (isLeaf(x, level + 1)) leaf(x, inner);
+        else yield* write(x, inner, level + 1);
+        buffer += i < v.length - 1 ? ',\n' : '\n';
+        if (buffer.length >= CHUNK) {
+          yield buffer;
+          buffer = '';
+        }
+      }
+      buffer += `${indent}]`;
+      return;
     }
-    const entries = Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== 'function' && typeof x !== 'symbol');
-    if (entries.length === 0) return yield* emit('{}');
-    yield* emit('{\n');
+    const entries = Object.entries(v as object).filter(([, x]) => x !== undefined && typeof x !== 'function' && typeof x !== 'symbol');
+    if (entries.length === 0) {
+      buffer += '{}';
+      return;
+    }
+    buffer += '{\n';
     for (let i = 0; i < entries.length; i++) {
       const [key, x] = entries[i]!;
-      yield* emit(`${inner}${JSON.stringify(key)}: `);
-      yield* write(x, inner, level + 1);
-      yield* emit(i < entries.length - 1 ? ',\n' : '\n');
+      buffer += `${inner}${JSON.stringify(key)}: `;
+      if (isLeaf(x, level + 1)) leaf(x, inner);
+      else yield* write(x, inner, level + 1);
+      buffer += i < entries.length - 1 ? ',\n' : '\n';
+      if (buffer.length >= CHUNK) {
+        yield buffer;
+        buffer = '';
+      }
     }
-    yield* emit(`${indent}}`);
+    buffer += `${indent}}`;
   }
   yield* write(value, '', 0);
   buffer += '\n';

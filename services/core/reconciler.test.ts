@@ -242,3 +242,19 @@ describe('late records', () => {
     expect(fired).toMatchObject([{ transition: 'FIRED', changedAt: T0 + GRACE, alert: { rule: 'UNKNOWN_DOWNSTREAM_OBJECTION', episodeStart: T0 } }]);
   });
 });
+
+describe('an engine fed in order', () => {
+  const manifestIds = (engine: Reconciler) => engine.exportState().manifests.flatMap(([, ms]) => ms.map((m) => m.extractId));
+
+  it('keeps only the manifests covering the time reached or later, and refuses a record at or before it', () => {
+    const engine = new Reconciler({ slaMs: SLA, graceMs: GRACE, identity: readableIdentity, inOrder: true });
+    engine.offerManifest(manifest('x0', T0 - 1, T0 - 1));
+    engine.offerManifest(manifest('x1', T0 + HOUR, T0 + HOUR));
+    engine.advanceTo(T0 + HOUR);
+    expect(manifestIds(engine)).toEqual(['x1']);
+    expect(() => engine.offerGpEvent(gp('e1', T0 + HOUR, t2Dissent), catalogue.lookup(t2Dissent)!)).toThrow(/in order/);
+    expect(engine.offerGpEvent(gp('e2', T0 + HOUR + 1, t2Dissent), catalogue.lookup(t2Dissent)!)).toBe('on-time');
+    engine.advanceTo(T0 + 10 * HOUR);
+    expect(manifestIds(engine)).toEqual([]);
+  });
+});

@@ -28,6 +28,13 @@ export interface ReconcilerOptions {
    * later than horizonMs can be decided differently for it. Without this, everything is kept (the replay's report).
    */
   readonly bounded?: { readonly horizonMs: Millis };
+  /**
+   * The caller offers records in event-time order and never late (a replay feeding its inputs merged, advancing
+   * only to instants no record still to come is stamped at or before): manifests that cover only up to before the
+   * time reached are dropped at each advance, since no episode can open early enough to be covered by them. A
+   * late record is refused.
+   */
+  readonly inOrder?: boolean;
 }
 
 export type EngineEffect =
@@ -142,6 +149,7 @@ export class Reconciler {
     if (until > this.reached) {
       this.reached = until;
       if (this.options.bounded) this.manifests.forgetBefore(until - this.options.bounded.horizonMs);
+      else if (this.options.inOrder) this.manifests.forgetBefore(until);
     }
     return effects ?? [];
   }
@@ -236,6 +244,7 @@ export class Reconciler {
   }
 
   private enqueue(item: Queued): 'on-time' | 'late' {
+    if (this.options.inOrder && item.time <= this.reached) throw new Error('an engine fed in order was offered a record stamped at or before the time it has reached');
     this.queue.push(item);
     return item.time <= this.reached ? 'late' : 'on-time';
   }

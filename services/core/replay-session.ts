@@ -59,7 +59,7 @@ export class ReplaySession {
 
   constructor(private readonly options: ReplayOptions) {
     this.intake = new Intake(options.catalogue);
-    this.reconciler = new Reconciler({ slaMs: options.slaMs, graceMs: options.graceMs, identity: options.identity });
+    this.reconciler = new Reconciler({ slaMs: options.slaMs, graceMs: options.graceMs, identity: options.identity, inOrder: true });
   }
 
   /** A hint: about this many records of the stream are coming. */

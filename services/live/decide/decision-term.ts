@@ -264,7 +264,7 @@ export class DecisionTerm {
       if (this.#offer(record) === 'late') lateByTopic.set(record.topic, (lateByTopic.get(record.topic) ?? 0) + 1);
     };
     const plan = planRound({
-      offered: this.#offered, progress, waiting: this.#feed, round: this.#rounds++, budget: this.#settings.roundBudget, streamOfTopic: this.#deps.streamOfTopic,
+      offered: this.#offered, latestEventTime: this.#latestEventTime, progress, waiting: this.#feed, round: this.#rounds++, budget: this.#settings.roundBudget, streamOfTopic: this.#deps.streamOfTopic,
     });
     for (const take of plan.fromMemory) {
       for (const { batch, from } of take.slices) for (const record of batch.records) if (record.offset >= from) offer(record);
@@ -287,7 +287,8 @@ export class DecisionTerm {
       this.#active = reading.active;
       this.#idle = reading.idle;
     }
-    const full = offeredCount >= this.#settings.roundBudget;
+    // A round that took its whole budget, or left partitions ahead in event time waiting, leaves more to do at once.
+    const full = offeredCount >= this.#settings.roundBudget || (plan.held > 0 && offeredCount > 0);
     if (offeredCount === 0 && streamTime === before) {
       if (moved.size > 0) await this.#commit(roundStartedAt, streamTime, moved, null, [], [], null);
       return full;

@@ -4,9 +4,10 @@ import type { PartitionProgress, StoredBatch } from '../store/state-store.js';
 import { storedBatch } from '../store/testing/stored-batches.js';
 import { partitionKey, type PartitionKey } from '../store/topic-partition.js';
 import { RecordFeed } from './record-feed.js';
-import { cutBefore, movedOffsets, partitionViews, planRound, rebuildSteps, type ClockInputs } from './round-planner.js';
+import { AHEAD_LIMIT_MS, cutBefore, movedOffsets, partitionViews, planRound, rebuildSteps, type ClockInputs } from './round-planner.js';
 
 const streamOfTopic = new Map<string, StreamName>([['m', 'ndsManifests'], ['g', 'gpEvents']]);
+const DAY = 86_400_000;
 const key = (partition: number, topic = 'm'): PartitionKey => partitionKey(topic, partition);
 const progress = (partition: number, nextOffset: number, topic = 'm'): PartitionProgress =>
   ({ topic, partition, nextOffset, maxEventTime: null, sinceLastRecordMs: null });
@@ -18,6 +19,8 @@ interface RoundCase {
   readonly waiting?: readonly StoredBatch[];
   readonly round?: number;
   readonly budget?: number;
+  readonly latest?: readonly [PartitionKey, number][];
+  readonly held?: number;
   /** From memory: partition, offsets of the records taken, where it then stands. */
   readonly memory: readonly [PartitionKey, number[], number][];
   /** From the store: partition, from, to. */
@@ -50,6 +53,22 @@ const rounds: RoundCase[] = [
   { name: 'lets partitions with records waiting take turns at going first',
     progress: [progress(0, 150), progress(1, 150)], waiting: [storedBatch('m', 0, 0, 150), storedBatch('m', 1, 0, 150)], round: 1, budget: 100,
     memory: [[key(1), range(0, 150), 150]], store: [] },
+  { name: 'takes the partition furthest behind in event time first, whatever its turn',
+    progress: [progress(0, 150), progress(1, 150)], waiting: [storedBatch('m', 0, 0, 150), storedBatch('m', 1, 0, 150)], round: 0, budget: 100,
+    latest: [[key(0), DAY * 3], [key(1), DAY]], memory: [[key(1), range(0, 150), 150]], store: [] },
+  { name: 'takes a partition nothing dated was offered from before any other',
+    offered: [[key(0), 10]], progress: [progress(0, 400), progress(1, 400)], budget: 100, latest: [[key(0), DAY]],
+    memory: [], store: [[key(1), 0, 100]], held: 1 },
+  { name: 'leaves a partition more than the limit ahead of the one furthest behind waiting, in memory and in the store',
+    offered: [[key(0), 10], [key(1), 10], [key(2), 10]], progress: [progress(0, 50), progress(1, 50), progress(2, 50)],
+    waiting: [storedBatch('m', 2, 10, 50)], latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS], [key(2), DAY + AHEAD_LIMIT_MS + 1]],
+    memory: [], store: [[key(0), 10, 50], [key(1), 10, 50]], held: 1 },
+  { name: 'does not count a partition with nothing more to offer as behind',
+    offered: [[key(0), 50], [key(1), 10]], progress: [progress(0, 50), progress(1, 50)], latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS * 4]],
+    memory: [], store: [[key(1), 10, 50]] },
+  { name: 'shares the budget among every partition with records to offer, those waiting included',
+    offered: [[key(0), 0], [key(1), 0]], progress: [progress(0, 1_000), progress(1, 1_000)], budget: 800, latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS * 2]],
+    memory: [], store: [[key(0), 0, 400]], held: 1 },
 ];
 
 function range(from: number, to: number): number[] {
@@ -61,12 +80,13 @@ describe('round planner: what a round offers', () => {
     const feed = new RecordFeed(10_000);
     for (const b of c.waiting ?? []) feed.accept(b);
     const offered = new Map(c.offered ?? []);
-    const plan = planRound({ offered, progress: c.progress, waiting: feed, round: c.round ?? 0, budget: c.budget ?? 10_000, streamOfTopic });
+    const plan = planRound({ offered, latestEventTime: new Map(c.latest ?? []), progress: c.progress, waiting: feed, round: c.round ?? 0, budget: c.budget ?? 10_000, streamOfTopic });
     expect(plan.fromMemory.map((t) => [t.key, t.slices.flatMap(({ batch, from }) => batch.records.filter((r) => r.offset >= from).map((r) => r.offset)), t.to])).toEqual(c.memory);
     for (const t of plan.fromMemory) expect(t.records).toBe(t.slices.reduce((n, { batch, from }) => n + batch.records.filter((r) => r.offset >= from).length, 0));
     expect(plan.fromStore.map((r) => [partitionKey(r.topic, r.partition), r.from, r.to])).toEqual(c.store);
     expect(plan.fromStore.every((r) => r.stream === streamOfTopic.get(r.topic))).toBe(true);
     expect(offered).toEqual(new Map(c.offered ?? []));
+    expect(plan.held).toBe(c.held ?? 0);
   });
 });
 

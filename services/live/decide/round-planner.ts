@@ -17,6 +17,13 @@ export interface WaitingRecords {
 const MIN_RANGE = 100;
 
 /**
+ * A partition whose latest event time is more than this ahead of the lowest among the partitions with records to
+ * offer waits in the store. Stream time follows the partition furthest behind, so the records of one far ahead
+ * would only wait in the engine's queue (and in every snapshot of it) until the others caught up.
+ */
+export const AHEAD_LIMIT_MS = 7 * 86_400_000;
+
+/**
  * The stored records to load to take each partition on from where it stands towards its target, about a budget in
  * all: the budget is shared among the partitions behind, each getting at least MIN_RANGE offsets.
  */
@@ -44,15 +51,19 @@ export interface RoundPlan {
   /** Every partition with records waiting that the round reached, in the order to offer them. */
   readonly fromMemory: readonly MemoryTake[];
   readonly fromStore: readonly OffsetRange[];
+  /** Partitions with records to offer that the round leaves waiting, being ahead of the others in event time. */
+  readonly held: number;
 }
 
 export interface RoundInputs {
   /** Offsets offered to the engine so far (exclusive), by partition. */
   readonly offered: ReadonlyMap<PartitionKey, number>;
+  /** Latest event time offered from each partition (none for a partition nothing dated has come from). */
+  readonly latestEventTime: ReadonlyMap<PartitionKey, Millis>;
   /** Where ingest stands on every input partition (the store's progress). */
   readonly progress: readonly PartitionProgress[];
   readonly waiting: WaitingRecords;
-  /** This round's number in the term: partitions with records waiting take turns at going first. */
+  /** This round's number in the term: partitions level in event time take turns at going first. */
   readonly round: number;
   /** Records a round takes, about: a backlog is worked off in short rounds, so alerts keep flowing. */
   readonly budget: number;
@@ -60,29 +71,47 @@ export interface RoundInputs {
 }
 
 /**
- * What this process's ingest just stored comes from memory, whole batches at a time while the budget lasts; the rest
- * (other instances' partitions, batches the feed could not keep) from the store, for partitions whose waiting
- * batches do not take them on from where they stand.
+ * Partitions are taken in event-time order, the one furthest behind first (as Kafka Streams picks the partition
+ * with the lowest timestamp), each about an equal share of the budget; one more than AHEAD_LIMIT_MS ahead of the
+ * furthest behind waits. What this process's ingest just stored comes from memory, whole batches at a time while
+ * the share lasts; the rest (other instances' partitions, batches the feed could not keep) from the store, for
+ * partitions whose waiting batches do not take them on from where they stand.
  */
 export function planRound(inputs: RoundInputs): RoundPlan {
   const { waiting, budget } = inputs;
   const offered = new Map(inputs.offered);
+  const latest = (key: PartitionKey): number => inputs.latestEventTime.get(key) ?? -Infinity;
+  const stored = new Map(inputs.progress.map((p) => [keyOf(p), p.nextOffset] as const));
+  const toOffer = new Set<PartitionKey>();
+  for (const [key, next] of stored) if (next > (offered.get(key) ?? 0)) toOffer.add(key);
+  for (const key of waiting.partitions()) if (waiting.batches(key).some((b) => b.to > (offered.get(key) ?? 0))) toOffer.add(key);
+  let frontier = Infinity;
+  for (const key of toOffer) frontier = Math.min(frontier, latest(key));
+  const eligible = (key: PartitionKey): boolean => latest(key) <= frontier + AHEAD_LIMIT_MS;
+  const held = [...toOffer].filter((key) => !eligible(key)).length;
+  const share = Math.max(MIN_RANGE, Math.floor(budget / Math.max(1, toOffer.size)));
+
   const fromMemory: MemoryTake[] = [];
   let taken = 0;
   const keys = waiting.partitions();
   const first = keys.length === 0 ? 0 : inputs.round % keys.length;
-  for (let i = 0; i < keys.length && taken < budget; i++) {
-    const key = keys[(first + i) % keys.length]!;
-    const take = takeFromMemory(key, waiting.batches(key), offered.get(key) ?? 0, budget - taken);
+  const turn = (i: number): number => (i - first + keys.length) % keys.length;
+  const order = keys.map((key, i) => ({ key, time: latest(key), turn: turn(i) }))
+    .filter(({ key }) => eligible(key))
+    .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.turn - b.turn));
+  for (const { key } of order) {
+    if (taken >= budget) break;
+    const take = takeFromMemory(key, waiting.batches(key), offered.get(key) ?? 0, Math.min(share, budget - taken));
     if (take.slices.length > 0) offered.set(key, take.to);
     fromMemory.push(take);
     taken += take.records;
   }
-  if (taken >= budget) return { fromMemory, fromStore: [] };
+  if (taken >= budget) return { fromMemory, fromStore: [], held };
   const targets = inputs.progress
     .map((p) => ({ key: keyOf(p), to: p.nextOffset }))
-    .filter(({ key }) => !waiting.continuesAt(key, offered.get(key) ?? 0));
-  return { fromMemory, fromStore: rangesToLoad(offered, targets, budget - taken, inputs.streamOfTopic) };
+    .filter(({ key }) => eligible(key) && !waiting.continuesAt(key, offered.get(key) ?? 0))
+    .map(({ key, to }) => ({ key, to: Math.min(to, (offered.get(key) ?? 0) + share) }));
+  return { fromMemory, fromStore: rangesToLoad(offered, targets, budget - taken, inputs.streamOfTopic), held };
 }
 
 /** Batches that end at or before where the partition stands are passed over; one that begins after it (a gap) stops. */

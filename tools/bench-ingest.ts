@@ -130,7 +130,7 @@ async function main(): Promise<void> {
 
   await phase('retention', async () => {
     const outcome = await store.retain({
-      covered: next, streamOfTopic: new Map(STREAM_NAMES.map((s) => [`bench.${s}`, s])), forgetIdsBefore: Number.MAX_SAFE_INTEGER, deadLetterRetentionMs: 86_400_000,
+      covered: next, streamOfTopic: new Map(STREAM_NAMES.map((s) => [`bench.${s}`, s])), forgetIdsBefore: new Map(STREAM_NAMES.map((s) => [s, Number.MAX_SAFE_INTEGER])), deadLetterRetentionMs: 86_400_000,
     });
     console.log(`retention  forgot ${outcome.records} records, ${outcome.ids} ids`);
   }, count);

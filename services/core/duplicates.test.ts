@@ -30,7 +30,7 @@ describe('the duplicate rule', () => {
     expect(contentKey('ndsReceived', { ...receipt, sourceEventId: null })).not.toBe(contentKey('ndsReceived', { ...receipt, sourceEventId: 'null' }));
   });
 
-  it('forgets ids dated more than the horizon behind stream time', () => {
+  it('forgets ids dated more than the horizon behind the newest record of their stream decided', () => {
     expect(idsForgottenBefore(100_000, 30_000)).toBe(70_000);
   });
 });

@@ -2,7 +2,7 @@
 // id was seen before with the same content is a duplicate (counted, otherwise ignored); with other content, a dead
 // letter CONFLICTING_DUPLICATE, and the first one seen stays. The replay judges ids in memory (seen-ids.ts), the live
 // service in its database (a unique index, the first content's hash beside the id); both ask here what a sighting
-// is and what its dead letter says. The live state remembers an id for DEDUP_HORIZON behind stream time, a replay
+// is and what its dead letter says. The live state remembers an id for DEDUP_HORIZON (idsForgottenBefore), a replay
 // for the whole of its files.
 import type { DeadLetterReason } from './dead-letter-reason.js';
 import { STREAM_FIELDS, type DecodedFields, type Millis, type StreamName } from './records.js';
@@ -44,9 +44,11 @@ export function conflictingDuplicate(stream: StreamName): DuplicateDeadLetter {
 }
 
 /**
- * Ids of records dated before this are no longer remembered: a record that old arriving again is judged as new. The
- * horizon is DEDUP_HORIZON, counted back from stream time.
+ * Ids of a stream's records dated before this are no longer remembered: a record that old arriving again is judged
+ * as new. The horizon is DEDUP_HORIZON, counted back from the newest event time among the records of the same stream
+ * decided so far (those dated beyond the wall clock plus MAX_FUTURE not counted until it passes them), not from
+ * stream time, which lags far behind it while a backlog is read.
  */
-export function idsForgottenBefore(streamTime: Millis, horizonMs: Millis): Millis {
-  return streamTime - horizonMs;
+export function idsForgottenBefore(newestDecided: Millis, horizonMs: Millis): Millis {
+  return newestDecided - horizonMs;
 }

@@ -41,7 +41,7 @@ const DECISION_SETTINGS = [
   }),
   setting({
     env: 'DEDUP_HORIZON', default: '90d', to: 'dedupHorizonMs', parse: duration,
-    doc: 'how far behind stream time (in event time) the live state remembers the past: record ids for duplicates, manifests for their checks, patients with nothing active or open (`ALLOWED_LATENESS` if that is longer)',
+    doc: 'how far back (in event time) the live state remembers the past: record ids for duplicates, behind the newest record of their stream decided; manifests for their checks and patients with nothing active or open, behind stream time (`ALLOWED_LATENESS` if that is longer)',
   }),
   setting({
     env: 'DEAD_LETTER_RETENTION', default: '90d', to: 'deadLetterRetentionMs', parse: duration,

@@ -23,7 +23,7 @@ const batch = (items: IngestItem[]): IngestBatch =>
   ({ topic: TOPIC, partition: 0, stream: 'gpEvents' as const, items, nextOffset: items[items.length - 1]!.offset + 1, fetchedFrom: items[0]!.offset, gapAccepted: false });
 const plan = (covered: number, forgetIdsBefore: number | null, deadLetterRetentionMs = 90 * DAY) => ({
   covered: new Map([[partitionKey(TOPIC, 0), covered]]), streamOfTopic: new Map([[TOPIC, 'gpEvents' as const]]),
-  forgetIdsBefore, deadLetterRetentionMs,
+  forgetIdsBefore: new Map(forgetIdsBefore === null ? [] : [['gpEvents' as const, forgetIdsBefore]]), deadLetterRetentionMs,
 });
 
 describe('retention', () => {
@@ -67,6 +67,10 @@ describe('retention', () => {
     const again = await ingest(batch([item(3, { ...first }), item(4, { ...first, code: CODES.t1Withdrawn })]));
     expect(again).toMatchObject({ stored: 0, duplicates: 1, records: [] });
     expect(again.deadLetters.map((d) => [d.offset, d.reason])).toEqual([[4, 'CONFLICTING_DUPLICATE']]);
+
+    // The horizon of another stream forgets none of this one's ids.
+    expect(await store.retain({ ...plan(1, null), forgetIdsBefore: new Map([['ndsReceived' as const, T0 + 100 * DAY]]) })).toEqual({ records: 0, ids: 0, deadLetters: 0 });
+    expect((await claimedIds(raw)).map((r) => r.id)).toEqual(['e-1', 'e-2']);
 
     // Past the horizon and covered, the id is forgotten; dead-letter notes older than their retention go too.
     expect(await store.retain(plan(5, T0 + 1, 0))).toEqual({ records: 1, ids: 1, deadLetters: 2 });

@@ -17,7 +17,7 @@ import type { InputTopology } from '../kafka/input-topology.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
 import { cutBefore, knownOffsets, movedOffsets, partitionViews, planRound, rangesToLoad, rebuildSteps } from './round-planner.js';
 import { readStreamClock } from './stream-clock.js';
-import { keyOf, partitionMapOf, type PartitionKey } from '../store/topic-partition.js';
+import { keyOf, partitionMapOf, topicOf, type PartitionKey } from '../store/topic-partition.js';
 import type { DeciderCut, DeciderSession, EncodedAlertChange, PartitionProgress, StateStore, StoredBatch, StoredRecord, StoredSnapshot } from '../store/state-store.js';
 
 export interface DeciderSettings {
@@ -358,14 +358,20 @@ export class DecisionTerm {
 
   /**
    * Once a snapshot is committed, the records it covers are needed by no rebuild (its queue holds those not yet
-   * applied): retention removes them, remembering their ids for DEDUP_HORIZON, and old dead-letter notes. A
+   * applied): retention removes them, remembering their ids for DEDUP_HORIZON behind the newest record of their
+   * stream decided (the core's duplicate rule, idsForgottenBefore), and old dead-letter notes. A
    * failure is logged and the next snapshot tries again.
    */
   #retain(snapshot: StoredSnapshot): void {
     if (this.#retention !== null) return;
+    const newest = new Map<StreamName, Millis>();
+    for (const [key, time] of this.#latestEventTime) {
+      const stream = this.#deps.streamOfTopic.get(topicOf(key));
+      if (stream !== undefined && time > (newest.get(stream) ?? -Infinity)) newest.set(stream, time);
+    }
     const plan = {
       covered: snapshot.offsets, streamOfTopic: this.#deps.streamOfTopic,
-      forgetIdsBefore: snapshot.streamTime === null ? null : idsForgottenBefore(snapshot.streamTime, this.#settings.horizonMs),
+      forgetIdsBefore: new Map([...newest].map(([stream, time]) => [stream, idsForgottenBefore(time, this.#settings.horizonMs)] as const)),
       deadLetterRetentionMs: this.#settings.deadLetterRetentionMs,
     };
     this.#retention = this.#deps.store.retain(plan)

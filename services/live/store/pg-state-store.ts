@@ -340,7 +340,7 @@ export class PgStateStore implements StateStore {
       }
     }
     let ids = 0;
-    if (plan.forgetIdsBefore !== null) {
+    if (plan.forgetIdsBefore.size > 0) {
       // An id goes once past the horizon and covered by the snapshot (its record no longer needed to rebuild).
       const below = new Map<string, { stream: StreamName; partition: number; below: number }>();
       for (const [key, offset] of plan.covered) {
@@ -351,7 +351,7 @@ export class PgStateStore implements StateStore {
         below.set(at, { stream, partition, below: Math.min(offset, below.get(at)?.below ?? offset) });
       }
       const forgotten = await this.#withClient('forgetting old record ids', (client) =>
-        run<{ forgotten: number }>(client, q.forgetIds(plan.forgetIdsBefore!, [...below.values()]), 'forgetting old record ids'));
+        run<{ forgotten: number }>(client, q.forgetIds(plan.forgetIdsBefore, [...below.values()]), 'forgetting old record ids'));
       ids = forgotten.rows[0]?.forgotten ?? 0;
     }
     const count = async (sql: q.Sql, doing: string) => (await this.#withClient(doing, (client) => run(client, sql, doing))).rowCount ?? 0;

@@ -375,18 +375,27 @@ SELECT count(*)::int AS runs, COALESCE(sum(record_count), 0)::int AS forgotten F
 }
 
 /**
- * Forgets the ids of records dated before `before` that a snapshot covers (offset below its offset for their stream's
- * partition, or no offset: remembered from a record deleted before ids carried one); answers how many went.
+ * Forgets the ids of each stream's records dated before its instant (the core's duplicate rule, idsForgottenBefore)
+ * that a snapshot covers (offset below its offset for their stream's partition, or no offset: remembered from a
+ * record deleted before ids carried one); answers how many went. $1, the latest instant, lets the event-time index
+ * pass over the newer ids.
  */
-export function forgetIds(before: number, covered: readonly { stream: StreamName; partition: number; below: number }[]): Sql {
+export function forgetIds(before: ReadonlyMap<StreamName, number>, covered: readonly { stream: StreamName; partition: number; below: number }[]): Sql {
+  const streams = [...before.keys()];
   return {
-    text: `WITH held AS (
-  DELETE FROM record_ids i USING ${unnestOf(['text', 'integer', 'bigint'], ['stream', 'partition', 'below'], 'o', 2)}
-  WHERE i.event_time_ms < $1 AND i.stream = o.stream AND i.source_partition = o.partition AND i.source_offset < o.below
+    text: `WITH horizon AS (SELECT * FROM ${unnestOf(['text', 'bigint'], ['stream', 'before'], 'h', 2)}),
+held AS (
+  DELETE FROM record_ids i USING ${unnestOf(['text', 'integer', 'bigint'], ['stream', 'partition', 'below'], 'o', 4)}, horizon h
+  WHERE i.event_time_ms < $1 AND h.stream = o.stream AND i.event_time_ms < h.before
+    AND i.stream = o.stream AND i.source_partition = o.partition AND i.source_offset < o.below
   RETURNING 1),
-remembered AS (DELETE FROM record_ids WHERE event_time_ms < $1 AND source_offset IS NULL RETURNING 1)
+remembered AS (DELETE FROM record_ids i USING horizon h
+  WHERE i.event_time_ms < $1 AND i.stream = h.stream AND i.event_time_ms < h.before AND i.source_offset IS NULL RETURNING 1)
 SELECT (SELECT count(*) FROM held)::int + (SELECT count(*) FROM remembered)::int AS forgotten`,
-    values: [before, covered.map((c) => c.stream), covered.map((c) => c.partition), covered.map((c) => c.below)],
+    values: [
+      Math.max(...before.values()), streams, streams.map((s) => before.get(s)!),
+      covered.map((c) => c.stream), covered.map((c) => c.partition), covered.map((c) => c.below),
+    ],
   };
 }
 

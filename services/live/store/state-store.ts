@@ -202,8 +202,8 @@ export interface RetentionPlan {
   /** Records a snapshot covers: by partition key, the offset below which none is needed to rebuild. */
   readonly covered: PartitionOffsets;
   readonly streamOfTopic: ReadonlyMap<string, StreamName>;
-  /** Ids of records dated before this are no longer remembered for duplicates; null keeps them all. */
-  readonly forgetIdsBefore: Millis | null;
+  /** By stream: ids of its records dated before this are no longer remembered for duplicates (a stream left out keeps them all). */
+  readonly forgetIdsBefore: ReadonlyMap<StreamName, Millis>;
   readonly deadLetterRetentionMs: number;
 }
 

@@ -157,10 +157,11 @@ export class MemoryStateStore implements StateStore {
       state.records = kept;
     }
     let forgottenIds = 0;
-    if (plan.forgetIdsBefore !== null) {
-      for (const ids of this.#ids.values()) {
+    for (const [stream, before] of plan.forgetIdsBefore) {
+      const ids = this.#ids.get(stream);
+      if (ids) {
         for (const [id, remembered] of ids) {
-          if (remembered.stored || remembered.eventTime >= plan.forgetIdsBefore) continue;
+          if (remembered.stored || remembered.eventTime >= before) continue;
           ids.delete(id);
           forgottenIds++;
         }

@@ -54,6 +54,9 @@ export const DEFAULT_DECIDER_TIMINGS = {
 // SNAPSHOT_SPACING × d, so snapshots never take more than about a tenth of the decider's time however large the state.
 const SNAPSHOT_SPACING = 9;
 
+/** Records a rebuild loads in one query: far more than a round's, since nothing waits on a rebuild's rounds. */
+const REBUILD_LOAD = 50_000;
+
 export interface DeciderDeps {
   readonly store: StateStore;
   readonly topology: InputTopology;
@@ -90,7 +93,8 @@ export class DecisionTerm {
   /** Event times of records dated beyond the ceiling when offered, by partition, until the ceiling passes them. */
   readonly #futureTimes = new Map<PartitionKey, Millis[]>();
   #ceiling = -Infinity;
-  #sinceSnapshot = { records: 0, at: 0, cost: 0 };
+  /** Since the last snapshot: records offered, when it was taken, what it cost, and whether a round took its whole budget. */
+  #sinceSnapshot = { records: 0, at: 0, cost: 0, backlog: false };
   /** What the latest stored snapshot covers, once known (restored or taken in this term). */
   #snapshotCovers: { readonly streamTime: Millis | null; readonly offsets: ReadonlyMap<PartitionKey, number> } | null = null;
   /** The retention pass in progress (one at a time, in the background: a round never waits for it). */
@@ -163,14 +167,28 @@ export class DecisionTerm {
     for (const [key, times] of partitionMapOf(content.futureTimes)) this.#futureTimes.set(key, [...times]);
   }
 
-  /** Offers every stored record below the target offsets, a budget at a time. */
+  /**
+   * Offers every stored record below the target offsets, REBUILD_LOAD records at a time, the store reading the next
+   * load while the engine takes this one.
+   */
   async #offerUpTo(target: ReadonlyMap<PartitionKey, number>): Promise<void> {
-    for (;;) {
-      const ranges = rangesToLoad(this.#offered, [...target].map(([key, to]) => ({ key, to })), this.#settings.roundBudget, this.#deps.streamOfTopic);
-      if (ranges.length === 0) return;
-      const records = await this.#session.loadRecords(ranges);
+    const targets = [...target].map(([key, to]) => ({ key, to }));
+    const planned = new Map(this.#offered);
+    const load = () => {
+      const ranges = rangesToLoad(planned, targets, Math.max(REBUILD_LOAD, this.#settings.roundBudget), this.#deps.streamOfTopic);
+      for (const range of ranges) planned.set(keyOf(range), range.to);
+      if (ranges.length === 0) return null;
+      const records = this.#session.loadRecords(ranges);
+      records.catch(() => {}); // awaited below; a failure while the engine takes the load before is thrown there
+      return { ranges, records };
+    };
+    let next = load();
+    while (next !== null) {
+      const records = await next.records;
+      const current = next;
+      next = load();
       for (const record of records) this.#offer(record);
-      for (const range of ranges) this.#offered.set(keyOf(range), range.to);
+      for (const range of current.ranges) this.#offered.set(keyOf(range), range.to);
     }
   }
 
@@ -302,7 +320,8 @@ export class DecisionTerm {
     if (late > 0) this.#log.info({ late: Object.fromEntries(lateByTopic), streamTime: iso(before) }, 'records older than the stream time applied late');
     // The snapshot is taken once the round's alerts are committed (the publisher already has them), and committed
     // on its own: its time never delays an alert. It covers the engine exactly as this round left it.
-    if (this.#snapshotDue()) await this.snapshotNow();
+    if (full) this.#sinceSnapshot.backlog = true;
+    if (this.#snapshotDue(full)) await this.snapshotNow();
     return full;
   }
 
@@ -318,12 +337,16 @@ export class DecisionTerm {
     await this.#commit(this.#deps.wallNow(), this.#committedStreamTime, new Map(), null, [], [], snapshot);
   }
 
-  #snapshotDue(): boolean {
+  /**
+   * Every snapshotEveryRecords records or snapshotMaxIntervalMs, and as soon as a backlog is worked off (the first
+   * round short of its budget after a full one), so that a decider taking over after it replays next to nothing.
+   */
+  #snapshotDue(full: boolean): boolean {
     const since = this.#sinceSnapshot;
     if (since.records === 0) return false;
     const elapsed = this.#deps.monotonicNow() - since.at;
     if (elapsed < SNAPSHOT_SPACING * since.cost) return false;
-    return since.records >= this.#settings.snapshotEveryRecords || elapsed >= this.#settings.snapshotMaxIntervalMs;
+    return since.records >= this.#settings.snapshotEveryRecords || elapsed >= this.#settings.snapshotMaxIntervalMs || (since.backlog && !full);
   }
 
   /** The engine as it stands after this round's advance, with every partition's offset it has been offered up to. */
@@ -336,7 +359,7 @@ export class DecisionTerm {
       futureTimes: Object.fromEntries(this.#futureTimes),
     });
     const took = this.#deps.monotonicNow() - started;
-    this.#sinceSnapshot = { records: 0, at: this.#deps.monotonicNow(), cost: took };
+    this.#sinceSnapshot = { records: 0, at: this.#deps.monotonicNow(), cost: took, backlog: false };
     this.#deps.metrics.deciderSnapshotBytes.set(state.length);
     this.#deps.metrics.deciderSnapshotSeconds.observe(took / 1000);
     this.#snapshotCovers = { streamTime, offsets: new Map(this.#offered) };

@@ -54,6 +54,9 @@ export const DEFAULT_DECIDER_TIMINGS = {
 // SNAPSHOT_SPACING × d, so snapshots never take more than about a tenth of the decider's time however large the state.
 const SNAPSHOT_SPACING = 9;
 
+/** How long a snapshot waits for the publisher to send the alerts of the round before it. */
+const PUBLISH_WAIT_MS = 500;
+
 /** Records a rebuild loads in one query: far more than a round's, since nothing waits on a rebuild's rounds. */
 const REBUILD_LOAD = 50_000;
 
@@ -67,8 +70,8 @@ export interface DeciderDeps {
   readonly decisionMetrics: DecisionMetrics;
   readonly logger: Logger;
   readonly retry: RetryObserver;
-  /** Called after a commit that put alert changes in the outbox. */
-  readonly onAlertsCommitted: () => void;
+  /** Called after a commit that put alert changes in the outbox; may return when they are published (or given up on). */
+  readonly onAlertsCommitted: () => Promise<void> | void;
   readonly onLeadership: (leading: boolean) => void;
   /** Monotonic milliseconds, for durations. */
   readonly monotonicNow: () => number;
@@ -110,6 +113,8 @@ export class DecisionTerm {
   #idle = 0;
   #recordsOffered = 0;
   #alertChanges = 0;
+  /** Settles once the alerts of the latest commit that had any are published. */
+  #publishing: Promise<void> | null = null;
 
   constructor(deps: DeciderDeps, settings: DeciderSettings, session: DeciderSession) {
     this.#deps = deps;
@@ -321,7 +326,11 @@ export class DecisionTerm {
     // The snapshot is taken once the round's alerts are committed (the publisher already has them), and committed
     // on its own: its time never delays an alert. It covers the engine exactly as this round left it.
     if (full) this.#sinceSnapshot.backlog = true;
-    if (this.#snapshotDue(full)) await this.snapshotNow();
+    if (this.#snapshotDue(full)) {
+      // Taking the snapshot holds the event loop: the publisher sends this round's alerts first (waited for a while).
+      if (alertChanges.length > 0) await this.#published();
+      await this.snapshotNow();
+    }
     return full;
   }
 
@@ -341,6 +350,14 @@ export class DecisionTerm {
    * Every snapshotEveryRecords records or snapshotMaxIntervalMs, and as soon as a backlog is worked off (the first
    * round short of its budget after a full one), so that a decider taking over after it replays next to nothing.
    */
+  async #published(): Promise<void> {
+    const publishing = this.#publishing;
+    if (publishing === null) return;
+    const limit = new AbortController();
+    await Promise.race([publishing, sleep(PUBLISH_WAIT_MS, undefined, { signal: limit.signal }).catch(() => {})]);
+    limit.abort();
+  }
+
   #snapshotDue(full: boolean): boolean {
     const since = this.#sinceSnapshot;
     if (since.records === 0) return false;
@@ -376,7 +393,7 @@ export class DecisionTerm {
     if (streamTime !== null) this.#deps.metrics.watermark.set(streamTime / 1000);
     this.#deps.decisionMetrics.observe(effects);
     this.#alertChanges += alertChanges.length;
-    if (alertChanges.length > 0) this.#deps.onAlertsCommitted();
+    if (alertChanges.length > 0) this.#publishing = this.#deps.onAlertsCommitted() ?? null;
   }
 
   /**

@@ -31,6 +31,8 @@ export class AlertPublisher {
   #loop: Promise<void> | null = null;
   #published = 0;
   #countedAt = -Infinity;
+  /** Wakers waiting for the pass that serves their wake. */
+  #waiting: (() => void)[] = [];
 
   constructor(deps: PublisherDeps, options: { batchSize: number; sweepMs: number }) {
     this.#deps = deps;
@@ -51,12 +53,19 @@ export class AlertPublisher {
   /** Publishing follows leadership: only the decider's process sends, so messages keep their decided order. */
   setActive(active: boolean): void {
     this.#active = active;
-    if (active) this.wake();
+    if (active) void this.wake();
   }
 
-  wake(): void {
+  /** Settles once a pass begun after the wake has sent what the outbox held, or failed to, or was not run. */
+  wake(): Promise<void> {
     this.#pending = true;
     this.#wake.abort();
+    if (!this.#running || !this.#active) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #release(waiting: readonly (() => void)[]): void {
+    for (const resolve of waiting) resolve();
   }
 
   /** Sends what is already committed (one attempt: what fails is the next decider's to send), then stops. */
@@ -64,6 +73,7 @@ export class AlertPublisher {
     this.#running = false;
     this.#wake.abort();
     await this.#loop;
+    this.#release(this.#waiting.splice(0));
     await this.#drain(() => true).catch((error: unknown) => this.#log.warn({ error: describeFailure(error) }, 'outbox not drained at stop; the next decider sends it'));
   }
 
@@ -78,11 +88,17 @@ export class AlertPublisher {
         this.#wake = new AbortController();
       }
       this.#pending = false;
-      if (!this.#running || !this.#active) continue;
+      const serving = this.#waiting.splice(0);
+      if (!this.#running || !this.#active) {
+        this.#release(serving);
+        continue;
+      }
       try {
         await this.#drain(() => !this.#running || !this.#active);
       } catch (error) {
         if (!(error instanceof Stopped)) this.#log.error({ error: describeFailure(error) }, 'publishing alerts failed');
+      } finally {
+        this.#release(serving);
       }
     }
   }

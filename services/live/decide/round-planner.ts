@@ -85,8 +85,10 @@ export function planRound(inputs: RoundInputs): RoundPlan {
   const toOffer = new Set<PartitionKey>();
   for (const [key, next] of stored) if (next > (offered.get(key) ?? 0)) toOffer.add(key);
   for (const key of waiting.partitions()) if (waiting.batches(key).some((b) => b.to > (offered.get(key) ?? 0))) toOffer.add(key);
+  // A partition nothing dated has come from yet (or only records dated beyond the ceiling) goes first, but tells
+  // nothing of how far behind it is: it holds no other back.
   let frontier = Infinity;
-  for (const key of toOffer) frontier = Math.min(frontier, latest(key));
+  for (const key of toOffer) if (inputs.latestEventTime.has(key)) frontier = Math.min(frontier, latest(key));
   const eligible = (key: PartitionKey): boolean => latest(key) <= frontier + AHEAD_LIMIT_MS;
   const held = [...toOffer].filter((key) => !eligible(key)).length;
   const share = Math.max(MIN_RANGE, Math.floor(budget / Math.max(1, toOffer.size)));

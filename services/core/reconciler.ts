@@ -31,8 +31,8 @@ export interface ReconcilerOptions {
   /**
    * The caller offers records in event-time order and never late (a replay feeding its inputs merged, advancing
    * only to instants no record still to come is stamped at or before): manifests that cover only up to before the
-   * time reached are dropped at each advance, since no episode can open early enough to be covered by them. A
-   * late record is refused.
+   * time reached are dropped (every so many manifests), since no episode can open early enough to be covered by
+   * them. A late record is refused.
    */
   readonly inOrder?: boolean;
 }
@@ -64,6 +64,10 @@ interface Timer {
   readonly version: number;
 }
 
+// An engine fed in order forgets manifests once this many more have been applied, not at every advance: forgetting
+// rebuilds each practice's columns, and a replay advances thousands of times.
+const IN_ORDER_FORGET_EVERY = 65_536;
+
 const queuedBefore = (a: Queued, b: Queued): boolean =>
   a.time < b.time || (a.time === b.time && (a.phase < b.phase || (a.phase === b.phase && a.id < b.id)));
 const timerBefore = (a: Timer, b: Timer): boolean => a.time < b.time || (a.time === b.time && a.seq < b.seq);
@@ -87,6 +91,7 @@ export class Reconciler {
   private readonly sharesFired = new Map<string, number>();
   private timerSeq = 0;
   private reached = -Infinity;
+  private manifestsSinceForget = 0;
 
   constructor(private readonly options: ReconcilerOptions) {}
 
@@ -149,7 +154,10 @@ export class Reconciler {
     if (until > this.reached) {
       this.reached = until;
       if (this.options.bounded) this.manifests.forgetBefore(until - this.options.bounded.horizonMs);
-      else if (this.options.inOrder) this.manifests.forgetBefore(until);
+      else if (this.options.inOrder && this.manifestsSinceForget >= IN_ORDER_FORGET_EVERY) {
+        this.manifests.forgetBefore(until);
+        this.manifestsSinceForget = 0;
+      }
     }
     return effects ?? [];
   }
@@ -314,6 +322,7 @@ export class Reconciler {
 
   private applyManifest(manifest: NdsExtractManifest, _effects: EngineEffect[] | null): void {
     this.manifests.add(manifest.practiceOds, manifest);
+    this.manifestsSinceForget++;
     const waiting = this.waitingForManifest.get(manifest.practiceOds);
     if (!waiting) return;
     for (const episode of waiting) {

@@ -2,7 +2,7 @@ import type { CodeMeaning } from './code-catalogue.js';
 import type { DeadLetterReason } from './dead-letter-reason.js';
 import type { Intake } from './intake.js';
 import type { ReadItem } from './read-item.js';
-import { admitBatch, DUPLICATE } from './batch-admission.js';
+import { ACCEPTED, admitBatch, DUPLICATE } from './batch-admission.js';
 import { buildRecord } from './record-validation.js';
 import { STREAM_FIELDS, type RecordOf, type StreamName } from './records.js';
 
@@ -50,13 +50,13 @@ export function admitRecords<S extends ObjectionStream>(intake: Intake, stream: 
   const columns: unknown[][] = names.map(() => []);
   let count = 0;
   const meanings = new Uint8Array(items.length);
-  const batch = admitBatch(items, (fields) => {
+  const batch = admitBatch(items, timeField, (fields) => {
     const admission = intake.admitFields(stream, fields);
     if (admission.kind === 'dead') return admission;
     if (admission.kind === 'duplicate') return DUPLICATE;
     meanings[count++] = meaningCode(admission.meaning);
     for (let f = 0; f < names.length; f++) columns[f]!.push(admission.fields[names[f]!]);
-    return admission.fields[timeField] as number;
+    return ACCEPTED;
   });
   return { stream, ...batch, count, columns, meanings: meanings.slice(0, count) };
 }

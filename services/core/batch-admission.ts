@@ -2,9 +2,10 @@ import type { DeadLetterReason } from './dead-letter-reason.js';
 import type { ReadItem } from './read-item.js';
 import type { DecodedFields } from './records.js';
 
-/** A record's judgement: its event time when accepted, DUPLICATE, or why it is a dead letter. */
-export type Judgement = number | typeof DUPLICATE | { readonly reason: DeadLetterReason; readonly detail: string };
+/** A record's judgement: ACCEPTED, DUPLICATE, or why it is a dead letter. */
+export type Judgement = typeof ACCEPTED | typeof DUPLICATE | { readonly reason: DeadLetterReason; readonly detail: string };
 
+export const ACCEPTED = 'accepted';
 export const DUPLICATE = 'duplicate';
 
 /** What a batch of read items came to, besides what the judgement kept of its accepted records. */
@@ -18,9 +19,11 @@ export interface BatchAdmission {
 
 /**
  * A batch of one input's read items in file order: an item that could not be read is a dead letter
- * (UNDECODABLE); every other is given to `judge`, which keeps what it needs of an accepted record.
+ * (UNDECODABLE); every other is given to `judge`, which keeps what it needs of an accepted record. An accepted
+ * record's event time is its field `timeField` (read here, so that the judgement returns no number: this runs
+ * for every line of the largest input).
  */
-export function admitBatch(items: readonly ReadItem[], judge: (fields: DecodedFields) => Judgement): BatchAdmission {
+export function admitBatch(items: readonly ReadItem[], timeField: string, judge: (fields: DecodedFields) => Judgement): BatchAdmission {
   const dead: { position: number; reason: DeadLetterReason; detail: string }[] = [];
   let duplicates = 0;
   let latest = -Infinity;
@@ -31,8 +34,9 @@ export function admitBatch(items: readonly ReadItem[], judge: (fields: DecodedFi
       continue;
     }
     const judgement = judge(item.fields);
-    if (typeof judgement === 'number') {
-      if (judgement > latest) latest = judgement;
+    if (judgement === ACCEPTED) {
+      const time = item.fields[timeField] as number;
+      if (time > latest) latest = time;
     } else if (judgement === DUPLICATE) {
       duplicates++;
     } else {

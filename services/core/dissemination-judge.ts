@@ -5,7 +5,7 @@ import { RecordScreen } from './record-screen.js';
 import { buildRecord } from './record-validation.js';
 import type { NdsDissemination } from './records.js';
 import type { ReadItem } from './read-item.js';
-import { admitBatch, DUPLICATE } from './batch-admission.js';
+import { ACCEPTED, admitBatch, DUPLICATE } from './batch-admission.js';
 import { SeenIds } from './seen-ids.js';
 
 /**
@@ -46,14 +46,14 @@ export class DisseminationJudge {
     const seen = this.seen;
     const mayObject = this.mayObject;
     const kept: NdsDissemination[] = [];
-    const batch = admitBatch(items, (fields) => {
+    const batch = admitBatch(items, 'sharedAt', (fields) => {
       const result = screen.screen('ndsDisseminations', fields);
       if (!result.ok) return result;
       const sighting = seen.sight(screen.idHi, screen.idLo, screen.contentHi, screen.contentLo);
       if (sighting === 'duplicate') return DUPLICATE;
       if (sighting === 'conflict') return conflictingDuplicate('ndsDisseminations');
       if (fields.purpose !== 'DIRECT_CARE' && mayObject(fields.nhsNumber as string)) kept.push(buildRecord('ndsDisseminations', fields));
-      return fields.sharedAt as number;
+      return ACCEPTED;
     });
     return { ...batch, kept };
   }

@@ -22,9 +22,10 @@ export interface DeciderSnapshotContent {
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-/** Compression runs on libuv's thread pool, off the event loop that ingest shares. */
-export async function encodeDeciderSnapshot(content: DeciderSnapshotContent): Promise<Buffer> {
-  return gzipAsync(Buffer.from(JSON.stringify(content), 'utf8'), { level: 6 });
+/** Written out as JSON at once, on the event loop; compressed on libuv's thread pool, off the loop that ingest shares. */
+export function encodeDeciderSnapshot(content: DeciderSnapshotContent): Promise<Buffer> {
+  const text = Buffer.from(JSON.stringify(content), 'utf8');
+  return gzipAsync(text, { level: 6 });
 }
 
 export async function decodeDeciderSnapshot(format: number, state: Buffer): Promise<DeciderSnapshotContent> {

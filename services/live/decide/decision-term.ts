@@ -50,8 +50,10 @@ export const DEFAULT_DECIDER_TIMINGS = {
   snapshotMaxIntervalMs: 300_000,
 } as const;
 
-// Taking a snapshot costs time in proportion to the engine's state: after one that took d, the next waits at least
-// SNAPSHOT_SPACING × d, so snapshots never take more than about a tenth of the decider's time however large the state.
+// Writing a snapshot out holds the event loop (that ingest shares) for a time in proportion to the engine's state:
+// after one that held it for d, the next waits at least SNAPSHOT_SPACING × d, so snapshots never hold more than about
+// a tenth of it however large the state. Only the loop's share counts: the compression, on libuv's thread pool, takes
+// long on a busy machine, and counting it once held snapshots back for the rest of a backlog.
 const SNAPSHOT_SPACING = 9;
 
 /** How long a snapshot waits for the publisher to send the alerts of the round before it. */
@@ -370,13 +372,16 @@ export class DecisionTerm {
   async #takeSnapshot(streamTime: Millis | null): Promise<StoredSnapshot> {
     const started = this.#deps.monotonicNow();
     this.#engine.forgetSettled();
-    const state = await encodeDeciderSnapshot({
+    // Written out here, on the event loop; compressed on libuv's thread pool while the loop gets on with other work.
+    const encoding = encodeDeciderSnapshot({
       engine: snapshotOf(this.#engine),
       latestEventTime: Object.fromEntries(this.#latestEventTime),
       futureTimes: Object.fromEntries(this.#futureTimes),
     });
+    const held = this.#deps.monotonicNow() - started;
+    const state = await encoding;
     const took = this.#deps.monotonicNow() - started;
-    this.#sinceSnapshot = { records: 0, at: this.#deps.monotonicNow(), cost: took, backlog: false };
+    this.#sinceSnapshot = { records: 0, at: this.#deps.monotonicNow(), cost: held, backlog: false };
     this.#deps.metrics.deciderSnapshotBytes.set(state.length);
     this.#deps.metrics.deciderSnapshotSeconds.observe(took / 1000);
     this.#snapshotCovers = { streamTime, offsets: new Map(this.#offered) };

@@ -4,13 +4,14 @@
 // process and of its PostgreSQL backends (from /proc, so the server must run on this machine) for each phase.
 // Run: npm run bench:ingest -- <simulator output dir> [records=150000] [batch=1000] [concurrent=4]
 // DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres); a schema of its own is created and dropped.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import avro from 'avsc';
 import pg from 'pg';
 import { DATA_FILES } from '../services/bench/live-input.js';
 import { streamValueDecoder, streamValueEncoder } from '../services/codec/stream-value-codec.js';
+import { CONTRACT_STREAMS } from '../services/contract/streams.js';
 import { parseCodeCatalogue } from '../services/core/code-catalogue.js';
 import { STREAM_NAMES, type RecordOf, type StreamName } from '../services/core/records.js';
 import { keyedIdentity } from '../services/identity/keyed-identity.js';
@@ -57,7 +58,12 @@ async function main(): Promise<void> {
     const records = await firstRecords(stream, Math.round(Number(total) * SHARE[stream]));
     const encode = streamValueEncoder(stream) as (record: RecordOf[StreamName]) => Buffer;
     const parts = Array.from({ length: PARTITIONS[stream] }, (_, partition) => ({ stream, topic: `bench.${stream}`, partition, values: [] as Buffer[] }));
-    records.forEach((record, i) => parts[i % parts.length]!.values.push(encode(record)));
+    // Partitioned by the message key, as the live bench's producer does: a redelivery goes where its first went.
+    const keyField = CONTRACT_STREAMS[stream].keyField;
+    for (const record of records) {
+      const key = String((record as unknown as Record<string, unknown>)[keyField] ?? '');
+      parts[createHash('md5').update(key).digest().readUInt32LE(0) % parts.length]!.values.push(encode(record));
+    }
     messages.push(...parts);
   }
   const count = messages.reduce((n, m) => n + m.values.length, 0);

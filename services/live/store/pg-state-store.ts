@@ -7,6 +7,7 @@ import { conflictingDuplicate, sightingAgainst } from '../../core/duplicates.js'
 import { STREAM_FIELDS, type StreamName } from '../../core/records.js';
 import { connectionFields, databaseConnection } from './database-connection.js';
 import { recordRejectionState, storeFailure, VerifierError } from '../errors.js';
+import { recordIdKey } from './record-id-key.js';
 import { otherNumbersOf, parseRecordLines, recordLine } from './record-lines.js';
 import * as q from './state-queries.js';
 import { partitionMapOf, topicPartitionOf, partitionKey, type PartitionKey } from './topic-partition.js';
@@ -17,6 +18,13 @@ import {
 } from './state-store.js';
 
 type ValidItem = Extract<IngestItem, { kind: 'valid' }>;
+
+const UNIQUE_VIOLATION = '23505';
+
+function sqlstateOf(error: unknown): string | undefined {
+  const cause = error instanceof VerifierError ? error.cause : error;
+  return cause instanceof pg.DatabaseError ? cause.code : undefined;
+}
 
 const eventTimeOf = (item: ValidItem): number => (item.record as unknown as Readonly<Record<string, number>>)[STREAM_FIELDS[item.stream].time]!;
 
@@ -122,11 +130,16 @@ export class PgStateStore implements StateStore {
    * again record by record where needed (#insertRecords): each refused record becomes a dead letter, the rest is stored.
    */
   async ingest(batch: IngestBatch, publishDeadLetters: PublishDeadLetters): Promise<IngestOutcome | IngestRefusal> {
-    try {
-      return await this.#ingestOnce(batch, publishDeadLetters, false);
-    } catch (error) {
-      if (recordRejectionState(error) === null) throw error;
-      return this.#ingestOnce(batch, publishDeadLetters, true);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#ingestOnce(batch, publishDeadLetters, false);
+      } catch (error) {
+        // Another partition's transaction claimed an id of this batch after this one looked it up (claimIdsAndStore):
+        // the other has committed by now, so a second attempt finds the id claimed.
+        if (sqlstateOf(error) === UNIQUE_VIOLATION && attempt === 1) continue;
+        if (recordRejectionState(error) === null) throw error;
+        return this.#ingestOnce(batch, publishDeadLetters, true);
+      }
     }
   }
 
@@ -188,8 +201,9 @@ export class PgStateStore implements StateStore {
     const insertedIds = new Set(candidates.filter((item) => !notInserted.has(item.id)).map((item) => item.id));
     const reference = new Map<string, string>();
     if (storedBefore.length > 0) {
-      const found = await run<{ id: string; content_hash: string }>(client, q.storedContentHashes(batch.stream, storedBefore), doing);
-      for (const row of found.rows) reference.set(row.id, row.content_hash);
+      const idOfKey = new Map(storedBefore.map((id) => [recordIdKey(batch.stream, id), id]));
+      const found = await run<{ key: string; content_hash: string }>(client, q.storedContentHashes([...idOfKey.keys()]), doing);
+      for (const row of found.rows) reference.set(idOfKey.get(row.key)!, row.content_hash);
     }
     for (const item of candidates) if (insertedIds.has(item.id)) reference.set(item.id, item.contentHash);
     let duplicates = 0;
@@ -233,16 +247,36 @@ export class PgStateStore implements StateStore {
    * SQLSTATE, the others stored.
    */
   async #insertRecords(client: pg.PoolClient, batch: IngestBatch, items: readonly ValidItem[], doing: string, isolateRefusals: boolean, refused: Map<ValidItem, string>): Promise<string[]> {
-    const runOf = (part: readonly ValidItem[]): q.RecordRun => ({
-      from: part[0]!.offset, to: part[part.length - 1]!.offset + 1, count: part.length,
-      lines: part.map((item) => recordLine(item.stream, item.offset, item.record, item.meaning)).join('\n'),
-      numbers: part.flatMap((item) => otherNumbersOf(item.stream, item.record)),
-    });
+    // Each record's key, line and numbers, made once however often it is tried (isolating refusals).
+    const prepared = new Map<ValidItem, { key: string; line: string; numbers: readonly number[] }>();
+    const prepare = (item: ValidItem) => {
+      let done = prepared.get(item);
+      if (done === undefined) {
+        done = { key: recordIdKey(item.stream, item.id), line: recordLine(item.stream, item.offset, item.record, item.meaning), numbers: otherNumbersOf(item.stream, item.record) };
+        prepared.set(item, done);
+      }
+      return done;
+    };
+    const runOf = (part: readonly ValidItem[]): q.RecordRun => {
+      let lines = '';
+      const numbers: number[] = [];
+      for (const item of part) {
+        const { line, numbers: more } = prepare(item);
+        lines = lines === '' ? line : `${lines}\n${line}`;
+        for (const n of more) numbers.push(n);
+      }
+      return { from: part[0]!.offset, to: part[part.length - 1]!.offset + 1, count: part.length, lines, numbers };
+    };
     const insert = async (part: readonly ValidItem[]): Promise<string[]> => {
-      // The event time as the record holds it (the line's own), so that PostgreSQL reads it as a bigint.
-      const ids = part.map((item) => ({ id: item.id, contentHash: item.contentHash, eventTime: eventTimeOf(item), offset: item.offset }));
-      const claimed = await run<{ id: string }>(client, q.claimIdsAndStore(batch.stream, batch.topic, batch.partition, ids, runOf(part)), doing);
-      const storedBefore = claimed.rows.map((r) => r.id);
+      const idOfKey = new Map<string, string>();
+      const ids = part.map((item) => {
+        const { key } = prepare(item);
+        idOfKey.set(key, item.id);
+        // The event time as the record holds it (the line's own), so that PostgreSQL reads it as a bigint.
+        return { key, contentHash: item.contentHash, eventTime: eventTimeOf(item), offset: item.offset };
+      });
+      const claimed = await run<{ key: string }>(client, q.claimIdsAndStore(batch.stream, batch.topic, batch.partition, ids, runOf(part)), doing);
+      const storedBefore = claimed.rows.map((r) => idOfKey.get(r.key)!);
       if (storedBefore.length > 0) {
         // Some ids were taken: the run was not stored; the records that did claim theirs are stored as one.
         const taken = new Set(storedBefore);

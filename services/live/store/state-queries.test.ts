@@ -35,7 +35,7 @@ const alert = fire({
 describe('state queries', () => {
   it('claim the ids of a batch and store its records as one row, prepared once per stream', () => {
     for (const stream of STREAM_NAMES) {
-      const ids = [0, 1, 2].map((i) => ({ id: `id-${i}`, contentHash: 'ab', eventTime: 1_000 + i, offset: 7 + i }));
+      const ids = [0, 1, 2].map((i) => ({ key: `${i}`.repeat(32), contentHash: 'ab', eventTime: 1_000 + i, offset: 7 + i }));
       const sql = q.claimIdsAndStore(stream, 'topic.x', 4, ids, { from: 7, to: 10, count: 3, lines: 'l', numbers: [5] });
       expectPlaceholdersMatch(sql);
       expect(sql.name).toBe(`claim-ids-${stream}`);
@@ -43,8 +43,8 @@ describe('state queries', () => {
       expect(new Set(claimed)).toEqual(new Set(tableColumns('record_ids')));
       const stored = /INSERT INTO record_batches \(([^)]*)\)/.exec(sql.text)![1]!.split(', ');
       expect(new Set(stored)).toEqual(new Set(tableColumns('record_batches')));
-      expect(sql.values.slice(0, 4)).toEqual(['{"id-0","id-1","id-2"}', '{"ab","ab","ab"}', '{"1000","1001","1002"}', '{"7","8","9"}']);
-      expect(sql.values.slice(4)).toEqual(['topic.x', 4, 7, 10, 3, 'l', '{"5"}']);
+      expect(sql.values.slice(0, 4)).toEqual([`{${'0'.repeat(32)},${'1'.repeat(32)},${'2'.repeat(32)}}`, '{ab,ab,ab}', '{1000,1001,1002}', '{7,8,9}']);
+      expect(sql.values.slice(4)).toEqual(['topic.x', 4, 7, 10, 3, 'l', '{5}']);
       const run = q.insertRecordRun(stream, 'topic.x', 4, { from: 8, to: 9, count: 1, lines: 'l', numbers: [] });
       expectPlaceholdersMatch(run);
       expect(new Set(/INSERT INTO record_batches \(([^)]*)\)/.exec(run.text)![1]!.split(', '))).toEqual(new Set(tableColumns('record_batches')));
@@ -108,7 +108,7 @@ describe('state queries', () => {
 
   it('have matching placeholders in every other statement', () => {
     for (const sql of [
-      q.lockPartitionProgress('t', 0), q.storedContentHashes('gpEvents', ['x']), q.forgetCoveredRecords('t', [0], [5], 10),
+      q.lockPartitionProgress('t', 0), q.storedContentHashes(['0'.repeat(32)]), q.forgetCoveredRecords('t', [0], [5], 10),
       q.forgetIds(new Map([['gpEvents', 5]]), [{ stream: 'gpEvents', partition: 0, below: 4 }]), q.insertDeadLetters('t', 1, [{ offset: 3, reason: 'UNKNOWN_CODE', detail: 'd' }]),
       q.advancePartition({ topic: 't', partition: 0, nextOffset: 1, maxEventTime: null, stored: 0, duplicates: 0, deadLetters: 0, absent: 0, sawRecords: true }),
       q.storedOffsets(['t'], [0]), q.ingestAccounts(), q.claimLeadership('me'), q.unsentOutbox(10), q.markOutboxSent([1]),

@@ -3,6 +3,7 @@
 // `query`, so a test can read through a connection of its own (or one per question, while the server comes and goes).
 import pg from 'pg';
 import { STREAM_FIELDS, type GpOptOutEvent, type StreamName } from '../../../services/core/records.js';
+import { recordIdKey } from '../../../services/live/store/record-id-key.js';
 import { parseRecordLines } from '../../../services/live/store/record-lines.js';
 import type { StoredRecord } from '../../../services/live/store/state-store.js';
 
@@ -84,10 +85,11 @@ export async function storedPatientRefs(db: StoreReader, stream: Exclude<StreamN
   return (await storedRecords(db)).filter((r) => r.stream === stream).map((r) => (r.record as { nhsNumber: string }).nhsNumber);
 }
 
-/** The ids still claimed for duplicates (by a record held, or remembered after it went), with their stream. */
-export async function claimedIds(db: StoreReader): Promise<{ stream: string; id: string }[]> {
-  const { rows } = await db.query<{ stream: string; id: string }>('SELECT stream, id FROM record_ids ORDER BY stream, id');
-  return rows;
+/** Which of these ids of a stream are still claimed for duplicates (by a record held, or remembered after it went). */
+export async function claimedIds(db: StoreReader, stream: StreamName, ids: readonly string[]): Promise<string[]> {
+  const { rows } = await db.query<{ key: string }>(`SELECT encode(uuid_send(id_key), 'hex') AS key FROM record_ids WHERE stream = $1`, [stream]);
+  const claimed = new Set(rows.map((r) => r.key));
+  return ids.filter((id) => claimed.has(recordIdKey(stream, id)));
 }
 
 /** Each stored alert's state and last transition. */

@@ -110,13 +110,19 @@ const queueOrder = (a: Queued, b: Queued): number => a.time - b.time || a.phase 
 
 const byPractice = (a: readonly [string, ...unknown[]], b: readonly [string, ...unknown[]]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
+// exportState names every open episode; an unnamed one would be a fault of the engine, not of its input.
+function namedOf(episode: Episode): string {
+  if (episode.alertId === null) throw new Error('engine snapshot: an open episode with no alert id');
+  return episode.alertId;
+}
+
 export function snapshotOf(engine: Reconciler): EngineSnapshot {
   const state = engine.exportState();
   const position = new Map<Episode, number>();
   const keys: KeyV[] = state.keys.map((key, i) => {
     const e = key.episode;
     if (e) position.set(e, i);
-    const episode: EpisodeV | null = e && [e.kind, e.start, e.cause, originOut(e.origin), e.alertId, e.manifestCheck, e.alert && alertOut(e.alert), e.timerVersion];
+    const episode: EpisodeV | null = e && [e.kind, e.start, e.cause, originOut(e.origin), namedOf(e), e.manifestCheck, e.alert && alertOut(e.alert), e.timerVersion];
     return [key.nhsNumber, key.type, sideOut(key.upstream), sideOut(key.downstream), episode];
   });
   const at = (episode: Episode): number => {

@@ -36,7 +36,11 @@ export interface Episode {
   readonly start: Millis;
   readonly cause: Side;
   readonly origin: Origin;
-  readonly alertId: string;
+  /**
+   * Named when first needed (its alert fires, it is listed pending or its state is exported), from its cause and
+   * origin: most episodes close before any rule comes due, and are never named.
+   */
+  alertId: string | null;
   manifestCheck: Millis | null;
   alert: Alert | null;
   open: boolean;

@@ -193,6 +193,8 @@ export class Reconciler {
     for (const timer of this.timers.values()) {
       if (timer.episode.open && timer.version === timer.episode.timerVersion) timers.push({ time: timer.time, seq: timer.seq, episode: timer.episode });
     }
+    // Every open episode named, so that the state holds each one's alert id.
+    for (const key of this.keys) if (key.episode) this.alertIdOf(key.episode);
     return {
       reached: this.reached, timerSeq: this.timerSeq, keys: [...this.keys], queued: this.queue.values(), timers,
       waiting: [...this.waitingForManifest].filter(([, set]) => set.size > 0).map(([ods, set]) => [ods, [...set]] as const),
@@ -239,7 +241,7 @@ export class Reconciler {
       if (dueAt === null) continue;
       const rule = firstRuleOf(episode.kind, episode.manifestCheck !== null && episode.manifestCheck <= episode.start + this.options.slaMs);
       result.push({
-        alertId: episode.alertId, rule, severity: SEVERITY[rule],
+        alertId: this.alertIdOf(episode), rule, severity: SEVERITY[rule],
         upstreamEventId: episode.cause === 'UPSTREAM' ? episode.origin.id : null,
         receiptId: episode.cause === 'DOWNSTREAM' ? episode.origin.id : null,
         disseminationId: null,
@@ -288,10 +290,9 @@ export class Reconciler {
 
   private openEpisode(key: KeyState, change: Change, causeNowActive: boolean, effects: EngineEffect[] | null): void {
     const kind = episodeKindOf(change.side, causeNowActive);
-    const seed = `episode|${change.side === 'UPSTREAM' ? 'gp' : 'nds'}|${change.origin.id}`;
     const episode: Episode = {
       nhsNumber: key.nhsNumber, type: key.type, kind, start: change.time, cause: change.side, origin: change.origin,
-      alertId: this.options.identity.alertIdFor(seed), manifestCheck: null, alert: null, open: true, timerVersion: 0,
+      alertId: null, manifestCheck: null, alert: null, open: true, timerVersion: 0,
     };
     key.episode = episode;
     if (change.side === 'UPSTREAM') {
@@ -312,6 +313,11 @@ export class Reconciler {
     const latencyMs = episode.cause === 'UPSTREAM' && change.side === 'DOWNSTREAM' ? change.time - episode.start : null;
     if (latencyMs !== null && !this.options.bounded) this.latency.push(latencyMs);
     effects?.push({ type: 'episode-closed', kind: episode.kind, practiceOds: episode.origin.practiceOds, supplier: episode.origin.supplier, at: change.time, by: change.side, latencyMs });
+  }
+
+  /** The episode's alert id, named from its cause and origin the first time it is asked for. */
+  private alertIdOf(episode: Episode): string {
+    return episode.alertId ??= this.options.identity.alertIdFor(`episode|${episode.cause === 'UPSTREAM' ? 'gp' : 'nds'}|${episode.origin.id}`);
   }
 
   private waitFor(episode: Episode): void {
@@ -364,7 +370,7 @@ export class Reconciler {
     } else {
       const rule = firstRuleOf(episode.kind, checkDue);
       this.record(fire({
-        alertId: episode.alertId, rule,
+        alertId: this.alertIdOf(episode), rule,
         upstreamEventId: episode.cause === 'UPSTREAM' ? episode.origin.id : null,
         receiptId: episode.cause === 'DOWNSTREAM' ? episode.origin.id : null,
         disseminationId: null,

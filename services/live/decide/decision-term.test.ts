@@ -164,6 +164,21 @@ describe('a decider term over the in-memory store', () => {
     expect(accounts.every((a) => a.unaccounted === 0)).toBe(true);
   });
 
+  it('takes a snapshot once a backlog is worked off, covering every record read', async () => {
+    const clocks = new Clocks();
+    const store = new MemoryStateStore(() => clocks.wall);
+    await ingest(store, [...first, ...second], () => {});
+    const session = (await store.tryLead('a'))!;
+    const term = new DecisionTerm(deps(store, clocks), { ...settings, roundBudget: 2, snapshotEveryRecords: 1_000_000 }, session);
+    await term.rebuild();
+    await term.refreshEnds();
+    await rounds(term, 20);
+    await term.settle();
+    const checkpoint = await session.loadCheckpoint();
+    expect(checkpoint.snapshot?.offsets).toEqual(new Map((await store.ingestAccounts()).map((a): [PartitionKey, number] => [keyOf(a), a.nextOffset])));
+    await session.release();
+  });
+
   it('cuts before a round with late records, and a new leader rebuilds from the cuts the engine an uninterrupted term has', async () => {
     // No snapshot until the end, and no lateness: a receipt read after stream time has passed its GP event's
     // deadline is applied late, once the alert has fired.

@@ -316,6 +316,8 @@ export class DecisionTerm {
     const full = offeredCount >= this.#settings.roundBudget || (plan.held > 0 && offeredCount > 0);
     if (offeredCount === 0 && streamTime === before) {
       if (moved.size > 0) await this.#commit(roundStartedAt, streamTime, moved, null, [], [], null);
+      // A backlog's last round may have been full: the snapshot that ends it comes in a quiet round like this one.
+      if (this.#snapshotDue(full)) await this.snapshotNow();
       return full;
     }
     const effects = streamTime === null ? [] : this.#engine.advanceTo(streamTime);

@@ -62,6 +62,8 @@ const BEGIN_INGEST = 'BEGIN; SET LOCAL synchronous_commit TO on';
 
 /** Runs of records (each a batch, most often) forgotten per retention statement. */
 const RETENTION_SLICE = 200;
+/** Ids forgotten in one statement. */
+const ID_SLICE = 20_000;
 
 const searchPath = (schema: string): string => `SET search_path TO ${pg.escapeIdentifier(schema)}`;
 
@@ -384,9 +386,13 @@ export class PgStateStore implements StateStore {
         const at = `${stream}:${partition}`;
         below.set(at, { stream, partition, below: Math.min(offset, below.get(at)?.below ?? offset) });
       }
-      const forgotten = await this.#withClient('forgetting old record ids', (client) =>
-        run<{ forgotten: number }>(client, q.forgetIds(plan.forgetIdsBefore, [...below.values()]), 'forgetting old record ids'));
-      ids = forgotten.rows[0]?.forgotten ?? 0;
+      // In slices, as the records: a backlog's worth of ids in one statement can outlast the statement timeout.
+      for (;;) {
+        const forgotten = await this.#withClient('forgetting old record ids', (client) =>
+          run<{ forgotten: number }>(client, q.forgetIds(plan.forgetIdsBefore, [...below.values()], ID_SLICE), 'forgetting old record ids'));
+        ids += forgotten.rows[0]?.forgotten ?? 0;
+        if ((forgotten.rows[0]?.forgotten ?? 0) < ID_SLICE) break;
+      }
     }
     const count = async (sql: q.Sql, doing: string) => (await this.#withClient(doing, (client) => run(client, sql, doing))).rowCount ?? 0;
     const deadLetters = await count(q.forgetDeadLetters(plan.deadLetterRetentionMs), 'forgetting old dead letters');

@@ -109,7 +109,7 @@ describe('state queries', () => {
   it('have matching placeholders in every other statement', () => {
     for (const sql of [
       q.lockPartitionProgress('t', 0), q.storedContentHashes(['0'.repeat(32)]), q.forgetCoveredRecords('t', [0], [5], 10),
-      q.forgetIds(new Map([['gpEvents', 5]]), [{ stream: 'gpEvents', partition: 0, below: 4 }]), q.insertDeadLetters('t', 1, [{ offset: 3, reason: 'UNKNOWN_CODE', detail: 'd' }]),
+      q.forgetIds(new Map([['gpEvents', 5]]), [{ stream: 'gpEvents', partition: 0, below: 4 }], 100), q.insertDeadLetters('t', 1, [{ offset: 3, reason: 'UNKNOWN_CODE', detail: 'd' }]),
       q.advancePartition({ topic: 't', partition: 0, nextOffset: 1, maxEventTime: null, stored: 0, duplicates: 0, deadLetters: 0, absent: 0, sawRecords: true }),
       q.storedOffsets(['t'], [0]), q.ingestAccounts(), q.claimLeadership('me'), q.unsentOutbox(10), q.markOutboxSent([1]),
     ]) expectPlaceholdersMatch(sql);

@@ -386,24 +386,27 @@ SELECT count(*)::int AS runs, COALESCE(sum(record_count), 0)::int AS forgotten F
 /**
  * Forgets the ids of each stream's records dated before its instant (the core's duplicate rule, idsForgottenBefore)
  * that a snapshot covers (offset below its offset for their stream's partition, or no offset: remembered from a
- * record deleted before ids carried one); answers how many went. $1, the latest instant, lets the event-time index
- * pass over the newer ids.
+ * record deleted before ids carried one), at most `limit` of them; answers how many went. $1, the latest instant,
+ * lets the event-time index pass over the newer ids.
  */
-export function forgetIds(before: ReadonlyMap<StreamName, number>, covered: readonly { stream: StreamName; partition: number; below: number }[]): Sql {
+export function forgetIds(before: ReadonlyMap<StreamName, number>, covered: readonly { stream: StreamName; partition: number; below: number }[], limit: number): Sql {
   const streams = [...before.keys()];
   return {
     text: `WITH horizon AS (SELECT * FROM ${unnestOf(['text', 'bigint'], ['stream', 'before'], 'h', 2)}),
-held AS (
-  DELETE FROM record_ids i USING ${unnestOf(['text', 'integer', 'bigint'], ['stream', 'partition', 'below'], 'o', 4)}, horizon h
-  WHERE i.event_time_ms < $1 AND h.stream = o.stream AND i.event_time_ms < h.before
-    AND i.stream = o.stream AND i.source_partition = o.partition AND i.source_offset < o.below
-  RETURNING 1),
-remembered AS (DELETE FROM record_ids i USING horizon h
-  WHERE i.event_time_ms < $1 AND i.stream = h.stream AND i.event_time_ms < h.before AND i.source_offset IS NULL RETURNING 1)
-SELECT (SELECT count(*) FROM held)::int + (SELECT count(*) FROM remembered)::int AS forgotten`,
+old AS (
+  SELECT i.ctid FROM record_ids i
+  JOIN ${unnestOf(['text', 'integer', 'bigint'], ['stream', 'partition', 'below'], 'o', 4)} ON i.stream = o.stream AND i.source_partition = o.partition
+  JOIN horizon h ON h.stream = o.stream
+  WHERE i.event_time_ms < $1 AND i.event_time_ms < h.before AND i.source_offset < o.below
+  UNION ALL
+  SELECT i.ctid FROM record_ids i JOIN horizon h ON i.stream = h.stream
+  WHERE i.event_time_ms < $1 AND i.event_time_ms < h.before AND i.source_offset IS NULL
+  LIMIT $7),
+gone AS (DELETE FROM record_ids i USING old WHERE i.ctid = old.ctid RETURNING 1)
+SELECT count(*)::int AS forgotten FROM gone`,
     values: [
       Math.max(...before.values()), streams, streams.map((s) => before.get(s)!),
-      covered.map((c) => c.stream), covered.map((c) => c.partition), covered.map((c) => c.below),
+      covered.map((c) => c.stream), covered.map((c) => c.partition), covered.map((c) => c.below), limit,
     ],
   };
 }

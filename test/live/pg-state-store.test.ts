@@ -196,6 +196,90 @@ describe('PostgreSQL state store', () => {
     });
   });
 
+  describe('two partitions claiming one id at once: the later claimant runs its batch again and judges the id against the first', () => {
+    /** An invalid record, so that the batch publishes a dead letter: the store calls out while its transaction is open. */
+    const invalid = (offset: number): IngestItem => item(offset, { ...gp(`bad-${offset}`, T0, CODES.t1Dissent), nhsNumber: '9990000017' });
+    const opened: PgStateStore[] = [];
+    const storeNamed = (applicationName: string): PgStateStore => {
+      const s = new PgStateStore({ databaseUrl: stack.databaseUrl, schema: schema.schema, poolSize: 1, applicationName, onConnectionError: () => {} });
+      opened.push(s);
+      return s;
+    };
+    afterAll(async () => { await Promise.all(opened.map((s) => s.close())); });
+
+    /** Ingests `b` and holds its transaction open, its ids claimed but not committed, until `release` is called. */
+    const holdOpen = async (s: PgStateStore, b: IngestBatch) => {
+      let entered!: () => void;
+      let release!: () => void;
+      const inside = new Promise<void>((r) => { entered = r; });
+      const released = new Promise<void>((r) => { release = r; });
+      const outcome = s.ingest(b, async () => { entered(); await released; });
+      await inside;
+      return { outcome, release };
+    };
+
+    /** Waits until a backend of `applicationName` waits on a lock, and names the applications holding it. */
+    const blockersOf = async (applicationName: string): Promise<string[]> => {
+      for (let tries = 0; tries < 500; tries++) {
+        const { rows } = await raw.query<{ blocker: string }>(`SELECT b.application_name AS blocker FROM pg_stat_activity w
+          JOIN pg_stat_activity b ON b.pid = ANY(pg_blocking_pids(w.pid)) WHERE w.application_name = $1`, [applicationName]);
+        if (rows.length > 0) return rows.map((r) => r.blocker);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`${applicationName} never waited on a lock`);
+    };
+
+    const storedWithId = async (eventId: string) => (await storedGpEvents(raw)).filter((e) => e.eventId === eventId).map((e) => e.partition);
+
+    it('once: the id stored by the first, repeated as a duplicate or a conflict by the second, every offset accounted for', async () => {
+      const same = gp('race-same', T0, CODES.t1Dissent);
+      const differs = gp('race-differs', T0, CODES.t1Dissent);
+      const first = await holdOpen(storeNamed('race-first'), batch(20, [item(0, same), item(1, differs), invalid(2)]));
+      const published: DeadLetterNote[] = [];
+      const second = storeNamed('race-second').ingest(batch(21, [item(0, { ...same }), item(1, { ...differs, code: CODES.t1Withdrawn }), item(2, gp('race-own', T0, CODES.t1Dissent))]),
+        async (letters) => { published.push(...letters); });
+      // The second has looked its ids up (none stored yet) and waits on the first's uncommitted claim.
+      expect(await blockersOf('race-second')).toEqual(['race-first']);
+      first.release();
+      expect(await first.outcome).toMatchObject({ kind: 'stored', stored: 2, duplicates: 0 });
+      const outcome = await second;
+      expect(outcome).toMatchObject({ kind: 'stored', previousOffset: 0, nextOffset: 3, stored: 1, duplicates: 1 });
+      expect(outcome.kind === 'stored' && outcome.records.map((r) => r.offset)).toEqual([2]);
+      expect(published.map((l) => [l.offset, l.reason])).toEqual([[1, 'CONFLICTING_DUPLICATE']]);
+      expect(await storedWithId('race-same')).toEqual([20]);
+      expect(await storedWithId('race-differs')).toEqual([20]);
+      expect(await storedWithId('race-own')).toEqual([21]);
+      const accounts = (await store.ingestAccounts()).filter((a) => a.topic === TOPIC && (a.partition === 20 || a.partition === 21));
+      expect(accounts).toEqual([{ topic: TOPIC, partition: 20, nextOffset: 3, unaccounted: 0 }, { topic: TOPIC, partition: 21, nextOffset: 3, unaccounted: 0 }]);
+    });
+
+    it('twice in a row for one batch (a third claimant): run again until no claim is in flight, nothing lost', async () => {
+      const one = gp('race-one', T0, CODES.t1Dissent);
+      const other = gp('race-other', T0, CODES.t1Dissent);
+      const holders = new Map([
+        ['race-holder-a', await holdOpen(storeNamed('race-holder-a'), batch(22, [item(0, one), invalid(1)]))],
+        ['race-holder-b', await holdOpen(storeNamed('race-holder-b'), batch(23, [item(0, other), invalid(1)]))],
+      ]);
+      const late = storeNamed('race-late').ingest(batch(24, [item(0, { ...one }), item(1, { ...other }), item(2, gp('race-late-own', T0, CODES.t1Dissent))]), async () => {});
+      // Whichever claim the late batch meets first is committed; its second attempt meets the other one.
+      const meets: string[] = [];
+      for (let round = 0; round < 2; round++) {
+        const [blocker] = await blockersOf('race-late');
+        expect(holders.has(blocker!)).toBe(true);
+        meets.push(blocker!);
+        holders.get(blocker!)!.release();
+        expect(await holders.get(blocker!)!.outcome).toMatchObject({ kind: 'stored', stored: 1 });
+        holders.delete(blocker!);
+      }
+      expect(meets.sort()).toEqual(['race-holder-a', 'race-holder-b']);
+      expect(await late).toMatchObject({ kind: 'stored', previousOffset: 0, nextOffset: 3, stored: 1, duplicates: 2, deadLetters: [] });
+      expect(await storedWithId('race-one')).toEqual([22]);
+      expect(await storedWithId('race-other')).toEqual([23]);
+      expect(await storedWithId('race-late-own')).toEqual([24]);
+      expect((await store.ingestAccounts()).find((a) => a.topic === TOPIC && a.partition === 24)).toEqual({ topic: TOPIC, partition: 24, nextOffset: 3, unaccounted: 0 });
+    });
+  });
+
   it('accounts for every offset: offsets the fetch went over without a message count as absent, a gap accepted after retention does not', async () => {
     // Fetched from 0; offsets 0 and 2 hold no message (control records of a transaction, say).
     const withHoles = await ingest(batch(5, [item(1, gp('h-1', T0, CODES.t1Dissent)), item(3, gp('h-3', T0, CODES.t1Dissent))], 0), async () => {});

@@ -132,15 +132,20 @@ export class PgStateStore implements StateStore {
    * again record by record where needed (#insertRecords): each refused record becomes a dead letter, the rest is stored.
    */
   async ingest(batch: IngestBatch, publishDeadLetters: PublishDeadLetters): Promise<IngestOutcome | IngestRefusal> {
-    for (let attempt = 1; ; attempt++) {
+    let isolateRefusals = false;
+    for (let races = 0; ; ) {
       try {
-        return await this.#ingestOnce(batch, publishDeadLetters, false);
+        return await this.#ingestOnce(batch, publishDeadLetters, isolateRefusals);
       } catch (error) {
         // Another partition's transaction claimed an id of this batch after this one looked it up (claimIdsAndStore):
-        // the other has committed by now, so a second attempt finds the id claimed.
-        if (sqlstateOf(error) === UNIQUE_VIOLATION && attempt === 1) continue;
-        if (recordRejectionState(error) === null) throw error;
-        return this.#ingestOnce(batch, publishDeadLetters, true);
+        // the other has committed by now, so the next attempt finds the id claimed. A third may have claimed another
+        // id meanwhile: each race leaves one more id of the batch claimed, so there are at most as many as its records.
+        if (sqlstateOf(error) === UNIQUE_VIOLATION && races < batch.items.length) {
+          races++;
+          continue;
+        }
+        if (isolateRefusals || recordRejectionState(error) === null) throw error;
+        isolateRefusals = true;
       }
     }
   }

@@ -493,10 +493,8 @@ class PgDeciderSession implements DeciderSession {
       const result = await run<{ partition: number; records: string }>(this.#client, q.recordRunsInRanges(topic, list), 'loading records');
       const found: StoredRecord[] = [];
       for (const row of result.rows) {
-        const wanted = list.filter((r) => r.partition === row.partition);
-        for (const record of parseRecordLines(stream, topic, row.partition, row.records)) {
-          if (wanted.some((r) => record.offset >= r.from && record.offset < r.to)) found.push(record);
-        }
+        const ranges = list.filter((r) => r.partition === row.partition);
+        found.push(...parseRecordLines(stream, topic, row.partition, row.records, (offset) => ranges.some((r) => offset >= r.from && offset < r.to)));
       }
       // A batch some of whose records the store refused may be held as several runs, not in offset order.
       found.sort((a, b) => a.partition - b.partition || a.offset - b.offset);

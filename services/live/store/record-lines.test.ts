@@ -23,4 +23,14 @@ describe('record lines', () => {
     expect(parseRecordLines('gpEvents', 't', 0, line)[0]!.record).toEqual(awkward);
     expect(recordLine('gpEvents', 0, { ...awkward, supplier: 'T\u0000P' }, null)).toContain('\u0000');
   });
+
+  it('parse only the lines whose offsets are wanted, awkward text around them included', () => {
+    const awkward = gp('e\t1\n\\N', T0, CODES.t1Dissent);
+    const meaning = { type: 'TYPE_2', action: 'DISSENT' } as const;
+    const text = [10, 11, 12, 13].map((offset) => recordLine('gpEvents', offset, { ...awkward, eventId: `${awkward.eventId}-${offset}` }, meaning)).join('\n');
+    const wanted = parseRecordLines('gpEvents', 't', 0, text, (offset) => offset === 11 || offset === 13);
+    expect(wanted.map((r) => [r.offset, (r.record as typeof awkward).eventId])).toEqual([[11, `${awkward.eventId}-11`], [13, `${awkward.eventId}-13`]]);
+    expect(parseRecordLines('gpEvents', 't', 0, text, () => false)).toEqual([]);
+    expect(parseRecordLines('gpEvents', 't', 0, text, () => true)).toEqual(parseRecordLines('gpEvents', 't', 0, text));
+  });
 });

@@ -52,12 +52,22 @@ export function otherNumbersOf(stream: StreamName, record: RecordOf[StreamName])
   return numbers;
 }
 
-/** The records of a stored batch's text, in the order stored (offset order), with where they were read. */
-export function parseRecordLines(stream: StreamName, topic: string, partition: number, text: string): StoredRecord[] {
+/**
+ * The records of a stored batch's text, in the order stored (offset order), with where they were read; only those
+ * whose offset `wanted` accepts, when given. A line's offset is read first and an unwanted line goes no further: the
+ * decider often needs a few hundred offsets of a batch of a thousand.
+ */
+export function parseRecordLines(stream: StreamName, topic: string, partition: number, text: string, wanted?: (offset: number) => boolean): StoredRecord[] {
   const names = STREAM_FIELDS[stream].fields;
   const withMeaning = WITH_MEANING[stream];
   const records: StoredRecord[] = [];
-  for (const line of text.split('\n')) {
+  for (let start = 0; start <= text.length; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    const offset = Number(text.slice(start, text.indexOf('\t', start)));
+    const line = wanted === undefined || wanted(offset) ? text.slice(start, end) : null;
+    start = end + 1;
+    if (line === null) continue;
     const values = line.split('\t');
     const record: Record<string, unknown> = {};
     for (let i = 0; i < names.length; i++) {
@@ -66,7 +76,7 @@ export function parseRecordLines(stream: StreamName, topic: string, partition: n
       record[name] = value === ABSENT ? null : NUMBER_FIELDS.has(name) ? Number(value) : unescaped(value);
     }
     const meaning = withMeaning ? { type: values[names.length + 1] as OptOutType, action: values[names.length + 2] as OptOutAction } : null;
-    records.push({ stream, topic, partition, offset: Number(values[0]), record: record as unknown as RecordOf[StreamName], meaning } as StoredRecord);
+    records.push({ stream, topic, partition, offset, record: record as unknown as RecordOf[StreamName], meaning } as StoredRecord);
   }
   return records;
 }

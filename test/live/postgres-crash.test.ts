@@ -44,7 +44,7 @@ describe('a crash of PostgreSQL', () => {
     // No partition counts as idle while records trickle in (a stall of the test's process could make every one
     // idle, and stream time jump), so only the end of the scenario moves stream time to the replay's as-of.
     const running = await made.inProcess(setup, liveEnv(setup, {
-      ALLOWED_LATENESS: '7d', IDLE_TIMEOUT: '15s', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')),
+      ALLOWED_LATENESS: '7d', IDLE_TIMEOUT: '15s', DEDUP_HORIZON: '3650d', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')),
     }));
 
     // The records go to Kafka in chunks. As soon as ingest has begun storing a chunk, the server is stopped; it
@@ -75,10 +75,11 @@ describe('a crash of PostgreSQL', () => {
     await waitUntil(`the service to store every record and reach the replay's as-of (log: ${running.logFile})`,
       () => probe.settled(replayed.asOf, order.length), 120_000, 500);
 
-    // Every offset of every partition: a stored record (its row), a dead letter (its row) or a duplicate, never two.
+    // Every offset of every partition: a stored record (its id's row, kept past retention with a horizon longer than
+    // the scenario), a dead letter (its row) or a duplicate, never two.
     const partitions = await partitionAccounts(db);
     const offsetsOf = new Map<string, number[]>();
-    for (const r of await rowOffsets(db)) offsetsOf.set(`${r.topic}:${r.partition}`, [...(offsetsOf.get(`${r.topic}:${r.partition}`) ?? []), r.offset]);
+    for (const r of await rowOffsets(db, setup.topics)) offsetsOf.set(`${r.topic}:${r.partition}`, [...(offsetsOf.get(`${r.topic}:${r.partition}`) ?? []), r.offset]);
     for (const p of partitions) {
       const offsets = offsetsOf.get(`${p.topic}:${p.partition}`) ?? [];
       expect(new Set(offsets).size, `${p.topic}/${p.partition}: an offset both stored and dead-lettered`).toBe(offsets.length);

@@ -52,9 +52,15 @@ async function storedRecords(db: StoreReader): Promise<StoredRecord[]> {
   return records.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || a.offset - b.offset));
 }
 
-/** The source offset of every stored record (any stream) and every dead letter, with its topic and partition. */
-export async function rowOffsets(db: StoreReader): Promise<{ topic: string; partition: number; offset: number; kind: 'record' | 'dead' }[]> {
-  const records = (await storedRecords(db)).map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset, kind: 'record' as const }));
+/**
+ * The source offset of every record that claimed its id (any stream, from `record_ids`, which keeps where each was read
+ * after retention has deleted the record itself) and of every dead letter, with its topic and partition. Ids are
+ * forgotten past DEDUP_HORIZON: a test that counts on every one sets a horizon longer than its scenario.
+ */
+export async function rowOffsets(db: StoreReader, topics: { readonly [S in StreamName]: string }): Promise<{ topic: string; partition: number; offset: number; kind: 'record' | 'dead' }[]> {
+  const claimed = await db.query<{ stream: StreamName; partition: number; offset: number }>(
+    'SELECT stream, source_partition AS partition, source_offset::int AS offset FROM record_ids WHERE source_offset IS NOT NULL');
+  const records = claimed.rows.map((r) => ({ topic: topics[r.stream], partition: r.partition, offset: r.offset, kind: 'record' as const }));
   const { rows } = await db.query<{ topic: string; partition: number; offset: number }>('SELECT topic, partition, source_offset::int AS offset FROM dead_letters');
   return [...records, ...rows.map((r) => ({ ...r, kind: 'dead' as const }))];
 }

@@ -20,44 +20,35 @@ export function* jsonChunks(value: unknown, depth = 2): Generator<string> {
   function* write(v: unknown, indent: string, level: number): Generator<string> {
     if (isLeaf(v, level)) return leaf(v, indent);
     const inner = indent + STEP;
-    if (Array.isArray(v)) {
-      if (v.length === 0) {
-        buffer += '[]';
-        return;
-      }
-      buffer += '[\n';
-      for (let i = 0; i < v.length; i++) {
+    // An array's elements and an object's members are written alike: each with its prefix (the indent, and for a
+    // member its key), a comma between them, a chunk handed out after any once the buffer is full.
+    const entries = Array.isArray(v) ? null : Object.entries(v as object).filter(([, x]) => x !== undefined && typeof x !== 'function' && typeof x !== 'symbol');
+    const count = entries === null ? (v as unknown[]).length : entries.length;
+    const [open, close] = entries === null ? ['[', ']'] : ['{', '}'];
+    if (count === 0) {
+      buffer += open + close;
+      return;
+    }
+    buffer += `${open}\n`;
+    for (let i = 0; i < count; i++) {
+      let x: unknown;
+      if (entries === null) {
         buffer += inner;
-        const x: unknown = v[i];
-        if (isLeaf(x, level + 1)) leaf(x, inner);
-        else yield* write(x, inner, level + 1);
-        buffer += i < v.length - 1 ? ',\n' : '\n';
-        if (buffer.length >= CHUNK) {
-          yield buffer;
-          buffer = '';
-        }
+        x = (v as unknown[])[i];
+      } else {
+        const [key, value] = entries[i]!;
+        buffer += `${inner}${JSON.stringify(key)}: `;
+        x = value;
       }
-      buffer += `${indent}]`;
-      return;
-    }
-    const entries = Object.entries(v as object).filter(([, x]) => x !== undefined && typeof x !== 'function' && typeof x !== 'symbol');
-    if (entries.length === 0) {
-      buffer += '{}';
-      return;
-    }
-    buffer += '{\n';
-    for (let i = 0; i < entries.length; i++) {
-      const [key, x] = entries[i]!;
-      buffer += `${inner}${JSON.stringify(key)}: `;
       if (isLeaf(x, level + 1)) leaf(x, inner);
       else yield* write(x, inner, level + 1);
-      buffer += i < entries.length - 1 ? ',\n' : '\n';
+      buffer += i < count - 1 ? ',\n' : '\n';
       if (buffer.length >= CHUNK) {
         yield buffer;
         buffer = '';
       }
     }
-    buffer += `${indent}}`;
+    buffer += `${indent}${close}`;
   }
   yield* write(value, '', 0);
   buffer += '\n';

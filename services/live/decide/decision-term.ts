@@ -350,10 +350,7 @@ export class DecisionTerm {
     await this.#commit(this.#deps.wallNow(), this.#committedStreamTime, new Map(), null, [], [], snapshot);
   }
 
-  /**
-   * Every snapshotEveryRecords records or snapshotMaxIntervalMs, and as soon as a backlog is worked off (the first
-   * round short of its budget after a full one), so that a decider taking over after it replays next to nothing.
-   */
+  /** Waits for the publisher to send the alerts of the latest commit that had any, PUBLISH_WAIT_MS at most. */
   async #published(): Promise<void> {
     const publishing = this.#publishing;
     if (publishing === null) return;
@@ -362,6 +359,10 @@ export class DecisionTerm {
     limit.abort();
   }
 
+  /**
+   * Every snapshotEveryRecords records or snapshotMaxIntervalMs, and as soon as a backlog is worked off (the first
+   * round short of its budget after a full one), so that a decider taking over after it replays next to nothing.
+   */
   #snapshotDue(full: boolean): boolean {
     const since = this.#sinceSnapshot;
     if (since.records === 0) return false;

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { EventQueue } from './event-queue.js';
 
 describe('EventQueue', () => {
-  it('hands items out in order, however pushes and pops interleave, across bursts and single pushes', () => {
+  // Burst 1: every push sorted onto the runway (an engine fed in order); 8: bursts and single pushes mixed.
+  it.each([1, 8])('hands items out in order, however pushes and pops interleave (burst %i)', (burst) => {
     fc.assert(fc.property(fc.array(fc.oneof(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 40 }), fc.constant('pop' as const)), { maxLength: 60 }), (steps) => {
-      const queue = new EventQueue<number>((a, b) => a < b, 8);
+      const queue = new EventQueue<number>((a, b) => a < b, burst);
       const model: number[] = [];
       for (const step of steps) {
         if (step === 'pop') {

@@ -59,6 +59,11 @@ export class EventQueue<T> {
     const order = (a: T, b: T) => (this.before(a, b) ? -1 : this.before(b, a) ? 1 : 0);
     incoming.sort(order);
     const rest = this.runway;
+    if (this.head === rest.length) {
+      this.runway = incoming;
+      this.head = 0;
+      return;
+    }
     const merged: T[] = new Array(rest.length - this.head + incoming.length);
     let i = this.head;
     let j = 0;

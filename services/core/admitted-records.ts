@@ -23,8 +23,11 @@ export interface AdmittedRecords<S extends ObjectionStream = ObjectionStream> {
   readonly latest: number;
   /** Accepted records, in file order. */
   readonly count: number;
-  /** One array per field of STREAM_FIELDS[stream].fields, each with a value per accepted record. */
-  readonly columns: readonly (readonly unknown[])[];
+  /**
+   * One array per field of STREAM_FIELDS[stream].fields, each with a value per accepted record: fresh arrays, handed
+   * over with the batch (a replay holds them as they are).
+   */
+  readonly columns: unknown[][];
   /** Per accepted record: its code's meaning (see meaningOf), or NO_MEANING for a manifest. */
   readonly meanings: Uint8Array;
   readonly dead: readonly { readonly position: number; readonly reason: DeadLetterReason; readonly detail: string }[];

@@ -25,4 +25,16 @@ describe('held records', () => {
     expect([...held.timeOrder()].map((i) => held.take(i))).toEqual([b, a]);
     expect([...seen.keys()].sort()).toEqual([a.purpose, a.recipient].sort());
   });
+
+  it('given batches of columns and single records mixed, give each record back once, whole', () => {
+    const held = new HeldRecords('ndsManifests', (v) => v);
+    const made = Array.from({ length: 5_000 }, (_, i) => manifest(`x${i}`, T, T + ((i * 7919) % 89), 'A81001'));
+    const columns = (ms: typeof made) => [ms.map((m) => m.extractId), ms.map((m) => m.supplier), ms.map((m) => m.practiceOds), ms.map((m) => m.coversUpTo), ms.map((m) => m.receivedAt), ms.map((m) => m.recordCount)];
+    held.addColumns(columns(made.slice(0, 1_000)), 1_000, new Uint8Array(1_000).fill(255));
+    for (const m of made.slice(1_000, 4_500)) held.add(m, 255);
+    held.addColumns(columns(made.slice(4_500)), 500, new Uint8Array(500).fill(255));
+    const order = [...held.timeOrder()];
+    expect(order.map((i) => held.take(i))).toEqual(made.map((m, i) => ({ m, i })).sort((a, b) => a.m.receivedAt - b.m.receivedAt || a.i - b.i).map((x) => x.m));
+    expect(() => held.take(4_999)).toThrow(/already taken/);
+  });
 });

@@ -5,13 +5,14 @@ import { STREAM_FIELDS, type RecordOf, type StreamName } from './records.js';
 // not once per record as it arrives from the reader.
 const SHARED_FIELDS: ReadonlySet<string> = new Set(['practiceOds', 'supplier', 'code', 'recipient', 'purpose']);
 
-// Records are held in chunks of this many positions, each let go once every record in it has been taken.
-const CHUNK_BITS = 12;
-const CHUNK = 1 << CHUNK_BITS;
+// Records added one at a time are held in chunks of up to this many; a batch of columns is a chunk of its own.
+const CHUNK = 1 << 12;
 
 interface Chunk {
   /** One array per field of STREAM_FIELDS, in contract order. */
   readonly columns: unknown[][];
+  /** The position of its first record. */
+  readonly start: number;
   /** Records not yet taken. */
   left: number;
 }
@@ -19,17 +20,21 @@ interface Chunk {
 /**
  * The accepted records of one input, held as columns (one array per field of STREAM_FIELDS, event times in a
  * Float64Array, code meanings as small numbers) until a replay takes them in event-time order: hundreds of
- * thousands of records held as objects, each with its field names, cost several times as much. A chunk of
- * records is let go as soon as all of its records are taken, so that files mostly in time order are held less
- * and less while the engine's state grows.
+ * thousands of records held as objects, each with its field names, cost several times as much. A batch of columns
+ * is kept as it is handed over, not copied. A chunk of records is let go as soon as all of its records are taken,
+ * so that files mostly in time order are held less and less while the engine's state grows.
  */
 export class HeldRecords<S extends StreamName> {
   private readonly names: readonly string[];
   private readonly timeField: number;
   private readonly shared: readonly boolean[];
   private readonly chunks: (Chunk | null)[] = [];
+  /** The chunk that add() fills, while it has room. */
+  private filling: Chunk | null = null;
   private times = new Float64Array(CHUNK);
   private meanings = new Uint8Array(CHUNK);
+  /** Per position, the index of its chunk. */
+  private chunkOf = new Uint32Array(CHUNK);
   private count = 0;
   private readonly row: Record<string, unknown> = {};
 
@@ -44,14 +49,25 @@ export class HeldRecords<S extends StreamName> {
     return this.count;
   }
 
-  /** `count` records given as columns in STREAM_FIELDS order, each with its meaning code. */
-  addColumns(columns: readonly (readonly unknown[])[], count: number, meanings: ArrayLike<number>): void {
+  /**
+   * `count` records given as columns in STREAM_FIELDS order, each with its meaning code. The columns are handed
+   * over: they are kept as they are (values of fields with few distinct values replaced by their one copy).
+   */
+  addColumns(columns: unknown[][], count: number, meanings: ArrayLike<number>): void {
+    if (count === 0) return;
     this.reserve(count);
+    for (let f = 0; f < this.names.length; f++) {
+      if (!this.shared[f]) continue;
+      const column = columns[f]!;
+      for (let i = 0; i < count; i++) column[i] = this.held(f, column[i]);
+    }
+    const c = this.chunks.length;
+    this.chunks.push({ columns, start: this.count, left: count });
+    this.filling = null;
     const times = columns[this.timeField]!;
     for (let i = 0; i < count; i++) {
-      const chunk = this.chunkFor(this.count);
-      for (let f = 0; f < this.names.length; f++) chunk.columns[f]!.push(this.held(f, columns[f]![i]));
       this.times[this.count] = times[i] as number;
+      this.chunkOf[this.count] = c;
       this.meanings[this.count++] = meanings[i]!;
     }
   }
@@ -59,9 +75,15 @@ export class HeldRecords<S extends StreamName> {
   add(record: RecordOf[S], meaning: number): void {
     this.reserve(1);
     const fields = record as unknown as Readonly<Record<string, unknown>>;
-    const chunk = this.chunkFor(this.count);
+    let chunk = this.filling;
+    if (chunk === null || this.count - chunk.start >= CHUNK) {
+      chunk = this.filling = { columns: this.names.map(() => []), start: this.count, left: 0 };
+      this.chunks.push(chunk);
+    }
     for (let f = 0; f < this.names.length; f++) chunk.columns[f]!.push(this.held(f, fields[this.names[f]!]));
+    chunk.left++;
     this.times[this.count] = fields[this.names[this.timeField]!] as number;
+    this.chunkOf[this.count] = this.chunks.length - 1;
     this.meanings[this.count++] = meaning;
   }
 
@@ -75,13 +97,16 @@ export class HeldRecords<S extends StreamName> {
 
   /** The record at position i (in the order added), whole; once taken, it is no longer held. */
   take(i: number): RecordOf[S] {
-    const c = i >>> CHUNK_BITS;
+    const c = this.chunkOf[i]!;
     const chunk = this.chunks[c];
     if (!chunk) throw new Error(`held ${this.stream}: record ${i} was already taken`);
-    const at = i & (CHUNK - 1);
+    const at = i - chunk.start;
     const row = this.row;
     for (let f = 0; f < this.names.length; f++) row[this.names[f]!] = chunk.columns[f]![at];
-    if (--chunk.left === 0) this.chunks[c] = null;
+    if (--chunk.left === 0) {
+      this.chunks[c] = null;
+      if (chunk === this.filling) this.filling = null;
+    }
     return buildRecord(this.stream, row);
   }
 
@@ -102,6 +127,8 @@ export class HeldRecords<S extends StreamName> {
   /** Lets go of every record held. */
   release(): void {
     this.chunks.length = 0;
+    this.filling = null;
+    this.chunkOf = new Uint32Array(0);
     this.times = new Float64Array(0);
     this.meanings = new Uint8Array(0);
     this.count = 0;
@@ -109,14 +136,6 @@ export class HeldRecords<S extends StreamName> {
 
   private held(f: number, value: unknown): unknown {
     return this.shared[f] && typeof value === 'string' ? this.intern(value) : value;
-  }
-
-  private chunkFor(i: number): Chunk {
-    const c = i >>> CHUNK_BITS;
-    let chunk = this.chunks[c];
-    if (!chunk) this.chunks[c] = chunk = { columns: this.names.map(() => []), left: 0 };
-    chunk.left++;
-    return chunk;
   }
 
   private reserve(more: number): void {
@@ -127,7 +146,10 @@ export class HeldRecords<S extends StreamName> {
     times.set(this.times.subarray(0, this.count));
     const meanings = new Uint8Array(capacity);
     meanings.set(this.meanings.subarray(0, this.count));
+    const chunkOf = new Uint32Array(capacity);
+    chunkOf.set(this.chunkOf.subarray(0, this.count));
     this.times = times;
     this.meanings = meanings;
+    this.chunkOf = chunkOf;
   }
 }

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import type { Identity } from '../core/reconciler.js';
 
 /**
@@ -9,8 +9,9 @@ import type { Identity } from '../core/reconciler.js';
 export function keyedIdentity(key: Buffer): Identity {
   if (key.length < 16) throw new Error('pseudonym key is too short: give at least 16 bytes (32 random bytes recommended)');
   return {
-    // The first 16 bytes, written as hex: the same text as slicing the whole digest's, without keeping it.
-    alertIdFor: (seed) => createHash('sha256').update(seed, 'utf8').digest().toString('hex', 0, 16),
+    // The first 16 bytes, written as hex. crypto.hash, one call with no Hash object, is several times faster on
+    // inputs this short: a replay names an alert for each of hundreds of thousands of episodes and releases.
+    alertIdFor: (seed) => hash('sha256', seed, 'hex').slice(0, 32),
     patientRefFor: (nhsNumber) => createHmac('sha256', key).update(nhsNumber, 'utf8').digest('hex'),
   };
 }

@@ -79,8 +79,15 @@ export class UnverifiedCodeWatch {
   /** The alerts these records decided, matched by causing record id, or by the closing change of the episode. */
   decisions(alerts: readonly DecidedAlert[], patientRefFor: (nhsNumber: string) => string): UnverifiedDecision[] {
     if (this.noted.size === 0) return [];
+    // Only a sighting at a side, type and instant some alert resolved at can have closed it: only those are keyed
+    // by patient, each reference being an HMAC.
+    const resolutions = new Set<string>();
+    for (const a of alerts) if (a.resolvedAt !== null && a.resolvedBy !== null) resolutions.add(`${a.optOutType}|${a.resolvedBy}|${a.resolvedAt}`);
     const byChange = new Map<string, CodeSighting>();
-    for (const s of this.noted.values()) byChange.set(`${patientRefFor(s.nhsNumber)}|${s.type}|${s.side}|${isoInstant(s.time)}`, s);
+    for (const s of this.noted.values()) {
+      const change = `${s.type}|${s.side}|${isoInstant(s.time)}`;
+      if (resolutions.has(change)) byChange.set(`${patientRefFor(s.nhsNumber)}|${change}`, s);
+    }
     const out: UnverifiedDecision[] = [];
     for (const a of alerts) {
       const cause = this.noted.get(`UPSTREAM|${a.upstreamEventId ?? ''}`) ?? this.noted.get(`DOWNSTREAM|${a.receiptId ?? ''}`);

@@ -1,0 +1,67 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeCompactValue, encodeCompactValue, UnreadableValue } from './compact-value.js';
+
+const roundTrip = (value: unknown): unknown => decodeCompactValue(Buffer.concat(encodeCompactValue(value)));
+const throughJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as unknown;
+
+describe('a value written as compact bytes', () => {
+  it('reads back as JSON.parse(JSON.stringify(value)) would', () => {
+    fc.assert(fc.property(fc.jsonValue(), (value) => {
+      expect(roundTrip(value)).toStrictEqual(throughJson(value));
+    }), { numRuns: 500 });
+  });
+
+  it('reads back strings that repeat, in any mix of short, long, hex and non-ASCII text', () => {
+    const text = fc.oneof(
+      fc.constantFrom('A81001', 'TPP', 'EMIS', 'TYPE_1', ''),
+      fc.string({ maxLength: 20 }),
+      fc.string({ unit: 'grapheme', maxLength: 20 }),
+      fc.stringMatching(/^(?:[0-9a-f]{2}){0,40}$/),
+      fc.stringMatching(/^[0-9A-F]{16,40}$/),
+      fc.stringMatching(/^[0-9a-z]{16,40}$/),
+    );
+    fc.assert(fc.property(fc.array(fc.array(text, { maxLength: 12 }), { maxLength: 30 }), (rows) => {
+      expect(roundTrip(rows)).toStrictEqual(rows);
+    }), { numRuns: 300 });
+  });
+
+  it('writes what JSON cannot hold as JSON would: non-finite numbers as null, undefined left out of objects', () => {
+    const value = { a: [Number.NaN, Infinity, -Infinity, -0, undefined, 0.5, -(2 ** 53 - 1), 2 ** 53 - 1, 2 ** 60], b: undefined, c: true, d: false };
+    expect(roundTrip(value)).toStrictEqual(throughJson(value));
+    expect(Object.is((roundTrip([-0]) as number[])[0], 0)).toBe(true);
+  });
+
+  it('keeps a member named __proto__ as an own member, as JSON.parse does', () => {
+    const value = JSON.parse('{"__proto__": {"x": 1}, "y": 2}') as unknown;
+    const read = roundTrip(value) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
+    expect(Object.keys(read)).toEqual(['__proto__', 'y']);
+    expect(read).toStrictEqual(value);
+  });
+
+  it('keeps hex text as bytes, half its length, and other text as it is', () => {
+    const pseudonym = 'd20ce48ca3176e55eddd6455e100990c667f6b3d8f14af9eafe220bcaf9d210b';
+    expect(Buffer.concat(encodeCompactValue(pseudonym)).length).toBeLessThan(40);
+    const near = [pseudonym.toUpperCase(), `${pseudonym}0`, 'ghijklmnopqrstuv', pseudonym.slice(0, 14)];
+    expect(roundTrip([pseudonym, ...near])).toStrictEqual([pseudonym, ...near]);
+  });
+
+  it('reads a value larger than one buffer, and more short strings than its table holds', () => {
+    const big = 'x'.repeat(3 << 20);
+    const many = Array.from({ length: 1 << 16 }, (_, i) => `s${i}`);
+    // The table is full after 65,536 short strings: the next one is a recent string, then referred to as one.
+    const value = [big, many, 'late', 'late', many.slice(-10), big];
+    const chunks = encodeCompactValue(value);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(decodeCompactValue(Buffer.concat(chunks))).toStrictEqual(value);
+  });
+
+  it('refuses bytes cut short, bytes left over and tags it does not know, saying so', () => {
+    const bytes = Buffer.concat(encodeCompactValue({ keys: [['9990000018', 'TYPE_1', 1_700_000_000_000]] }));
+    for (let cut = 0; cut < bytes.length; cut++) expect(() => decodeCompactValue(bytes.subarray(0, cut))).toThrow(UnreadableValue);
+    expect(() => decodeCompactValue(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/left over/);
+    expect(() => decodeCompactValue(Buffer.from([200]))).toThrow(/unknown tag 200/);
+    expect(() => decodeCompactValue(Buffer.from([3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]))).toThrow(/safe integer/);
+  });
+});

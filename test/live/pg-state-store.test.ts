@@ -336,6 +336,25 @@ describe('PostgreSQL state store', () => {
     await next!.release();
   });
 
+  it('reads a snapshot back in pieces, byte for byte, and with it the offsets it covers', async () => {
+    const pieced = new PgStateStore({ databaseUrl: stack.databaseUrl, schema: schema.schema, poolSize: 1, applicationName: 'store-test-pieces', onConnectionError: () => {}, snapshotPieceBytes: 1 << 20 });
+    try {
+      const session = (await pieced.tryLead('instance-pieces'))!;
+      const round = { streamTime: T0 + 30, offsets: new Map(), cut: null, decidedAt: Date.now(), alertChanges: [] };
+      for (const bytes of [(5 << 19) + 7, 1 << 20, 1]) {
+        const state = randomBytes(bytes);
+        const covered = new Map([[partitionKey(TOPIC, 0), 5], [partitionKey(TOPIC, 1), bytes]]);
+        await session.commitRound({ ...round, snapshot: { format: 2, streamTime: T0 + 30, offsets: covered, state } });
+        const { snapshot } = await session.loadCheckpoint();
+        expect(snapshot?.state.equals(state)).toBe(true);
+        expect(snapshot).toMatchObject({ format: 2, streamTime: T0 + 30, offsets: covered });
+      }
+      await session.release();
+    } finally {
+      await pieced.close();
+    }
+  });
+
   it('says the decider session is lost when its connection goes', async () => {
     const session = (await store.tryLead('instance-c'))!;
     await terminateAdvisoryLockHolders(raw, 'store-test');

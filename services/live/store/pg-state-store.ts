@@ -40,7 +40,11 @@ export interface PgStateStoreOptions {
   /** Session settings of every connection: a statement or a lock wait longer than these fails, and is retried. */
   readonly statementTimeoutMs?: number;
   readonly lockTimeoutMs?: number;
+  /** The decider's snapshot is read in pieces of at most this many bytes (state-queries.ts, deciderSnapshot). */
+  readonly snapshotPieceBytes?: number;
 }
+
+const SNAPSHOT_PIECE_BYTES = 64 << 20;
 
 /** int8 as a JS number: offsets, counts and epoch milliseconds all stay below 2^53. */
 function typeOverrides(): pg.TypeOverrides {
@@ -353,7 +357,7 @@ export class PgStateStore implements StateStore {
       const claimed = await run<{ leader_epoch: number; stream_time_ms: number | null }>(client, q.claimLeadership(name), 'claiming leadership');
       const row = claimed.rows[0];
       if (!row) throw new VerifierError('SCHEMA_NOT_MIGRATED', 'decider_state has no row: run the migrations', { retriable: false });
-      return new PgDeciderSession(client, row.leader_epoch, row.stream_time_ms, lost, this.#options.schema);
+      return new PgDeciderSession(client, row.leader_epoch, row.stream_time_ms, lost, this.#options.schema, this.#options.snapshotPieceBytes ?? SNAPSHOT_PIECE_BYTES);
     } catch (error) {
       await client.end().catch(() => {});
       throw error;
@@ -452,19 +456,22 @@ class PgDeciderSession implements DeciderSession {
   readonly #client: pg.Client;
   readonly #streamTime: number | null;
   readonly #schema: string;
+  readonly #snapshotPieceBytes: number;
   #released = false;
 
-  constructor(client: pg.Client, readonly epoch: number, streamTime: number | null, readonly lost: Promise<Error>, schema: string) {
+  constructor(client: pg.Client, readonly epoch: number, streamTime: number | null, readonly lost: Promise<Error>, schema: string, snapshotPieceBytes: number) {
     this.#client = client;
     this.#streamTime = streamTime;
     this.#schema = schema;
+    this.#snapshotPieceBytes = snapshotPieceBytes;
   }
 
   async loadCheckpoint(): Promise<DeciderCheckpoint> {
     const offsets = await run<{ topic: string; partition: number; decided_offset: number }>(this.#client, q.decidedOffsets(), 'loading the checkpoint');
     const cuts = await run<{ stream_time_ms: number | null; offsets: Record<string, number> }>(this.#client, q.deciderCuts(), 'loading the checkpoint');
-    const snapshots = await run<{ format: number; stream_time_ms: number | null; offsets: Record<string, number>; state: Buffer }>(this.#client, q.deciderSnapshot(), 'loading the snapshot');
-    const snapshot = snapshots.rows[0];
+    const pieces = await run<{ format: number; stream_time_ms: number | null; offsets: Record<string, number>; piece: Buffer }>(this.#client, q.deciderSnapshot(this.#snapshotPieceBytes), 'loading the snapshot');
+    const first = pieces.rows[0];
+    const snapshot = first && { ...first, state: pieces.rows.length === 1 ? first.piece : Buffer.concat(pieces.rows.map((r) => r.piece)) };
     return {
       streamTime: this.#streamTime,
       offsets: new Map(offsets.rows.map((r) => [partitionKey(r.topic, r.partition), r.decided_offset])),

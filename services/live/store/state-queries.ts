@@ -205,8 +205,17 @@ export function decidedOffsets(): Sql {
   return { text: `SELECT topic, partition, decided_offset FROM decider_offsets`, values: [] };
 }
 
-export function deciderSnapshot(): Sql {
-  return { text: `SELECT format, stream_time_ms, offsets, state FROM decider_snapshot`, values: [] };
+/**
+ * The snapshot's bytes in pieces of at most `pieceBytes`, in order, each row with the snapshot's other columns. pg
+ * reads a bytea as hex text, and one JavaScript string holds at most about 512 M characters: read whole, a snapshot
+ * over some 256 MB could not be read back.
+ */
+export function deciderSnapshot(pieceBytes: number): Sql {
+  return {
+    text: `SELECT s.format, s.stream_time_ms, s.offsets, substring(s.state FROM 1 + p.n * $1 FOR $1) AS piece
+FROM decider_snapshot s CROSS JOIN LATERAL generate_series(0, GREATEST(0, (octet_length(s.state) - 1) / $1)) AS p(n) ORDER BY p.n`,
+    values: [pieceBytes],
+  };
 }
 
 export function deciderCuts(): Sql {

@@ -178,11 +178,9 @@ export class ReplaySession {
       const held = from.held;
       offerRecord(reconciler, held.stream, held.take(i), meaningOf(held.meaning(i)) as never);
       offered++;
-      if ((offered & 0x3ff) === 0 && Math.random() < 0.02) (globalThis as any).memlog?.('mid');
       last = time;
     }
     reconciler.advanceTo(asOf, false);
-    (globalThis as any).memlog?.('applied');
   }
 
   private deadLetter(stream: StreamName, position: number, reason: DeadLetterReason, detail: string): void {

@@ -111,13 +111,9 @@ export async function runReplay(plan: ReplayPlan, ports: ReplayPorts): Promise<R
     if (stream === 'ndsManifests') for (let next = await objectionSide.next(); !next.done; next = await objectionSide.next());
   }
   ports.progress.stop();
-  (globalThis as any).memlog?.('read');
   const digests = await ports.digests;
   identity.bind(ports.identity(digests));
   const result = session.finish();
-  (globalThis as any).memlog?.('finished');
   const inputs = Object.fromEntries(ORDER.map((s) => [s, { path: plan.inputs[s], records: session.recordsRead(s), hmacSha256: ports.publishedDigest(digests[s]) } satisfies InputDescription])) as { [S in StreamName]: InputDescription };
-  const rep = buildReport({ ...result, inputs });
-  (globalThis as any).memlog?.('built');
-  return rep;
+  return buildReport({ ...result, inputs });
 }

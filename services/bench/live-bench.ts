@@ -6,7 +6,8 @@
 // and one more takes over (a rolling restart's takeover). Then the schema is measured. At the first size, raw
 // kafkajs consumption with avsc decoding is measured in the same run as the baseline. Printed: events/s and the
 // ratio, takeover times and the records they replayed, schema bytes per record read, and the time from a timer's
-// due stream time to its alert on the alerts topic. Figures are printed, never asserted.
+// due stream time to its alert on the alerts topic; and where the CPU went while ingesting and while consuming raw
+// (cpu-accounts.ts). Figures are printed, never asserted.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -25,6 +26,7 @@ import { readDeploymentFiles, type DeploymentFiles } from '../live/deployment-fi
 import { startLiveService } from '../live/live-service.js';
 import { migrate } from '../live/store/migration-runner.js';
 import { codeModule, COMPILED } from '../package-root.js';
+import { cpuBetween, formatCpuSplit, readCpu, type CpuSplit } from './cpu-accounts.js';
 import { dataset, kafkaCluster, produceDataset, rawConsumption, type Cluster } from './live-input.js';
 
 const FAULTS = ['--faults', 'systmone-2018,late-receipts,phantom-objections,bad-records,redeliveries'];
@@ -74,6 +76,8 @@ export interface LiveShapeResult {
   readonly records: number;
   /** Records per second from the service's start to its final committed offset. */
   readonly serviceRate: number;
+  /** CPU of the service, PostgreSQL and the rest of the machine over the same stretch (null where /proc is not readable). */
+  readonly ingestCpu: CpuSplit | null;
   readonly decidedSeconds: number;
   readonly dueToAlert: ReturnType<typeof summariseLatency>;
   readonly afterCrash: Takeover;
@@ -87,6 +91,8 @@ export interface LiveShapeResult {
 
 export interface LiveBenchResult {
   readonly rawRate: number;
+  /** CPU of the bench's process (the raw consumer), PostgreSQL (idle) and the rest of the machine (the broker). */
+  readonly rawCpu: CpuSplit | null;
   readonly shapes: readonly LiveShapeResult[];
 }
 
@@ -95,23 +101,23 @@ type Topics = { readonly [S in StreamName]: string } & { readonly alerts: string
 export async function benchLive(options: LiveBenchOptions, log: (line: string) => void): Promise<LiveBenchResult> {
   const cluster = await kafkaCluster(options.brokers, log);
   try {
-    let rawRate = Number.NaN;
+    let raw: { rate: number; cpu: CpuSplit | null } = { rate: Number.NaN, cpu: null };
     const shapes: LiveShapeResult[] = [];
     for (const shape of SHAPES) {
       const start = new Date(LAST_DAY_AFTER - DAYS * shape.factor * 86_400_000).toISOString().slice(0, 10);
       const args = [...POPULATION, '--days', String(DAYS * shape.factor), '--start', start, ...FAULTS];
       const dataDir = await dataset(options.dir, shape.folder, args, options.regenerate, log);
       log(`${shape.name}:`);
-      const result = await benchShape(shape, dataDir, cluster, options, log, shape.factor === 1 ? (rate) => { rawRate = rate; } : null);
+      const result = await benchShape(shape, dataDir, cluster, options, log, shape.factor === 1 ? (measured) => { raw = measured; } : null);
       shapes.push(result);
     }
-    return { rawRate, shapes };
+    return { rawRate: raw.rate, rawCpu: raw.cpu, shapes };
   } finally {
     await cluster.stop();
   }
 }
 
-async function benchShape(shape: Shape, dataDir: string, cluster: Cluster, options: LiveBenchOptions, log: (line: string) => void, raw: ((rate: number) => void) | null): Promise<LiveShapeResult> {
+async function benchShape(shape: Shape, dataDir: string, cluster: Cluster, options: LiveBenchOptions, log: (line: string) => void, raw: ((measured: { rate: number; cpu: CpuSplit | null }) => void) | null): Promise<LiveShapeResult> {
   const suffix = randomBytes(4).toString('hex');
   const topics: Topics = {
     gpEvents: `bench.gp.optout.events.${suffix}`, ndsReceived: `bench.nds.objections.received.${suffix}`, ndsManifests: `bench.nds.extracts.received.${suffix}`,
@@ -136,9 +142,12 @@ async function benchShape(shape: Shape, dataDir: string, cluster: Cluster, optio
 
     if (raw !== null) {
       log('  (a) raw kafkajs consumption with avsc decoding ...');
+      const cpuBefore = await readCpu(process.pid);
       const rawSeconds = await rawConsumption(cluster.brokers, STREAM_NAMES.map((s) => topics[s]), records);
-      raw(records / rawSeconds);
+      const cpu = cpuBetween(cpuBefore, await readCpu(process.pid));
+      raw({ rate: records / rawSeconds, cpu });
       log(`    ${records.toLocaleString('en-GB')} records in ${rawSeconds.toFixed(1)} s = ${Math.round(records / rawSeconds).toLocaleString('en-GB')} events/s`);
+      if (cpu !== null) log(`    ${formatCpuSplit(cpu, records, 'raw consumer')}`);
     }
 
     await migrate(options.databaseUrl, schema);
@@ -161,6 +170,7 @@ async function benchShape(shape: Shape, dataDir: string, cluster: Cluster, optio
     const run = await runUntilDecided(kafka, env, topics, schema, records, options, suffix);
     const serviceRate = records / run.ingestedSeconds;
     log(`    ${records.toLocaleString('en-GB')} records stored, final offset committed after ${run.ingestedSeconds.toFixed(1)} s = ${Math.round(serviceRate).toLocaleString('en-GB')} events/s; every record decided and every alert published after ${run.decidedSeconds.toFixed(1)} s`);
+    if (run.ingestCpu !== null) log(`    until then: ${formatCpuSplit(run.ingestCpu, records, 'service')}`);
 
     const parsed = parseLiveConfig([], env);
     if (!parsed.ok) throw new Error(parsed.problems.join('; '));
@@ -176,7 +186,7 @@ async function benchShape(shape: Shape, dataDir: string, cluster: Cluster, optio
     const size = await schemaSize(admin, schema);
     log(`    schema ${(size.disk / 1e6).toFixed(1)} MB on disk, ${(size.held / 1e6).toFixed(1)} MB once compacted (VACUUM FULL: ${size.largest}); ${size.recordRows.toLocaleString('en-GB')} records left in record_batches`);
     return {
-      name: shape.name, records, serviceRate, decidedSeconds: run.decidedSeconds, dueToAlert: summariseLatency(run.delays), afterCrash, afterStop,
+      name: shape.name, records, serviceRate, ingestCpu: run.ingestCpu, decidedSeconds: run.decidedSeconds, dueToAlert: summariseLatency(run.delays), afterCrash, afterStop,
       diskBytesPerRecord: size.disk / records, heldBytesPerRecord: size.held / records, recordRowsKept: size.recordRows,
     };
   } finally {
@@ -230,6 +240,8 @@ async function runUntilDecided(kafka: Kafka, env: Record<string, string>, topics
   await db.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
   let ingestedSeconds = 0;
   let decidedSeconds = 0;
+  const cpuAtStart = await readCpu(child.pid ?? -1);
+  let ingestCpu: CpuSplit | null = null;
   try {
     for (;;) {
       if (exitedEarly) throw new Error(`optout-verifier run exited before it had decided everything (log: ${join(options.dir, `live-bench-${suffix}-run.log`)})`);
@@ -239,7 +251,10 @@ async function runUntilDecided(kafka: Kafka, env: Record<string, string>, topics
         (SELECT count(*) FROM alert_outbox WHERE sent_at IS NULL) AS unsent`);
       const row = r.rows[0]!;
       const now = performance.now();
-      if (ingestedSeconds === 0 && Number(row.ingested) >= records) ingestedSeconds = (now - started) / 1000;
+      if (ingestedSeconds === 0 && Number(row.ingested) >= records) {
+        ingestedSeconds = (now - started) / 1000;
+        ingestCpu = cpuBetween(cpuAtStart, await readCpu(child.pid ?? -1));
+      }
       if (ingestedSeconds > 0 && Number(row.decided) >= records && Number(row.unsent) === 0) {
         decidedSeconds = (now - started) / 1000;
         break;
@@ -252,7 +267,7 @@ async function runUntilDecided(kafka: Kafka, env: Record<string, string>, topics
     await exited;
     await alertsConsumer.disconnect();
   }
-  return { ingestedSeconds, decidedSeconds, delays };
+  return { ingestedSeconds, decidedSeconds, delays, ingestCpu };
 }
 
 /** An instance started on the schema as another left it: decider start to engine ready, and what it replayed; then stopped. */
@@ -289,6 +304,10 @@ export function formatLiveBench(result: LiveBenchResult): string[] {
   const [base, long] = result.shapes;
   if (base !== undefined) {
     lines.push(`live: service ${Math.round(base.serviceRate).toLocaleString('en-GB')} events/s, raw kafkajs + avsc ${Math.round(result.rawRate).toLocaleString('en-GB')} events/s: ${(base.serviceRate / result.rawRate).toFixed(2)}x raw (target at least 0.5x)`);
+    // Where the CPU went, so that the ratio can be read against what this machine had: both share its cores with
+    // the broker, and the service with PostgreSQL too.
+    if (base.ingestCpu !== null) lines.push(`live: while ingesting the bench history: ${formatCpuSplit(base.ingestCpu, base.records, 'service')}`);
+    if (result.rawCpu !== null) lines.push(`live: while consuming it raw: ${formatCpuSplit(result.rawCpu, base.records, 'raw consumer')}`);
   }
   for (const s of result.shapes) {
     lines.push(`live: after ${s.records.toLocaleString('en-GB')} records (${s.name}): takeover after a crash ${s.afterCrash.seconds.toFixed(2)} s (${s.afterCrash.replayed.toLocaleString('en-GB')} records replayed), after a stop ${s.afterStop.seconds.toFixed(2)} s (target at most 3 s); schema ${s.heldBytesPerRecord.toFixed(1)} bytes per record read compacted, ${s.diskBytesPerRecord.toFixed(1)} on disk`);

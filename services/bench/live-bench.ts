@@ -69,6 +69,8 @@ export interface Takeover {
   readonly seconds: number;
   /** Stored records replayed after the snapshot. */
   readonly replayed: number;
+  /** Patients the restored engine holds (once per opt-out type): what a restore grows with. */
+  readonly patientKeys: number;
 }
 
 export interface LiveShapeResult {
@@ -181,7 +183,7 @@ async function benchShape(shape: Shape, dataDir: string, cluster: Cluster, optio
     const afterCrash = await takeover('bench-after-crash');
     log(`    killed (SIGKILL); a new instance took over the decision in ${afterCrash.seconds.toFixed(2)} s, replaying ${afterCrash.replayed.toLocaleString('en-GB')} records stored after the last snapshot`);
     const afterStop = await takeover('bench-after-stop');
-    log(`    stopped; the next instance took over in ${afterStop.seconds.toFixed(2)} s, replaying ${afterStop.replayed.toLocaleString('en-GB')} records`);
+    log(`    stopped; the next instance took over in ${afterStop.seconds.toFixed(2)} s, replaying ${afterStop.replayed.toLocaleString('en-GB')} records; its engine holds ${afterStop.patientKeys.toLocaleString('en-GB')} patient keys`);
 
     const size = await schemaSize(admin, schema);
     log(`    schema ${(size.disk / 1e6).toFixed(1)} MB on disk, ${(size.held / 1e6).toFixed(1)} MB once compacted (VACUUM FULL: ${size.largest}); ${size.recordRows.toLocaleString('en-GB')} records left in record_batches`);
@@ -277,7 +279,7 @@ async function takeOver(config: Parameters<typeof startLiveService>[0], files: D
   try {
     while (!service.decider.leading) await new Promise((r) => setTimeout(r, 20));
     const gauge = async (name: string) => (await registry.getSingleMetric(`optout_verifier_${name}`)?.get())?.values[0]?.value ?? Number.NaN;
-    return { seconds: await gauge('decider_takeover_seconds'), replayed: await gauge('decider_takeover_records') };
+    return { seconds: await gauge('decider_takeover_seconds'), replayed: await gauge('decider_takeover_records'), patientKeys: await gauge('engine_patient_keys') };
   } finally {
     await service.stop();
   }
@@ -313,7 +315,7 @@ export function formatLiveBench(result: LiveBenchResult): string[] {
     lines.push(`live: after ${s.records.toLocaleString('en-GB')} records (${s.name}): takeover after a crash ${s.afterCrash.seconds.toFixed(2)} s (${s.afterCrash.replayed.toLocaleString('en-GB')} records replayed), after a stop ${s.afterStop.seconds.toFixed(2)} s (target at most 3 s); schema ${s.heldBytesPerRecord.toFixed(1)} bytes per record read compacted, ${s.diskBytesPerRecord.toFixed(1)} on disk`);
   }
   if (base !== undefined && long !== undefined) {
-    lines.push(`live: takeover after four times the history against after the bench history: ${(long.afterCrash.seconds / base.afterCrash.seconds).toFixed(2)}x after a crash, ${(long.afterStop.seconds / base.afterStop.seconds).toFixed(2)}x after a stop (target at most 1.3x)`);
+    lines.push(`live: takeover after four times the history against after the bench history: ${(long.afterCrash.seconds / base.afterCrash.seconds).toFixed(2)}x after a crash, ${(long.afterStop.seconds / base.afterStop.seconds).toFixed(2)}x after a stop (target at most 1.3x); the engine holds ${(long.afterStop.patientKeys / base.afterStop.patientKeys).toFixed(2)}x the patient keys (${base.afterStop.patientKeys.toLocaleString('en-GB')} and ${long.afterStop.patientKeys.toLocaleString('en-GB')})`);
   }
   for (const s of result.shapes) {
     const l = s.dueToAlert;

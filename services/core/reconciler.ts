@@ -186,6 +186,11 @@ export class Reconciler {
     return forgotten;
   }
 
+  /** Patients held, once per opt-out type with a history kept: what the engine's state grows with. */
+  get keyCount(): number {
+    return this.keys.size;
+  }
+
   /** SHARED_DESPITE_OBJECTION alerts fired so far, by supplier: they never resolve, so all are firing. */
   sharesFiredBySupplier(): ReadonlyMap<string, number> {
     return this.sharesFired;

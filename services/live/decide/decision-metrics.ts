@@ -86,6 +86,7 @@ export class DecisionMetrics {
     for (const { labels, count } of open.values()) m.openEpisodes.set(labels, count);
     m.openEpisodesByPractice.reset();
     for (const [practice, count] of byPractice) m.openEpisodesByPractice.set({ practice }, count);
+    m.enginePatientKeys.set(engine.keyCount);
   }
 
   labelsOf(rule: Rule, supplier: string) {

@@ -79,8 +79,8 @@ class Clocks {
   }
 }
 
-function deps(store: MemoryStateStore, clocks: Clocks): DeciderDeps {
-  const metrics = createVerifierMetrics(new Registry(), { version: 'test' }, { inputTopics: Object.values(TOPIC) });
+function deps(store: MemoryStateStore, clocks: Clocks, registry = new Registry()): DeciderDeps {
+  const metrics = createVerifierMetrics(registry, { version: 'test' }, { inputTopics: Object.values(TOPIC) });
   return {
     store, streamOfTopic, identity: storedPseudonymIdentity(), metrics, decisionMetrics: new DecisionMetrics(metrics, () => clocks.wall),
     // Every message is stored before the log's end is read: the log ends where ingest stands.
@@ -145,8 +145,19 @@ describe('a decider term over the in-memory store', () => {
     // Another leader: the engine rebuilt from the snapshot and the cuts after it, then the rest read from the store.
     const next = (await store.tryLead('b'))!;
     expect((await next.loadCheckpoint()).snapshot).not.toBeNull();
-    const successor = new DecisionTerm(deps(store, clocks), settings, next);
+    const registry = new Registry();
+    const successor = new DecisionTerm(deps(store, clocks, registry), settings, next);
     await successor.rebuild();
+    // The restored engine holds each patient once per opt-out type seen in a valid GP event or receipt (none is
+    // settled long enough to be forgotten).
+    const pseudonymise = keyedIdentity(key).patientRefFor;
+    const patientTypes = new Set([...first, ...second].flatMap((msg) => {
+      if (msg.stream !== 'gpEvents' && msg.stream !== 'ndsReceived') return [];
+      const item = new MessageIntake(msg.stream, streamValueDecoder(msg.stream), catalogue, pseudonymise).classify(0, (streamValueEncoder(msg.stream) as (r: RecordOf[StreamName]) => Buffer)(msg.record));
+      return item.kind === 'valid' && item.meaning !== null && 'nhsNumber' in item.record ? [`${item.record.nhsNumber} ${item.meaning.type}`] : [];
+    }));
+    expect(patientTypes.size).toBeGreaterThanOrEqual(4);
+    expect((await registry.getSingleMetric('optout_verifier_engine_patient_keys')!.get()).values[0]?.value).toBe(patientTypes.size);
     clocks.pass(settings.idleTimeoutMs + 1);
     await successor.refreshEnds();
     await rounds(successor, 20);

@@ -118,6 +118,8 @@ export interface VerifierMetrics {
   /** Time the elected decider took to make its engine ready (snapshot restored, records after it replayed), in seconds. */
   readonly deciderTakeoverSeconds: Gauge;
   readonly deciderTakeoverRecords: Gauge;
+  /** Patients the engine holds (once per opt-out type): what its snapshot and a takeover grow with. */
+  readonly enginePatientKeys: Gauge;
 }
 
 export function createVerifierMetrics(
@@ -213,6 +215,7 @@ export function createVerifierMetrics(
     }),
     deciderTakeoverSeconds: gauge('decider_takeover_seconds', 'Time the elected decider took to make its engine ready (snapshot restored, later records replayed), in seconds.', []),
     deciderTakeoverRecords: gauge('decider_takeover_records', 'Stored records the elected decider replayed after restoring the snapshot when it took over.', []),
+    enginePatientKeys: gauge('engine_patient_keys', 'Patients the decider\'s engine holds, once per opt-out type with a history it keeps (objectors, open episodes, recent changes): what its snapshot and takeover grow with.', []),
   };
 
   metrics.buildInfo.set({ version: build.version, commit: build.commit ?? 'unknown' }, 1);

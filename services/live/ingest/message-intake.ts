@@ -22,8 +22,9 @@ export function contentHashOf(stream: StreamName, fields: DecodedFields): string
  * where a replay would take it (README, "When the live answer can differ"). Instants no date can hold, ids too
  * long for an index and other fields outside their form are already dead letters (INVALID_FIELD) by the core.
  */
-function unstorable(fields: Readonly<Record<string, unknown>>): string | null {
-  for (const [name, value] of Object.entries(fields)) {
+function unstorable(names: readonly string[], fields: Readonly<Record<string, unknown>>): string | null {
+  for (const name of names) {
+    const value = fields[name];
     if (typeof value === 'string' && value.includes('\u0000')) return `${name} holds a NUL character, which the state store cannot hold`;
   }
   return null;
@@ -62,11 +63,12 @@ export class MessageIntake {
     if (!decoded.ok) return { kind: 'dead', offset, reason: decoded.reason, detail: decoded.detail };
     const validation = validateRecord(this.stream, decoded.fields, this.catalogue);
     if (!validation.ok) return { kind: 'dead', offset, reason: validation.reason, detail: validation.detail };
-    const refused = unstorable(validation.record as unknown as Record<string, unknown>);
+    const spec = STREAM_FIELDS[this.stream];
+    // A validated record holds exactly the contract's fields (the core builds it), so its fields are the stream's.
+    const refused = unstorable(spec.fields, validation.record as unknown as Record<string, unknown>);
     if (refused !== null) return { kind: 'dead', offset, reason: 'UNDECODABLE', detail: refused };
     const record = pseudonymised(validation.record, this.pseudonymise);
     const fields = record as unknown as Record<string, unknown>;
-    const spec = STREAM_FIELDS[this.stream];
     return {
       kind: 'valid', offset, stream: this.stream, record, meaning: validation.meaning,
       id: fields[spec.id] as string, eventTime: fields[spec.time] as number, contentHash: contentHashOf(this.stream, fields),

@@ -19,6 +19,14 @@ import {
 
 type ValidItem = Extract<IngestItem, { kind: 'valid' }>;
 
+/** A record as the store writes it: its id's key (record-id-key.ts), its line and its other numbers (record-lines.ts). */
+interface Prepared {
+  readonly item: ValidItem;
+  readonly key: string;
+  readonly line: string;
+  readonly numbers: readonly number[];
+}
+
 const UNIQUE_VIOLATION = '23505';
 
 function sqlstateOf(error: unknown): string | undefined {
@@ -190,33 +198,32 @@ export class PgStateStore implements StateStore {
    * refused: the next record of its id is then the first.
    */
   async #judgeDuplicates(client: pg.PoolClient, batch: IngestBatch, fresh: readonly IngestItem[], doing: string, isolateRefusals: boolean) {
-    const deadLetters: DeadLetterNote[] = [];
     const refused = new Map<ValidItem, string>();
     const firstOf = new Map<string, ValidItem>();
-    const attempted = new Set<ValidItem>();
-    const storedBefore: string[] = [];
-    for (;;) {
+    // Ids stored before this batch, which it did not insert (usually none).
+    const storedBefore = new Set<string>();
+    for (let attempted: Set<ValidItem> | null = null; ;) {
       firstOf.clear();
       for (const item of fresh) {
         if (item.kind === 'valid' && !refused.has(item) && !firstOf.has(item.id)) firstOf.set(item.id, item);
       }
-      const candidates = [...firstOf.values()].filter((item) => !attempted.has(item));
+      // Once records are refused, the next record of each of their ids is the first: it is tried in turn.
+      const candidates = attempted === null ? [...firstOf.values()] : [...firstOf.values()].filter((item) => !attempted!.has(item));
       if (candidates.length === 0) break;
-      for (const item of candidates) attempted.add(item);
       const before = refused.size;
-      storedBefore.push(...await this.#insertRecords(client, batch, candidates, doing, isolateRefusals, refused));
+      for (const id of await this.#insertRecords(client, batch, candidates, doing, isolateRefusals, refused)) storedBefore.add(id);
       if (refused.size === before) break;
+      attempted ??= new Set();
+      for (const item of candidates) attempted.add(item);
     }
-    const candidates = [...firstOf.values()];
-    const notInserted = new Set(storedBefore);
-    const insertedIds = new Set(candidates.filter((item) => !notInserted.has(item.id)).map((item) => item.id));
-    const reference = new Map<string, string>();
-    if (storedBefore.length > 0) {
-      const idOfKey = new Map(storedBefore.map((id) => [recordIdKey(batch.stream, id), id]));
+    // The first content of each id stored before, from the store; an id this batch inserted has its first record's.
+    const storedContent = new Map<string, string>();
+    if (storedBefore.size > 0) {
+      const idOfKey = new Map([...storedBefore].map((id) => [recordIdKey(batch.stream, id), id]));
       const found = await run<{ key: string; content_hash: string }>(client, q.storedContentHashes([...idOfKey.keys()]), doing);
-      for (const row of found.rows) reference.set(idOfKey.get(row.key)!, row.content_hash);
+      for (const row of found.rows) storedContent.set(idOfKey.get(row.key)!, row.content_hash);
     }
-    for (const item of candidates) if (insertedIds.has(item.id)) reference.set(item.id, item.contentHash);
+    const deadLetters: DeadLetterNote[] = [];
     let duplicates = 0;
     let maxEventTime: number | null = null;
     const records: StoredRecord[] = [];
@@ -232,12 +239,13 @@ export class PgStateStore implements StateStore {
         deadLetters.push({ offset: item.offset, reason: 'INVALID_FIELD', detail: `the state store cannot hold a field of this record (SQLSTATE ${state})` });
         continue;
       }
-      const stored = reference.get(item.id);
-      if (stored === undefined) throw new Error(`ingest: record id of ${batch.topic}/${batch.partition}@${item.offset} neither stored nor found`);
-      const isTheStoredOne = insertedIds.has(item.id) && firstOf.get(item.id) === item;
-      if (isTheStoredOne) {
+      const first = firstOf.get(item.id)!;
+      const inserted = !storedBefore.has(item.id);
+      if (inserted && first === item) {
         records.push({ stream: item.stream, topic: batch.topic, partition: batch.partition, offset: item.offset, record: item.record, meaning: item.meaning } as StoredRecord);
       } else {
+        const stored = inserted ? first.contentHash : storedContent.get(item.id);
+        if (stored === undefined) throw new Error(`ingest: record id of ${batch.topic}/${batch.partition}@${item.offset} neither stored nor found`);
         // The unique index found the id; the core says what the sighting is and what its dead letter says.
         if (sightingAgainst(stored, item.contentHash) === 'conflict') {
           deadLetters.push({ offset: item.offset, ...conflictingDuplicate(item.stream) });
@@ -248,7 +256,7 @@ export class PgStateStore implements StateStore {
       if (maxEventTime === null || item.eventTime > maxEventTime) maxEventTime = item.eventTime;
     }
     deadLetters.sort((a, b) => a.offset - b.offset);
-    return { deadLetters, duplicates, stored: insertedIds.size, maxEventTime, records };
+    return { deadLetters, duplicates, stored: records.length, maxEventTime, records };
   }
 
   /**
@@ -259,46 +267,32 @@ export class PgStateStore implements StateStore {
    */
   async #insertRecords(client: pg.PoolClient, batch: IngestBatch, items: readonly ValidItem[], doing: string, isolateRefusals: boolean, refused: Map<ValidItem, string>): Promise<string[]> {
     // Each record's key, line and numbers, made once however often it is tried (isolating refusals).
-    const prepared = new Map<ValidItem, { key: string; line: string; numbers: readonly number[] }>();
-    const prepare = (item: ValidItem) => {
-      let done = prepared.get(item);
-      if (done === undefined) {
-        done = { key: recordIdKey(item.stream, item.id), line: recordLine(item.stream, item.offset, item.record, item.meaning), numbers: otherNumbersOf(item.stream, item.record) };
-        prepared.set(item, done);
-      }
-      return done;
-    };
-    const runOf = (part: readonly ValidItem[]): q.RecordRun => {
-      let lines = '';
+    const prepared = items.map((item): Prepared => ({
+      item, key: recordIdKey(item.stream, item.id), line: recordLine(item.stream, item.offset, item.record, item.meaning), numbers: otherNumbersOf(item.stream, item.record),
+    }));
+    const runOf = (part: readonly Prepared[]): q.RecordRun => {
+      const lines: string[] = [];
       const numbers: number[] = [];
-      for (const item of part) {
-        const { line, numbers: more } = prepare(item);
-        lines = lines === '' ? line : `${lines}\n${line}`;
+      for (const { line, numbers: more } of part) {
+        lines.push(line);
         for (const n of more) numbers.push(n);
       }
-      return { from: part[0]!.offset, to: part[part.length - 1]!.offset + 1, count: part.length, lines, numbers };
+      return { from: part[0]!.item.offset, to: part[part.length - 1]!.item.offset + 1, count: part.length, lines: lines.join('\n'), numbers };
     };
-    const insert = async (part: readonly ValidItem[]): Promise<string[]> => {
-      const idOfKey = new Map<string, string>();
-      const ids = part.map((item) => {
-        const { key } = prepare(item);
-        idOfKey.set(key, item.id);
-        // The event time as the record holds it (the line's own), so that PostgreSQL reads it as a bigint.
-        return { key, contentHash: item.contentHash, eventTime: eventTimeOf(item), offset: item.offset };
-      });
+    const insert = async (part: readonly Prepared[]): Promise<string[]> => {
+      // The event time as the record holds it (the line's own), so that PostgreSQL reads it as a bigint.
+      const ids = part.map(({ item, key }) => ({ key, contentHash: item.contentHash, eventTime: eventTimeOf(item), offset: item.offset }));
       const claimed = await run<{ key: string }>(client, q.claimIdsAndStore(batch.stream, batch.topic, batch.partition, ids, runOf(part)), doing);
-      const storedBefore = claimed.rows.map((r) => idOfKey.get(r.key)!);
-      if (storedBefore.length > 0) {
-        // Some ids were taken: the run was not stored; the records that did claim theirs are stored as one.
-        const taken = new Set(storedBefore);
-        const kept = part.filter((item) => !taken.has(item.id));
-        if (kept.length > 0) await run(client, q.insertRecordRun(batch.stream, batch.topic, batch.partition, runOf(kept)), doing);
-      }
-      return storedBefore;
+      if (claimed.rows.length === 0) return [];
+      // Some ids were taken: the run was not stored; the records that did claim theirs are stored as one.
+      const taken = new Set(claimed.rows.map((r) => r.key));
+      const kept = part.filter(({ key }) => !taken.has(key));
+      if (kept.length > 0) await run(client, q.insertRecordRun(batch.stream, batch.topic, batch.partition, runOf(kept)), doing);
+      return part.filter(({ key }) => taken.has(key)).map(({ item }) => item.id);
     };
-    if (!isolateRefusals) return insert(items);
+    if (!isolateRefusals) return insert(prepared);
     const storedBefore: string[] = [];
-    const attempt = async (part: readonly ValidItem[]): Promise<void> => {
+    const attempt = async (part: readonly Prepared[]): Promise<void> => {
       if (part.length === 0) return;
       await run(client, q.SAVEPOINT, doing);
       try {
@@ -309,7 +303,7 @@ export class PgStateStore implements StateStore {
         if (state === null) throw error;
         await run(client, q.ROLLBACK_TO_SAVEPOINT, doing);
         if (part.length === 1) {
-          refused.set(part[0]!, state);
+          refused.set(part[0]!.item, state);
           return;
         }
         const half = Math.ceil(part.length / 2);
@@ -317,7 +311,7 @@ export class PgStateStore implements StateStore {
         await attempt(part.slice(half));
       }
     };
-    await attempt(items);
+    await attempt(prepared);
     return storedBefore;
   }
 

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fire, resolve } from '../../core/alert.js';
 import { STREAM_NAMES } from '../../core/records.js';
+import { byteaArray, int8Array, uuidArray } from './binary-arrays.js';
 import { MIGRATIONS_DIR } from './migration-runner.js';
 import * as q from './state-queries.js';
 import { partitionKey } from './topic-partition.js';
@@ -35,7 +36,7 @@ const alert = fire({
 describe('state queries', () => {
   it('claim the ids of a batch and store its records as one row, prepared once per stream', () => {
     for (const stream of STREAM_NAMES) {
-      const ids = [0, 1, 2].map((i) => ({ key: `${i}`.repeat(32), contentHash: 'ab', eventTime: 1_000 + i, offset: 7 + i }));
+      const ids = [0, 1, 2].map((i) => ({ key: `${i}`.repeat(32), contentHash: 'ab'.repeat(32), eventTime: 1_000 + i, offset: 7 + i }));
       const sql = q.claimIdsAndStore(stream, 'topic.x', 4, ids, { from: 7, to: 10, count: 3, lines: 'l', numbers: [5] });
       expectPlaceholdersMatch(sql);
       expect(sql.name).toBe(`claim-ids-${stream}`);
@@ -43,8 +44,12 @@ describe('state queries', () => {
       expect(new Set(claimed)).toEqual(new Set(tableColumns('record_ids')));
       const stored = /INSERT INTO record_batches \(([^)]*)\)/.exec(sql.text)![1]!.split(', ');
       expect(new Set(stored)).toEqual(new Set(tableColumns('record_batches')));
-      expect(sql.values.slice(0, 4)).toEqual([`{${'0'.repeat(32)},${'1'.repeat(32)},${'2'.repeat(32)}}`, '{ab,ab,ab}', '{1000,1001,1002}', '{7,8,9}']);
-      expect(sql.values.slice(4)).toEqual(['topic.x', 4, 7, 10, 3, 'l', '{5}']);
+      // The columns go as binary arrays (binary-arrays.ts), of the types the statement casts them to.
+      expect(/WITH r AS \(SELECT \* FROM unnest\(([^)]*)\)/.exec(sql.text)![1]).toBe('$1::uuid[], $2::bytea[], $3::bigint[], $4::bigint[]');
+      expect(sql.values.slice(0, 4)).toEqual([
+        uuidArray(['0'.repeat(32), '1'.repeat(32), '2'.repeat(32)]), byteaArray(['ab'.repeat(32), 'ab'.repeat(32), 'ab'.repeat(32)], 32), int8Array([1_000, 1_001, 1_002]), int8Array([7, 8, 9]),
+      ]);
+      expect(sql.values.slice(4)).toEqual(['topic.x', 4, 7, 10, 3, 'l', int8Array([5])]);
       const run = q.insertRecordRun(stream, 'topic.x', 4, { from: 8, to: 9, count: 1, lines: 'l', numbers: [] });
       expectPlaceholdersMatch(run);
       expect(new Set(/INSERT INTO record_batches \(([^)]*)\)/.exec(run.text)![1]!.split(', '))).toEqual(new Set(tableColumns('record_batches')));

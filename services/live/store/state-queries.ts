@@ -2,6 +2,7 @@
 // go through unnest() over one array per column: one round trip for a whole batch, whatever its size.
 import type { Alert, AlertChange } from '../../core/alert.js';
 import type { StreamName } from '../../core/records.js';
+import { byteaArray, int8Array, uuidArray } from './binary-arrays.js';
 import type { DeadLetterNote, OffsetRange, PartitionOffsets } from './state-store.js';
 import { topicPartitionOf } from './topic-partition.js';
 
@@ -12,7 +13,7 @@ export interface Sql {
   readonly name?: string;
 }
 
-type PgType = 'text' | 'bigint' | 'integer' | 'boolean' | 'timestamptz' | 'uuid';
+type PgType = 'text' | 'bigint' | 'integer' | 'boolean' | 'timestamptz' | 'uuid' | 'bytea';
 
 /**
  * A PostgreSQL array literal: every element quoted (numbers too: the array's type parses them), NULL for null.
@@ -34,11 +35,6 @@ export function arrayLiteral(values: readonly unknown[]): string {
   return `${text}}`;
 }
 
-/** An array literal of elements that need no quotes: numbers, hex digits. */
-export function plainArrayLiteral(values: readonly (number | string)[]): string {
-  return `{${values.join(',')}}`;
-}
-
 /** unnest($1::text[], $2::bigint[], ...) AS alias(a, b, ...), with the parameters numbered from `first`. */
 function unnestOf(types: readonly PgType[], names: readonly string[], alias: string, first: number): string {
   const args = types.map((t, i) => `$${first + i}::${t}[]`).join(', ');
@@ -58,10 +54,13 @@ RETURNING next_offset`,
   };
 }
 
+/** A content fingerprint's size: SHA-256. */
+const CONTENT_HASH_BYTES = 32;
+
 export interface ClaimedId {
   /** The id's key (record-id-key.ts), 32 hex digits. */
   readonly key: string;
-  /** SHA-256 of the pseudonymised content, hex. */
+  /** SHA-256 of the pseudonymised content, hex (CONTENT_HASH_BYTES). */
   readonly contentHash: string;
   readonly eventTime: number;
   readonly offset: number;
@@ -88,19 +87,19 @@ export interface RecordRun {
  */
 export function claimIdsAndStore(stream: StreamName, topic: string, partition: number, ids: readonly ClaimedId[], run: RecordRun): Sql {
   return {
-    text: `WITH r AS (SELECT * FROM ${unnestOf(['uuid', 'text', 'bigint', 'bigint'], ['id_key', 'content_hash_hex', 'event_time_ms', 'source_offset'], 'r', 1)}),
+    text: `WITH r AS (SELECT * FROM ${unnestOf(['uuid', 'bytea', 'bigint', 'bigint'], ['id_key', 'content_hash', 'event_time_ms', 'source_offset'], 'r', 1)}),
 taken AS (SELECT k.id_key FROM record_ids k WHERE k.id_key = ANY($1::uuid[])),
 claimed AS (
   INSERT INTO record_ids (id_key, stream, content_hash, event_time_ms, source_partition, source_offset)
-  SELECT r.id_key, '${stream}', decode(r.content_hash_hex, 'hex'), r.event_time_ms, $6::integer, r.source_offset FROM r
+  SELECT r.id_key, '${stream}', r.content_hash, r.event_time_ms, $6::integer, r.source_offset FROM r
   WHERE r.id_key NOT IN (SELECT id_key FROM taken)),
 kept AS (
   INSERT INTO record_batches (topic, partition, from_offset, to_offset, stream, record_count, records)
   SELECT $5, $6, $7, $8, '${stream}', $9::integer, $10 WHERE NOT EXISTS (SELECT 1 FROM taken) AND cardinality($11::bigint[]) >= 0)
 SELECT encode(uuid_send(id_key), 'hex') AS key FROM taken`,
     values: [
-      plainArrayLiteral(ids.map((i) => i.key)), plainArrayLiteral(ids.map((i) => i.contentHash)), plainArrayLiteral(ids.map((i) => i.eventTime)),
-      plainArrayLiteral(ids.map((i) => i.offset)), topic, partition, run.from, run.to, run.count, run.lines, plainArrayLiteral(run.numbers),
+      uuidArray(ids.map((i) => i.key)), byteaArray(ids.map((i) => i.contentHash), CONTENT_HASH_BYTES), int8Array(ids.map((i) => i.eventTime)),
+      int8Array(ids.map((i) => i.offset)), topic, partition, run.from, run.to, run.count, run.lines, int8Array(run.numbers),
     ],
     name: `claim-ids-${stream}`,
   };
@@ -111,7 +110,7 @@ export function insertRecordRun(stream: StreamName, topic: string, partition: nu
   return {
     text: `INSERT INTO record_batches (topic, partition, from_offset, to_offset, stream, record_count, records)
 SELECT $1, $2, $3, $4, $5, $6, $7 WHERE cardinality($8::bigint[]) >= 0`,
-    values: [topic, partition, run.from, run.to, stream, run.count, run.lines, plainArrayLiteral(run.numbers)],
+    values: [topic, partition, run.from, run.to, stream, run.count, run.lines, int8Array(run.numbers)],
   };
 }
 

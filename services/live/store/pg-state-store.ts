@@ -280,8 +280,14 @@ export class PgStateStore implements StateStore {
       return { from: part[0]!.item.offset, to: part[part.length - 1]!.item.offset + 1, count: part.length, lines: lines.join('\n'), numbers };
     };
     const insert = async (part: readonly Prepared[]): Promise<string[]> => {
-      // The event time as the record holds it (the line's own), so that PostgreSQL reads it as a bigint.
-      const ids = part.map(({ item, key }) => ({ key, contentHash: item.contentHash, eventTime: eventTimeOf(item), offset: item.offset }));
+      const ids = { keys: [] as string[], contentHashes: [] as string[], eventTimes: [] as number[], offsets: [] as number[] };
+      for (const { item, key } of part) {
+        ids.keys.push(key);
+        ids.contentHashes.push(item.contentHash);
+        // The event time as the record holds it (the line's own), so that PostgreSQL reads it as a bigint.
+        ids.eventTimes.push(eventTimeOf(item));
+        ids.offsets.push(item.offset);
+      }
       const claimed = await run<{ key: string }>(client, q.claimIdsAndStore(batch.stream, batch.topic, batch.partition, ids, runOf(part)), doing);
       if (claimed.rows.length === 0) return [];
       // Some ids were taken: the run was not stored; the records that did claim theirs are stored as one.

@@ -36,7 +36,7 @@ const alert = fire({
 describe('state queries', () => {
   it('claim the ids of a batch and store its records as one row, prepared once per stream', () => {
     for (const stream of STREAM_NAMES) {
-      const ids = [0, 1, 2].map((i) => ({ key: `${i}`.repeat(32), contentHash: 'ab'.repeat(32), eventTime: 1_000 + i, offset: 7 + i }));
+      const ids = { keys: ['0', '1', '2'].map((d) => d.repeat(32)), contentHashes: ['ab', 'ab', 'ab'].map((h) => h.repeat(32)), eventTimes: [1_000, 1_001, 1_002], offsets: [7, 8, 9] };
       const sql = q.claimIdsAndStore(stream, 'topic.x', 4, ids, { from: 7, to: 10, count: 3, lines: 'l', numbers: [5] });
       expectPlaceholdersMatch(sql);
       expect(sql.name).toBe(`claim-ids-${stream}`);

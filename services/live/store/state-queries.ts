@@ -57,13 +57,14 @@ RETURNING next_offset`,
 /** A content fingerprint's size: SHA-256. */
 const CONTENT_HASH_BYTES = 32;
 
-export interface ClaimedId {
-  /** The id's key (record-id-key.ts), 32 hex digits. */
-  readonly key: string;
-  /** SHA-256 of the pseudonymised content, hex (CONTENT_HASH_BYTES). */
-  readonly contentHash: string;
-  readonly eventTime: number;
-  readonly offset: number;
+/** The ids a run of records claims, a column each, in the records' order. */
+export interface ClaimedIds {
+  /** Each id's key (record-id-key.ts), 32 hex digits. */
+  readonly keys: readonly string[];
+  /** SHA-256 of each record's pseudonymised content, hex (CONTENT_HASH_BYTES). */
+  readonly contentHashes: readonly string[];
+  readonly eventTimes: readonly number[];
+  readonly offsets: readonly number[];
 }
 
 /** A run of stored records of one partition, as one row: offsets [from, to), their lines (record-lines.ts). */
@@ -85,7 +86,7 @@ export interface RecordRun {
  * by another transaction between the look-up and the insert fails the statement on the primary key (23505), and
  * the caller runs the batch again. The stream is a literal: the statement is prepared once per stream and connection.
  */
-export function claimIdsAndStore(stream: StreamName, topic: string, partition: number, ids: readonly ClaimedId[], run: RecordRun): Sql {
+export function claimIdsAndStore(stream: StreamName, topic: string, partition: number, ids: ClaimedIds, run: RecordRun): Sql {
   return {
     text: `WITH r AS (SELECT * FROM ${unnestOf(['uuid', 'bytea', 'bigint', 'bigint'], ['id_key', 'content_hash', 'event_time_ms', 'source_offset'], 'r', 1)}),
 taken AS (SELECT k.id_key FROM record_ids k WHERE k.id_key = ANY($1::uuid[])),
@@ -98,8 +99,8 @@ kept AS (
   SELECT $5, $6, $7, $8, '${stream}', $9::integer, $10 WHERE NOT EXISTS (SELECT 1 FROM taken) AND cardinality($11::bigint[]) >= 0)
 SELECT encode(uuid_send(id_key), 'hex') AS key FROM taken`,
     values: [
-      uuidArray(ids.map((i) => i.key)), byteaArray(ids.map((i) => i.contentHash), CONTENT_HASH_BYTES), int8Array(ids.map((i) => i.eventTime)),
-      int8Array(ids.map((i) => i.offset)), topic, partition, run.from, run.to, run.count, run.lines, int8Array(run.numbers),
+      uuidArray(ids.keys), byteaArray(ids.contentHashes, CONTENT_HASH_BYTES), int8Array(ids.eventTimes), int8Array(ids.offsets),
+      topic, partition, run.from, run.to, run.count, run.lines, int8Array(run.numbers),
     ],
     name: `claim-ids-${stream}`,
   };

@@ -3,6 +3,7 @@ import type { DeadLetterReason } from './dead-letter-reason.js';
 import type { Intake } from './intake.js';
 import type { ReadItem } from './read-item.js';
 import { ACCEPTED, admitBatch, DUPLICATE } from './batch-admission.js';
+import { packStrings, valueAt, type Column } from './packed-strings.js';
 import { buildRecord } from './record-validation.js';
 import { STREAM_FIELDS, type RecordOf, type StreamName } from './records.js';
 
@@ -24,14 +25,18 @@ export interface AdmittedRecords<S extends ObjectionStream = ObjectionStream> {
   /** Accepted records, in file order. */
   readonly count: number;
   /**
-   * One array per field of STREAM_FIELDS[stream].fields, each with a value per accepted record: fresh arrays, handed
-   * over with the batch (a replay holds them as they are).
+   * One column per field of STREAM_FIELDS[stream].fields, each with a value per accepted record: ids and NHS
+   * numbers packed (packed-strings.ts), other fields as arrays. Fresh, handed over with the batch (a replay holds
+   * them as they are).
    */
-  readonly columns: unknown[][];
+  readonly columns: Column[];
   /** Per accepted record: its code's meaning (see meaningOf), or NO_MEANING for a manifest. */
   readonly meanings: Uint8Array;
   readonly dead: readonly { readonly position: number; readonly reason: DeadLetterReason; readonly detail: string }[];
 }
+
+// Fields with a different value in nearly every record: packed, one string per column.
+const PACKED_FIELDS: ReadonlySet<string> = new Set(['eventId', 'receiptId', 'extractId', 'sourceEventId', 'nhsNumber']);
 
 export const NO_MEANING = 255;
 const MEANINGS: readonly CodeMeaning[] = [
@@ -61,7 +66,8 @@ export function admitRecords<S extends ObjectionStream>(intake: Intake, stream: 
     for (let f = 0; f < names.length; f++) columns[f]!.push(admission.fields[names[f]!]);
     return ACCEPTED;
   });
-  return { stream, ...batch, count, columns, meanings: meanings.slice(0, count) };
+  const held = columns.map((column, f): Column => (PACKED_FIELDS.has(names[f]!) ? packStrings(column as (string | null)[]) : column));
+  return { stream, ...batch, count, columns: held, meanings: meanings.slice(0, count) };
 }
 
 /** The accepted records of a batch, whole. */
@@ -70,7 +76,7 @@ export function admittedRecords<S extends ObjectionStream>(batch: AdmittedRecord
   const row: Record<string, unknown> = {};
   const records: RecordOf[S][] = new Array<RecordOf[S]>(batch.count);
   for (let i = 0; i < batch.count; i++) {
-    for (let f = 0; f < names.length; f++) row[names[f]!] = batch.columns[f]![i];
+    for (let f = 0; f < names.length; f++) row[names[f]!] = valueAt(batch.columns[f]!, i);
     records[i] = buildRecord(batch.stream, row);
   }
   return records;

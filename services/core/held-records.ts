@@ -1,3 +1,4 @@
+import { valueAt, type Column } from './packed-strings.js';
 import { buildRecord } from './record-validation.js';
 import { STREAM_FIELDS, type RecordOf, type StreamName } from './records.js';
 
@@ -9,8 +10,8 @@ const SHARED_FIELDS: ReadonlySet<string> = new Set(['practiceOds', 'supplier', '
 const CHUNK = 1 << 12;
 
 interface Chunk {
-  /** One array per field of STREAM_FIELDS, in contract order. */
-  readonly columns: unknown[][];
+  /** One column per field of STREAM_FIELDS, in contract order (built here: arrays). */
+  readonly columns: Column[];
   /** The position of its first record. */
   readonly start: number;
   /** Records not yet taken. */
@@ -51,14 +52,15 @@ export class HeldRecords<S extends StreamName> {
 
   /**
    * `count` records given as columns in STREAM_FIELDS order, each with its meaning code. The columns are handed
-   * over: they are kept as they are (values of fields with few distinct values replaced by their one copy).
+   * over: they are kept as they are (in an array column of a field with few distinct values, each value replaced
+   * by its one copy).
    */
-  addColumns(columns: unknown[][], count: number, meanings: ArrayLike<number>): void {
+  addColumns(columns: Column[], count: number, meanings: ArrayLike<number>): void {
     if (count === 0) return;
     this.reserve(count);
     for (let f = 0; f < this.names.length; f++) {
-      if (!this.shared[f]) continue;
       const column = columns[f]!;
+      if (!this.shared[f] || !Array.isArray(column)) continue;
       for (let i = 0; i < count; i++) column[i] = this.held(f, column[i]);
     }
     const c = this.chunks.length;
@@ -66,7 +68,7 @@ export class HeldRecords<S extends StreamName> {
     this.filling = null;
     const times = columns[this.timeField]!;
     for (let i = 0; i < count; i++) {
-      this.times[this.count] = times[i] as number;
+      this.times[this.count] = valueAt(times, i) as number;
       this.chunkOf[this.count] = c;
       this.meanings[this.count++] = meanings[i]!;
     }
@@ -80,7 +82,7 @@ export class HeldRecords<S extends StreamName> {
       chunk = this.filling = { columns: this.names.map(() => []), start: this.count, left: 0 };
       this.chunks.push(chunk);
     }
-    for (let f = 0; f < this.names.length; f++) chunk.columns[f]!.push(this.held(f, fields[this.names[f]!]));
+    for (let f = 0; f < this.names.length; f++) (chunk.columns[f] as unknown[]).push(this.held(f, fields[this.names[f]!]));
     chunk.left++;
     this.times[this.count] = fields[this.names[this.timeField]!] as number;
     this.chunkOf[this.count] = this.chunks.length - 1;
@@ -102,7 +104,7 @@ export class HeldRecords<S extends StreamName> {
     if (!chunk) throw new Error(`held ${this.stream}: record ${i} was already taken`);
     const at = i - chunk.start;
     const row = this.row;
-    for (let f = 0; f < this.names.length; f++) row[this.names[f]!] = chunk.columns[f]![at];
+    for (let f = 0; f < this.names.length; f++) row[this.names[f]!] = valueAt(chunk.columns[f]!, at);
     if (--chunk.left === 0) {
       this.chunks[c] = null;
       if (chunk === this.filling) this.filling = null;

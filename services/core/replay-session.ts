@@ -6,6 +6,7 @@ import { admitRecords, meaningOf, NO_MEANING, type AdmittedRecords } from './adm
 import { HeldRecords } from './held-records.js';
 import { ObjectorFilter } from './objector-filter.js';
 import { offerRecord } from './offer-record.js';
+import { valueAt } from './packed-strings.js';
 import type { ReadItem } from './read-item.js';
 import { Reconciler, type Identity } from './reconciler.js';
 import { STREAM_FIELDS, STREAM_NAMES, type Millis, type StreamName } from './records.js';
@@ -107,7 +108,7 @@ export class ReplaySession {
     if (stream === 'gpEvents') {
       // The same patients, in the same order, as the engine's objectors once these events are offered.
       const nhsNumbers = batch.columns[STREAM_FIELDS.gpEvents.fields.indexOf('nhsNumber')]!;
-      for (let i = 0; i < batch.count; i++) if (meaningOf(batch.meanings[i]!)?.action === 'DISSENT') this.objectorSet.add(nhsNumbers[i] as string);
+      for (let i = 0; i < batch.count; i++) if (meaningOf(batch.meanings[i]!)?.action === 'DISSENT') this.objectorSet.add(valueAt(nhsNumbers, i) as string);
     }
   }
 

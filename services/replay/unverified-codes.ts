@@ -79,22 +79,26 @@ export class UnverifiedCodeWatch {
   /** The alerts these records decided, matched by causing record id, or by the closing change of the episode. */
   decisions(alerts: readonly DecidedAlert[], patientRefFor: (nhsNumber: string) => string): UnverifiedDecision[] {
     if (this.noted.size === 0) return [];
-    // Only a sighting at a side, type and instant some alert resolved at can have closed it: only those are keyed
-    // by patient, each reference being an HMAC.
-    const resolutions = new Set<string>();
-    for (const a of alerts) if (a.resolvedAt !== null && a.resolvedBy !== null) resolutions.add(`${a.optOutType}|${a.resolvedBy}|${a.resolvedAt}`);
-    const byChange = new Map<string, CodeSighting>();
+    // The sightings by side, type and instant; a patient's reference (an HMAC) is computed only for those at the
+    // instant some alert resolved at. Of two sightings of one change, the one noted last counts.
+    const byChange = new Map<string, CodeSighting[]>();
     for (const s of this.noted.values()) {
       const change = `${s.type}|${s.side}|${isoInstant(s.time)}`;
-      if (resolutions.has(change)) byChange.set(`${patientRefFor(s.nhsNumber)}|${change}`, s);
+      const same = byChange.get(change);
+      if (same === undefined) byChange.set(change, [s]);
+      else same.push(s);
     }
     const out: UnverifiedDecision[] = [];
     for (const a of alerts) {
       const cause = this.noted.get(`UPSTREAM|${a.upstreamEventId ?? ''}`) ?? this.noted.get(`DOWNSTREAM|${a.receiptId ?? ''}`);
       if (cause !== undefined) out.push({ alertId: a.alertId, code: cause.code, decided: 'fired' });
       if (a.resolvedAt !== null && a.resolvedBy !== null) {
-        const closer = byChange.get(`${a.patientRef}|${a.optOutType}|${a.resolvedBy}|${a.resolvedAt}`);
-        if (closer !== undefined) out.push({ alertId: a.alertId, code: closer.code, decided: 'resolved' });
+        const candidates = byChange.get(`${a.optOutType}|${a.resolvedBy}|${a.resolvedAt}`) ?? [];
+        for (let i = candidates.length - 1; i >= 0; i--) {
+          if (patientRefFor(candidates[i]!.nhsNumber) !== a.patientRef) continue;
+          out.push({ alertId: a.alertId, code: candidates[i]!.code, decided: 'resolved' });
+          break;
+        }
       }
     }
     return out.sort((x, y) => (x.alertId < y.alertId ? -1 : x.alertId > y.alertId ? 1 : x.decided < y.decided ? -1 : 1));

@@ -336,6 +336,28 @@ describe('PostgreSQL state store', () => {
     await next!.release();
   });
 
+  it('reads a stored batch once for the ranges of it a decider takes in turn, and reads again past it', async () => {
+    const partition = 9;
+    const items = Array.from({ length: 10 }, (_, i) => item(i, gp(`hb-${i}`, T0 + i, CODES.t1Dissent)));
+    await ingest(batch(partition, items.slice(0, 6)), async () => {});
+    await ingest(batch(partition, items.slice(6)), async () => {});
+    const session = (await store.tryLead('instance-held'))!;
+    try {
+      const range = (from: number, to: number) => ({ stream: 'gpEvents' as const, topic: TOPIC, partition, from, to });
+      const ids = async (from: number, to: number) => (await session.loadRecords([range(from, to)])).map((r) => (r.record as GpOptOutEvent).eventId);
+      expect(await ids(0, 2)).toEqual(['hb-0', 'hb-1']);
+      // Gone from the store: what the session reads from here on comes from the batch it holds, up to its end.
+      await raw.query('DELETE FROM record_batches WHERE topic = $1 AND partition = $2 AND from_offset = 0', [TOPIC, partition]);
+      expect(await ids(2, 4)).toEqual(['hb-2', 'hb-3']);
+      expect(await ids(4, 6)).toEqual(['hb-4', 'hb-5']);
+      // Past it, or back before it once let go: read from the store.
+      expect(await ids(6, 8)).toEqual(['hb-6', 'hb-7']);
+      expect(await ids(0, 4)).toEqual([]);
+    } finally {
+      await session.release();
+    }
+  });
+
   it('reads a snapshot back in pieces, byte for byte, and with it the offsets it covers', async () => {
     const pieced = new PgStateStore({ databaseUrl: stack.databaseUrl, schema: schema.schema, poolSize: 1, applicationName: 'store-test-pieces', onConnectionError: () => {}, snapshotPieceBytes: 1 << 20 });
     try {

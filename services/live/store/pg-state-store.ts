@@ -7,6 +7,7 @@ import { conflictingDuplicate, sightingAgainst } from '../../core/duplicates.js'
 import { STREAM_FIELDS, type StreamName } from '../../core/records.js';
 import { connectionFields, databaseConnection } from './database-connection.js';
 import { recordRejectionState, storeFailure, VerifierError } from '../errors.js';
+import { HeldBatches, type BatchRow } from './held-batches.js';
 import { recordIdKey } from './record-id-key.js';
 import { otherNumbersOf, parseRecordLines, recordLine } from './record-lines.js';
 import * as q from './state-queries.js';
@@ -457,6 +458,7 @@ class PgDeciderSession implements DeciderSession {
   readonly #streamTime: number | null;
   readonly #schema: string;
   readonly #snapshotPieceBytes: number;
+  readonly #heldBatches = new HeldBatches();
   #released = false;
 
   constructor(client: pg.Client, readonly epoch: number, streamTime: number | null, readonly lost: Promise<Error>, schema: string, snapshotPieceBytes: number) {
@@ -497,11 +499,37 @@ class PgDeciderSession implements DeciderSession {
     const records: StoredRecord[] = [];
     for (const [topic, list] of byTopic) {
       const stream = list[0]!.stream;
-      const result = await run<{ partition: number; records: string }>(this.#client, q.recordRunsInRanges(topic, list), 'loading records');
+      // By partition, each row once (by its first offset), whether held or read.
+      const rowsOf = new Map<number, Map<number, BatchRow>>();
+      const add = (partition: number, rows: readonly BatchRow[]) => {
+        let byFrom = rowsOf.get(partition);
+        if (byFrom === undefined) rowsOf.set(partition, (byFrom = new Map()));
+        for (const row of rows) byFrom.set(row.from, row);
+      };
+      const toRead = list.filter((range) => {
+        const held = this.#heldBatches.take(partitionKey(topic, range.partition), range.from, range.to);
+        if (held !== null) add(range.partition, held);
+        return held === null;
+      });
+      if (toRead.length > 0) {
+        const result = await run<{ partition: number; from_offset: number; to_offset: number; records: string }>(this.#client, q.recordRunsInRanges(topic, toRead), 'loading records');
+        const read = new Map<number, BatchRow[]>();
+        for (const row of result.rows) {
+          const rows = read.get(row.partition);
+          const batch = { from: row.from_offset, to: row.to_offset, records: row.records };
+          if (rows) rows.push(batch);
+          else read.set(row.partition, [batch]);
+        }
+        for (const range of toRead) {
+          const rows = (read.get(range.partition) ?? []).filter((row) => row.from < range.to && row.to > range.from);
+          this.#heldBatches.hold(partitionKey(topic, range.partition), range.from, range.to, rows);
+          add(range.partition, rows);
+        }
+      }
       const found: StoredRecord[] = [];
-      for (const row of result.rows) {
-        const ranges = list.filter((r) => r.partition === row.partition);
-        found.push(...parseRecordLines(stream, topic, row.partition, row.records, (offset) => ranges.some((r) => offset >= r.from && offset < r.to)));
+      for (const [partition, rows] of rowsOf) {
+        const ranges = list.filter((r) => r.partition === partition);
+        for (const row of rows.values()) found.push(...parseRecordLines(stream, topic, partition, row.records, (offset) => ranges.some((r) => offset >= r.from && offset < r.to)));
       }
       // A batch some of whose records the store refused may be held as several runs, not in offset order.
       found.sort((a, b) => a.partition - b.partition || a.offset - b.offset);

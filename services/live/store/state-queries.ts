@@ -235,7 +235,7 @@ FROM input_partitions`,
 /** The stored runs of a topic holding any offset of the given ranges, in (partition, first offset) order. */
 export function recordRunsInRanges(topic: string, ranges: readonly OffsetRange[]): Sql {
   return {
-    text: `SELECT b.partition, b.records FROM record_batches b
+    text: `SELECT b.partition, b.from_offset, b.to_offset, b.records FROM record_batches b
 WHERE b.topic = $1 AND EXISTS (SELECT 1 FROM ${unnestOf(['integer', 'bigint', 'bigint'], ['partition', 'from_offset', 'to_offset'], 'r', 2)}
   WHERE b.partition = r.partition AND b.from_offset < r.to_offset AND b.to_offset > r.from_offset)
 ORDER BY b.partition, b.from_offset`,

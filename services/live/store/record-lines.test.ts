@@ -33,4 +33,12 @@ describe('record lines', () => {
     expect(parseRecordLines('gpEvents', 't', 0, text, () => false)).toEqual([]);
     expect(parseRecordLines('gpEvents', 't', 0, text, () => true)).toEqual(parseRecordLines('gpEvents', 't', 0, text));
   });
+
+  it('refuse a line short of its stream\'s fields rather than read the next line\'s', () => {
+    const full = recordLine('ndsManifests', 5, manifest('x-1', T0, T0 + 5), null);
+    const short = full.slice(0, full.lastIndexOf('\t'));
+    expect(() => parseRecordLines('ndsManifests', 't', 0, `${short}\n${full.replace('5', '6')}`)).toThrow(/fewer fields/);
+    // An unwanted line is not read past its offset.
+    expect(parseRecordLines('ndsManifests', 't', 0, `${short}\n${full.replace('5', '6')}`, (offset) => offset === 6)).toHaveLength(1);
+  });
 });

@@ -39,6 +39,11 @@ export function recordLine(stream: StreamName, offset: number, record: RecordOf[
   return line;
 }
 
+const otherNumberFields = (stream: StreamName): readonly string[] => STREAM_FIELDS[stream].fields.filter((name) => NUMBER_FIELDS.has(name) && name !== STREAM_FIELDS[stream].time);
+const OTHER_NUMBER_FIELDS: { readonly [S in StreamName]: readonly string[] } = {
+  gpEvents: otherNumberFields('gpEvents'), ndsReceived: otherNumberFields('ndsReceived'), ndsManifests: otherNumberFields('ndsManifests'), ndsDisseminations: otherNumberFields('ndsDisseminations'),
+};
+
 /**
  * The record's numbers other than its event time. The store has PostgreSQL read them as bigint, as it would in columns
  * of their own, so that a value outside that range is refused with the record (a dead letter), not kept as text.
@@ -46,18 +51,17 @@ export function recordLine(stream: StreamName, offset: number, record: RecordOf[
 export function otherNumbersOf(stream: StreamName, record: RecordOf[StreamName]): number[] {
   const fields = record as unknown as Readonly<Record<string, unknown>>;
   const numbers: number[] = [];
-  for (const name of STREAM_FIELDS[stream].fields) {
-    if (NUMBER_FIELDS.has(name) && name !== STREAM_FIELDS[stream].time && typeof fields[name] === 'number') numbers.push(fields[name]);
+  for (const name of OTHER_NUMBER_FIELDS[stream]) {
+    const value = fields[name];
+    if (typeof value === 'number') numbers.push(value);
   }
   return numbers;
 }
 
 /** Whether each field of a stream holds a number, in STREAM_FIELDS order. */
+const numeric = (stream: StreamName): readonly boolean[] => STREAM_FIELDS[stream].fields.map((name) => NUMBER_FIELDS.has(name));
 const NUMERIC: { readonly [S in StreamName]: readonly boolean[] } = {
-  gpEvents: STREAM_FIELDS.gpEvents.fields.map((name) => NUMBER_FIELDS.has(name)),
-  ndsReceived: STREAM_FIELDS.ndsReceived.fields.map((name) => NUMBER_FIELDS.has(name)),
-  ndsManifests: STREAM_FIELDS.ndsManifests.fields.map((name) => NUMBER_FIELDS.has(name)),
-  ndsDisseminations: STREAM_FIELDS.ndsDisseminations.fields.map((name) => NUMBER_FIELDS.has(name)),
+  gpEvents: numeric('gpEvents'), ndsReceived: numeric('ndsReceived'), ndsManifests: numeric('ndsManifests'), ndsDisseminations: numeric('ndsDisseminations'),
 };
 
 /** Where the field beginning at `from` ends: the next tab, or the line's end. */
@@ -74,7 +78,7 @@ function fieldEnd(text: string, from: number, lineEnd: number): number {
  */
 export function parseRecordLines(stream: StreamName, topic: string, partition: number, text: string, wanted?: (offset: number) => boolean): StoredRecord[] {
   const names = STREAM_FIELDS[stream].fields;
-  const numeric = NUMERIC[stream];
+  const isNumber = NUMERIC[stream];
   const withMeaning = WITH_MEANING[stream];
   const records: StoredRecord[] = [];
   for (let start = 0; start <= text.length; ) {
@@ -91,7 +95,7 @@ export function parseRecordLines(stream: StreamName, topic: string, partition: n
       const from = at + 1;
       at = fieldEnd(text, from, end);
       const value = text.slice(from, at);
-      record[names[i]!] = value === ABSENT ? null : numeric[i] ? Number(value) : unescaped(value);
+      record[names[i]!] = value === ABSENT ? null : isNumber[i] ? Number(value) : unescaped(value);
     }
     let meaning: CodeMeaning | null = null;
     if (withMeaning) {

@@ -9,7 +9,7 @@ import { connectionFields, databaseConnection } from './database-connection.js';
 import { recordRejectionState, storeFailure, VerifierError } from '../errors.js';
 import { HeldBatches, type BatchRow } from './held-batches.js';
 import { recordIdKey } from './record-id-key.js';
-import { otherNumbersOf, parseRecordLines, recordLine } from './record-lines.js';
+import { addOtherNumbers, parseRecordLines, recordLine } from './record-lines.js';
 import * as q from './state-queries.js';
 import { partitionMapOf, topicPartitionOf, partitionKey, type PartitionKey } from './topic-partition.js';
 import {
@@ -20,12 +20,11 @@ import {
 
 type ValidItem = Extract<IngestItem, { kind: 'valid' }>;
 
-/** A record as the store writes it: its id's key (record-id-key.ts), its line and its other numbers (record-lines.ts). */
+/** A record as the store writes it: its id's key (record-id-key.ts) and its line (record-lines.ts). */
 interface Prepared {
   readonly item: ValidItem;
   readonly key: string;
   readonly line: string;
-  readonly numbers: readonly number[];
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -267,16 +266,14 @@ export class PgStateStore implements StateStore {
    * SQLSTATE, the others stored.
    */
   async #insertRecords(client: pg.PoolClient, batch: IngestBatch, items: readonly ValidItem[], doing: string, isolateRefusals: boolean, refused: Map<ValidItem, string>): Promise<string[]> {
-    // Each record's key, line and numbers, made once however often it is tried (isolating refusals).
-    const prepared = items.map((item): Prepared => ({
-      item, key: recordIdKey(item.stream, item.id), line: recordLine(item.stream, item.offset, item.record, item.meaning), numbers: otherNumbersOf(item.stream, item.record),
-    }));
+    // Each record's key and line, made once however often it is tried (isolating refusals).
+    const prepared = items.map((item): Prepared => ({ item, key: recordIdKey(item.stream, item.id), line: recordLine(item.stream, item.offset, item.record, item.meaning) }));
     const runOf = (part: readonly Prepared[]): q.RecordRun => {
       const lines: string[] = [];
       const numbers: number[] = [];
-      for (const { line, numbers: more } of part) {
+      for (const { item, line } of part) {
         lines.push(line);
-        for (const n of more) numbers.push(n);
+        addOtherNumbers(item.stream, item.record, numbers);
       }
       return { from: part[0]!.item.offset, to: part[part.length - 1]!.item.offset + 1, count: part.length, lines: lines.join('\n'), numbers };
     };

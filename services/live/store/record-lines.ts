@@ -45,17 +45,16 @@ const OTHER_NUMBER_FIELDS: { readonly [S in StreamName]: readonly string[] } = {
 };
 
 /**
- * The record's numbers other than its event time. The store has PostgreSQL read them as bigint, as it would in columns
- * of their own, so that a value outside that range is refused with the record (a dead letter), not kept as text.
+ * Appends the record's numbers other than its event time to `numbers`. The store has PostgreSQL read them as bigint,
+ * as it would in columns of their own, so that a value outside that range is refused with the record (a dead
+ * letter), not kept as text.
  */
-export function otherNumbersOf(stream: StreamName, record: RecordOf[StreamName]): number[] {
+export function addOtherNumbers(stream: StreamName, record: RecordOf[StreamName], numbers: number[]): void {
   const fields = record as unknown as Readonly<Record<string, unknown>>;
-  const numbers: number[] = [];
   for (const name of OTHER_NUMBER_FIELDS[stream]) {
     const value = fields[name];
     if (typeof value === 'number') numbers.push(value);
   }
-  return numbers;
 }
 
 /** Whether each field of a stream holds a number, in STREAM_FIELDS order. */

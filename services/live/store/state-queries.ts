@@ -73,7 +73,7 @@ export interface RecordRun {
   readonly to: number;
   readonly count: number;
   readonly lines: string;
-  /** The numbers of the lines other than event times (record-lines.ts, otherNumbersOf), which must each fit a bigint. */
+  /** The numbers of the lines other than event times (record-lines.ts, addOtherNumbers), which must each fit a bigint. */
   readonly numbers: readonly number[];
 }
 

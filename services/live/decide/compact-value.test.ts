@@ -63,5 +63,11 @@ describe('a value written as compact bytes', () => {
     expect(() => decodeCompactValue(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/left over/);
     expect(() => decodeCompactValue(Buffer.from([200]))).toThrow(/unknown tag 200/);
     expect(() => decodeCompactValue(Buffer.from([3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]))).toThrow(/safe integer/);
+    // 2^56 + 4: eight bytes, beyond a safe integer.
+    expect(() => decodeCompactValue(Buffer.from([3, 0x84, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]))).toThrow(/safe integer/);
+    // Continuation bytes of nothing but zeros, past any safe integer's length.
+    expect(() => decodeCompactValue(Buffer.from([3, ...Array<number>(12).fill(0x80), 0x00]))).toThrow(/safe integer/);
+    // An array said to hold four billion items in a few bytes.
+    expect(() => decodeCompactValue(Buffer.from([10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0]))).toThrow(UnreadableValue);
   });
 });

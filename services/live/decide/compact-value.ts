@@ -19,6 +19,30 @@ const CHUNK = 1 << 20;
 const TABLE_LENGTH = 12;
 const TABLE_MAX = 1 << 16;
 const RECENT = 8;
+
+/** Whether a string met for the first time goes into the table (else into the recent ring): one rule for both sides. */
+const goesInTable = (value: string, tableSize: number): boolean => value.length <= TABLE_LENGTH && tableSize < TABLE_MAX;
+
+/** The last RECENT strings met for the first time that did not go into the table, referred to by how far back. */
+class RecentStrings {
+  readonly #ring: string[] = [];
+  #next = 0;
+
+  add(value: string): void {
+    this.#ring[this.#next] = value;
+    this.#next = (this.#next + 1) % RECENT;
+  }
+
+  /** How far back the string is (0: the last added), or -1. */
+  distanceOf(value: string): number {
+    const at = this.#ring.indexOf(value);
+    return at === -1 ? -1 : (this.#next - 1 - at + 2 * RECENT) % RECENT;
+  }
+
+  at(distance: number): string | undefined {
+    return distance < RECENT ? this.#ring[(this.#next - 1 - distance + 2 * RECENT) % RECENT] : undefined;
+  }
+}
 /** Hex text shorter than this is kept as text. */
 const HEX_LENGTH = 16;
 
@@ -45,8 +69,7 @@ class Writer {
   #buffer = Buffer.allocUnsafe(CHUNK);
   #at = 0;
   readonly #table = new Map<string, number>();
-  readonly #recent: string[] = [];
-  #recentAt = 0;
+  readonly #recent = new RecentStrings();
 
   finish(): Buffer[] {
     this.chunks.push(this.#buffer.subarray(0, this.#at));
@@ -122,13 +145,13 @@ class Writer {
       this.#byte(TAG.TABLED);
       return this.#varint(tabled);
     }
-    const back = this.#recent.indexOf(value);
+    const back = this.#recent.distanceOf(value);
     if (back !== -1) {
       this.#byte(TAG.RECENT);
-      return this.#byte((this.#recentAt - 1 - back + RECENT) % RECENT);
+      return this.#byte(back);
     }
-    if (value.length <= TABLE_LENGTH && this.#table.size < TABLE_MAX) this.#table.set(value, this.#table.size);
-    else this.#remember(value);
+    if (goesInTable(value, this.#table.size)) this.#table.set(value, this.#table.size);
+    else this.#recent.add(value);
     const kind = textKind(value);
     if (kind === TAG.HEX) {
       this.#byte(TAG.HEX);
@@ -150,17 +173,12 @@ class Writer {
     }
   }
 
-  #remember(value: string): void {
-    this.#recent[this.#recentAt] = value;
-    this.#recentAt = (this.#recentAt + 1) % RECENT;
-  }
 }
 
 class Reader {
   #at = 0;
   readonly #table: string[] = [];
-  readonly #recent: string[] = [];
-  #recentAt = 0;
+  readonly #recent = new RecentStrings();
 
   constructor(private readonly buffer: Buffer) {}
 
@@ -179,10 +197,18 @@ class Reader {
     for (;;) {
       const byte = this.#byte();
       value += (byte & 0x7f) * scale;
+      if (value > Number.MAX_SAFE_INTEGER) throw new UnreadableValue('an integer beyond a safe integer');
       if (byte < 0x80) return value;
       scale *= 0x80;
       if (scale > Number.MAX_SAFE_INTEGER) throw new UnreadableValue('an integer longer than a safe integer');
     }
+  }
+
+  /** A count of items that follow, each at least one byte: more than the bytes left is not a value. */
+  #count(): number {
+    const count = this.#varint();
+    if (count > this.buffer.length - this.#at) throw new UnreadableValue('it ends in the middle of a value');
+    return count;
   }
 
   #bytes(length: number): number {
@@ -205,13 +231,13 @@ class Reader {
         return this.buffer.readDoubleLE(at);
       }
       case TAG.ARRAY: {
-        const length = this.#varint();
+        const length = this.#count();
         const array: unknown[] = new Array(length);
         for (let i = 0; i < length; i++) array[i] = this.value();
         return array;
       }
       case TAG.OBJECT: {
-        const length = this.#varint();
+        const length = this.#count();
         const object: Record<string, unknown> = {};
         for (let i = 0; i < length; i++) {
           const key = this.value();
@@ -233,7 +259,7 @@ class Reader {
         return value;
       }
       case TAG.RECENT: {
-        const value = this.#recent[(this.#recentAt - 1 - this.#byte() + RECENT) % RECENT];
+        const value = this.#recent.at(this.#byte());
         if (value === undefined) throw new UnreadableValue('a reference to a string not yet read');
         return value;
       }
@@ -243,11 +269,8 @@ class Reader {
         const length = this.#varint();
         const at = this.#bytes(length);
         const value = this.buffer.toString(tag === TAG.HEX ? 'hex' : tag === TAG.ASCII ? 'latin1' : 'utf8', at, at + length);
-        if (value.length <= TABLE_LENGTH && this.#table.length < TABLE_MAX) this.#table.push(value);
-        else {
-          this.#recent[this.#recentAt] = value;
-          this.#recentAt = (this.#recentAt + 1) % RECENT;
-        }
+        if (goesInTable(value, this.#table.length)) this.#table.push(value);
+        else this.#recent.add(value);
         return value;
       }
       default: throw new UnreadableValue(`unknown tag ${tag}`);

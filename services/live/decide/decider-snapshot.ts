@@ -3,8 +3,10 @@
 // no JSON text, which a JavaScript string could not hold for some two million patients, and about a third faster to
 // write and to read. Format 1, JSON text, is still read, so that a snapshot stored by an earlier version is taken
 // over. The offsets and stream time it covers are stored beside it.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { createGzip, gunzip } from 'node:zlib';
 import type { EngineSnapshot } from '../../core/engine-snapshot.js';
 import type { Millis } from '../../core/records.js';
 import { VerifierError } from '../errors.js';
@@ -22,7 +24,6 @@ export interface DeciderSnapshotContent {
   readonly futureTimes: Readonly<Record<string, readonly Millis[]>>;
 }
 
-const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
 /**
@@ -31,7 +32,16 @@ const gunzipAsync = promisify(gunzip);
  * from the same two cores as ingest and PostgreSQL.
  */
 export function encodeDeciderSnapshot(content: DeciderSnapshotContent): Promise<Buffer> {
-  return gzipAsync(Buffer.concat(encodeCompactValue(content)), { level: 3 });
+  return compressed(encodeCompactValue(content));
+}
+
+/** The chunks through gzip as they are, never joined: a large state is not held twice before it is compressed. */
+async function compressed(chunks: readonly Buffer[]): Promise<Buffer> {
+  const out: Buffer[] = [];
+  await pipeline(Readable.from(chunks), createGzip({ level: 3 }), async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) out.push(chunk);
+  });
+  return Buffer.concat(out);
 }
 
 export async function decodeDeciderSnapshot(format: number, state: Buffer): Promise<DeciderSnapshotContent> {

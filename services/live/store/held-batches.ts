@@ -2,8 +2,9 @@
 // from memory rather than read again. The decider takes a partition on a few hundred offsets at a time, and an
 // ingest batch holds up to a thousand records: read whole for each range, a batch went from PostgreSQL (decompressed
 // and sent) up to ten times. Rows never change once stored (retention only deletes rows the decider has passed), so
-// what is held stays true. Per partition, only the rows of its last read are held, and they are let go once a range
-// reaches their end: about a batch per partition in all. Pure: the session reads and parses.
+// what is held stays true. Per partition, only the last row of its last read is held (the one the next range starts
+// in), until a range reaches its end or the partition is read again: a batch per partition at most. Pure: the session
+// reads and parses.
 import type { PartitionKey } from './topic-partition.js';
 
 /** One stored run of records (a row of record_batches): offsets [from, to) and its lines. */
@@ -35,21 +36,17 @@ export class HeldBatches {
   }
 
   /**
-   * Holds the rows a read of [from, to) found (every stored row overlapping it, in offset order). Rows do not overlap
-   * one another, so no other row lies between the range and the ends of the first and last row found: those ends
-   * widen what is known to be held. A read that found nothing beyond the range holds nothing.
+   * Holds what a read of [from, to) found (every stored row overlapping it, in offset order) for the ranges after it:
+   * the last row, when it reaches past the range. Rows do not overlap one another, so no other stored row holds an
+   * offset of that row's span.
    */
-  hold(key: PartitionKey, from: number, to: number, rows: readonly BatchRow[]): void {
-    const first = rows[0];
+  hold(key: PartitionKey, to: number, rows: readonly BatchRow[]): void {
     const last = rows[rows.length - 1];
-    if (first === undefined || last === undefined || last.to <= to) {
-      this.#held.delete(key);
-      return;
-    }
-    this.#held.set(key, { from: Math.min(from, first.from), to: last.to, rows });
+    if (last === undefined || last.to <= to) this.#held.delete(key);
+    else this.#held.set(key, { from: last.from, to: last.to, rows: [last] });
   }
 
-  /** Partitions with rows held (for tests and gauges). */
+  /** Partitions with a row held. */
   get partitions(): number {
     return this.#held.size;
   }

@@ -355,7 +355,7 @@ export class PgStateStore implements StateStore {
       const claimed = await run<{ leader_epoch: number; stream_time_ms: number | null }>(client, q.claimLeadership(name), 'claiming leadership');
       const row = claimed.rows[0];
       if (!row) throw new VerifierError('SCHEMA_NOT_MIGRATED', 'decider_state has no row: run the migrations', { retriable: false });
-      return new PgDeciderSession(client, row.leader_epoch, row.stream_time_ms, lost, this.#options.schema, this.#options.snapshotPieceBytes ?? SNAPSHOT_PIECE_BYTES);
+      return new PgDeciderSession(client, row.leader_epoch, row.stream_time_ms, lost, this.#options.schema, Math.max(1, this.#options.snapshotPieceBytes ?? SNAPSHOT_PIECE_BYTES));
     } catch (error) {
       await client.end().catch(() => {});
       throw error;
@@ -519,7 +519,7 @@ class PgDeciderSession implements DeciderSession {
         }
         for (const range of toRead) {
           const rows = (read.get(range.partition) ?? []).filter((row) => row.from < range.to && row.to > range.from);
-          this.#heldBatches.hold(partitionKey(topic, range.partition), range.from, range.to, rows);
+          this.#heldBatches.hold(partitionKey(topic, range.partition), range.to, rows);
           add(range.partition, rows);
         }
       }

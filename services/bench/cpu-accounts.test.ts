@@ -6,6 +6,8 @@ describe('CPU accounts of the live bench', () => {
     // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
     const line = '4242 (odd name) (x)) R 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 123 456 789';
     expect(statSeconds(line)).toBe(3);
+    // cutime and cstime: 400 and 100 ticks of children that ended.
+    expect(statSeconds('1 (postgres) S 0 1 1 0 -1 4194560 100 0 0 0 250 50 400 100 20 0 1 0 123 456 789', true)).toBe(8);
   });
 
   it('splits a stretch into the process, PostgreSQL and the rest of the machine', () => {

@@ -1,6 +1,7 @@
 // Where the machine's CPU went over a stretch of the live bench, from Linux's /proc: one process (the service, or
 // the bench's own process for the raw baseline), PostgreSQL's processes, and the rest of the machine (the Kafka
-// broker, the bench itself). Elsewhere, or where /proc cannot be read, nothing is measured and nothing is printed.
+// broker, the bench itself). Every process named postgres counts, so a machine running other clusters counts theirs
+// too. Elsewhere, or where /proc cannot be read, nothing is measured and nothing is printed.
 import { readdir, readFile } from 'node:fs/promises';
 
 /** Linux counts process and machine CPU time in clock ticks of 1/100 s (USER_HZ) on every architecture it runs on. */
@@ -23,10 +24,14 @@ export interface CpuSplit {
   readonly busyShare: number;
 }
 
-/** utime + stime of a /proc/<pid>/stat line, in seconds (fields 14 and 15, counted after the parenthesised name). */
-export function statSeconds(stat: string): number {
+/**
+ * utime + stime of a /proc/<pid>/stat line, in seconds (fields 14 and 15, counted after the parenthesised name); with
+ * `children`, also cutime + cstime (16 and 17): the time of its children that have ended and been waited for.
+ */
+export function statSeconds(stat: string, children = false): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  const own = Number(fields[11]) + Number(fields[12]);
+  return (children ? own + Number(fields[13]) + Number(fields[14]) : own) / TICKS_PER_SECOND;
 }
 
 async function processSeconds(pid: number): Promise<number> {
@@ -39,7 +44,9 @@ async function postgresSeconds(): Promise<number> {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres') total += statSeconds(stat);
+      // With its ended children's time: a backend or an autovacuum worker that ends within the stretch is counted
+      // in the postmaster's, which waits for it.
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres') total += statSeconds(stat, true);
     } catch {
       // a process that ended while the list was read
     }
@@ -50,8 +57,9 @@ async function postgresSeconds(): Promise<number> {
 async function machineSeconds(): Promise<{ busy: number; total: number }> {
   const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!;
   const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[];
-  const busy = user! + nice! + system! + irq! + softirq! + steal!;
-  return { busy: busy / TICKS_PER_SECOND, total: (busy + idle! + iowait!) / TICKS_PER_SECOND };
+  // Time the hypervisor gave to others (steal) is neither busy here nor idle: it counts in the total only.
+  const busy = user! + nice! + system! + irq! + softirq!;
+  return { busy: busy / TICKS_PER_SECOND, total: (busy + idle! + iowait! + steal!) / TICKS_PER_SECOND };
 }
 
 /** A reading now, or null where /proc cannot be read. */

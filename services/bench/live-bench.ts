@@ -13,7 +13,6 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { destination, pino, type Logger } from 'pino';
@@ -25,9 +24,9 @@ import { parseLiveConfig } from '../live/config.js';
 import { readDeploymentFiles, type DeploymentFiles } from '../live/deployment-files.js';
 import { startLiveService } from '../live/live-service.js';
 import { migrate } from '../live/store/migration-runner.js';
-import { codeModule, COMPILED } from '../package-root.js';
 import { cpuBetween, formatCpuSplit, readCpu, type CpuSplit } from './cpu-accounts.js';
 import { dataset, kafkaCluster, produceDataset, rawConsumption, type Cluster } from './live-input.js';
+import { measuredModule } from './measured-code.js';
 
 const FAULTS = ['--faults', 'systmone-2018,late-receipts,phantom-objections,bad-records,redeliveries'];
 const DAYS = 1369;
@@ -53,9 +52,6 @@ const SHAPES: readonly Shape[] = [
   { name: 'four times that history', folder: 'live-dataset-4x', factor: 4 },
 ];
 
-const CLI = fileURLToPath(codeModule('cli/start'));
-// Under a TypeScript loader (development) the child needs it too; compiled, the child is plain JavaScript.
-const LOADER = COMPILED ? [] : ['--import', 'tsx'];
 
 export interface LiveBenchOptions {
   readonly dir: string;
@@ -231,7 +227,8 @@ async function runUntilDecided(kafka: Kafka, env: Record<string, string>, topics
   });
   const out = createWriteStream(join(options.dir, `live-bench-${suffix}-run.log`));
   const started = performance.now();
-  const child = spawn(process.execPath, [...LOADER, CLI, 'run'], { env: { PATH: process.env.PATH ?? '', ...env, INSTANCE_NAME: 'bench-run' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The compiled service, as it ships (measured-code.ts).
+  const child = spawn(process.execPath, [measuredModule('cli/start'), 'run'], { env: { PATH: process.env.PATH ?? '', ...env, INSTANCE_NAME: 'bench-run' }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(out, { end: false });
   child.stderr.pipe(out, { end: false });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));

@@ -1,16 +1,12 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { codeModule, COMPILED } from '../package-root.js';
 import type { Report } from '../core/replay-report.js';
 import type { Measurement } from './measure-child.js';
-
-const CHILD = fileURLToPath(codeModule('bench/measure-child'));
-// Under a TypeScript loader (development) the child needs it too; compiled, the child is plain JavaScript.
-const LOADER = COMPILED ? [] : ['--import', 'tsx'];
+import { measuredModule } from './measured-code.js';
 
 async function measure(job: string, args: string[]): Promise<Measurement> {
-  const child = spawn(process.execPath, [...LOADER, CHILD, job, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The compiled child, raw decoding and the replay alike (measured-code.ts).
+  const child = spawn(process.execPath, [measuredModule('bench/measure-child'), job, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));

@@ -3,11 +3,20 @@
 import type { AlertChange } from '../../core/alert.js';
 import type { EngineEffect, Reconciler } from '../../core/reconciler.js';
 import { SEVERITY, type Rule } from '../../core/rules.js';
+import type { Gauge } from 'prom-client';
 import { practiceLabelGuard, supplierLabelGuard, type VerifierMetrics } from '../ops/metrics.js';
+
+type Labels = ReturnType<DecisionMetrics['labelsOf']>;
 
 export class DecisionMetrics {
   readonly #supplier = supplierLabelGuard();
   readonly #practice = practiceLabelGuard();
+  /**
+   * The label sets the firing and open-episode gauges have held (rules by supplier, both bounded): a refresh sets 0
+   * where nothing is counted any more, so that a series goes to 0 rather than vanishing between two scrapes.
+   */
+  readonly #firingSeen = new Map<string, Labels>();
+  readonly #openSeen = new Map<string, Labels>();
 
   constructor(private readonly metrics: VerifierMetrics, private readonly wallNow: () => number) {}
 
@@ -35,31 +44,36 @@ export class DecisionMetrics {
     switch (change.transition) {
       case 'FIRED':
         m.alertsFired.inc(labels);
-        m.alertsFiring.inc(labels);
+        this.#firing(labels, 1);
         m.alertLastFired.set(labels, this.wallNow() / 1000);
         if (alert.detectionDelayMs !== null) m.detectionDelay.observe({ rule: labels.rule, severity: labels.severity }, alert.detectionDelayMs / 1000);
         break;
       case 'ESCALATED':
         m.alertsEscalated.inc(labels);
-        m.alertsFiring.dec(this.#labels('OBJECTION_OVERDUE', alert.supplier));
-        m.alertsFiring.inc(labels);
+        this.#firing(this.#labels('OBJECTION_OVERDUE', alert.supplier), -1);
+        this.#firing(labels, 1);
         break;
       case 'RESOLVED':
         m.alertsResolved.inc(labels);
-        m.alertsFiring.dec(labels);
+        this.#firing(labels, -1);
         break;
     }
+  }
+
+  #firing(labels: Labels, by: number): void {
+    this.metrics.alertsFiring.inc(labels, by);
+    this.#firingSeen.set(seriesKey(labels), labels);
   }
 
   /** Sets the gauges that describe the engine's whole state: firing alerts and open episodes. */
   refresh(engine: Reconciler): void {
     const m = this.metrics;
-    const firing = new Map<string, { labels: ReturnType<DecisionMetrics['labelsOf']>; count: number }>();
-    const open = new Map<string, { labels: ReturnType<DecisionMetrics['labelsOf']>; count: number }>();
+    const firing = new Map<string, { labels: Labels; count: number }>();
+    const open = new Map<string, { labels: Labels; count: number }>();
     const byPractice = new Map<string, number>();
     const add = (into: typeof firing, rule: Rule, supplier: string, count = 1) => {
       const labels = this.labelsOf(rule, supplier);
-      const key = `${labels.rule}|${labels.supplier}`;
+      const key = seriesKey(labels);
       const entry = into.get(key);
       if (entry) entry.count += count;
       else into.set(key, { labels, count });
@@ -80,10 +94,8 @@ export class DecisionMetrics {
       const practice = this.#practice(pending.practiceOds);
       byPractice.set(practice, (byPractice.get(practice) ?? 0) + 1);
     }
-    m.alertsFiring.reset();
-    for (const { labels, count } of firing.values()) m.alertsFiring.set(labels, count);
-    m.openEpisodes.reset();
-    for (const { labels, count } of open.values()) m.openEpisodes.set(labels, count);
+    setCounts(m.alertsFiring, this.#firingSeen, firing);
+    setCounts(m.openEpisodes, this.#openSeen, open);
     m.openEpisodesByPractice.reset();
     for (const [practice, count] of byPractice) m.openEpisodesByPractice.set({ practice }, count);
     m.enginePatientKeys.set(engine.keyCount);
@@ -91,5 +103,16 @@ export class DecisionMetrics {
 
   labelsOf(rule: Rule, supplier: string) {
     return this.#labels(rule, supplier);
+  }
+}
+
+const seriesKey = (labels: Labels): string => `${labels.rule}|${labels.supplier}`;
+
+/** Sets each counted series, and 0 on every series the gauge held before that nothing counts now. */
+function setCounts(gauge: Gauge<'rule' | 'severity' | 'supplier'>, seen: Map<string, Labels>, counts: ReadonlyMap<string, { readonly labels: Labels; readonly count: number }>): void {
+  for (const [key, labels] of seen) if (!counts.has(key)) gauge.set(labels, 0);
+  for (const [key, { labels, count }] of counts) {
+    gauge.set(labels, count);
+    seen.set(key, labels);
   }
 }

@@ -140,12 +140,14 @@ class Writer {
   }
 
   #string(value: string): void {
-    const tabled = this.#table.get(value);
+    // Only short strings are ever in the table; the ring holds the others, and short ones only once the table is full.
+    const short = value.length <= TABLE_LENGTH;
+    const tabled = short ? this.#table.get(value) : undefined;
     if (tabled !== undefined) {
       this.#byte(TAG.TABLED);
       return this.#varint(tabled);
     }
-    const back = this.#recent.distanceOf(value);
+    const back = !short || this.#table.size >= TABLE_MAX ? this.#recent.distanceOf(value) : -1;
     if (back !== -1) {
       this.#byte(TAG.RECENT);
       return this.#byte(back);

@@ -1,7 +1,9 @@
 // The decider's snapshot as stored: the core's engine snapshot (engine-snapshot.ts) and what the decider itself keeps
 // per partition for its stream clock, compressed with gzip. Format 2 writes it as compact bytes (compact-value.ts):
-// no JSON text, which a JavaScript string could not hold for some two million patients, and about a third faster to
-// write and to read. Format 1, JSON text, is still read, so that a snapshot stored by an earlier version is taken
+// no JSON text, which a JavaScript string could not hold for some two million patients. Measured on the live bench's
+// state at four times its history: read back (gunzip and decode) in two thirds of JSON's time; written out on the
+// event loop in about a fifth more than JSON.stringify, but half the bytes, which gzip compresses off the loop in a
+// quarter of the time. Format 1, JSON text, is still read, so that a snapshot stored by an earlier version is taken
 // over. The offsets and stream time it covers are stored beside it.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

@@ -3,7 +3,8 @@
 // JavaScript string stops at about 512 M characters, which a snapshot of some two million patients would pass as
 // JSON. Written into a list of buffers of CHUNK bytes; read from one.
 //
-// Each value starts with a tag byte. Integers are zigzag varints; other numbers are float64. A string of lowercase
+// Each value starts with a tag byte. A safe integer is its sign's tag, then its magnitude as a varint (seven bits a
+// byte); other numbers are float64. A string of lowercase
 // hex digits (a keyed pseudonym) is kept as its bytes, at half the length. Short strings (practice codes, suppliers,
 // opt-out types) go into a table the first time and are referred to by position after, up to TABLE_MAX of them; a
 // string equal to one of the RECENT strings written just before it (a record id that is also its origin's) is
@@ -43,6 +44,7 @@ class RecentStrings {
     return distance < RECENT ? this.#ring[(this.#next - 1 - distance + 2 * RECENT) % RECENT] : undefined;
   }
 }
+
 /** Hex text shorter than this is kept as text. */
 const HEX_LENGTH = 16;
 
@@ -140,19 +142,20 @@ class Writer {
   }
 
   #string(value: string): void {
-    // Only short strings are ever in the table; the ring holds the others, and short ones only once the table is full.
-    const short = value.length <= TABLE_LENGTH;
-    const tabled = short ? this.#table.get(value) : undefined;
+    // Only short strings are ever in the table.
+    const tabled = value.length <= TABLE_LENGTH ? this.#table.get(value) : undefined;
     if (tabled !== undefined) {
       this.#byte(TAG.TABLED);
       return this.#varint(tabled);
     }
-    const back = !short || this.#table.size >= TABLE_MAX ? this.#recent.distanceOf(value) : -1;
+    // Not in the table: a string that would go into it now is met for the first time, so it is in no ring either.
+    const tableIt = goesInTable(value, this.#table.size);
+    const back = tableIt ? -1 : this.#recent.distanceOf(value);
     if (back !== -1) {
       this.#byte(TAG.RECENT);
       return this.#byte(back);
     }
-    if (goesInTable(value, this.#table.size)) this.#table.set(value, this.#table.size);
+    if (tableIt) this.#table.set(value, this.#table.size);
     else this.#recent.add(value);
     const kind = textKind(value);
     if (kind === TAG.HEX) {
@@ -174,7 +177,6 @@ class Writer {
       this.#at += this.#buffer.write(value, this.#at, 'utf8');
     }
   }
-
 }
 
 class Reader {

@@ -47,7 +47,9 @@ async function compressed(chunks: readonly Buffer[]): Promise<Buffer> {
 }
 
 export async function decodeDeciderSnapshot(format: number, state: Buffer): Promise<DeciderSnapshotContent> {
-  if (format === DECIDER_SNAPSHOT_FORMAT) return decodeCompactValue(await gunzipAsync(state)) as DeciderSnapshotContent;
-  if (format === JSON_FORMAT) return JSON.parse((await gunzipAsync(state)).toString('utf8')) as DeciderSnapshotContent;
+  if (format === DECIDER_SNAPSHOT_FORMAT || format === JSON_FORMAT) {
+    const bytes = await gunzipAsync(state);
+    return (format === JSON_FORMAT ? JSON.parse(bytes.toString('utf8')) : decodeCompactValue(bytes)) as DeciderSnapshotContent;
+  }
   throw new VerifierError('SCHEMA_NOT_MIGRATED', `the stored decider snapshot has format ${format}; this version reads formats ${JSON_FORMAT} and ${DECIDER_SNAPSHOT_FORMAT}: run the version that wrote it, or a newer one`, { retriable: false });
 }

@@ -26,5 +26,10 @@ export const SHIPPED_CATALOGUE_FILE = packageFile(SHIPPED_CATALOGUE_PATH);
  * .ts source, which needs the TypeScript loader in the thread or process that loads it.
  */
 export function codeModule(path: string): URL {
-  return pathToFileURL(COMPILED ? packageFile('dist', `${path}.js`) : packageFile('services', `${path}.ts`));
+  return pathToFileURL(COMPILED ? compiledModuleFile(path) : packageFile('services', `${path}.ts`));
+}
+
+/** The compiled .js file under dist/ of one of the package's own modules, by its path under services/. */
+export function compiledModuleFile(path: string): string {
+  return packageFile('dist', `${path}.js`);
 }

@@ -1,12 +1,12 @@
-// The live part of `npm run bench`, at two sizes of history: the bench's data set (over a million records) and one
-// four times as long (same population, four times the days, ending on the same day). For each: the data set is produced to the four input
-// topics; `optout-verifier run` (a process of its own) reads it from start to its final committed offset and on to
-// its last decision; it is then killed (SIGKILL), and an instance started in its place takes over the decision from
-// the last periodic snapshot (a crash's takeover); that instance is stopped (a last snapshot, retention settles),
-// and one more takes over (a rolling restart's takeover). Then the schema is measured. At the first size, raw
-// kafkajs consumption with avsc decoding is measured in the same run as the baseline. Printed: events/s and the
-// ratio, takeover times and the records they replayed, schema bytes per record read, and the time from a timer's
-// due stream time to its alert on the alerts topic; and where the CPU went while ingesting and while consuming raw
+// The live part of `npm run bench`, at two sizes of history: the bench's data set (over a million records) and one four
+// times as long (same population, four times the days, ending on the same day). For each: the data set is produced to
+// the four input topics; `optout-verifier run` (a process of its own) reads it from start to its final committed offset
+// and on to its last decision; it is then killed (SIGKILL), and an instance started in its place takes over the
+// decision from the last periodic snapshot (a crash's takeover); that instance is stopped (a last snapshot, retention
+// settles), and one more takes over (a rolling restart's takeover). Then the schema is measured. At the first size, raw
+// kafkajs consumption with avsc decoding is measured in the same run as the baseline. Printed: events/s and the ratio,
+// takeover times and the records they replayed, schema bytes per record read, and the time from a timer's due stream
+// time to its alert on the alerts topic; and where the CPU went while ingesting and while consuming raw
 // (cpu-accounts.ts). Figures are printed, never asserted.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -51,7 +51,6 @@ const SHAPES: readonly Shape[] = [
   { name: 'the bench history', folder: 'live-dataset', factor: 1 },
   { name: 'four times that history', folder: 'live-dataset-4x', factor: 4 },
 ];
-
 
 export interface LiveBenchOptions {
   readonly dir: string;

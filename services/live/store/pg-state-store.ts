@@ -496,43 +496,50 @@ class PgDeciderSession implements DeciderSession {
     const records: StoredRecord[] = [];
     for (const [topic, list] of byTopic) {
       const stream = list[0]!.stream;
-      // By partition, each row once (by its first offset), whether held or read.
-      const rowsOf = new Map<number, Map<number, BatchRow>>();
-      const add = (partition: number, rows: readonly BatchRow[]) => {
-        let byFrom = rowsOf.get(partition);
-        if (byFrom === undefined) rowsOf.set(partition, (byFrom = new Map()));
-        for (const row of rows) byFrom.set(row.from, row);
-      };
-      const toRead = list.filter((range) => {
-        const held = this.#heldBatches.take(partitionKey(topic, range.partition), range.from, range.to);
-        if (held !== null) add(range.partition, held);
-        return held === null;
-      });
-      if (toRead.length > 0) {
-        const result = await run<{ partition: number; from_offset: number; to_offset: number; records: string }>(this.#client, q.recordRunsInRanges(topic, toRead), 'loading records');
-        const read = new Map<number, BatchRow[]>();
-        for (const row of result.rows) {
-          const rows = read.get(row.partition);
-          const batch = { from: row.from_offset, to: row.to_offset, records: row.records };
-          if (rows) rows.push(batch);
-          else read.set(row.partition, [batch]);
-        }
-        for (const range of toRead) {
-          const rows = (read.get(range.partition) ?? []).filter((row) => row.from < range.to && row.to > range.from);
-          this.#heldBatches.hold(partitionKey(topic, range.partition), range.to, rows);
-          add(range.partition, rows);
-        }
-      }
       const found: StoredRecord[] = [];
-      for (const [partition, rows] of rowsOf) {
-        const ranges = list.filter((r) => r.partition === partition);
-        for (const row of rows.values()) found.push(...parseRecordLines(stream, topic, partition, row.records, (offset) => ranges.some((r) => offset >= r.from && offset < r.to)));
+      for (const [partition, rows] of await this.#rowsOf(topic, list)) {
+        const inRange = list.filter((r) => r.partition === partition);
+        for (const row of rows.values()) found.push(...parseRecordLines(stream, topic, partition, row.records, (offset) => inRange.some((r) => offset >= r.from && offset < r.to)));
       }
       // A batch some of whose records the store refused may be held as several runs, not in offset order.
       found.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
       records.push(...found);
     }
     return records;
+  }
+
+  /**
+   * Every stored row overlapping a topic's ranges, by partition and then by first offset (so each row once): held
+   * where every row of a range is held, the rest read in one query and held for the ranges after them.
+   */
+  async #rowsOf(topic: string, ranges: readonly OffsetRange[]): Promise<Map<number, Map<number, BatchRow>>> {
+    const rowsOf = new Map<number, Map<number, BatchRow>>();
+    const add = (partition: number, rows: readonly BatchRow[]) => {
+      let byFrom = rowsOf.get(partition);
+      if (byFrom === undefined) rowsOf.set(partition, (byFrom = new Map()));
+      for (const row of rows) byFrom.set(row.from, row);
+    };
+    const toRead: OffsetRange[] = [];
+    for (const range of ranges) {
+      const held = this.#heldBatches.take(partitionKey(topic, range.partition), range.from, range.to);
+      if (held === null) toRead.push(range);
+      else add(range.partition, held);
+    }
+    if (toRead.length === 0) return rowsOf;
+    const result = await run<{ partition: number; from_offset: number; to_offset: number; records: string }>(this.#client, q.recordRunsInRanges(topic, toRead), 'loading records');
+    const read = new Map<number, BatchRow[]>();
+    for (const row of result.rows) {
+      const rows = read.get(row.partition);
+      const batch = { from: row.from_offset, to: row.to_offset, records: row.records };
+      if (rows) rows.push(batch);
+      else read.set(row.partition, [batch]);
+    }
+    for (const range of toRead) {
+      const rows = (read.get(range.partition) ?? []).filter((row) => row.from < range.to && row.to > range.from);
+      this.#heldBatches.hold(partitionKey(topic, range.partition), range.to, rows);
+      add(range.partition, rows);
+    }
+    return rowsOf;
   }
 
   async commitRound(round: RoundCommit): Promise<void> {

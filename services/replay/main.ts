@@ -28,6 +28,7 @@ import { judgedDisseminationFile } from './judged-dissemination-file.js';
 import { objectionSideFiles } from './objection-side-files.js';
 import { oncePerPatient } from './patient-refs.js';
 import { formatSummary } from './summary.js';
+import { growHeapsByHalf } from './heap-growth.js';
 import { auditReport, auditReportChunks, unverifiedWarning } from './audit-report.js';
 import { gitCommit, keyProvenance, packageVersion, provenanceOf } from './provenance.js';
 import { UnverifiedCodeWatch, unverifiedCatalogue } from './unverified-codes.js';
@@ -218,6 +219,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return exitForUserProblem('optout-verifier replay', error instanceof CommanderError ? usageProblemOf(error) : error);
   }
   try {
+    growHeapsByHalf();
     const streams = Object.keys(config.inputs) as StreamName[];
     let target;
     try {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { restoreEngine, snapshotOf, UnreadableSnapshot } from './engine-snapshot.js';
+import { restoreEngine, restoreEngineFrom, snapshotOf, UnreadableSnapshot, type SnapshotSource } from './engine-snapshot.js';
 import { Reconciler, type EngineEffect, type ReconcilerOptions } from './reconciler.js';
 import type { Purpose } from './records.js';
 import { catalogue, readableIdentity } from './testing/builders.js';
@@ -50,6 +50,65 @@ const optionsOf = (w: World): ReconcilerOptions => ({
 /** The snapshot as the live service stores it: through JSON text. */
 const throughJson = (engine: Reconciler): unknown => JSON.parse(JSON.stringify(snapshotOf(engine)));
 
+/** A plain value read item by item, in the order a writer puts it (as compact-value.ts reads its bytes). */
+class PlainSource implements SnapshotSource {
+  /** What is still to be read, the next last. */
+  readonly #pending: unknown[];
+
+  constructor(value: unknown) {
+    this.#pending = [value];
+  }
+
+  get done(): boolean {
+    return this.#pending.length === 0;
+  }
+
+  #next<T>(what: string, is: (v: unknown) => v is T): T {
+    if (this.#pending.length === 0) throw new Error('nothing left to read');
+    const value = this.#pending.pop();
+    if (!is(value)) throw new Error(`${what} expected, found ${JSON.stringify(value)}`);
+    return value;
+  }
+
+  array(): number {
+    const items = this.#next('an array', Array.isArray);
+    for (let i = items.length - 1; i >= 0; i--) this.#pending.push(items[i]);
+    return items.length;
+  }
+
+  object(): number {
+    const members = Object.entries(this.#next('an object', (v): v is object => typeof v === 'object' && v !== null && !Array.isArray(v)));
+    for (let i = members.length - 1; i >= 0; i--) this.#pending.push(members[i]![1], members[i]![0]);
+    return members.length;
+  }
+
+  string(): string {
+    return this.#next('a string', (v): v is string => typeof v === 'string');
+  }
+
+  number(): number {
+    return this.#next('a number', (v): v is number => typeof v === 'number');
+  }
+
+  null(): boolean {
+    if (this.#pending.length === 0 || this.#pending[this.#pending.length - 1] !== null) return false;
+    this.#pending.pop();
+    return true;
+  }
+
+  value(): unknown {
+    return this.#next('a value', (v): v is unknown => v !== undefined);
+  }
+}
+
+/** Restored item by item, as the live decider restores it; the source read to its end. */
+function restoredFrom(value: unknown, options: ReconcilerOptions): Reconciler {
+  const source = new PlainSource(value);
+  const engine = restoreEngineFrom(source, options);
+  expect(source.done).toBe(true);
+  return engine;
+}
+
 describe('an engine restored from a snapshot', () => {
   it('makes exactly the effects, in the same order, of the engine that was fed everything', () => {
     fc.assert(fc.property(world, (w) => {
@@ -63,7 +122,12 @@ describe('an engine restored from a snapshot', () => {
           // The decider forgets settled patients just before it takes a snapshot.
           whole.forgetSettled();
           resumed.forgetSettled();
-          resumed = restoreEngine(throughJson(resumed), optionsOf(w));
+          // Restored from the whole value or item by item (both the same engine), and carried on with one of them.
+          const snapshot = throughJson(resumed);
+          const fromValue = restoreEngine(snapshot, optionsOf(w));
+          const fromItems = restoredFrom(snapshot, optionsOf(w));
+          expect(snapshotOf(fromItems)).toEqual(snapshotOf(fromValue));
+          resumed = w.cut % 2 === 0 ? fromValue : fromItems;
         }
         wholeEffects.push(offerRound(whole, round, n));
         resumedEffects.push(offerRound(resumed, round, n));
@@ -84,5 +148,22 @@ describe('an engine restored from a snapshot', () => {
     const other = { ...snapshotOf(engine), v: 2 };
     expect(() => restoreEngine(other, { slaMs: 1, graceMs: 1, identity: readableIdentity })).toThrow(UnreadableSnapshot);
     expect(() => restoreEngine(other, { slaMs: 1, graceMs: 1, identity: readableIdentity })).toThrow(/version 2/);
+    expect(() => restoredFrom(other, { slaMs: 1, graceMs: 1, identity: readableIdentity })).toThrow(/version 2/);
+  });
+
+  it('refuses, read item by item, a snapshot whose keys are not as written, saying what is wrong', () => {
+    const options = { slaMs: 1, graceMs: 1, identity: readableIdentity };
+    const engine = new Reconciler(options);
+    engine.offerGpEvent({ eventId: 'e1', nhsNumber: patients[0]!, practiceOds: practices[0]!, supplier: 'TPP', code: '9Nu0', recordedAt: 1 }, catalogue.lookup('9Nu0')!);
+    engine.advanceTo(2);
+    const snapshot = throughJson(engine) as { v: number; keys: unknown[][] };
+    const { v, ...noVersion } = snapshot;
+    expect(() => restoredFrom({ ...noVersion, v }, options)).toThrow(/keys before its version/);
+    expect(() => restoredFrom(noVersion, options)).toThrow(UnreadableSnapshot);
+    const { keys, ...noKeys } = snapshot;
+    expect(keys).toHaveLength(1);
+    expect(() => restoredFrom(noKeys, options)).toThrow(/no keys/);
+    expect(() => restoredFrom({ ...snapshot, keys: [keys[0]!.slice(0, 4)] }, options)).toThrow(/a key of 4 items, not 5/);
+    expect(() => restoredFrom({ ...snapshot, keys: [[...keys[0]!.slice(0, 2), [1, 1, 'e1', 1], ...keys[0]!.slice(3)]] }, options)).toThrow(/a side of 4 items, not 5/);
   });
 });

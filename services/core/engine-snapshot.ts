@@ -148,20 +148,112 @@ export function snapshotOf(engine: Reconciler): EngineSnapshot {
   };
 }
 
+/**
+ * A snapshot value read in the order it was written, one item at a time (compact-value.ts reads its bytes so): a
+ * restore from it builds each patient key straight from its items, with no array held for the key on the way. What
+ * is not the value expected is refused, with a reason.
+ */
+export interface SnapshotSource {
+  /** The next value, which must be an array: how many items follow. */
+  array(): number;
+  /** The next value, which must be an object: how many members (each a name, then its value) follow. */
+  object(): number;
+  /** The next value, which must be a string. */
+  string(): string;
+  /** The next value, which must be a number. */
+  number(): number;
+  /** Whether the next value is null; taken if it is. */
+  null(): boolean;
+  /** The next value, whole. */
+  value(): unknown;
+}
+
+/** The engine as a snapshot of this version holds it: from its value (as JSON carries it). */
 export function restoreEngine(snapshot: unknown, options: ReconcilerOptions): Reconciler {
   const s = snapshot as EngineSnapshot | null;
   if (s === null || typeof s !== 'object' || !('v' in s)) throw new UnreadableSnapshot('no version');
-  if (s.v !== ENGINE_SNAPSHOT_VERSION) throw new UnreadableSnapshot(`version ${String(s.v)}, this engine reads version ${ENGINE_SNAPSHOT_VERSION}`);
-  const keys: KeyState[] = s.keys.map(([nhsNumber, type, up, down, e]) => {
-    const key: KeyState = { nhsNumber, type, upstream: sideIn(up), downstream: sideIn(down), episode: null };
-    if (e) {
-      key.episode = {
-        nhsNumber, type, kind: e[0], start: e[1], cause: e[2], origin: originIn(e[3]), alertId: e[4],
-        manifestCheck: e[5], alert: e[6] && alertIn(e[6]), open: true, timerVersion: e[7],
-      };
+  checkVersion(s.v);
+  return restoreWith(s, s.keys.map(keyIn), options);
+}
+
+/**
+ * The engine from a snapshot read item by item. Its patient keys, the part that grows with the state, become the
+ * engine's own objects as they are read; the rest is read whole, then restored as restoreEngine does.
+ */
+export function restoreEngineFrom(source: SnapshotSource, options: ReconcilerOptions): Reconciler {
+  const members = source.object();
+  const rest = new Map<string, unknown>();
+  let keys: KeyState[] | null = null;
+  for (let i = 0; i < members; i++) {
+    const name = source.string();
+    if (name === 'keys') {
+      // The writer puts the version first: keys are read in its shape only once it is known.
+      if (!rest.has('v')) throw new UnreadableSnapshot('keys before its version');
+      keys = keysFrom(source);
+    } else {
+      rest.set(name, source.value());
+      if (name === 'v') checkVersion(rest.get('v'));
     }
-    return key;
-  });
+  }
+  if (!rest.has('v')) throw new UnreadableSnapshot('no version');
+  if (keys === null) throw new UnreadableSnapshot('no keys');
+  return restoreWith(Object.fromEntries(rest) as unknown as EngineSnapshot, keys, options);
+}
+
+function checkVersion(v: unknown): void {
+  if (v !== ENGINE_SNAPSHOT_VERSION) throw new UnreadableSnapshot(`version ${String(v)}, this engine reads version ${ENGINE_SNAPSHOT_VERSION}`);
+}
+
+function keyIn([nhsNumber, type, up, down, e]: KeyV): KeyState {
+  return { nhsNumber, type, upstream: sideIn(up), downstream: sideIn(down), episode: e && episodeIn(nhsNumber, type, e) };
+}
+
+function episodeIn(nhsNumber: string, type: OptOutType, e: EpisodeV): Episode {
+  return {
+    nhsNumber, type, kind: e[0], start: e[1], cause: e[2], origin: originIn(e[3]), alertId: e[4],
+    manifestCheck: e[5], alert: e[6] && alertIn(e[6]), open: true, timerVersion: e[7],
+  };
+}
+
+/** The items of a KeyV, and of its SideV and OriginV, as the engine's objects (built in the same shape as keyIn's). */
+function keysFrom(source: SnapshotSource): KeyState[] {
+  const count = source.array();
+  const keys = new Array<KeyState>(count);
+  for (let i = 0; i < count; i++) {
+    items(source, 5, 'a key');
+    const nhsNumber = source.string();
+    const type = source.string() as OptOutType;
+    const upstream = sideFrom(source);
+    const downstream = sideFrom(source);
+    // Few keys have an open episode: it is read whole.
+    const episode = source.null() ? null : episodeIn(nhsNumber, type, source.value() as EpisodeV);
+    keys[i] = { nhsNumber, type, upstream, downstream, episode };
+  }
+  return keys;
+}
+
+function sideFrom(source: SnapshotSource): SideState {
+  items(source, 5, 'a side');
+  const active = source.number() === 1;
+  const latestTime = timeFrom(source);
+  const latestId = source.string();
+  const activeSince = timeFrom(source);
+  let activeOrigin: Origin | null = null;
+  if (!source.null()) {
+    items(source, 3, 'an origin');
+    activeOrigin = { id: source.string(), practiceOds: source.string(), supplier: source.string() };
+  }
+  return { active, latestTime, latestId, activeSince, activeOrigin };
+}
+
+const timeFrom = (source: SnapshotSource): Millis => (source.null() ? -Infinity : source.number());
+
+function items(source: SnapshotSource, expected: number, what: string): void {
+  const count = source.array();
+  if (count !== expected) throw new UnreadableSnapshot(`${what} of ${count} items, not ${expected}`);
+}
+
+function restoreWith(s: EngineSnapshot, keys: KeyState[], options: ReconcilerOptions): Reconciler {
   const episodeAt = (i: number): Episode => {
     const episode = keys[i]?.episode;
     if (!episode) throw new UnreadableSnapshot(`no open episode at key ${i}`);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeCompactValue, encodeCompactValue, UnreadableValue } from './compact-value.js';
+import { decodeCompactValue, encodeCompactValue, readCompactValue, UnreadableValue } from './compact-value.js';
 
 const roundTrip = (value: unknown): unknown => decodeCompactValue(Buffer.concat(encodeCompactValue(value)));
 const throughJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as unknown;
@@ -69,5 +69,32 @@ describe('a value written as compact bytes', () => {
     expect(() => decodeCompactValue(Buffer.from([3, ...Array<number>(12).fill(0x80), 0x00]))).toThrow(/safe integer/);
     // An array said to hold four billion items in a few bytes.
     expect(() => decodeCompactValue(Buffer.from([10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0]))).toThrow(UnreadableValue);
+  });
+
+  it('reads a value item by item as it was written, and refuses an item of another kind than expected, saying so', () => {
+    const key = ['71a6873d777d9cff4710178b3c5ec8a943ebb5f621629031264e3e01f2485cea', 'TYPE_1', [1, 1_420_108_324_000, 'gp-0000000002', null, -1.5]];
+    const bytes = Buffer.concat(encodeCompactValue({ keys: [key, key], rest: { a: [true] } }));
+    const read = readCompactValue(bytes, (reader) => {
+      const members = reader.object();
+      const name = reader.string();
+      const count = reader.array();
+      const keys: unknown[] = [];
+      for (let i = 0; i < count; i++) {
+        reader.array();
+        const items: unknown[] = [reader.string(), reader.string()];
+        reader.array();
+        items.push(reader.number(), reader.number(), reader.string(), reader.null(), reader.null(), reader.number());
+        keys.push(items);
+      }
+      return { members, name, keys, restName: reader.string(), rest: reader.value() };
+    });
+    const items = [key[0], 'TYPE_1', 1, 1_420_108_324_000, 'gp-0000000002', true, false, -1.5];
+    expect(read).toStrictEqual({ members: 2, name: 'keys', keys: [items, items], restName: 'rest', rest: { a: [true] } });
+    expect(() => readCompactValue(bytes, (reader) => reader.array())).toThrow(/an array expected, found tag 11/);
+    expect(() => readCompactValue(bytes, (reader) => [reader.object(), reader.number()])).toThrow(/a number expected/);
+    expect(() => readCompactValue(bytes, (reader) => [reader.object(), reader.string(), reader.string()])).toThrow(/a string expected/);
+    expect(() => readCompactValue(bytes, (reader) => [reader.object(), reader.string(), reader.object()])).toThrow(/an object expected/);
+    expect(() => readCompactValue(bytes, (reader) => [reader.object(), reader.string()])).toThrow(/left over/);
+    for (let cut = 0; cut < bytes.length; cut++) expect(() => readCompactValue(bytes.subarray(0, cut), (reader) => reader.value())).toThrow(UnreadableValue);
   });
 });

@@ -9,7 +9,8 @@
 // opt-out types) go into a table the first time and are referred to by position after, up to TABLE_MAX of them; a
 // string equal to one of the RECENT strings written just before it (a record id that is also its origin's) is
 // referred to by how far back it was. Strings are kept as UTF-8, so a lone surrogate (which no decoded record can
-// hold) would come back as U+FFFD. Pure: no I/O.
+// hold) would come back as U+FFFD. Read back whole, or item by item by a caller that knows the value's shape (the
+// decider restores its engine so, with no generic arrays held on the way). Pure: no I/O.
 
 const TAG = {
   NULL: 0, FALSE: 1, TRUE: 2, UINT: 3, NEG_INT: 4, FLOAT: 5, STRING: 6, HEX: 7, TABLED: 8, RECENT: 9, ARRAY: 10, OBJECT: 11, ASCII: 12,
@@ -179,7 +180,10 @@ class Writer {
   }
 }
 
-class Reader {
+const STRING_TAGS: ReadonlySet<number> = new Set([TAG.STRING, TAG.HEX, TAG.TABLED, TAG.RECENT, TAG.ASCII]);
+
+/** Reads a value whole (value), or item by item as the caller expects it to be (array, object, string, number, null). */
+export class CompactReader {
   #at = 0;
   readonly #table: string[] = [];
   readonly #recent = new RecentStrings();
@@ -222,6 +226,46 @@ class Reader {
     return start;
   }
 
+  /** The next value, which must be an array: how many items follow (read them next). */
+  array(): number {
+    this.#expect(TAG.ARRAY, 'an array');
+    return this.#count();
+  }
+
+  /** The next value, which must be an object: how many members follow (a name, then its value, each). */
+  object(): number {
+    this.#expect(TAG.OBJECT, 'an object');
+    return this.#count();
+  }
+
+  string(): string {
+    const tag = this.#byte();
+    if (!STRING_TAGS.has(tag)) throw new UnreadableValue(`a string expected, found tag ${tag}`);
+    return this.#string(tag);
+  }
+
+  number(): number {
+    const tag = this.#byte();
+    switch (tag) {
+      case TAG.UINT: return this.#varint();
+      case TAG.NEG_INT: return -this.#varint();
+      case TAG.FLOAT: return this.buffer.readDoubleLE(this.#bytes(8));
+      default: throw new UnreadableValue(`a number expected, found tag ${tag}`);
+    }
+  }
+
+  /** Whether the next value is null; taken if it is. */
+  null(): boolean {
+    if (this.buffer[this.#at] !== TAG.NULL) return false;
+    this.#at++;
+    return true;
+  }
+
+  #expect(tag: number, what: string): void {
+    const found = this.#byte();
+    if (found !== tag) throw new UnreadableValue(`${what} expected, found tag ${found}`);
+  }
+
   value(): unknown {
     const tag = this.#byte();
     switch (tag) {
@@ -230,10 +274,7 @@ class Reader {
       case TAG.TRUE: return true;
       case TAG.UINT: return this.#varint();
       case TAG.NEG_INT: return -this.#varint();
-      case TAG.FLOAT: {
-        const at = this.#bytes(8);
-        return this.buffer.readDoubleLE(at);
-      }
+      case TAG.FLOAT: return this.buffer.readDoubleLE(this.#bytes(8));
       case TAG.ARRAY: {
         const length = this.#count();
         const array: unknown[] = new Array(length);
@@ -290,8 +331,13 @@ export function encodeCompactValue(value: unknown): Buffer[] {
 }
 
 export function decodeCompactValue(bytes: Buffer): unknown {
-  const reader = new Reader(bytes);
-  const value = reader.value();
+  return readCompactValue(bytes, (reader) => reader.value());
+}
+
+/** The value read by `read`, item by item: it must take the whole value, and nothing may be left after it. */
+export function readCompactValue<T>(bytes: Buffer, read: (reader: CompactReader) => T): T {
+  const reader = new CompactReader(bytes);
+  const value = read(reader);
   if (!reader.done) throw new UnreadableValue('bytes left over after the value');
   return value;
 }

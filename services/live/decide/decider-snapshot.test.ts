@@ -1,13 +1,16 @@
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { snapshotOf } from '../../core/engine-snapshot.js';
-import { Reconciler } from '../../core/reconciler.js';
+import { snapshotOf, UnreadableSnapshot } from '../../core/engine-snapshot.js';
+import { Reconciler, type ReconcilerOptions } from '../../core/reconciler.js';
 import { catalogue, CODES, gp, HOUR, manifest, PATIENT_A, readableIdentity, receipt, T0 } from '../../core/testing/builders.js';
 import { VerifierError } from '../errors.js';
-import { decodeDeciderSnapshot, DECIDER_SNAPSHOT_FORMAT, encodeDeciderSnapshot, type DeciderSnapshotContent } from './decider-snapshot.js';
+import { encodeCompactValue, UnreadableValue } from './compact-value.js';
+import { decodeDeciderSnapshot, DECIDER_SNAPSHOT_FORMAT, encodeDeciderSnapshot, restoreDeciderSnapshot, type DeciderSnapshotContent } from './decider-snapshot.js';
+
+const options: ReconcilerOptions = { slaMs: 72 * HOUR, graceMs: HOUR, identity: readableIdentity };
 
 function content(): DeciderSnapshotContent {
-  const engine = new Reconciler({ slaMs: 72 * HOUR, graceMs: HOUR, identity: readableIdentity });
+  const engine = new Reconciler(options);
   engine.offerGpEvent(gp('e1', T0, CODES.t1Dissent, PATIENT_A), catalogue.lookup(CODES.t1Dissent)!);
   engine.offerReceipt(receipt('r1', T0 + HOUR, CODES.t1Dissent, PATIENT_A), catalogue.lookup(CODES.t1Dissent)!);
   engine.offerManifest(manifest('x1', T0 + 2 * HOUR, T0 + 3 * HOUR));
@@ -32,5 +35,30 @@ describe('the decider snapshot as stored', () => {
     const refusal = await decodeDeciderSnapshot(9, await encodeDeciderSnapshot(content())).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(VerifierError);
     expect((refusal as VerifierError).message).toMatch(/format 9/);
+  });
+
+  it('restores the engine and the partition times of either format it reads', async () => {
+    const written = content();
+    const stored = [
+      { format: DECIDER_SNAPSHOT_FORMAT, state: await encodeDeciderSnapshot(written) },
+      { format: 1, state: gzipSync(Buffer.from(JSON.stringify(written), 'utf8')) },
+    ];
+    for (const { format, state } of stored) {
+      const restored = await restoreDeciderSnapshot(format, state, options);
+      expect(snapshotOf(restored.engine)).toStrictEqual(JSON.parse(JSON.stringify(written.engine)));
+      expect(restored.latestEventTime).toStrictEqual(written.latestEventTime);
+      expect(restored.futureTimes).toStrictEqual(written.futureTimes);
+    }
+  });
+
+  it('refuses to restore a snapshot cut short, without its engine, or of a format it does not know, saying why', async () => {
+    const state = gunzipSync(await encodeDeciderSnapshot(content()));
+    const refusal = (bytes: Buffer, format = DECIDER_SNAPSHOT_FORMAT) => restoreDeciderSnapshot(format, gzipSync(bytes), options).catch((error: unknown) => error);
+    for (const cut of [1, state.length >> 1, state.length - 1]) expect(await refusal(state.subarray(0, cut))).toBeInstanceOf(UnreadableValue);
+    const { engine, ...partitionTimes } = content();
+    expect(engine.keys).toHaveLength(1);
+    expect(await refusal(Buffer.concat(encodeCompactValue(partitionTimes)))).toStrictEqual(new UnreadableSnapshot('no engine in the decider snapshot'));
+    expect(await refusal(Buffer.concat(encodeCompactValue({ engine })))).toBeInstanceOf(UnreadableSnapshot);
+    expect(((await refusal(state, 9)) as Error).message).toMatch(/format 9/);
   });
 });

@@ -4,14 +4,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AlertChange } from '../../core/alert.js';
 import { idsForgottenBefore } from '../../core/duplicates.js';
-import { restoreEngine, snapshotOf } from '../../core/engine-snapshot.js';
+import { snapshotOf } from '../../core/engine-snapshot.js';
 import { eventTimeOf, offerRecord, type OfferResult } from '../../core/offer-record.js';
 import { Reconciler, type EngineEffect, type Identity, type ReconcilerOptions } from '../../core/reconciler.js';
 import type { Millis, StreamName } from '../../core/records.js';
 import type { RetryObserver } from '../backoff.js';
 import type { DecisionMetrics } from './decision-metrics.js';
 import { RecordFeed } from './record-feed.js';
-import { decodeDeciderSnapshot, DECIDER_SNAPSHOT_FORMAT, encodeDeciderSnapshot } from './decider-snapshot.js';
+import { DECIDER_SNAPSHOT_FORMAT, encodeDeciderSnapshot, restoreDeciderSnapshot } from './decider-snapshot.js';
 import { describeFailure } from '../errors.js';
 import type { InputTopology } from '../kafka/input-topology.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
@@ -166,8 +166,8 @@ export class DecisionTerm {
   }
 
   async #restore(snapshot: StoredSnapshot, offsets: Map<PartitionKey, number>): Promise<void> {
-    const content = await decodeDeciderSnapshot(snapshot.format, snapshot.state);
-    this.#engine = restoreEngine(content.engine, this.#engineOptions);
+    const content = await restoreDeciderSnapshot(snapshot.format, snapshot.state, this.#engineOptions);
+    this.#engine = content.engine;
     for (const [key, offset] of offsets) this.#offered.set(key, offset);
     this.#snapshotCovers = { streamTime: snapshot.streamTime, offsets: new Map(offsets) };
     for (const [key, time] of partitionMapOf(content.latestEventTime)) this.#latestEventTime.set(key, time);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { restoreEngine, restoreEngineFrom, snapshotOf, UnreadableSnapshot, type SnapshotSource } from './engine-snapshot.js';
+import { restoreEngine, restoreEngineFrom, snapshotOf, UnreadableSnapshot, writeSnapshot, type SnapshotSink, type SnapshotSource } from './engine-snapshot.js';
 import { Reconciler, type EngineEffect, type ReconcilerOptions } from './reconciler.js';
 import type { Purpose } from './records.js';
 import { catalogue, readableIdentity } from './testing/builders.js';
@@ -101,6 +101,50 @@ class PlainSource implements SnapshotSource {
   }
 }
 
+/** A plain value built from what is written item by item (as compact-value.ts writes bytes). */
+class PlainSink implements SnapshotSink {
+  written: unknown = undefined;
+  /** The arrays and objects still to be filled, the innermost last; an object's member name once written. */
+  readonly #open: { into: unknown[] | Record<string, unknown>; left: number; name: string | null }[] = [];
+
+  #put(value: unknown): void {
+    const top = this.#open[this.#open.length - 1];
+    if (top === undefined) {
+      this.written = value;
+    } else if (Array.isArray(top.into)) {
+      top.into.push(value);
+      top.left--;
+    } else if (top.name === null) {
+      top.name = value as string;
+    } else {
+      top.into[top.name] = value;
+      top.name = null;
+      top.left--;
+    }
+    if (top?.left === 0) this.#open.pop();
+  }
+
+  #openOf(into: unknown[] | Record<string, unknown>, left: number): void {
+    this.#put(into);
+    if (left > 0) this.#open.push({ into, left, name: null });
+  }
+
+  array(length: number): void { this.#openOf([], length); }
+  object(members: number): void { this.#openOf({}, members); }
+  string(value: string): void { this.#put(value); }
+  number(value: number): void { this.#put(value); }
+  null(): void { this.#put(null); }
+  // Whole values are copied as JSON carries them, as the compact writer does.
+  value(value: unknown): void { this.#put(JSON.parse(JSON.stringify(value)) as unknown); }
+}
+
+/** The snapshot as writeSnapshot writes it, item by item. */
+function written(engine: Reconciler): unknown {
+  const sink = new PlainSink();
+  writeSnapshot(engine, sink);
+  return sink.written;
+}
+
 /** Restored item by item, as the live decider restores it; the source read to its end. */
 function restoredFrom(value: unknown, options: ReconcilerOptions): Reconciler {
   const source = new PlainSource(value);
@@ -124,6 +168,8 @@ describe('an engine restored from a snapshot', () => {
           resumed.forgetSettled();
           // Restored from the whole value or item by item (both the same engine), and carried on with one of them.
           const snapshot = throughJson(resumed);
+          // Written item by item, as the live decider writes it: the same snapshot.
+          expect(written(resumed)).toStrictEqual(snapshot);
           const fromValue = restoreEngine(snapshot, optionsOf(w));
           const fromItems = restoredFrom(snapshot, optionsOf(w));
           expect(snapshotOf(fromItems)).toEqual(snapshotOf(fromValue));

@@ -117,13 +117,17 @@ function namedOf(episode: Episode): string {
 }
 
 export function snapshotOf(engine: Reconciler): EngineSnapshot {
+  const parts = partsOf(engine);
+  // The keys stay where they are among the members (a spread keeps a member's place when it is replaced).
+  return { ...parts, keys: parts.keys.map(keyOut) };
+}
+
+/** The snapshot with its keys as the engine holds them (written out by snapshotOf or writeSnapshot). */
+function partsOf(engine: Reconciler): Omit<EngineSnapshot, 'keys'> & { readonly keys: readonly KeyState[] } {
   const state = engine.exportState();
   const position = new Map<Episode, number>();
-  const keys: KeyV[] = state.keys.map((key, i) => {
-    const e = key.episode;
-    if (e) position.set(e, i);
-    const episode: EpisodeV | null = e && [e.kind, e.start, e.cause, originOut(e.origin), namedOf(e), e.manifestCheck, e.alert && alertOut(e.alert), e.timerVersion];
-    return [key.nhsNumber, key.type, sideOut(key.upstream), sideOut(key.downstream), episode];
+  state.keys.forEach((key, i) => {
+    if (key.episode) position.set(key.episode, i);
   });
   const at = (episode: Episode): number => {
     const i = position.get(episode);
@@ -134,7 +138,7 @@ export function snapshotOf(engine: Reconciler): EngineSnapshot {
     v: ENGINE_SNAPSHOT_VERSION,
     reached: timeOut(state.reached),
     timerSeq: state.timerSeq,
-    keys,
+    keys: state.keys,
     // In the order they will be taken, so that equal states give equal snapshots.
     queued: [...state.queued].sort(queueOrder).map(queuedOut),
     timers: [...state.timers].sort((a, b) => a.time - b.time || a.seq - b.seq).map((t) => [t.time, t.seq, at(t.episode)]),
@@ -146,6 +150,68 @@ export function snapshotOf(engine: Reconciler): EngineSnapshot {
     latency: [...state.latency],
     sharesFired: state.sharesFired.map(([supplier, count]) => [supplier, count]),
   };
+}
+
+const episodeOut = (e: Episode): EpisodeV => [e.kind, e.start, e.cause, originOut(e.origin), namedOf(e), e.manifestCheck, e.alert && alertOut(e.alert), e.timerVersion];
+const keyOut = (key: KeyState): KeyV => [key.nhsNumber, key.type, sideOut(key.upstream), sideOut(key.downstream), key.episode && episodeOut(key.episode)];
+
+/** Where a snapshot is written item by item (compact-value.ts writes bytes so): what SnapshotSource reads back. */
+export interface SnapshotSink {
+  /** An array of this many items, written next. */
+  array(length: number): void;
+  /** An object of this many members, each written next as its name, then its value. */
+  object(members: number): void;
+  string(value: string): void;
+  number(value: number): void;
+  null(): void;
+  /** A value, whole. */
+  value(value: unknown): void;
+}
+
+/**
+ * Writes snapshotOf(engine) item by item: the same items in the same order, but no array is built for a patient
+ * key on the way. Writing a snapshot holds the decider's event loop, and the time it holds it spaces snapshots out.
+ */
+export function writeSnapshot(engine: Reconciler, sink: SnapshotSink): void {
+  const members = Object.entries(partsOf(engine));
+  sink.object(members.length);
+  for (const [name, value] of members) {
+    sink.string(name);
+    if (name === 'keys') writeKeys(value as readonly KeyState[], sink);
+    else sink.value(value);
+  }
+}
+
+function writeKeys(keys: readonly KeyState[], sink: SnapshotSink): void {
+  sink.array(keys.length);
+  for (const key of keys) {
+    sink.array(5);
+    sink.string(key.nhsNumber);
+    sink.string(key.type);
+    writeSide(key.upstream, sink);
+    writeSide(key.downstream, sink);
+    if (key.episode) sink.value(episodeOut(key.episode));
+    else sink.null();
+  }
+}
+
+function writeSide(side: SideState, sink: SnapshotSink): void {
+  sink.array(5);
+  sink.number(side.active ? 1 : 0);
+  writeTime(side.latestTime, sink);
+  sink.string(side.latestId);
+  writeTime(side.activeSince, sink);
+  const origin = side.activeOrigin;
+  if (origin === null) return sink.null();
+  sink.array(3);
+  sink.string(origin.id);
+  sink.string(origin.practiceOds);
+  sink.string(origin.supplier);
+}
+
+function writeTime(time: Millis, sink: SnapshotSink): void {
+  if (Number.isFinite(time)) sink.number(time);
+  else sink.null();
 }
 
 /**

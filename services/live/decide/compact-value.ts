@@ -67,7 +67,8 @@ export class UnreadableValue extends Error {
   }
 }
 
-class Writer {
+/** Writes a value whole (value), or item by item (array, object, string, number, null), each followed by its items. */
+export class CompactWriter {
   readonly chunks: Buffer[] = [];
   #buffer = Buffer.allocUnsafe(CHUNK);
   #at = 0;
@@ -103,34 +104,48 @@ class Writer {
   }
 
   value(value: unknown): void {
-    if (value === null || value === undefined) return this.#byte(TAG.NULL);
+    if (value === null || value === undefined) return this.null();
     switch (typeof value) {
       case 'boolean': return this.#byte(value ? TAG.TRUE : TAG.FALSE);
-      case 'number': return this.#number(value);
-      case 'string': return this.#string(value);
+      case 'number': return this.number(value);
+      case 'string': return this.string(value);
       case 'object': {
         if (Array.isArray(value)) {
-          this.#byte(TAG.ARRAY);
-          this.#varint(value.length);
+          this.array(value.length);
           for (const item of value) this.value(item);
           return;
         }
         // As JSON.stringify: undefined and function members are left out; toJSON is not looked for (none is held).
         const entries = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function');
-        this.#byte(TAG.OBJECT);
-        this.#varint(entries.length);
+        this.object(entries.length);
         for (const [k, v] of entries) {
-          this.#string(k);
+          this.string(k);
           this.value(v);
         }
         return;
       }
-      default: return this.#byte(TAG.NULL);
+      default: return this.null();
     }
   }
 
-  #number(value: number): void {
-    if (!Number.isFinite(value)) return this.#byte(TAG.NULL);
+  /** An array of this many items, to be written next. */
+  array(length: number): void {
+    this.#byte(TAG.ARRAY);
+    this.#varint(length);
+  }
+
+  /** An object of this many members, each to be written next as its name (a string), then its value. */
+  object(members: number): void {
+    this.#byte(TAG.OBJECT);
+    this.#varint(members);
+  }
+
+  null(): void {
+    this.#byte(TAG.NULL);
+  }
+
+  number(value: number): void {
+    if (!Number.isFinite(value)) return this.null();
     // -0 is written as 0, as JSON writes it.
     if (Number.isSafeInteger(value)) {
       this.#byte(value >= 0 ? TAG.UINT : TAG.NEG_INT);
@@ -142,7 +157,7 @@ class Writer {
     this.#at += 8;
   }
 
-  #string(value: string): void {
+  string(value: string): void {
     // Only short strings are ever in the table.
     const tabled = value.length <= TABLE_LENGTH ? this.#table.get(value) : undefined;
     if (tabled !== undefined) {
@@ -325,8 +340,13 @@ export class CompactReader {
 
 /** The value's bytes, as a list of buffers (to be compressed or joined by the caller). */
 export function encodeCompactValue(value: unknown): Buffer[] {
-  const writer = new Writer();
-  writer.value(value);
+  return writeCompactValue((writer) => writer.value(value));
+}
+
+/** The bytes of what `write` writes, item by item: one value, whole. */
+export function writeCompactValue(write: (writer: CompactWriter) => void): Buffer[] {
+  const writer = new CompactWriter();
+  write(writer);
   return writer.finish();
 }
 

@@ -5,17 +5,22 @@ import { Reconciler, type ReconcilerOptions } from '../../core/reconciler.js';
 import { catalogue, CODES, gp, HOUR, manifest, PATIENT_A, readableIdentity, receipt, T0 } from '../../core/testing/builders.js';
 import { VerifierError } from '../errors.js';
 import { encodeCompactValue, UnreadableValue } from './compact-value.js';
-import { decodeDeciderSnapshot, DECIDER_SNAPSHOT_FORMAT, encodeDeciderSnapshot, restoreDeciderSnapshot, type DeciderSnapshotContent } from './decider-snapshot.js';
+import { decodeDeciderSnapshot, DECIDER_SNAPSHOT_FORMAT, encodeDeciderSnapshot, encodeDeciderState, restoreDeciderSnapshot, type DeciderSnapshotContent } from './decider-snapshot.js';
 
 const options: ReconcilerOptions = { slaMs: 72 * HOUR, graceMs: HOUR, identity: readableIdentity };
 
 function content(): DeciderSnapshotContent {
+  const { engine, ...times } = state();
+  return { engine: snapshotOf(engine), ...times };
+}
+
+function state() {
   const engine = new Reconciler(options);
   engine.offerGpEvent(gp('e1', T0, CODES.t1Dissent, PATIENT_A), catalogue.lookup(CODES.t1Dissent)!);
   engine.offerReceipt(receipt('r1', T0 + HOUR, CODES.t1Dissent, PATIENT_A), catalogue.lookup(CODES.t1Dissent)!);
   engine.offerManifest(manifest('x1', T0 + 2 * HOUR, T0 + 3 * HOUR));
   engine.advanceTo(T0 + 2 * HOUR);
-  return { engine: snapshotOf(engine), latestEventTime: { 'gp:0': T0, 'rc:0': T0 + HOUR }, futureTimes: { 'mf:0': [T0 + 3 * HOUR] } };
+  return { engine, latestEventTime: { 'gp:0': T0, 'rc:0': T0 + HOUR }, futureTimes: { 'mf:0': [T0 + 3 * HOUR] } };
 }
 
 describe('the decider snapshot as stored', () => {
@@ -60,5 +65,11 @@ describe('the decider snapshot as stored', () => {
     expect(await refusal(Buffer.concat(encodeCompactValue(partitionTimes)))).toStrictEqual(new UnreadableSnapshot('no engine in the decider snapshot'));
     expect(await refusal(Buffer.concat(encodeCompactValue({ engine })))).toBeInstanceOf(UnreadableSnapshot);
     expect(((await refusal(state, 9)) as Error).message).toMatch(/format 9/);
+  });
+
+  it('writes from the engine itself the bytes it writes from the engine\'s snapshot', async () => {
+    const fromEngine = gunzipSync(await encodeDeciderState(state()));
+    expect(fromEngine).toStrictEqual(gunzipSync(await encodeDeciderSnapshot(content())));
+    expect(snapshotOf((await restoreDeciderSnapshot(DECIDER_SNAPSHOT_FORMAT, gzipSync(fromEngine), options)).engine)).toStrictEqual(content().engine);
   });
 });

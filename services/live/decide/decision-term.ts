@@ -4,14 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AlertChange } from '../../core/alert.js';
 import { idsForgottenBefore } from '../../core/duplicates.js';
-import { snapshotOf } from '../../core/engine-snapshot.js';
 import { eventTimeOf, offerRecord, type OfferResult } from '../../core/offer-record.js';
 import { Reconciler, type EngineEffect, type Identity, type ReconcilerOptions } from '../../core/reconciler.js';
 import type { Millis, StreamName } from '../../core/records.js';
 import type { RetryObserver } from '../backoff.js';
 import type { DecisionMetrics } from './decision-metrics.js';
 import { RecordFeed } from './record-feed.js';
-import { DECIDER_SNAPSHOT_FORMAT, encodeDeciderSnapshot, restoreDeciderSnapshot } from './decider-snapshot.js';
+import { DECIDER_SNAPSHOT_FORMAT, encodeDeciderState, restoreDeciderSnapshot } from './decider-snapshot.js';
 import { describeFailure } from '../errors.js';
 import type { InputTopology } from '../kafka/input-topology.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
@@ -376,8 +375,8 @@ export class DecisionTerm {
     const started = this.#deps.monotonicNow();
     this.#engine.forgetSettled();
     // Written out here, on the event loop; compressed on libuv's thread pool while the loop gets on with other work.
-    const encoding = encodeDeciderSnapshot({
-      engine: snapshotOf(this.#engine),
+    const encoding = encodeDeciderState({
+      engine: this.#engine,
       latestEventTime: Object.fromEntries(this.#latestEventTime),
       futureTimes: Object.fromEntries(this.#futureTimes),
     });

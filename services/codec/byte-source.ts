@@ -12,15 +12,26 @@ export class ByteSource {
   end = 0;
   #eof = false;
   readonly #file: FileHandle;
+  /** The file offset of the byte after `end`. */
+  #position: number;
+  /** Reading stops here, as if the file ended. */
+  readonly #limit: number;
+  readonly #start: number;
 
-  private constructor(file: FileHandle) {
+  private constructor(file: FileHandle, from: number, to: number) {
     this.#file = file;
+    this.#position = from;
+    this.#start = from;
+    this.#limit = to;
   }
 
-  /** Opens a file, turning the usual failures into one-line messages that name the path. */
-  static async open(path: string, what: string): Promise<ByteSource> {
+  /**
+   * Opens a file, turning the usual failures into one-line messages that name the path; reads start at byte
+   * `from` and end at byte `to` as if the file ended there (a segment of a file read on its own).
+   */
+  static async open(path: string, what: string, from = 0, to = Infinity): Promise<ByteSource> {
     try {
-      return new ByteSource(await open(path, 'r'));
+      return new ByteSource(await open(path, 'r'), from, to);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new Error(`${what} not found: ${path}`);
@@ -46,9 +57,13 @@ export class ByteSource {
       this.buf = bigger;
     }
     while (this.end < min && !this.#eof) {
-      const { bytesRead } = await this.#file.read(this.buf, this.end, this.buf.length - this.end, null);
+      const length = Math.min(this.buf.length - this.end, this.#limit - this.#position);
+      // A whole file is read from wherever the handle is (a pipe has no offsets); a segment, at its offsets.
+      const at = this.#limit === Infinity && this.#start === 0 ? null : this.#position;
+      const { bytesRead } = length === 0 ? { bytesRead: 0 } : await this.#file.read(this.buf, this.end, length, at);
       if (bytesRead === 0) this.#eof = true;
       this.end += bytesRead;
+      this.#position += bytesRead;
     }
     return this.end >= min;
   }

@@ -14,6 +14,7 @@
 //   inflation stops at the limit) and is one error item at its first record; the file goes on at the next block;
 // - a record larger than the record limit: an error item for that record; reading goes on;
 // - an empty (zero-byte) file: no items, like a container with a header and no blocks.
+import { open } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import avro from 'avsc';
 import type { Type } from 'avsc';
@@ -83,25 +84,31 @@ export async function openContainerFile(path: string, reader: RecordSchemaJson, 
     return { writer: avro.Type.forSchema(reader as unknown as avro.Schema), batches: async function* () {} };
   }
   const read = header;
-  return { writer: read.writer, batches: () => blockBatches(source, read, reader, limits) };
+  return { writer: read.writer, batches: () => blockBatches(source, read, () => decodingFor(read, reader), limits) };
 }
 
-async function* blockBatches(source: ByteSource, header: Header, reader: RecordSchemaJson, limits: ReadLimits): AsyncGenerator<readonly ReadItem[]> {
+/** How a file's records are read: resolved to the reader schema, or, if its writer schema cannot be, counted. */
+type Decoding = { readonly lenient: LenientReader } | { readonly unresolvable: string };
+
+function decodingFor(header: Header, reader: RecordSchemaJson): Decoding {
   try {
-    let lenient: LenientReader | undefined;
-    let unresolvable: string | undefined;
-    try {
-      lenient = lenientReaderFor(reader, header.writer);
-    } catch (err) {
-      if (!(err instanceof UnresolvableWriterSchema)) throw err;
-      unresolvable = `the file's writer schema cannot be resolved to ${reader.name}: ${err.message}`;
-    }
-    let ordinal = 0;
+    return { lenient: lenientReaderFor(reader, header.writer) };
+  } catch (err) {
+    if (!(err instanceof UnresolvableWriterSchema)) throw err;
+    return { unresolvable: `the file's writer schema cannot be resolved to ${reader.name}: ${err.message}` };
+  }
+}
+
+/** The blocks from where `source` stands to its end, as batches of items; `ordinal` records come before them. */
+async function* blockBatches(source: ByteSource, header: Header, decodingOf: () => Decoding, limits: ReadLimits, ordinal = 0, ended = { corrupt: false }): AsyncGenerator<readonly ReadItem[]> {
+  try {
+    const decoding = decodingOf();
     for (;;) {
       await source.ensure(MAX_PREFIX_BYTES);
       if (source.available === 0) return;
       const block = await nextBlock(source, header, limits.maxBlockBytes);
       if (typeof block === 'string') {
+        ended.corrupt = true;
         yield [{ position: ordinal + 1, error: `corrupt block: ${block}; the rest of the file was not read` }];
         return;
       }
@@ -111,11 +118,12 @@ async function* blockBatches(source: ByteSource, header: Header, reader: RecordS
         continue;
       }
       const items: ReadItem[] = [];
-      const stopped = lenient
-        ? decodeBlock(lenient, block, ordinal, items, limits.maxRecordBytes)
-        : countUnresolvable(header.writer, block, ordinal, items, unresolvable as string);
+      const stopped = 'lenient' in decoding
+        ? decodeBlock(decoding.lenient, block, ordinal, items, limits.maxRecordBytes)
+        : countUnresolvable(header.writer, block, ordinal, items, decoding.unresolvable);
       ordinal += items.length;
       if (stopped !== undefined) {
+        ended.corrupt = true;
         items.push({ position: ordinal + 1, error: `corrupt block: ${stopped}; the rest of the file was not read` });
         yield items;
         return;
@@ -125,6 +133,126 @@ async function* blockBatches(source: ByteSource, header: Header, reader: RecordS
   } finally {
     await source.close();
   }
+}
+
+/**
+ * A run of whole blocks, read on its own: from byte `from` to byte `to` (Infinity: the file's end), the blocks
+ * before it holding `ordinal` records. Read in turn, a file's segments give the items the whole file gives.
+ */
+export interface ContainerSegment {
+  readonly from: number;
+  readonly to: number;
+  readonly ordinal: number;
+}
+
+/**
+ * Cuts a container file into segments of about `bytes` each, at block boundaries. The boundaries are found by
+ * following the block prefixes from the header, each block's sync marker checked, never by searching for the
+ * marker (bytes like it may lie inside a block's data). Only boundaries the file's own reading would reach are
+ * cuts: from the first block that is not whole (a corrupt or truncated file), everything is the last segment,
+ * whose reading then ends as the whole file's does. An empty file, or one that is not a container, is one
+ * segment (opening it gives the error). Every segment but the last ends where the next starts.
+ */
+export async function splitContainer(path: string, bytes: number): Promise<readonly ContainerSegment[]> {
+  const whole: ContainerSegment[] = [{ from: 0, to: Infinity, ordinal: 0 }];
+  const source = await ByteSource.open(path, 'input file');
+  let header: Header | null;
+  try {
+    header = await readHeader(source, path);
+  } catch {
+    return whole;
+  } finally {
+    await source.close();
+  }
+  if (header === null) return whole;
+  const segments: ContainerSegment[] = [];
+  const file = await open(path, 'r');
+  try {
+    const size = (await file.stat()).size;
+    const prefix = Buffer.alloc(MAX_PREFIX_BYTES);
+    const sync = Buffer.alloc(SYNC_SIZE);
+    let from = source.start;
+    let fromOrdinal = 0;
+    let offset = from;
+    let ordinal = 0;
+    while (offset < size) {
+      if (offset - from >= bytes) {
+        segments.push({ from, to: offset, ordinal: fromOrdinal });
+        from = offset;
+        fromOrdinal = ordinal;
+      }
+      const { bytesRead } = await file.read(prefix, 0, MAX_PREFIX_BYTES, offset);
+      const block = blockPrefix(prefix.subarray(0, bytesRead));
+      if (block === undefined) break;
+      const syncAt = offset + block.prefixBytes + block.size;
+      if (syncAt + SYNC_SIZE > size) break;
+      await file.read(sync, 0, SYNC_SIZE, syncAt);
+      if (!sync.equals(header.sync)) break;
+      ordinal += block.count;
+      offset = syncAt + SYNC_SIZE;
+    }
+    segments.push({ from, to: Infinity, ordinal: fromOrdinal });
+  } finally {
+    await file.close();
+  }
+  return segments;
+}
+
+/** A well-formed block prefix (as nextBlock reads it), or undefined. */
+function blockPrefix(bytes: Buffer): { count: number; size: number; prefixBytes: number } | undefined {
+  try {
+    const count = readVarLong(bytes, 0);
+    const size = count && readVarLong(bytes, count.next);
+    if (count === undefined || size === undefined) return undefined;
+    if (count.value < 0 || size.value < 0 || size.value > MAX_BLOCK_BYTES) return undefined;
+    return { count: count.value, size: size.value, prefixBytes: size.next };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A segment's reading: its items, a block at a time, and (once read) whether the file's reading ends in it. */
+export interface SegmentReading {
+  readonly items: AsyncIterable<readonly ReadItem[]>;
+  /** True once a corrupt block was met: nothing after it is read, in this segment or any later one. */
+  readonly stopped: () => boolean;
+}
+
+/**
+ * Reads the file's header now (failing as openAvroContainer does); then each segment of it (splitContainer) is
+ * read on its own, a block at a time, with positions as the whole file's reading gives them.
+ */
+export async function openContainerSegments(path: string, stream: StreamName, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<(segment: ContainerSegment) => SegmentReading> {
+  const source = await ByteSource.open(path, 'input file');
+  let header: Header | null;
+  try {
+    header = await readHeader(source, path);
+  } finally {
+    await source.close();
+  }
+  if (header === null) return () => ({ items: { [Symbol.asyncIterator]: async function* () {} }, stopped: () => false });
+  const read = header;
+  const decoding = decodingFor(read, streamSchemaJson(stream));
+  return (segment) => {
+    const ended = { corrupt: false };
+    return {
+      items: {
+        [Symbol.asyncIterator]: async function* () {
+          const from = await ByteSource.open(path, 'input file', segment.from, segment.to);
+          if (segment.from === 0) {
+            try {
+              await readHeader(from, path);
+            } catch (err) {
+              await from.close();
+              throw err;
+            }
+          }
+          yield* blockBatches(from, read, () => decoding, limits, segment.ordinal, ended);
+        },
+      },
+      stopped: () => ended.corrupt,
+    };
+  };
 }
 
 /** The header, or null for an empty (zero-byte) file. */

@@ -1,0 +1,97 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DisseminationJudge, DisseminationScreen, DisseminationSequencer, type JudgedDisseminations } from './dissemination-judge.js';
+import type { ReadItem } from './read-item.js';
+import { validateRecord } from './record-validation.js';
+import type { NdsDissemination } from './records.js';
+import { catalogue } from './testing/builders.js';
+
+const OBJECTORS = new Set(['9990000018']);
+const mayObject = (nhs: string) => OBJECTORS.has(nhs);
+
+// Few ids, recipients, patients and instants, so that duplicates, conflicting duplicates and invalid lines are
+// common and land on either side of any cut.
+const line = fc.oneof(
+  { weight: 8, arbitrary: fc.record({
+    id: fc.integer({ min: 0, max: 9 }),
+    nhsNumber: fc.constantFrom('9990000018', '9990000026', '12345'),
+    recipient: fc.constantFrom('R', 'S'),
+    purpose: fc.constantFrom('RESEARCH', 'DIRECT_CARE', 'PLANNING', 'NOT_A_PURPOSE'),
+    sharedAt: fc.integer({ min: 0, max: 5 }),
+  }) },
+  { weight: 1, arbitrary: fc.constant('unreadable' as const) },
+);
+
+function toItem(l: { id: number; nhsNumber: string; recipient: string; purpose: string; sharedAt: number } | 'unreadable', position: number): ReadItem {
+  if (l === 'unreadable') return { position, error: `record ${position} cannot be read` };
+  return { position, fields: { disseminationId: `d${l.id}`, nhsNumber: l.nhsNumber, recipient: l.recipient, purpose: l.purpose, sharedAt: 1_500_000_000_000 + l.sharedAt } };
+}
+
+/** What the dissemination intake means, written plainly: ids and contents as strings in a Map. */
+function oracle(items: readonly ReadItem[]) {
+  const seen = new Map<string, string>();
+  const out = { items: items.length, duplicates: 0, latest: -Infinity, kept: [] as NdsDissemination[], dead: [] as { position: number; reason: string; detail: string }[] };
+  for (const item of items) {
+    if ('error' in item) {
+      out.dead.push({ position: item.position, reason: 'UNDECODABLE', detail: item.error });
+      continue;
+    }
+    const v = validateRecord('ndsDisseminations', item.fields, catalogue);
+    if (!v.ok) {
+      out.dead.push({ position: item.position, reason: v.reason, detail: v.detail });
+      continue;
+    }
+    const r = v.record;
+    const content = JSON.stringify([r.nhsNumber, r.recipient, r.purpose, r.sharedAt]);
+    const first = seen.get(r.disseminationId);
+    if (first === undefined) {
+      seen.set(r.disseminationId, content);
+      out.latest = Math.max(out.latest, r.sharedAt);
+      if (r.purpose !== 'DIRECT_CARE' && mayObject(r.nhsNumber)) out.kept.push(r);
+    } else if (first === content) {
+      out.duplicates++;
+    } else {
+      out.dead.push({ position: item.position, reason: 'CONFLICTING_DUPLICATE', detail: 'disseminationId seen before with different content' });
+    }
+  }
+  return out;
+}
+
+/** Batches as the replay hands them over, concatenated. */
+function merged(batches: readonly JudgedDisseminations[]) {
+  return {
+    items: batches.reduce((n, b) => n + b.items, 0),
+    duplicates: batches.reduce((n, b) => n + b.duplicates, 0),
+    latest: batches.reduce((l, b) => Math.max(l, b.latest), -Infinity),
+    kept: batches.flatMap((b) => b.kept),
+    dead: batches.flatMap((b) => b.dead),
+  };
+}
+
+describe('DisseminationSequencer', () => {
+  it('over batches screened by two screens in any cut, judges as one judge over the whole file, and as the intake means', () => {
+    fc.assert(fc.property(fc.array(line, { maxLength: 60 }), fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 8 }), (lines, cutsAt) => {
+      const items = lines.map((l, i) => toItem(l, i + 1));
+      const single = new DisseminationJudge(catalogue, mayObject).judge(items);
+      // Cut anywhere (empty batches included); batches screened alternately by two screens, as two threads would.
+      const cuts = [0, ...cutsAt.map((c) => Math.min(c, items.length)).sort((a, b) => a - b), items.length];
+      const screens = [new DisseminationScreen(catalogue, mayObject), new DisseminationScreen(catalogue, mayObject)];
+      const screened = cuts.slice(1).map((end, i) => screens[i % 2]!.screenBatch(items.slice(cuts[i], end)));
+      const sequencer = new DisseminationSequencer();
+      const judged = screened.map((s) => sequencer.judge(s));
+      expect(merged(judged)).toEqual(merged([single]));
+      expect(merged([single])).toEqual(oracle(items));
+    }), { numRuns: 500 });
+  });
+
+  it('sees conflicts and duplicates across batches against the first valid line of the id', () => {
+    const screen = new DisseminationScreen(catalogue, mayObject);
+    const sequencer = new DisseminationSequencer();
+    const share = (position: number, recipient: string, nhsNumber = '9990000018'): ReadItem => ({ position, fields: { disseminationId: 'd', nhsNumber, recipient, purpose: 'RESEARCH', sharedAt: 1_500_000_000_000 } });
+    const first = sequencer.judge(screen.screenBatch([share(1, 'R', 'bad'), share(2, 'R')]));
+    const second = sequencer.judge(screen.screenBatch([share(3, 'S'), share(4, 'R')]));
+    expect(first.kept.map((k) => k.recipient)).toEqual(['R']);
+    expect(first.dead.map((d) => d.position)).toEqual([1]);
+    expect(second).toEqual({ items: 2, duplicates: 1, latest: -Infinity, kept: [], dead: [{ position: 3, reason: 'CONFLICTING_DUPLICATE', detail: 'disseminationId seen before with different content' }] });
+  });
+});

@@ -1,14 +1,21 @@
 // Decodes, validates and judges the dissemination file on a thread of its own (see core/dissemination-judge.ts),
 // handing the main thread, in file order, only what it needs: counts, dead letters, and the lines of patients
 // with a recorded dissent. The main thread meanwhile reads the other inputs and runs the engine.
-import { parentPort, workerData } from 'node:worker_threads';
+//
+// A large Avro file is shared with a helper thread (dissemination-helper.ts): the file is cut into segments at
+// block boundaries, each thread claims the next segment when it is free and screens it (decoding, validation,
+// fingerprints), and this thread, the lead, sequences the screened segments in file order through the one id
+// table, so that what it hands over is what judging the whole file here would give.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { openContainerSegments, splitContainer } from '../codec/container-reader.js';
 import { openInputBatches } from '../codec/input-file.js';
 import type { ReadLimits } from '../codec/read-limits.js';
 import { parseCodeCatalogue } from '../core/code-catalogue.js';
-import { DisseminationJudge, type JudgedDisseminations } from '../core/dissemination-judge.js';
+import { DisseminationJudge, DisseminationScreen, DisseminationSequencer, type JudgedDisseminations } from '../core/dissemination-judge.js';
 import { ObjectorFilter } from '../core/objector-filter.js';
 import type { DeadLetterReason } from '../core/dead-letter-reason.js';
 import type { NdsDissemination } from '../core/records.js';
+import { SegmentClaims, screenSegment, type HelperMessage, type LeadMessage, type ScreenedSegment } from './dissemination-segments.js';
 import type { WorkerEnd } from './worker-messages.js';
 
 export interface DisseminationWorkerData {
@@ -18,6 +25,8 @@ export interface DisseminationWorkerData {
   /** About this many lines are in the file (a hint, to size the id table once). */
   readonly expected: number;
   readonly limits: ReadLimits;
+  /** Given when a helper thread shares the file: the port to it and the shared claim counters. */
+  readonly split?: { readonly port: MessagePort; readonly claims: SharedArrayBuffer; readonly segmentBytes: number };
 }
 
 export interface DisseminationWorkerMessage {
@@ -32,33 +41,96 @@ const post = (message: DisseminationWorkerMessage | WorkerEnd) => port.postMessa
 // Blocks are gathered into messages of some tens of thousands of lines: each message has a fixed cost.
 const LINES_PER_MESSAGE = 65_536;
 
+/** Judged batches gathered into messages to the main thread. */
+class Outbox {
+  private items = 0;
+  private duplicates = 0;
+  private latest = -Infinity;
+  private kept: NdsDissemination[] = [];
+  private dead: { position: number; reason: DeadLetterReason; detail: string }[] = [];
+
+  add(judged: JudgedDisseminations): void {
+    this.items += judged.items;
+    this.duplicates += judged.duplicates;
+    if (judged.latest > this.latest) this.latest = judged.latest;
+    for (const k of judged.kept) this.kept.push(k);
+    for (const d of judged.dead) this.dead.push(d);
+    if (this.items >= LINES_PER_MESSAGE) this.flush();
+  }
+
+  flush(): void {
+    if (this.items === 0) return;
+    post({ type: 'batch', batch: { items: this.items, duplicates: this.duplicates, latest: this.latest, kept: this.kept, dead: this.dead } });
+    this.items = 0;
+    this.duplicates = 0;
+    this.latest = -Infinity;
+    this.kept = [];
+    this.dead = [];
+  }
+}
+
+async function judgeAlone(mayObject: (nhs: string) => boolean, outbox: Outbox): Promise<void> {
+  const judge = new DisseminationJudge(parseCodeCatalogue(data.catalogue), mayObject);
+  judge.expect(data.expected);
+  for await (const batch of await openInputBatches(data.path, 'ndsDisseminations', data.limits)) outbox.add(judge.judge(batch));
+}
+
+async function judgeWithHelper(split: NonNullable<DisseminationWorkerData['split']>, mayObject: (nhs: string) => boolean, outbox: Outbox): Promise<void> {
+  const open = await openContainerSegments(data.path, 'ndsDisseminations', data.limits);
+  const segments = await splitContainer(data.path, split.segmentBytes);
+  const claims = new SegmentClaims(split.claims);
+  const count = segments.length;
+  // Each segment screened (here or by the helper) waits here until the sequencing reaches it; a failure too, so
+  // that an error is met in file order, after everything before it.
+  const screened = new Map<number, ScreenedSegment | { readonly failed: string }>();
+  let wake: (() => void) | null = null;
+  split.port.on('message', (m: HelperMessage) => {
+    screened.set(m.index, m.type === 'segment' ? m.segment : { failed: m.message });
+    wake?.();
+  });
+  split.port.postMessage({ segments } satisfies LeadMessage);
+  const screen = new DisseminationScreen(parseCodeCatalogue(data.catalogue), mayObject);
+  const sequencer = new DisseminationSequencer();
+  sequencer.expect(data.expected);
+  try {
+    let next = 0;
+    while (next < count) {
+      const ready = screened.get(next);
+      if (ready !== undefined) {
+        screened.delete(next);
+        if ('failed' in ready) throw new Error(ready.failed);
+        for (const batch of ready.batches) outbox.add(sequencer.judge(batch));
+        next = ready.stopped ? count : next + 1;
+        if (ready.stopped) claims.stop(count);
+        else claims.sequenced(next);
+        continue;
+      }
+      const index = claims.full ? count : claims.claim();
+      if (index < count) {
+        try {
+          screened.set(index, await screenSegment(open(segments[index]!), screen));
+        } catch (error) {
+          screened.set(index, { failed: (error as Error).message });
+        }
+        continue;
+      }
+      // Nothing to claim for now: wait for the helper's next segment.
+      if (!screened.has(next)) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+    }
+  } finally {
+    claims.stop(count);
+    split.port.close();
+  }
+}
+
 try {
   const objectors = new ObjectorFilter(data.objectors);
-  const judge = new DisseminationJudge(parseCodeCatalogue(data.catalogue), (nhs) => objectors.has(nhs));
-  judge.expect(data.expected);
-  let items = 0;
-  let duplicates = 0;
-  let latest = -Infinity;
-  let kept: NdsDissemination[] = [];
-  let dead: { position: number; reason: DeadLetterReason; detail: string }[] = [];
-  const flush = () => {
-    post({ type: 'batch', batch: { items, duplicates, latest, kept, dead } });
-    items = 0;
-    duplicates = 0;
-    latest = -Infinity;
-    kept = [];
-    dead = [];
-  };
-  for await (const batch of await openInputBatches(data.path, 'ndsDisseminations', data.limits)) {
-    const judged = judge.judge(batch);
-    items += judged.items;
-    duplicates += judged.duplicates;
-    if (judged.latest > latest) latest = judged.latest;
-    for (const k of judged.kept) kept.push(k);
-    for (const d of judged.dead) dead.push(d);
-    if (items >= LINES_PER_MESSAGE) flush();
-  }
-  if (items > 0) flush();
+  const mayObject = (nhs: string) => objectors.has(nhs);
+  const outbox = new Outbox();
+  if (data.split === undefined) await judgeAlone(mayObject, outbox);
+  else await judgeWithHelper(data.split, mayObject, outbox);
+  outbox.flush();
   post({ type: 'done' });
 } catch (error) {
   post({ type: 'failed', message: (error as Error).message });

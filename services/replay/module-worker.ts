@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type Transferable } from 'node:worker_threads';
 import { codeModule, COMPILED, packageFile } from '../package-root.js';
 
 /**
@@ -6,8 +6,8 @@ import { codeModule, COMPILED, packageFile } from '../package-root.js';
  * JavaScript directly; under a TypeScript loader (tests, development) a thread does not inherit the loader, so
  * worker-boot.mjs registers it there first and then loads the module named in workerData.entry.
  */
-export function moduleWorker(path: string, workerData: object): Worker {
+export function moduleWorker(path: string, workerData: object, transferList: Transferable[] = []): Worker {
   const entry = codeModule(path);
-  if (COMPILED) return new Worker(entry, { workerData });
-  return new Worker(packageFile('services', 'replay', 'worker-boot.mjs'), { workerData: { ...workerData, entry: entry.href } });
+  if (COMPILED) return new Worker(entry, { workerData, transferList });
+  return new Worker(packageFile('services', 'replay', 'worker-boot.mjs'), { workerData: { ...workerData, entry: entry.href }, transferList });
 }

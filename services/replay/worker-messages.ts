@@ -6,8 +6,9 @@ export type WorkerEnd = { readonly type: 'done' } | { readonly type: 'failed'; r
 /**
  * A worker's messages, in the order sent, as an async iterable that ends at 'done', throws at 'failed' or if the
  * thread crashes, and terminates the thread when the reading stops. Messages arriving before they are read wait.
+ * `helpers` are threads working for this one: a crash of one is the worker's, and they end with it.
  */
-export function workerMessages<M extends { readonly type: string }>(worker: Worker): AsyncIterable<M> {
+export function workerMessages<M extends { readonly type: string }>(worker: Worker, helpers: readonly Worker[] = []): AsyncIterable<M> {
   const queue: (M | WorkerEnd)[] = [];
   let wake: (() => void) | null = null;
   let crashed: Error | null = null;
@@ -15,10 +16,12 @@ export function workerMessages<M extends { readonly type: string }>(worker: Work
     queue.push(m);
     wake?.();
   });
-  worker.on('error', (e) => {
-    crashed = e;
-    wake?.();
-  });
+  for (const thread of [worker, ...helpers]) {
+    thread.on('error', (e) => {
+      crashed = e;
+      wake?.();
+    });
+  }
   return {
     async *[Symbol.asyncIterator]() {
       try {
@@ -39,7 +42,7 @@ export function workerMessages<M extends { readonly type: string }>(worker: Work
           yield message as M;
         }
       } finally {
-        await worker.terminate();
+        await Promise.all([worker, ...helpers].map((thread) => thread.terminate()));
       }
     },
   };

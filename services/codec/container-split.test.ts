@@ -1,13 +1,11 @@
-import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import avro from 'avsc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAvroContainerBatches, openContainerSegments, splitContainer, type ContainerSegment } from './container-reader.js';
 import type { ReadItem } from '../core/read-item.js';
 import { DEFAULT_READ_LIMITS, type ReadLimits } from './read-limits.js';
-import { streamSchemaJson } from './schema-catalog.js';
+import { writeDisseminationContainer } from './testing/dissemination-container.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'container-split-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,15 +14,8 @@ const SYNC = Buffer.from('0123456789abcdef');
 const share = (i: number, recipient = 'R') => ({ disseminationId: `d-${i}`, nhsNumber: '9990000018', recipient, purpose: 'RESEARCH', sharedAt: 1_514_764_800_000 + i });
 
 /** A dissemination file written by avsc's encoder, blocks of about `blockSize` bytes, with a known sync marker. */
-async function write(name: string, records: readonly object[], blockSize: number, codec: 'null' | 'deflate' = 'null'): Promise<string> {
-  const path = join(dir, name);
-  const encoder = new avro.streams.BlockEncoder(avro.Type.forSchema(streamSchemaJson('ndsDisseminations') as avro.Schema), { blockSize, codec, syncMarker: SYNC });
-  const out = createWriteStream(path);
-  encoder.pipe(out);
-  for (const record of records) encoder.write(record);
-  encoder.end();
-  await once(out, 'close');
-  return path;
+function write(name: string, records: readonly object[], blockSize: number, codec: 'null' | 'deflate' = 'null'): Promise<string> {
+  return writeDisseminationContainer(join(dir, name), records, { blockSize, codec, syncMarker: SYNC });
 }
 
 async function whole(path: string, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<ReadItem[]> {

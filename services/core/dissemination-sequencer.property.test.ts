@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DisseminationJudge, DisseminationScreen, DisseminationSequencer, type JudgedDisseminations } from './dissemination-judge.js';
+import { DisseminationJudge, DisseminationScreen, DisseminationSequencer } from './dissemination-judge.js';
 import type { ReadItem } from './read-item.js';
 import { validateRecord } from './record-validation.js';
 import type { NdsDissemination } from './records.js';
 import { catalogue } from './testing/builders.js';
+import { mergedJudgements } from './testing/judged-batches.js';
 
 const OBJECTORS = new Set(['9990000018']);
 const mayObject = (nhs: string) => OBJECTORS.has(nhs);
@@ -57,17 +58,6 @@ function oracle(items: readonly ReadItem[]) {
   return out;
 }
 
-/** Batches as the replay hands them over, concatenated. */
-function merged(batches: readonly JudgedDisseminations[]) {
-  return {
-    items: batches.reduce((n, b) => n + b.items, 0),
-    duplicates: batches.reduce((n, b) => n + b.duplicates, 0),
-    latest: batches.reduce((l, b) => Math.max(l, b.latest), -Infinity),
-    kept: batches.flatMap((b) => b.kept),
-    dead: batches.flatMap((b) => b.dead),
-  };
-}
-
 describe('DisseminationSequencer', () => {
   it('over batches screened by two screens in any cut, judges as one judge over the whole file, and as the intake means', () => {
     fc.assert(fc.property(fc.array(line, { maxLength: 60 }), fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 8 }), (lines, cutsAt) => {
@@ -79,8 +69,8 @@ describe('DisseminationSequencer', () => {
       const screened = cuts.slice(1).map((end, i) => screens[i % 2]!.screenBatch(items.slice(cuts[i], end)));
       const sequencer = new DisseminationSequencer();
       const judged = screened.map((s) => sequencer.judge(s));
-      expect(merged(judged)).toEqual(merged([single]));
-      expect(merged([single])).toEqual(oracle(items));
+      expect(mergedJudgements(judged)).toEqual(mergedJudgements([single]));
+      expect(mergedJudgements([single])).toEqual(oracle(items));
     }), { numRuns: 500 });
   });
 

@@ -1,12 +1,11 @@
-import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import avro from 'avsc';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_READ_LIMITS } from '../codec/read-limits.js';
-import { streamSchemaJson } from '../codec/schema-catalog.js';
+import { writeDisseminationContainer } from '../codec/testing/dissemination-container.js';
 import type { JudgedDisseminations } from '../core/dissemination-judge.js';
+import { mergedJudgements } from '../core/testing/judged-batches.js';
 import { packageFile } from '../package-root.js';
 import { judgedDisseminationFile, type SplitPolicy } from './judged-dissemination-file.js';
 
@@ -29,15 +28,8 @@ function lines(n: number): object[] {
   });
 }
 
-async function write(name: string, records: readonly object[]): Promise<string> {
-  const path = join(dir, name);
-  const encoder = new avro.streams.BlockEncoder(avro.Type.forSchema(streamSchemaJson('ndsDisseminations') as avro.Schema), { blockSize: 1000 });
-  const out = createWriteStream(path);
-  encoder.pipe(out);
-  for (const record of records) encoder.write(record);
-  encoder.end();
-  await once(out, 'close');
-  return path;
+function write(name: string, records: readonly object[]): Promise<string> {
+  return writeDisseminationContainer(join(dir, name), records, { blockSize: 1000 });
 }
 
 async function judged(path: string, split: SplitPolicy) {
@@ -48,14 +40,7 @@ async function judged(path: string, split: SplitPolicy) {
   } catch (e) {
     error = (e as Error).message;
   }
-  return {
-    items: batches.reduce((n, b) => n + b.items, 0),
-    duplicates: batches.reduce((n, b) => n + b.duplicates, 0),
-    latest: batches.reduce((l, b) => Math.max(l, b.latest), -Infinity),
-    kept: batches.flatMap((b) => b.kept),
-    dead: batches.flatMap((b) => b.dead),
-    error,
-  };
+  return { ...mergedJudgements(batches), error };
 }
 
 describe('judgedDisseminationFile shared between two threads', () => {

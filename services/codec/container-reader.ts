@@ -233,12 +233,17 @@ export async function openContainerSegments(path: string, stream: StreamName, li
   if (header === null) return () => ({ items: { [Symbol.asyncIterator]: async function* () {} }, stopped: () => false });
   const read = header;
   const decoding = decodingFor(read, streamSchemaJson(stream));
+  // One buffer for the segments read in turn (the items of a segment hold none of its bytes).
+  let buffer: Buffer | undefined;
   return (segment) => {
     const ended = { corrupt: false };
     return {
       items: {
         [Symbol.asyncIterator]: async function* () {
-          const from = await ByteSource.open(path, 'input file', segment.from, segment.to);
+          // Taken while this segment is read, so that segments read at once never share it.
+          const spare = buffer;
+          buffer = undefined;
+          const from = await ByteSource.open(path, 'input file', segment.from, segment.to, spare);
           if (segment.from === 0) {
             try {
               await readHeader(from, path);
@@ -247,7 +252,11 @@ export async function openContainerSegments(path: string, stream: StreamName, li
               throw err;
             }
           }
-          yield* blockBatches(from, read, () => decoding, limits, segment.ordinal, ended);
+          try {
+            yield* blockBatches(from, read, () => decoding, limits, segment.ordinal, ended);
+          } finally {
+            buffer = from.buf;
+          }
         },
       },
       stopped: () => ended.corrupt,

@@ -14,6 +14,8 @@ import { MessageIntake } from '../../services/live/ingest/message-intake.js';
 import { keyedIdentity } from '../../services/identity/keyed-identity.js';
 import { migrate, migrationStatus, readMigrations } from '../../services/live/store/migration-runner.js';
 import { PgStateStore } from '../../services/live/store/pg-state-store.js';
+import { recordIdKey } from '../../services/live/store/record-id-key.js';
+import { recordLine } from '../../services/live/store/record-lines.js';
 import { partitionKey, type DeadLetterNote, type IngestBatch, type IngestItem, type IngestOutcome, type PublishDeadLetters } from '../../services/live/store/state-store.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 import { advanceLeaderEpoch, terminateAdvisoryLockHolders } from './support/database-faults.js';
@@ -160,7 +162,9 @@ describe('PostgreSQL state store', () => {
     const altered = (offset: number, event: GpOptOutEvent, change: Partial<GpOptOutEvent>): IngestItem => {
       const valid = item(offset, event);
       if (valid.kind !== 'valid') throw new Error('not valid');
-      return { ...valid, id: change.eventId ?? valid.id, record: { ...valid.record, ...change } } as IngestItem;
+      const id = change.eventId ?? valid.id;
+      const record = { ...valid.record, ...change };
+      return { ...valid, id, record, idKey: recordIdKey('gpEvents', id), line: recordLine('gpEvents', offset, record, valid.meaning) } as IngestItem;
     };
     const refusedIn = async (partition: number, bad: (offset: number) => IngestItem) => {
       const published: DeadLetterNote[] = [];

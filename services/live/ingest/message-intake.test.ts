@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { streamValueDecoder, streamValueEncoder } from '../../codec/stream-value-codec.js';
 import { catalogue, gp, manifest, PATIENT_A, receipt, share, T0 } from '../../core/testing/builders.js';
 import { keyedIdentity } from '../../identity/keyed-identity.js';
+import { recordIdKey } from '../store/record-id-key.js';
+import { recordLine } from '../store/record-lines.js';
 import { contentHashOf, MessageIntake } from './message-intake.js';
 
 const pseudonymise = keyedIdentity(Buffer.from('5c'.repeat(32), 'hex')).patientRefFor;
@@ -16,6 +18,7 @@ describe('message intake', () => {
     expect(item).toEqual({
       kind: 'valid', offset: 7, stream: 'gpEvents', id: 'e-1', eventTime: T0, record: stored,
       meaning: expect.objectContaining({ type: 'TYPE_1', action: 'DISSENT' }), contentHash: contentHashOf('gpEvents', stored as unknown as Record<string, unknown>),
+      idKey: recordIdKey('gpEvents', 'e-1'), line: recordLine('gpEvents', 7, stored, catalogue.lookup(event.code)!),
     });
   });
 

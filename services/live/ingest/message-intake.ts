@@ -10,6 +10,8 @@ import type { CodeCatalogue } from '../../core/code-catalogue.js';
 import { contentKey } from '../../core/duplicates.js';
 import { validateRecord } from '../../core/record-validation.js';
 import { STREAM_FIELDS, type DecodedFields, type RecordOf, type StreamName } from '../../core/records.js';
+import { recordIdKey } from '../store/record-id-key.js';
+import { recordLine } from '../store/record-lines.js';
 import type { IngestItem } from '../store/state-store.js';
 
 export function contentHashOf(stream: StreamName, fields: DecodedFields): string {
@@ -69,9 +71,11 @@ export class MessageIntake {
     if (refused !== null) return { kind: 'dead', offset, reason: 'UNDECODABLE', detail: refused };
     const record = pseudonymised(validation.record, this.pseudonymise);
     const fields = record as unknown as Record<string, unknown>;
+    const id = fields[spec.id] as string;
     return {
       kind: 'valid', offset, stream: this.stream, record, meaning: validation.meaning,
-      id: fields[spec.id] as string, eventTime: fields[spec.time] as number, contentHash: contentHashOf(this.stream, fields),
+      id, eventTime: fields[spec.time] as number, contentHash: contentHashOf(this.stream, fields),
+      idKey: recordIdKey(this.stream, id), line: recordLine(this.stream, offset, record, validation.meaning),
     };
   }
 }

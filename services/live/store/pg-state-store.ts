@@ -9,7 +9,7 @@ import { connectionFields, databaseConnection } from './database-connection.js';
 import { recordRejectionState, storeFailure, VerifierError } from '../errors.js';
 import { HeldBatches, type BatchRow } from './held-batches.js';
 import { recordIdKey } from './record-id-key.js';
-import { addOtherNumbers, parseRecordLines, recordLine } from './record-lines.js';
+import { addOtherNumbers, parseRecordLines } from './record-lines.js';
 import * as q from './state-queries.js';
 import { partitionMapOf, topicPartitionOf, partitionKey, type PartitionKey } from './topic-partition.js';
 import {
@@ -19,13 +19,6 @@ import {
 } from './state-store.js';
 
 type ValidItem = Extract<IngestItem, { kind: 'valid' }>;
-
-/** A record as the store writes it: its id's key (record-id-key.ts) and its line (record-lines.ts). */
-interface Prepared {
-  readonly item: ValidItem;
-  readonly key: string;
-  readonly line: string;
-}
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -266,21 +259,20 @@ export class PgStateStore implements StateStore {
    * SQLSTATE, the others stored.
    */
   async #insertRecords(client: pg.PoolClient, batch: IngestBatch, items: readonly ValidItem[], doing: string, isolateRefusals: boolean, refused: Map<ValidItem, string>): Promise<string[]> {
-    // Each record's key and line, made once however often it is tried (isolating refusals).
-    const prepared = items.map((item): Prepared => ({ item, key: recordIdKey(item.stream, item.id), line: recordLine(item.stream, item.offset, item.record, item.meaning) }));
-    const runOf = (part: readonly Prepared[]): q.RecordRun => {
+    // Each record's key and line come with it (message-intake.ts), made once however often it is tried.
+    const runOf = (part: readonly ValidItem[]): q.RecordRun => {
       const lines: string[] = [];
       const numbers: number[] = [];
-      for (const { item, line } of part) {
-        lines.push(line);
+      for (const item of part) {
+        lines.push(item.line);
         addOtherNumbers(item.stream, item.record, numbers);
       }
-      return { from: part[0]!.item.offset, to: part[part.length - 1]!.item.offset + 1, count: part.length, lines: lines.join('\n'), numbers };
+      return { from: part[0]!.offset, to: part[part.length - 1]!.offset + 1, count: part.length, lines: lines.join('\n'), numbers };
     };
-    const insert = async (part: readonly Prepared[]): Promise<string[]> => {
+    const insert = async (part: readonly ValidItem[]): Promise<string[]> => {
       const ids = { keys: [] as string[], contentHashes: [] as string[], eventTimes: [] as number[], offsets: [] as number[] };
-      for (const { item, key } of part) {
-        ids.keys.push(key);
+      for (const item of part) {
+        ids.keys.push(item.idKey);
         ids.contentHashes.push(item.contentHash);
         // The event time as the record holds it (the line's own), so that PostgreSQL reads it as a bigint.
         ids.eventTimes.push(eventTimeOf(item));
@@ -290,13 +282,13 @@ export class PgStateStore implements StateStore {
       if (claimed.rows.length === 0) return [];
       // Some ids were taken: the run was not stored; the records that did claim theirs are stored as one.
       const taken = new Set(claimed.rows.map((r) => r.key));
-      const kept = part.filter(({ key }) => !taken.has(key));
+      const kept = part.filter((item) => !taken.has(item.idKey));
       if (kept.length > 0) await run(client, q.insertRecordRun(batch.stream, batch.topic, batch.partition, runOf(kept)), doing);
-      return part.filter(({ key }) => taken.has(key)).map(({ item }) => item.id);
+      return part.filter((item) => taken.has(item.idKey)).map((item) => item.id);
     };
-    if (!isolateRefusals) return insert(prepared);
+    if (!isolateRefusals) return insert(items);
     const storedBefore: string[] = [];
-    const attempt = async (part: readonly Prepared[]): Promise<void> => {
+    const attempt = async (part: readonly ValidItem[]): Promise<void> => {
       if (part.length === 0) return;
       await run(client, q.SAVEPOINT, doing);
       try {
@@ -307,7 +299,7 @@ export class PgStateStore implements StateStore {
         if (state === null) throw error;
         await run(client, q.ROLLBACK_TO_SAVEPOINT, doing);
         if (part.length === 1) {
-          refused.set(part[0]!.item, state);
+          refused.set(part[0]!, state);
           return;
         }
         const half = Math.ceil(part.length / 2);
@@ -315,7 +307,7 @@ export class PgStateStore implements StateStore {
         await attempt(part.slice(half));
       }
     };
-    await attempt(prepared);
+    await attempt(items);
     return storedBefore;
   }
 

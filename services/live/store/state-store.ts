@@ -14,7 +14,12 @@ export { partitionKey, type PartitionKey, type TopicPartition } from './topic-pa
  * `nhsNumber` field holds the patient's keyed pseudonym, never the NHS number (see message-intake.ts).
  */
 export type IngestItem =
-  | { readonly kind: 'valid'; readonly offset: number; readonly stream: StreamName; readonly id: string; readonly contentHash: string; readonly eventTime: Millis; readonly record: RecordOf[StreamName]; readonly meaning: CodeMeaning | null }
+  | {
+    readonly kind: 'valid'; readonly offset: number; readonly stream: StreamName; readonly id: string; readonly contentHash: string; readonly eventTime: Millis;
+    readonly record: RecordOf[StreamName]; readonly meaning: CodeMeaning | null;
+    /** The key the store holds the id under and the line it holds the record as (record-id-key.ts, record-lines.ts), made with the record. */
+    readonly idKey: string; readonly line: string;
+  }
   | { readonly kind: 'dead'; readonly offset: number; readonly reason: DeadLetterReason; readonly detail: string };
 
 /** The messages of one partition read in one go, in offset order. */

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { DigestWorkerData, DigestWorkerMessage } from './digest-worker.js';
-import { moduleWorker } from './module-worker.js';
+import { moduleWorker } from '../module-worker.js';
 
 export interface InputDigest {
   /** SHA-256 of the file's bytes, hex: never published as such (see keyedInputDigest). */

@@ -5,7 +5,7 @@ import type { JudgedDisseminations } from '../core/dissemination-judge.js';
 import type { DisseminationHelperData } from './dissemination-helper.js';
 import { SegmentClaims } from './dissemination-segments.js';
 import type { DisseminationWorkerData, DisseminationWorkerMessage } from './dissemination-worker.js';
-import { moduleWorker } from './module-worker.js';
+import { moduleWorker } from '../module-worker.js';
 import { workerMessages } from './worker-messages.js';
 
 /** When the file is shared between two threads, and in segments of what size. */

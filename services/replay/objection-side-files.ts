@@ -3,7 +3,7 @@ import type { ObjectionStream } from '../core/admitted-records.js';
 import type { ObjectionSideItem } from './replay-run.js';
 import type { UnverifiedSightings } from './unverified-codes.js';
 import type { ObjectionWorkerData, ObjectionWorkerMessage } from './objection-worker.js';
-import { moduleWorker } from './module-worker.js';
+import { moduleWorker } from '../module-worker.js';
 import { workerMessages } from './worker-messages.js';
 
 /**

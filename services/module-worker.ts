@@ -1,5 +1,5 @@
 import { Worker, type Transferable } from 'node:worker_threads';
-import { codeModule, COMPILED, packageFile } from '../package-root.js';
+import { codeModule, COMPILED, packageFile } from './package-root.js';
 
 /**
  * A worker thread running one of the package's modules ('replay/digest-worker'). Compiled, the thread loads the
@@ -9,5 +9,5 @@ import { codeModule, COMPILED, packageFile } from '../package-root.js';
 export function moduleWorker(path: string, workerData: object, transferList: Transferable[] = []): Worker {
   const entry = codeModule(path);
   if (COMPILED) return new Worker(entry, { workerData, transferList });
-  return new Worker(packageFile('services', 'replay', 'worker-boot.mjs'), { workerData: { ...workerData, entry: entry.href }, transferList });
+  return new Worker(packageFile('services', 'worker-boot.mjs'), { workerData: { ...workerData, entry: entry.href }, transferList });
 }

@@ -17,7 +17,9 @@ export type FailureCode =
   | 'CONFIGURATION'
   | 'SCHEMA_NOT_MIGRATED'
   | 'REGISTRY_UNAVAILABLE'
-  | 'REGISTRY_REJECTED';
+  | 'REGISTRY_REJECTED'
+  /** The intake's thread ended (a bug, or out of memory): this process ingests nothing more. */
+  | 'INTAKE_FAILED';
 
 export class VerifierError extends Error {
   readonly code: FailureCode;

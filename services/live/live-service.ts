@@ -5,10 +5,9 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { AlertValueEncoder } from '../codec/alert-codec.js';
 import { alertSchemaJson } from '../codec/schema-catalog.js';
-import { streamValueDecoder, type ValueFraming } from '../codec/stream-value-codec.js';
+import type { ValueFraming } from '../codec/stream-value-codec.js';
 import { DEAD_LETTER_REASONS } from '../core/dead-letter-reason.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
-import { keyedIdentity } from '../identity/keyed-identity.js';
 import { storedPseudonymIdentity } from '../identity/stored-pseudonym-identity.js';
 import { AlertPublisher } from './publish/alert-publisher.js';
 import { withRetry } from './backoff.js';
@@ -26,7 +25,7 @@ import { kafkaInputTopology, kafkaLogStart } from './kafka/input-topology.js';
 import { createKafka, kafkaTransport } from './kafka/kafka-client.js';
 import { kafkaAlertSink, kafkaDeadLetterSink } from './kafka/kafka-sinks.js';
 import { missingTopics } from './kafka/missing-topics.js';
-import { MessageIntake } from './ingest/message-intake.js';
+import { IntakeThread } from './ingest/intake-thread.js';
 import { createVerifierMetrics, type VerifierMetrics } from './ops/metrics.js';
 import { describeMigration, migrate, migrationStatus } from './store/migration-runner.js';
 import { PgStateStore } from './store/pg-state-store.js';
@@ -164,7 +163,6 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     }
 
     // Ingest stores each patient's keyed pseudonym in place of the NHS number; the decider's records carry it.
-    const pseudonymise = keyedIdentity(files.pseudonymKey).patientRefFor;
     const identity = storedPseudonymIdentity();
     const publisher = new AlertPublisher({ store, sink: kafkaAlertSink(producer, config.topics.alerts), metrics, logger, retry }, { batchSize: 500, sweepMs: 2_000 });
     publisher.start();
@@ -190,9 +188,10 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
 
     const writerSchemas = schemaRegistry === null ? null : writerSchemasWatched(schemaRegistry, readiness);
     const framingOf = (stream: StreamName): ValueFraming => (files.framing === null ? { kind: 'confluent', registry: writerSchemas! } : files.framing[stream]);
-    const routes = new Map<string, InputRoute>(STREAM_NAMES.map((stream) => [config.topics[stream], {
-      stream, intake: new MessageIntake(stream, streamValueDecoder(stream, framingOf(stream)), files.catalogue, pseudonymise),
-    }]));
+    // Decoding, validation, pseudonyms and stored lines are made on a thread of their own (intake-thread.ts).
+    const intake = new IntakeThread({ streams: STREAM_NAMES.map((stream) => ({ stream, framing: framingOf(stream) })), catalogue: files.catalogue, pseudonymKey: files.pseudonymKey });
+    stops.push(() => intake.close());
+    const routes = new Map<string, InputRoute>(STREAM_NAMES.map((stream) => [config.topics[stream], { stream, intake: intake.intakeFor(stream) }]));
     const progress = new InputProgress(metrics, readiness, logger, { stallTimeoutMs: config.stallTimeoutMs, inputTopics, now: () => performance.now() });
     const ingest = new Ingest({
       kafka, routes, store, deadLetters: kafkaDeadLetterSink(producer, config.topics.deadLetter, (letter) => {
@@ -207,6 +206,7 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
       fetchMaxWaitMs: config.kafka.fetchMaxWaitMs, partitionsConsumedConcurrently: Math.max(1, Math.min(8, config.database.poolSize - 2)),
     });
     stops.push(() => ingest.stop());
+    await intake.ready;
     await ingest.start();
     const accounting = new IngestAccounting(store, metrics, logger, ACCOUNTING_CHECK_MS);
     stops.push(() => accounting.stop());
@@ -219,7 +219,7 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     });
     stops.push(() => probes.stop());
 
-    return { readiness, metrics, httpPort: http.port, decider, failed: ingest.failed, stop: stopAll };
+    return { readiness, metrics, httpPort: http.port, decider, failed: Promise.race([ingest.failed, intake.failed]), stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

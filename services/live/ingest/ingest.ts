@@ -12,7 +12,7 @@ import { Stopped, withRetry, type RetryObserver } from '../backoff.js';
 import { brokerFailure, describeFailure, VerifierError } from '../errors.js';
 import type { InputProgress } from '../ops/input-progress.js';
 import type { DeadLetterSink } from '../kafka/kafka-sinks.js';
-import type { MessageIntake } from './message-intake.js';
+import type { BatchIntake } from './message-intake.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
 import type { Readiness } from '../ops/readiness.js';
 import { partitionKey, type PartitionKey } from '../store/topic-partition.js';
@@ -20,7 +20,7 @@ import type { IngestBatch, IngestOutcome, IngestRefusal, StateStore, StoredBatch
 
 export interface InputRoute {
   readonly stream: StreamName;
-  readonly intake: MessageIntake;
+  readonly intake: BatchIntake;
 }
 
 export interface IngestOptions {
@@ -236,14 +236,15 @@ export class Ingest {
     try {
       // Writer schemas the registry has not given yet are fetched for the whole batch first; while it cannot answer,
       // the batch waits (retried with backoff, reported): a record is never dead-lettered for a registry outage.
-      const unknownSchemas = route.intake.writerSchemasToFetch(batch.messages.map((m) => m.value));
+      const values = batch.messages.map((m) => m.value);
+      const unknownSchemas = route.intake.writerSchemasToFetch(values);
       if (unknownSchemas.length > 0) {
         await withRetry('fetching writer schemas from the schema registry', async () => {
           await keepAlive();
           await route.intake.fetchWriterSchemas(unknownSchemas);
         }, this.#deps.retry, { shouldStop });
       }
-      const items = batch.messages.map((m) => route.intake.classify(Number(m.offset), m.value));
+      const items = await route.intake.classifyBatch({ topic, partition, offsets: batch.messages.map((m) => Number(m.offset)), values });
       const fetchedFrom = fetchedOffsetOf(batch);
       const store = (gapAccepted: boolean): Promise<IngestOutcome | IngestRefusal> => {
         const ingestBatch: IngestBatch = { topic, partition, stream: route.stream, items, nextOffset: Number(batch.lastOffset()) + 1, fetchedFrom, gapAccepted };

@@ -41,7 +41,25 @@ export function pseudonymised<S extends StreamName>(record: RecordOf[S], pseudon
   return { ...record, nhsNumber: pseudonymise(record.nhsNumber) };
 }
 
-export class MessageIntake {
+/** A batch's messages as ingest reads them, in offset order. */
+export interface IntakeBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offsets: readonly number[];
+  readonly values: readonly (Buffer | null)[];
+}
+
+/** The intake of whole batches: on the event loop (MessageIntake) or on a thread of its own (intake-thread.ts). */
+export interface BatchIntake {
+  /** Registry ids among a batch's values whose writer schema is not known yet (Confluent framing); [] otherwise. */
+  writerSchemasToFetch(values: readonly (Buffer | null)[]): readonly number[];
+  /** Fetches them: throws what the registry's client throws (retriable when the registry cannot answer). */
+  fetchWriterSchemas(ids: readonly number[]): Promise<void>;
+  /** Each message's item, in the batch's order. */
+  classifyBatch(batch: IntakeBatch): Promise<IngestItem[]>;
+}
+
+export class MessageIntake implements BatchIntake {
   constructor(
     private readonly stream: StreamName,
     private readonly decoder: ValueDecoder,
@@ -49,14 +67,16 @@ export class MessageIntake {
     private readonly pseudonymise: Pseudonymise,
   ) {}
 
-  /** Registry ids among a batch's values whose writer schema is not known yet (Confluent framing); [] otherwise. */
   writerSchemasToFetch(values: readonly (Buffer | null)[]): readonly number[] {
     return this.decoder.writerSchemasToFetch?.(values) ?? [];
   }
 
-  /** Fetches them: throws what the registry's client throws (retriable when the registry cannot answer). */
   async fetchWriterSchemas(ids: readonly number[]): Promise<void> {
     await this.decoder.fetchWriterSchemas?.(ids);
+  }
+
+  async classifyBatch(batch: IntakeBatch): Promise<IngestItem[]> {
+    return batch.values.map((value, i) => this.classify(batch.offsets[i]!, value));
   }
 
   classify(offset: number, value: Buffer | null): IngestItem {

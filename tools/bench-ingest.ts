@@ -1,7 +1,9 @@
 // The ingest write path on its own: records of a generated data set (the bench's simulator files) encoded as the
-// topics carry them, classified by MessageIntake and stored by PgStateStore.ingest in per-partition batches, several
-// partitions at once as the service does; then retention forgets all of it. Prints records/s and CPU seconds of this
-// process and of its PostgreSQL backends (from /proc, so the server must run on this machine) for each phase.
+// topics carry them, classified by MessageIntake (once on the intake thread as the service does, once on the event
+// loop, whose items are stored) and stored by PgStateStore.ingest in per-partition batches, several partitions at
+// once as the service does; then retention forgets all of it. Prints records/s and CPU seconds of this process, of
+// its event loop (the main thread) and of its PostgreSQL backends (from /proc, so the server must run on this
+// machine) for each phase.
 // Run: npm run bench:ingest -- <simulator output dir> [records=150000] [batch=1000] [concurrent=4]
 // DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres); a schema of its own is created and dropped.
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,10 +17,11 @@ import { CONTRACT_STREAMS } from '../services/contract/streams.js';
 import { parseCodeCatalogue } from '../services/core/code-catalogue.js';
 import { STREAM_NAMES, type RecordOf, type StreamName } from '../services/core/records.js';
 import { keyedIdentity } from '../services/identity/keyed-identity.js';
+import { IntakeThread } from '../services/live/ingest/intake-thread.js';
 import { MessageIntake } from '../services/live/ingest/message-intake.js';
 import { migrate } from '../services/live/store/migration-runner.js';
 import { PgStateStore } from '../services/live/store/pg-state-store.js';
-import { partitionKey, type IngestBatch, type PartitionKey } from '../services/live/store/state-store.js';
+import { partitionKey, type IngestBatch, type IngestItem, type PartitionKey } from '../services/live/store/state-store.js';
 import { SHIPPED_CATALOGUE_FILE } from '../services/package-root.js';
 
 const [dataDir, total = '150000', batchArg = '1000', concurrentArg = '4'] = process.argv.slice(2);
@@ -30,6 +33,7 @@ const CONCURRENT = Number(concurrentArg);
 const SHARE: { readonly [S in StreamName]: number } = { gpEvents: 0.008, ndsReceived: 0.008, ndsManifests: 0.69, ndsDisseminations: 0.294 };
 const PARTITIONS: { readonly [S in StreamName]: number } = { gpEvents: 4, ndsReceived: 4, ndsManifests: 32, ndsDisseminations: 16 };
 const APP = `ingest-bench-${randomBytes(3).toString('hex')}`;
+const PSEUDONYM_KEY = Buffer.from('5e'.repeat(32), 'hex');
 
 async function firstRecords(stream: StreamName, n: number): Promise<RecordOf[StreamName][]> {
   const records: RecordOf[StreamName][] = [];
@@ -42,9 +46,9 @@ async function firstRecords(stream: StreamName, n: number): Promise<RecordOf[Str
   return records;
 }
 
-/** utime + stime of a process in seconds. */
-async function cpuOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+/** utime + stime of a process (or, given a thread's id too, of that thread) in seconds. */
+async function cpuOf(pid: number, tid?: number): Promise<number> {
+  const stat = await readFile(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => null);
   if (stat === null) return 0;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -52,7 +56,7 @@ async function cpuOf(pid: number): Promise<number> {
 
 async function main(): Promise<void> {
   const catalogue = parseCodeCatalogue(JSON.parse(await readFile(SHIPPED_CATALOGUE_FILE, 'utf8')));
-  const pseudonymise = keyedIdentity(Buffer.from('5e'.repeat(32), 'hex')).patientRefFor;
+  const pseudonymise = keyedIdentity(PSEUDONYM_KEY).patientRefFor;
   const messages: { stream: StreamName; topic: string; partition: number; values: Buffer[] }[] = [];
   for (const stream of STREAM_NAMES) {
     const records = await firstRecords(stream, Math.round(Number(total) * SHARE[stream]));
@@ -89,25 +93,37 @@ async function main(): Promise<void> {
     for (const m of messages) if (m.values.length > from) queue.push({ ...m, values: m.values.slice(from, from + BATCH), from });
   }
 
+  // The event loop's own CPU (the main thread's), beside the process's (with the intake thread's, and the GC's threads).
   const phase = async (name: string, work: () => Promise<void>, n: number) => {
     const cpu = process.cpuUsage();
+    const loopBefore = await cpuOf(process.pid, process.pid);
     const pgBefore = await backendCpu();
     const started = performance.now();
     await work();
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
     const node = (used.user + used.system) / 1e6;
+    const loop = (await cpuOf(process.pid, process.pid)) - loopBefore;
     const postgres = (await backendCpu()) - pgBefore;
-    console.log(`${name.padEnd(10)} ${n} records in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} records/s; CPU node ${node.toFixed(2)} s (${(node / n * 1e6).toFixed(1)} us/record), postgres backends ${postgres.toFixed(2)} s (${(postgres / n * 1e6).toFixed(1)} us/record)`);
+    const us = (s: number) => (s / n * 1e6).toFixed(1);
+    console.log(`${name.padEnd(15)} ${n} records in ${seconds.toFixed(2)} s = ${Math.round(n / seconds)} records/s; CPU node ${node.toFixed(2)} s (${us(node)} us/record; event loop ${us(loop)}), postgres backends ${postgres.toFixed(2)} s (${us(postgres)} us/record)`);
   };
 
+  const batchOf = (b: (typeof queue)[number], items: IngestItem[]): { batch: IngestBatch } =>
+    ({ batch: { topic: b.topic, partition: b.partition, stream: b.stream, items, nextOffset: b.from + b.values.length, fetchedFrom: b.from, gapAccepted: false } });
+  const offsetsOf = (b: (typeof queue)[number]) => b.values.map((_, i) => b.from + i);
+  // As the service does: the intake on a thread of its own, a few batches in hand at once.
+  const thread = new IntakeThread({ streams: STREAM_NAMES.map((stream) => ({ stream, framing: { kind: 'single-object' } })), catalogue, pseudonymKey: PSEUDONYM_KEY });
+  await thread.intakeFor('gpEvents').classifyBatch({ topic: 'warm-up', partition: 0, offsets: [], values: [] });
+  await phase('intake (thread)', async () => {
+    for (let at = 0; at < queue.length; at += CONCURRENT) {
+      await Promise.all(queue.slice(at, at + CONCURRENT).map((b) => thread.intakeFor(b.stream).classifyBatch({ topic: b.topic, partition: b.partition, offsets: offsetsOf(b), values: b.values })));
+    }
+  }, count);
+  await thread.close();
   let classified: { batch: IngestBatch }[] = [];
   await phase('intake', async () => {
-    classified = queue.map((b) => {
-      const intake = intakes.get(b.stream)!;
-      const items = b.values.map((value, i) => intake.classify(b.from + i, value));
-      return { batch: { topic: b.topic, partition: b.partition, stream: b.stream, items, nextOffset: b.from + b.values.length, fetchedFrom: b.from, gapAccepted: false } };
-    });
+    classified = queue.map((b) => batchOf(b, b.values.map((value, i) => intakes.get(b.stream)!.classify(b.from + i, value))));
   }, count);
 
   const next = new Map<PartitionKey, number>();

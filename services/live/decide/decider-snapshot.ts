@@ -42,7 +42,7 @@ export function encodeDeciderSnapshot(content: DeciderSnapshotContent): Promise<
 
 /**
  * The bytes encodeDeciderSnapshot writes for snapshotOf(state.engine) and the same times, written from the engine
- * item by item (writeSnapshot): no array is built for a patient key on the way, so the loop is held for less.
+ * item by item (writeSnapshot): no array is built for a patient key on the way.
  */
 export function encodeDeciderState(state: DeciderState): Promise<Buffer> {
   return compressed(writeCompactValue((writer) => {
@@ -77,8 +77,8 @@ export interface DeciderState extends Omit<DeciderSnapshotContent, 'engine'> {
 
 /**
  * The engine and the decider's own state from a stored snapshot. Format 2 is read item by item into the engine's
- * objects (restoreEngineFrom): the snapshot is never held whole as generic arrays on the way, which took a takeover
- * about as long again as restoring from them, most of it collecting that garbage.
+ * objects (restoreEngineFrom): the snapshot is never held whole as generic arrays on the way, which the garbage
+ * collector copied as they survived and a restore spent much of its time on (about a quarter less CPU without them).
  */
 export async function restoreDeciderSnapshot(format: number, state: Buffer, options: ReconcilerOptions): Promise<DeciderState> {
   if (format === JSON_FORMAT) {

@@ -125,6 +125,8 @@ export class DisseminationSequencer {
     let nextDead = 0;
     let nextKept = 0;
     let keptIndex = keptAt.length > 0 ? keptAt[0]! : -1;
+    // The batch's slots are read in one go before they are sighted in file order (see prefetch).
+    seen.prefetch(prints, 4);
     for (let i = 0; i < batch.items; i++) {
       if (deadAt[i] === 1) {
         dead.push(batch.dead[nextDead++]!);

@@ -84,4 +84,29 @@ describe('DisseminationSequencer', () => {
     expect(first.dead.map((d) => d.position)).toEqual([1]);
     expect(second).toEqual({ items: 2, duplicates: 1, latest: -Infinity, kept: [], dead: [{ position: 3, reason: 'CONFLICTING_DUPLICATE', detail: 'disseminationId seen before with different content' }] });
   });
+
+  it('judges the repeats of an id within a batch in file order, each against the first valid one', () => {
+    const sequencer = new DisseminationSequencer();
+    const share = (position: number, recipient: string, sharedAt: number, nhsNumber = '9990000018'): ReadItem => ({ position, fields: { disseminationId: 'd', nhsNumber, recipient, purpose: 'RESEARCH', sharedAt: 1_500_000_000_000 + sharedAt } });
+    const items = [share(1, 'R', 1), { position: 2, error: 'truncated' }, share(3, 'S', 5), share(4, 'R', 1), share(5, 'S', 5, 'bad'), share(6, 'S', 5), share(7, 'R', 1)];
+    const judged = sequencer.judge(new DisseminationScreen(catalogue, mayObject).screenBatch(items));
+    expect(judged.duplicates).toBe(2);
+    expect(judged.latest).toBe(1_500_000_000_001);
+    expect(judged.kept.map((k) => k.recipient)).toEqual(['R']);
+    expect(judged.dead.map((d) => [d.position, d.reason])).toEqual([[2, 'UNDECODABLE'], [3, 'CONFLICTING_DUPLICATE'], [5, 'INVALID_NHS_NUMBER'], [6, 'CONFLICTING_DUPLICATE']]);
+  });
+
+  it('judges a batch that grows the id table as the intake means', () => {
+    // More distinct ids than a table not told what is coming starts with slots for, repeated (the same content or
+    // another) on either side of its growth.
+    const items: ReadItem[] = [];
+    const share = (id: number, recipient: string): ReadItem => ({ position: items.length + 1, fields: { disseminationId: `d${id}`, nhsNumber: '9990000018', recipient, purpose: 'RESEARCH', sharedAt: 1_500_000_000_000 + id } });
+    for (let id = 0; id < 6000; id++) {
+      items.push(share(id, 'R'));
+      if (id % 3 === 2) items.push(share(id - 1, id % 2 === 0 ? 'R' : 'S'), share(id - 2, 'S'));
+    }
+    const judged = new DisseminationSequencer().judge(new DisseminationScreen(catalogue, mayObject).screenBatch(items));
+    expect(judged.duplicates).toBe(1000);
+    expect(mergedJudgements([judged])).toEqual(oracle(items));
+  });
 });

@@ -26,4 +26,16 @@ describe('SeenIds', () => {
     for (let i = 0; i < 1_000_000; i++) sight(seen, `d-${i}`, 'c');
     expect(seen.bytes / seen.size).toBeLessThanOrEqual(16);
   });
+
+  it('changes nothing by prefetching, whatever the ids', () => {
+    const seen = new SeenIds(64);
+    for (let i = 0; i < 40; i++) sight(seen, `id-${i}`, 'c');
+    // Lines of four words, the id's fingerprint first, as a screened batch holds them; seen and unseen ids, and a
+    // stray last word.
+    const words = [...fp('id-3'), ...fp('c'), ...fp('id-99'), ...fp('c'), 7];
+    seen.prefetch(Uint32Array.from(words), 4);
+    expect(seen.size).toBe(40);
+    expect(sight(seen, 'id-3', 'c')).toBe('duplicate');
+    expect(sight(seen, 'id-99', 'c')).toBe('new');
+  });
 });

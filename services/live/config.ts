@@ -48,6 +48,7 @@ export interface LiveConfig {
   readonly deadLetterRetentionMs: number;
   /** The decider snapshots its engine after this many records (or after 5 minutes with any). */
   readonly snapshotEveryRecords: number;
+  readonly standbyWarm: boolean;
   readonly pseudonymKeyFile: string;
   /** null: the shipped catalogue (SHIPPED_CATALOGUE_PATH). */
   readonly catalogueFile: string | null;

@@ -181,7 +181,7 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
     }, {
       slaMs: config.slaMs, graceMs: config.graceMs, allowedLatenessMs: config.allowedLatenessMs, idleTimeoutMs: config.idleTimeoutMs,
       maxFutureMs: config.maxFutureMs, horizonMs: Math.max(config.dedupHorizonMs, config.allowedLatenessMs), instanceName: env.instanceName, ...DEFAULT_DECIDER_TIMINGS,
-      snapshotEveryRecords: config.snapshotEveryRecords, deadLetterRetentionMs: config.deadLetterRetentionMs,
+      snapshotEveryRecords: config.snapshotEveryRecords, deadLetterRetentionMs: config.deadLetterRetentionMs, standbyWarm: config.standbyWarm,
     });
     decider.start();
     stops.push(() => decider.stop());

@@ -51,6 +51,10 @@ const DECISION_SETTINGS = [
     env: 'SNAPSHOT_EVERY', default: '50000', to: 'snapshotEveryRecords', parse: integer(1, 100_000_000),
     doc: 'records between two snapshots of the decider\'s engine (and at most 5 minutes with any)',
   }),
+  setting({
+    env: 'STANDBY_WARM', default: 'true', to: 'standbyWarm', parse: boolean,
+    doc: 'while another instance decides, keep its latest snapshot restored, so that a takeover replays only the records after it (memory: one more engine); see "Takeover"',
+  }),
   PSEUDONYM_KEY_FILE,
   ALLOW_OPEN_KEY_FILE,
   setting({ env: 'CODE_CATALOGUE_FILE', flag: '--catalogue <file>', defaultDoc: `\`${SHIPPED_CATALOGUE_PATH}\``, to: 'catalogueFile', parse: text, doc: 'code catalogue' }),

@@ -362,7 +362,7 @@ describe('PostgreSQL state store', () => {
     }
   });
 
-  it('reads a snapshot back in pieces, byte for byte, and with it the offsets it covers', async () => {
+  it('reads a snapshot back in pieces, byte for byte, and with it the offsets it covers; not again for who holds it', async () => {
     const pieced = new PgStateStore({ databaseUrl: stack.databaseUrl, schema: schema.schema, poolSize: 1, applicationName: 'store-test-pieces', onConnectionError: () => {}, snapshotPieceBytes: 1 << 20 });
     try {
       const session = (await pieced.tryLead('instance-pieces'))!;
@@ -371,9 +371,20 @@ describe('PostgreSQL state store', () => {
         const state = randomBytes(bytes);
         const covered = new Map([[partitionKey(TOPIC, 0), 5], [partitionKey(TOPIC, 1), bytes]]);
         await session.commitRound({ ...round, snapshot: { format: 2, streamTime: T0 + 30, offsets: covered, state } });
-        const { snapshot } = await session.loadCheckpoint();
+        const { snapshot, snapshotHeld } = await session.loadCheckpoint();
         expect(snapshot?.state.equals(state)).toBe(true);
         expect(snapshot).toMatchObject({ format: 2, streamTime: T0 + 30, offsets: covered });
+        expect(snapshotHeld).toBe(false);
+        // A standby reads it the same, outside the session; then, holding it, only learns that it holds it.
+        const standing = await pieced.latestSnapshot(null);
+        expect(standing !== null && standing !== 'held' && standing.state.equals(state)).toBe(true);
+        const held = { streamTime: T0 + 30, offsets: covered };
+        expect(await pieced.latestSnapshot(held)).toBe('held');
+        expect(await session.loadCheckpoint(held)).toMatchObject({ snapshot: null, snapshotHeld: true });
+        // Another cover (another offset, or another stream time) is another snapshot: read whole.
+        const other = { streamTime: T0 + 30, offsets: new Map([...covered, [partitionKey(TOPIC, 1), bytes + 1]]) };
+        expect((await session.loadCheckpoint(other)).snapshot?.state.equals(state)).toBe(true);
+        expect(await pieced.latestSnapshot({ ...held, streamTime: T0 + 31 })).not.toBe('held');
       }
       await session.release();
     } finally {

@@ -12,7 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Millis } from '../../core/records.js';
 import { Stopped, withRetry } from '../backoff.js';
-import { DecisionTerm, type DeciderDeps, type DeciderSettings } from './decision-term.js';
+import { DecisionTerm, engineOptionsOf, type DeciderDeps, type DeciderSettings } from './decision-term.js';
+import { WarmStandby } from './warm-standby.js';
 import { describeFailure } from '../errors.js';
 import type { DeciderSession, StoredBatch } from '../store/state-store.js';
 
@@ -26,11 +27,13 @@ export class Decider {
   #loop: Promise<void> | null = null;
   #wake: AbortController = new AbortController();
   #term: DecisionTerm | null = null;
+  readonly #standby: WarmStandby | null;
 
   constructor(deps: DeciderDeps, settings: DeciderSettings) {
     this.#deps = deps;
     this.#settings = settings;
     this.#log = deps.logger.child({ component: 'decider' });
+    this.#standby = settings.standbyWarm ? new WarmStandby(deps.store, engineOptionsOf(deps, settings), deps.monotonicNow, deps.logger) : null;
   }
 
   get leading(): boolean {
@@ -80,8 +83,9 @@ export class Decider {
         continue;
       }
       if (session === null) {
-        if (!standing) this.#log.info('another instance is the decider; standing by to take over');
+        if (!standing) this.#log.info({ warm: this.#standby !== null }, 'another instance is the decider; standing by to take over');
         standing = true;
+        await this.#standby?.refresh();
         await this.#pause(this.#settings.standbyPollMs);
         continue;
       }
@@ -97,9 +101,10 @@ export class Decider {
     const term = new DecisionTerm(this.#deps, this.#settings, session);
     try {
       this.#log.info({ epoch: session.epoch }, 'elected decider; rebuilding the engine from the stored records');
-      const { tookMs, replayed } = await term.rebuild();
+      const { tookMs, replayed, warm } = await term.rebuild(this.#standby?.take() ?? null);
       this.#deps.metrics.deciderTakeoverSeconds.set(tookMs / 1000);
       this.#deps.metrics.deciderTakeoverRecords.set(replayed);
+      this.#deps.metrics.deciderTakeoverWarm.set(warm ? 1 : 0);
       this.#term = term;
       this.#deps.metrics.deciderLeader.set(1);
       this.#deps.onLeadership(true);

@@ -20,7 +20,8 @@ import { MemoryStateStore } from '../store/testing/memory-state-store.js';
 import { keyOf, partitionKey, type PartitionKey } from '../store/topic-partition.js';
 import { decodeDeciderSnapshot } from './decider-snapshot.js';
 import { DecisionMetrics } from './decision-metrics.js';
-import { DEFAULT_DECIDER_TIMINGS, DecisionTerm, type DeciderDeps, type DeciderSettings } from './decision-term.js';
+import { DEFAULT_DECIDER_TIMINGS, DecisionTerm, engineOptionsOf, type DeciderDeps, type DeciderSettings } from './decision-term.js';
+import { WarmStandby } from './warm-standby.js';
 
 const TOPIC: { readonly [S in StreamName]: string } = { gpEvents: 'gp', ndsReceived: 'rc', ndsManifests: 'mf', ndsDisseminations: 'ds' };
 const streamOfTopic = new Map(Object.entries(TOPIC).map(([stream, topic]) => [topic, stream as StreamName]));
@@ -57,7 +58,7 @@ const second: Message[] = [
 const settings: DeciderSettings = {
   ...DEFAULT_DECIDER_TIMINGS,
   slaMs: 72 * HOUR, graceMs: HOUR, allowedLatenessMs: 30 * HOUR, idleTimeoutMs: 60_000, instanceName: 'test', horizonMs: 90 * 24 * HOUR,
-  maxFutureMs: 24 * HOUR, roundBudget: 3, snapshotEveryRecords: 4, snapshotMaxIntervalMs: 300_000, deadLetterRetentionMs: 30 * 24 * HOUR,
+  maxFutureMs: 24 * HOUR, roundBudget: 3, snapshotEveryRecords: 4, snapshotMaxIntervalMs: 300_000, deadLetterRetentionMs: 30 * 24 * HOUR, standbyWarm: true,
 };
 
 /** The replay's answers over the same records, in each partition's offset order. */
@@ -227,5 +228,127 @@ describe('a decider term over the in-memory store', () => {
     const uninterrupted = await run(false);
     expect(uninterrupted.alerts).toContainEqual(['OBJECTION_OVERDUE', 'RESOLVED']);
     expect(await run(true)).toEqual(uninterrupted);
+  });
+});
+
+describe('a warm standby', () => {
+  const silent = pino({ level: 'silent' });
+
+  // Snapshots only when told, or once a backlog is worked off.
+  const rare: DeciderSettings = { ...settings, snapshotEveryRecords: 1_000_000 };
+
+  /** A term that has decided the first messages (a snapshot covers them) and then two more (none covers them). */
+  const decidedPastItsSnapshot = async (store: MemoryStateStore, clocks: Clocks) => {
+    await ingest(store, first, () => {});
+    const session = (await store.tryLead('a'))!;
+    const term = new DecisionTerm(deps(store, clocks), rare, session);
+    await term.rebuild();
+    await term.refreshEnds();
+    await rounds(term, 6);
+    await ingest(store, second.slice(0, 2), () => {});
+    await term.refreshEnds();
+    await rounds(term, 1);
+    return { session, term };
+  };
+
+  /**
+   * Term A decides past its snapshot and stands down; a standby refreshes meanwhile (or not); term B takes over,
+   * given what the standby holds, and decides the rest. With 'stale', A stores a newer snapshot after the standby's
+   * refresh. Answers how B started, what it replayed, its engine as a last snapshot holds it, and the alerts.
+   */
+  const run = async (standby: 'none' | 'warm' | 'stale') => {
+    const clocks = new Clocks();
+    const store = new MemoryStateStore(() => clocks.wall);
+    const warm = new WarmStandby(store, engineOptionsOf(deps(store, clocks), settings), () => clocks.monotonic, silent);
+    const a = await decidedPastItsSnapshot(store, clocks);
+    if (standby !== 'none') await warm.refresh();
+    if (standby === 'stale') await a.term.snapshotNow();
+    await a.term.settle();
+    await a.session.release();
+    await ingest(store, second.slice(2), () => {});
+
+    const b = (await store.tryLead('b'))!;
+    const termB = new DecisionTerm(deps(store, clocks), settings, b);
+    const rebuilt = await termB.rebuild(warm.take());
+    clocks.pass(settings.idleTimeoutMs + 1);
+    await termB.refreshEnds();
+    await rounds(termB, 20);
+    await termB.snapshotNow();
+    await termB.settle();
+    const snapshot = (await b.loadCheckpoint()).snapshot!;
+    return {
+      warm: rebuilt.warm, replayed: rebuilt.replayed,
+      engine: (await decodeDeciderSnapshot(snapshot.format, snapshot.state)).engine, alerts: store.alerts().map((c) => c.alert).sort(byId),
+    };
+  };
+
+  it('lets a takeover start from the snapshot it kept, to the engine and alerts a restore gives', async () => {
+    const cold = await run('none');
+    const warm = await run('warm');
+    expect([cold.warm, warm.warm]).toEqual([false, true]);
+    // Records A decided after its snapshot are replayed either way.
+    expect(warm.replayed).toBeGreaterThan(0);
+    expect(warm.replayed).toBe(cold.replayed);
+    expect(warm.engine).toEqual(cold.engine);
+    expect(warm.alerts).toEqual(cold.alerts);
+    expect(warm.alerts).toEqual([...replayed([...first, ...second]).alerts].sort(byId));
+  });
+
+  it('is not used when a newer snapshot was stored after the one it kept: the takeover restores that one', async () => {
+    const cold = await run('none');
+    const stale = await run('stale');
+    expect(stale.warm).toBe(false);
+    expect(stale.replayed).toBe(0);
+    expect(stale.engine).toEqual(cold.engine);
+    expect(stale.alerts).toEqual(cold.alerts);
+  });
+
+  it('restores at most a tenth of its time, and reads only the cover of a snapshot it holds', async () => {
+    const clocks = new Clocks();
+    const store = new MemoryStateStore(() => clocks.wall);
+    const { session, term } = await decidedPastItsSnapshot(store, clocks);
+    // Every reading of the standby's clock moves it 10 ms: its restore takes 10 ms, so it waits 90 before the next.
+    let now = 0;
+    const standby = new WarmStandby(store, engineOptionsOf(deps(store, clocks), settings), () => (now += 10), silent);
+    const coverOfStored = async () => {
+      const stored = await store.latestSnapshot(null);
+      return stored === null || stored === 'held' ? null : { streamTime: stored.streamTime, offsets: stored.offsets };
+    };
+    await standby.refresh();
+    const kept = await coverOfStored();
+    expect(kept).not.toBeNull();
+    await term.snapshotNow();
+    const newer = await coverOfStored();
+    expect(newer).not.toEqual(kept);
+    await standby.refresh();
+    expect(standby.take()?.cover).toEqual(kept);
+    now += 100;
+    await standby.refresh();
+    expect(standby.take()?.cover).toEqual(newer);
+    // Taken, it holds nothing until it restores again; a snapshot it holds is not read again.
+    expect(standby.take()).toBeNull();
+    now += 100;
+    await standby.refresh();
+    const held = standby.take()!;
+    expect(await store.latestSnapshot(held.cover)).toBe('held');
+    await session.release();
+  });
+
+  it('keeps nothing while the store fails, so that a takeover restores the snapshot itself', async () => {
+    const clocks = new Clocks();
+    const store = new MemoryStateStore(() => clocks.wall);
+    const { session } = await decidedPastItsSnapshot(store, clocks);
+    const standby = new WarmStandby(store, engineOptionsOf(deps(store, clocks), settings), () => clocks.monotonic, silent);
+    await standby.refresh();
+    let failing = true;
+    const failingStore = Object.create(store, { latestSnapshot: { value: async () => { if (failing) throw new Error('connection refused'); return null; } } }) as MemoryStateStore;
+    const flaky = new WarmStandby(failingStore, engineOptionsOf(deps(store, clocks), settings), () => clocks.monotonic, silent);
+    await flaky.refresh();
+    expect(flaky.take()).toBeNull();
+    failing = false;
+    await flaky.refresh();
+    expect(flaky.take()).toBeNull();
+    expect(standby.take()).not.toBeNull();
+    await session.release();
   });
 });

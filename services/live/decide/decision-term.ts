@@ -10,14 +10,15 @@ import type { Millis, StreamName } from '../../core/records.js';
 import type { RetryObserver } from '../backoff.js';
 import type { DecisionMetrics } from './decision-metrics.js';
 import { RecordFeed } from './record-feed.js';
-import { DECIDER_SNAPSHOT_FORMAT, encodeDeciderState, restoreDeciderSnapshot } from './decider-snapshot.js';
+import { DECIDER_SNAPSHOT_FORMAT, encodeDeciderState, restoreDeciderSnapshot, type DeciderState } from './decider-snapshot.js';
 import { describeFailure } from '../errors.js';
 import type { InputTopology } from '../kafka/input-topology.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
 import { cutBefore, knownOffsets, movedOffsets, partitionViews, planRound, rangesToLoad, rebuildSteps } from './round-planner.js';
 import { readStreamClock } from './stream-clock.js';
 import { keyOf, partitionMapOf, topicOf, type PartitionKey } from '../store/topic-partition.js';
-import type { DeciderCut, DeciderSession, EncodedAlertChange, PartitionProgress, StateStore, StoredBatch, StoredRecord, StoredSnapshot } from '../store/state-store.js';
+import type { DeciderCut, DeciderSession, EncodedAlertChange, PartitionProgress, SnapshotCover, StateStore, StoredBatch, StoredRecord, StoredSnapshot } from '../store/state-store.js';
+import type { WarmEngine } from './warm-standby.js';
 
 export interface DeciderSettings {
   readonly slaMs: number;
@@ -37,6 +38,8 @@ export interface DeciderSettings {
   readonly horizonMs: number;
   /** Stream time never passes the wall clock plus this (MAX_FUTURE). */
   readonly maxFutureMs: number;
+  /** While another instance decides, keep its latest snapshot restored (warm-standby.ts): STANDBY_WARM. */
+  readonly standbyWarm: boolean;
   /** A snapshot is taken once this many records have been offered since the last one... */
   readonly snapshotEveryRecords: number;
   /** ...or this long after the last one, if anything was offered since. */
@@ -122,7 +125,7 @@ export class DecisionTerm {
     this.#settings = settings;
     this.#session = session;
     this.#log = deps.logger.child({ component: 'decider', epoch: session.epoch });
-    this.#engineOptions = { slaMs: settings.slaMs, graceMs: settings.graceMs, identity: deps.identity, bounded: { horizonMs: settings.horizonMs } };
+    this.#engineOptions = engineOptionsOf(deps, settings);
     this.#engine = new Reconciler(this.#engineOptions);
     this.#startedAt = deps.monotonicNow();
     this.#sinceSnapshot.at = this.#startedAt;
@@ -141,11 +144,12 @@ export class DecisionTerm {
    * Restores the engine from the latest snapshot, then offers the records stored after it, replaying the rounds
    * between cuts as one. Returns how long it took, in milliseconds, and how many stored records it replayed.
    */
-  async rebuild(): Promise<{ tookMs: number; replayed: number }> {
+  async rebuild(warm: WarmEngine | null = null): Promise<{ tookMs: number; replayed: number; warm: boolean }> {
     const started = this.#deps.monotonicNow();
     this.#ceiling = this.#deps.wallNow() + this.#settings.maxFutureMs;
-    const checkpoint = await this.#session.loadCheckpoint();
-    if (checkpoint.snapshot !== null) await this.#restore(checkpoint.snapshot, knownOffsets(checkpoint.snapshot.offsets, this.#deps.streamOfTopic));
+    const checkpoint = await this.#session.loadCheckpoint(warm?.cover ?? null);
+    if (checkpoint.snapshotHeld && warm !== null) this.#startFrom(warm.state, warm.cover);
+    else if (checkpoint.snapshot !== null) this.#startFrom(await restoreDeciderSnapshot(checkpoint.snapshot.format, checkpoint.snapshot.state, this.#engineOptions), checkpoint.snapshot);
     const restored = this.#recordsOffered;
     for (const step of rebuildSteps(checkpoint, this.#deps.streamOfTopic)) {
       await this.#offerUpTo(step.offsets);
@@ -156,19 +160,22 @@ export class DecisionTerm {
     if (checkpoint.streamTime !== null) this.#deps.metrics.watermark.set(checkpoint.streamTime / 1000);
     this.refreshGauges();
     const tookMs = this.#deps.monotonicNow() - started;
+    const fromWarm = checkpoint.snapshotHeld && warm !== null;
     this.#log.info({
-      snapshot: checkpoint.snapshot === null ? null : { streamTime: iso(checkpoint.snapshot.streamTime), bytes: checkpoint.snapshot.state.length },
+      snapshot: fromWarm ? { streamTime: iso(warm.cover.streamTime), warm: true }
+        : checkpoint.snapshot === null ? null : { streamTime: iso(checkpoint.snapshot.streamTime), bytes: checkpoint.snapshot.state.length },
       records: this.#recordsOffered - restored, cuts: checkpoint.cuts.length, openAlerts: this.#engine.alerts().length,
       streamTime: iso(checkpoint.streamTime), tookMs: Math.round(tookMs),
     }, 'engine rebuilt; deciding');
-    return { tookMs, replayed: this.#recordsOffered - restored };
+    return { tookMs, replayed: this.#recordsOffered - restored, warm: fromWarm };
   }
 
-  async #restore(snapshot: StoredSnapshot, offsets: Map<PartitionKey, number>): Promise<void> {
-    const content = await restoreDeciderSnapshot(snapshot.format, snapshot.state, this.#engineOptions);
+  /** The engine and the partitions' times a snapshot holds, as the offsets it covers left them. */
+  #startFrom(content: DeciderState, cover: SnapshotCover): void {
+    const offsets = knownOffsets(cover.offsets, this.#deps.streamOfTopic);
     this.#engine = content.engine;
     for (const [key, offset] of offsets) this.#offered.set(key, offset);
-    this.#snapshotCovers = { streamTime: snapshot.streamTime, offsets: new Map(offsets) };
+    this.#snapshotCovers = { streamTime: cover.streamTime, offsets: new Map(offsets) };
     for (const [key, time] of partitionMapOf(content.latestEventTime)) this.#latestEventTime.set(key, time);
     for (const [key, times] of partitionMapOf(content.futureTimes)) this.#futureTimes.set(key, [...times]);
   }
@@ -442,6 +449,11 @@ export class DecisionTerm {
       recordsOffered: this.#recordsOffered, alertChanges: this.#alertChanges,
     }, 'deciding');
   }
+}
+
+/** The options of a term's engine: a standby restores snapshots with the same. */
+export function engineOptionsOf(deps: DeciderDeps, settings: DeciderSettings): ReconcilerOptions {
+  return { slaMs: settings.slaMs, graceMs: settings.graceMs, identity: deps.identity, bounded: { horizonMs: settings.horizonMs } };
 }
 
 const iso = (t: Millis | null): string | null => (t === null ? null : new Date(t).toISOString());

@@ -15,7 +15,8 @@ import { partitionMapOf, topicPartitionOf, partitionKey, type PartitionKey } fro
 import {
   type ConnectionSecurity, type DeadLetterNote, type DeciderCheckpoint, type DeciderCut, type DeciderSession, type IngestAccount, type IngestBatch,
   type IngestItem, type IngestOutcome, type IngestRefusal, type OffsetRange, type OutboxMessage, type PartitionProgress, type PublishDeadLetters,
-  type RetentionOutcome, type RetentionPlan, type RoundCommit, type StateStore, type StoredAlertCounts, type StoredRecord, type TopicPartition,
+  type RetentionOutcome, type RetentionPlan, type RoundCommit, sameCover, type SnapshotCover, type StateStore, type StoredAlertCounts, type StoredRecord,
+  type StoredSnapshot, type TopicPartition,
 } from './state-store.js';
 
 type ValidItem = Extract<IngestItem, { kind: 'valid' }>;
@@ -80,6 +81,23 @@ async function run<R extends pg.QueryResultRow = pg.QueryResultRow>(client: Quer
   } catch (error) {
     throw storeFailure(error, doing);
   }
+}
+
+/**
+ * The stored snapshot, read in pieces (state-queries.ts); or 'held' when it covers exactly `held`, whose bytes the
+ * caller has restored already (one small query, the bytes not read).
+ */
+async function readSnapshot(client: Queryable, held: SnapshotCover | null, pieceBytes: number): Promise<StoredSnapshot | 'held' | null> {
+  if (held !== null) {
+    const cover = (await run<{ stream_time_ms: number | null; offsets: Record<string, number> }>(client, q.deciderSnapshotCover(), 'reading the snapshot\'s cover')).rows[0];
+    if (cover === undefined) return null;
+    if (sameCover(held, { streamTime: cover.stream_time_ms, offsets: partitionMapOf(cover.offsets) })) return 'held';
+  }
+  const pieces = await run<{ format: number; stream_time_ms: number | null; offsets: Record<string, number>; piece: Buffer }>(client, q.deciderSnapshot(pieceBytes), 'loading the snapshot');
+  const first = pieces.rows[0];
+  if (first === undefined) return null;
+  const state = pieces.rows.length === 1 ? first.piece : Buffer.concat(pieces.rows.map((r) => r.piece));
+  return { format: first.format, streamTime: first.stream_time_ms, offsets: partitionMapOf(first.offsets), state };
 }
 
 export class PgStateStore implements StateStore {
@@ -426,6 +444,10 @@ export class PgStateStore implements StateStore {
     return result.rows.map((r) => ({ rule: r.rule, severity: r.severity, supplier: r.supplier, firing: r.firing }));
   }
 
+  async latestSnapshot(held: SnapshotCover | null): Promise<StoredSnapshot | 'held' | null> {
+    return this.#withClient('reading the snapshot', (client) => readSnapshot(client, held, Math.max(1, this.#options.snapshotPieceBytes ?? SNAPSHOT_PIECE_BYTES)));
+  }
+
   async ping(): Promise<void> {
     await this.#withClient('ping', (client) => run(client, { text: 'SELECT 1 FROM decider_state', values: [] }, 'ping'));
   }
@@ -457,16 +479,15 @@ class PgDeciderSession implements DeciderSession {
     this.#snapshotPieceBytes = snapshotPieceBytes;
   }
 
-  async loadCheckpoint(): Promise<DeciderCheckpoint> {
+  async loadCheckpoint(held: SnapshotCover | null = null): Promise<DeciderCheckpoint> {
     const offsets = await run<{ topic: string; partition: number; decided_offset: number }>(this.#client, q.decidedOffsets(), 'loading the checkpoint');
     const cuts = await run<{ stream_time_ms: number | null; offsets: Record<string, number> }>(this.#client, q.deciderCuts(), 'loading the checkpoint');
-    const pieces = await run<{ format: number; stream_time_ms: number | null; offsets: Record<string, number>; piece: Buffer }>(this.#client, q.deciderSnapshot(this.#snapshotPieceBytes), 'loading the snapshot');
-    const first = pieces.rows[0];
-    const snapshot = first && { ...first, state: pieces.rows.length === 1 ? first.piece : Buffer.concat(pieces.rows.map((r) => r.piece)) };
+    const snapshot = await readSnapshot(this.#client, held, this.#snapshotPieceBytes);
     return {
       streamTime: this.#streamTime,
       offsets: new Map(offsets.rows.map((r) => [partitionKey(r.topic, r.partition), r.decided_offset])),
-      snapshot: snapshot ? { format: snapshot.format, streamTime: snapshot.stream_time_ms, offsets: partitionMapOf(snapshot.offsets), state: snapshot.state } : null,
+      snapshot: snapshot === 'held' ? null : snapshot,
+      snapshotHeld: snapshot === 'held',
       cuts: cuts.rows.map((r): DeciderCut => ({ streamTime: r.stream_time_ms, offsets: partitionMapOf(r.offsets) })),
     };
   }

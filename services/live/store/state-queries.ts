@@ -198,6 +198,11 @@ FROM decider_snapshot s CROSS JOIN LATERAL generate_series(0, GREATEST(0, (octet
   };
 }
 
+/** What the stored snapshot covers, without its bytes. */
+export function deciderSnapshotCover(): Sql {
+  return { text: `SELECT stream_time_ms, offsets FROM decider_snapshot`, values: [] };
+}
+
 export function deciderCuts(): Sql {
   return { text: `SELECT stream_time_ms, offsets FROM decider_cuts ORDER BY cut_no`, values: [] };
 }

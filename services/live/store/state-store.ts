@@ -138,20 +138,39 @@ export interface DeciderCut {
   readonly offsets: PartitionOffsets;
 }
 
-/** The decider's engine as it stood at a commit, encoded (see decider-snapshot.ts), with the offsets it covers. */
-export interface StoredSnapshot {
-  readonly format: number;
+/**
+ * What a snapshot covers: the stream time and every partition's decided offset at the commit that wrote it. It
+ * tells one stored snapshot from another: a snapshot is only written once the cover has moved, and an engine
+ * rebuilt to a cover is the engine that was there (see decider.ts).
+ */
+export interface SnapshotCover {
   readonly streamTime: Millis | null;
-  /** Every partition's decided offset at the commit that wrote the snapshot. */
   readonly offsets: PartitionOffsets;
+}
+
+/** The decider's engine as it stood at a commit, encoded (see decider-snapshot.ts), with what it covers. */
+export interface StoredSnapshot extends SnapshotCover {
+  readonly format: number;
   readonly state: Buffer;
+}
+
+/** Two covers are the same snapshot's. */
+export function sameCover(a: SnapshotCover, b: SnapshotCover): boolean {
+  if (a.streamTime !== b.streamTime || a.offsets.size !== b.offsets.size) return false;
+  for (const [key, offset] of a.offsets) if (b.offsets.get(key) !== offset) return false;
+  return true;
 }
 
 export interface DeciderCheckpoint {
   readonly streamTime: Millis | null;
   readonly offsets: PartitionOffsets;
-  /** The latest snapshot, if any: a rebuild starts from it and reads only the records after its offsets. */
+  /**
+   * The latest snapshot, if any: a rebuild starts from it and reads only the records after its offsets. Null, with
+   * snapshotHeld, when it is the one whose cover loadCheckpoint was given: its bytes are not read.
+   */
   readonly snapshot: StoredSnapshot | null;
+  /** The latest snapshot is the one the caller holds (restored already, by a warm standby). */
+  readonly snapshotHeld: boolean;
   /** In order, all after the snapshot; each is where the engine stood before a round that offered late records. */
   readonly cuts: readonly DeciderCut[];
 }
@@ -180,7 +199,8 @@ export interface DeciderSession {
   readonly epoch: number;
   /** Settles when the session's connection is lost (and with it the leadership). */
   readonly lost: Promise<Error>;
-  loadCheckpoint(): Promise<DeciderCheckpoint>;
+  /** The checkpoint; the snapshot's bytes are not read if it is the one `held` covers. */
+  loadCheckpoint(held?: SnapshotCover | null): Promise<DeciderCheckpoint>;
   readProgress(): Promise<PartitionProgress[]>;
   loadRecords(ranges: readonly OffsetRange[]): Promise<StoredRecord[]>;
   commitRound(round: RoundCommit): Promise<void>;
@@ -229,6 +249,11 @@ export interface StateStore {
   ingestAccounts(): Promise<IngestAccount[]>;
   /** The stored next offset of each partition asked for (0 for one never seen). */
   storedOffsets(partitions: readonly TopicPartition[]): Promise<Map<PartitionKey, number>>;
+  /**
+   * The latest snapshot, for a standby to keep warm: null if there is none, 'held' if it is the one `held` covers
+   * (its bytes are not read).
+   */
+  latestSnapshot(held: SnapshotCover | null): Promise<StoredSnapshot | 'held' | null>;
   /** Becomes the decider if no other process is; null when another one is. */
   tryLead(name: string): Promise<DeciderSession | null>;
   unsentAlerts(limit: number): Promise<OutboxMessage[]>;

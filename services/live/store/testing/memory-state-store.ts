@@ -7,9 +7,10 @@ import type { AlertChange } from '../../../core/alert.js';
 import { conflictingDuplicate, sightingAgainst } from '../../../core/duplicates.js';
 import type { Millis, StreamName } from '../../../core/records.js';
 import { VerifierError } from '../../errors.js';
-import type {
-  ConnectionSecurity, DeadLetterNote, DeciderCheckpoint, DeciderCut, DeciderSession, IngestAccount, IngestBatch, IngestOutcome, IngestRefusal, OffsetRange,
-  OutboxMessage, PartitionProgress, PublishDeadLetters, RetentionOutcome, RetentionPlan, RoundCommit, StateStore, StoredAlertCounts, StoredRecord, StoredSnapshot,
+import {
+  sameCover, type ConnectionSecurity, type DeadLetterNote, type DeciderCheckpoint, type DeciderCut, type DeciderSession, type IngestAccount, type IngestBatch,
+  type IngestOutcome, type IngestRefusal, type OffsetRange, type OutboxMessage, type PartitionProgress, type PublishDeadLetters, type RetentionOutcome,
+  type RetentionPlan, type RoundCommit, type SnapshotCover, type StateStore, type StoredAlertCounts, type StoredRecord, type StoredSnapshot,
 } from '../state-store.js';
 import { compareTopicPartitions, keyOf, partitionKey, topicOf, type PartitionKey, type TopicPartition } from '../topic-partition.js';
 
@@ -195,9 +196,16 @@ export class MemoryStateStore implements StateStore {
 
   // The session's side, fenced by epoch.
 
-  checkpointFor(epoch: number): DeciderCheckpoint {
+  checkpointFor(epoch: number, held: SnapshotCover | null): DeciderCheckpoint {
     this.#fence(epoch);
-    return { streamTime: this.#streamTime, offsets: new Map(this.#decided), snapshot: this.#snapshot, cuts: [...this.#cuts] };
+    const snapshotHeld = held !== null && this.#snapshot !== null && sameCover(held, this.#snapshot);
+    return { streamTime: this.#streamTime, offsets: new Map(this.#decided), snapshot: snapshotHeld ? null : this.#snapshot, snapshotHeld, cuts: [...this.#cuts] };
+  }
+
+  async latestSnapshot(held: SnapshotCover | null): Promise<StoredSnapshot | 'held' | null> {
+    if (this.#snapshot === null) return null;
+    if (held !== null && sameCover(held, this.#snapshot)) return 'held';
+    return this.#snapshot;
   }
 
   progressFor(epoch: number): PartitionProgress[] {
@@ -268,8 +276,8 @@ class MemoryDeciderSession implements DeciderSession {
 
   constructor(private readonly store: MemoryStateStore, readonly epoch: number) {}
 
-  async loadCheckpoint(): Promise<DeciderCheckpoint> {
-    return this.store.checkpointFor(this.epoch);
+  async loadCheckpoint(held: SnapshotCover | null = null): Promise<DeciderCheckpoint> {
+    return this.store.checkpointFor(this.epoch, held);
   }
 
   async readProgress(): Promise<PartitionProgress[]> {

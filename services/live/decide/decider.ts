@@ -33,7 +33,7 @@ export class Decider {
     this.#deps = deps;
     this.#settings = settings;
     this.#log = deps.logger.child({ component: 'decider' });
-    this.#standby = settings.standbyWarm ? new WarmStandby(deps.store, engineOptionsOf(deps, settings), deps.monotonicNow, deps.logger) : null;
+    this.#standby = settings.standbyWarm ? new WarmStandby(deps.store, engineOptionsOf(deps, settings), deps.monotonicNow, deps.logger, (warm) => deps.metrics.deciderStandbyWarm.set(warm ? 1 : 0)) : null;
   }
 
   get leading(): boolean {

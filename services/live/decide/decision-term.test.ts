@@ -309,7 +309,8 @@ describe('a warm standby', () => {
     const { session, term } = await decidedPastItsSnapshot(store, clocks);
     // Every reading of the standby's clock moves it 10 ms: its restore takes 10 ms, so it waits 90 before the next.
     let now = 0;
-    const standby = new WarmStandby(store, engineOptionsOf(deps(store, clocks), settings), () => (now += 10), silent);
+    const holding: boolean[] = [];
+    const standby = new WarmStandby(store, engineOptionsOf(deps(store, clocks), settings), () => (now += 10), silent, (warm) => holding.push(warm));
     const coverOfStored = async () => {
       const stored = await store.latestSnapshot(null);
       return stored === null || stored === 'held' ? null : { streamTime: stored.streamTime, offsets: stored.offsets };
@@ -331,6 +332,8 @@ describe('a warm standby', () => {
     await standby.refresh();
     const held = standby.take()!;
     expect(await store.latestSnapshot(held.cover)).toBe('held');
+    // A restore is told false, then true once done; a take, false; a spaced refresh, nothing.
+    expect(holding).toEqual([false, true, false, false, true, false, false, false, true, false]);
     await session.release();
   });
 

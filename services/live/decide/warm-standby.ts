@@ -26,12 +26,15 @@ export class WarmStandby {
   #warm: WarmEngine | null = null;
   #nextAt = -Infinity;
   #failing = false;
+  readonly #holding: (warm: boolean) => void;
 
-  constructor(store: StateStore, engineOptions: ReconcilerOptions, monotonicNow: () => number, logger: Logger) {
+  /** `holding` is told, after every look at the store and every take, whether the stored snapshot is held restored. */
+  constructor(store: StateStore, engineOptions: ReconcilerOptions, monotonicNow: () => number, logger: Logger, holding: (warm: boolean) => void = () => {}) {
     this.#store = store;
     this.#engineOptions = engineOptions;
     this.#monotonicNow = monotonicNow;
     this.#log = logger.child({ component: 'warm-standby' });
+    this.#holding = holding;
   }
 
   /**
@@ -43,12 +46,17 @@ export class WarmStandby {
     if (started < this.#nextAt) return;
     try {
       const stored = await this.#store.latestSnapshot(this.#warm?.cover ?? null);
-      if (stored === 'held') return;
-      // None stored, or replaced by one that could not be read: what is held is stale either way.
+      if (stored === 'held') {
+        this.#holding(true);
+        return;
+      }
+      // None stored, or a newer one: what is held is stale either way.
       this.#warm = null;
+      this.#holding(false);
       if (stored === null) return;
       const state = await restoreDeciderSnapshot(stored.format, stored.state, this.#engineOptions);
       this.#warm = { cover: { streamTime: stored.streamTime, offsets: stored.offsets }, state };
+      this.#holding(true);
       const took = this.#monotonicNow() - started;
       this.#nextAt = this.#monotonicNow() + SPACING * took;
       this.#log.debug({ streamTime: stored.streamTime, bytes: stored.state.length, tookMs: Math.round(took) }, 'kept the latest snapshot warm');
@@ -56,6 +64,7 @@ export class WarmStandby {
       this.#failing = false;
     } catch (error) {
       this.#warm = null;
+      this.#holding(false);
       if (!this.#failing) this.#log.warn({ error: describeFailure(error) }, 'cannot keep the decider\'s snapshot warm; a takeover will restore it');
       this.#failing = true;
     }
@@ -65,6 +74,7 @@ export class WarmStandby {
   take(): WarmEngine | null {
     const warm = this.#warm;
     this.#warm = null;
+    this.#holding(false);
     return warm;
   }
 }

@@ -118,6 +118,7 @@ export interface VerifierMetrics {
   /** Time the elected decider took to make its engine ready (snapshot restored, records after it replayed), in seconds. */
   readonly deciderTakeoverSeconds: Gauge;
   readonly deciderTakeoverWarm: Gauge;
+  readonly deciderStandbyWarm: Gauge;
   readonly deciderTakeoverRecords: Gauge;
   /** Patients the engine holds (once per opt-out type): what its snapshot and a takeover grow with. */
   readonly enginePatientKeys: Gauge;
@@ -215,6 +216,7 @@ export function createVerifierMetrics(
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
     }),
     deciderTakeoverSeconds: gauge('decider_takeover_seconds', 'Time the elected decider took to make its engine ready (snapshot restored, later records replayed), in seconds.', []),
+    deciderStandbyWarm: gauge('decider_standby_warm', 'While another instance decides: whether this one held the stored snapshot restored when it last looked (every second, less often while restores are long), ready for a takeover that replays only the records after it (STANDBY_WARM).', []),
     deciderTakeoverWarm: gauge('decider_takeover_warm', 'Whether the elected decider started from the engine it had kept warm while standing by (1), or restored the snapshot when elected (0).', []),
     deciderTakeoverRecords: gauge('decider_takeover_records', 'Stored records the elected decider replayed after restoring the snapshot when it took over.', []),
     enginePatientKeys: gauge('engine_patient_keys', 'Patients the decider\'s engine holds, once per opt-out type with a history it keeps (objectors, open episodes, recent changes): what its snapshot and takeover grow with.', []),

@@ -3,7 +3,9 @@
 // the four input topics; `optout-verifier run` (a process of its own) reads it from start to its final committed offset
 // and on to its last decision; it is then killed (SIGKILL), and an instance started in its place takes over the
 // decision from the last periodic snapshot (a crash's takeover); that instance is stopped (a last snapshot, retention
-// settles), and one more takes over (a rolling restart's takeover). Then the schema is measured. At the first size, raw
+// settles), and one more takes over (a rolling restart's takeover); then `run` leads again, as a child, an instance
+// beside it stands by until it holds the snapshot warm, and the child is killed (a warm standby's takeover). Then
+// the schema is measured. At the first size, raw
 // kafkajs consumption with avsc decoding is measured in the same run as the baseline. Printed: events/s and the ratio,
 // takeover times and the records they replayed, schema bytes per record read, and the time from a timer's due stream
 // time to its alert on the alerts topic; and where the CPU went while ingesting and while consuming raw
@@ -79,6 +81,8 @@ export interface LiveShapeResult {
   readonly dueToAlert: ReturnType<typeof summariseLatency>;
   readonly afterCrash: Takeover;
   readonly afterStop: Takeover;
+  /** A decider killed while a standby held its snapshot warm: the standby's takeover. */
+  readonly warm: WarmTakeover;
   /** Bytes of the whole schema (tables, indexes, TOAST) per record read: on disk, and once compacted (VACUUM FULL). */
   readonly diskBytesPerRecord: number;
   readonly heldBytesPerRecord: number;
@@ -179,11 +183,13 @@ async function benchShape(shape: Shape, dataDir: string, cluster: Cluster, optio
     log(`    killed (SIGKILL); a new instance took over the decision in ${afterCrash.seconds.toFixed(2)} s, replaying ${afterCrash.replayed.toLocaleString('en-GB')} records stored after the last snapshot`);
     const afterStop = await takeover('bench-after-stop');
     log(`    stopped; the next instance took over in ${afterStop.seconds.toFixed(2)} s, replaying ${afterStop.replayed.toLocaleString('en-GB')} records; its engine holds ${afterStop.patientKeys.toLocaleString('en-GB')} patient keys`);
+    const warm = await warmTakeover(env, parsed.config, files.files, logger, join(options.dir, `live-bench-${suffix}-leader.log`));
+    log(`    a decider killed (SIGKILL) while a standby held its snapshot warm: the standby was elected ${warm.electedSeconds.toFixed(2)} s after the kill (it looks every second) and took over in ${(warm.takeover.seconds * 1000).toFixed(1)} ms (${warm.warm ? 'from its warm engine' : 'NOT from its warm engine'}), replaying ${warm.takeover.replayed.toLocaleString('en-GB')} records`);
 
     const size = await schemaSize(admin, schema);
     log(`    schema ${(size.disk / 1e6).toFixed(1)} MB on disk, ${(size.held / 1e6).toFixed(1)} MB once compacted (VACUUM FULL: ${size.largest}); ${size.recordRows.toLocaleString('en-GB')} records left in record_batches`);
     return {
-      name: shape.name, records, serviceRate, ingestCpu: run.ingestCpu, decidedSeconds: run.decidedSeconds, dueToAlert: summariseLatency(run.delays), afterCrash, afterStop,
+      name: shape.name, records, serviceRate, ingestCpu: run.ingestCpu, decidedSeconds: run.decidedSeconds, dueToAlert: summariseLatency(run.delays), afterCrash, afterStop, warm,
       diskBytesPerRecord: size.disk / records, heldBytesPerRecord: size.held / records, recordRowsKept: size.recordRows,
     };
   } finally {
@@ -281,6 +287,64 @@ async function takeOver(config: Parameters<typeof startLiveService>[0], files: D
   }
 }
 
+export interface WarmTakeover {
+  readonly takeover: Takeover;
+  /** The kill to the standby's election: its poll of the decider lock. */
+  readonly electedSeconds: number;
+  /** Whether the standby started from the engine it held (optout_verifier_decider_takeover_warm). */
+  readonly warm: boolean;
+}
+
+/**
+ * `optout-verifier run` as a child process leads (restoring the stored snapshot, with nothing new to read); an
+ * instance started beside it stands by until it holds that snapshot restored (optout_verifier_decider_standby_warm);
+ * the child is killed (SIGKILL) and the standby takes over.
+ */
+async function warmTakeover(env: Record<string, string>, config: Parameters<typeof startLiveService>[0], files: DeploymentFiles, logger: Logger, logFile: string): Promise<WarmTakeover> {
+  const out = createWriteStream(logFile);
+  const child = spawn(process.execPath, [measuredModule('cli/start'), 'run'], { env: { PATH: process.env.PATH ?? '', ...env, INSTANCE_NAME: 'bench-leader' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(out, { end: false });
+  child.stderr.pipe(out, { end: false });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let standby: Awaited<ReturnType<typeof startLiveService>> | null = null;
+  try {
+    const registry = new Registry();
+    const gauge = async (name: string) => (await registry.getSingleMetric(`optout_verifier_${name}`)?.get())?.values[0]?.value ?? Number.NaN;
+    // Started once the child leads, so that this instance stands by.
+    const db = new pg.Client({ connectionString: env.DATABASE_URL });
+    await db.connect();
+    try {
+      await until(async () => (await db.query<{ leader: string | null }>(`SELECT leader FROM ${pg.escapeIdentifier(env.DB_SCHEMA ?? '')}.decider_state`)).rows[0]?.leader === 'bench-leader', 'the child to lead');
+    } finally {
+      await db.end();
+    }
+    standby = await startLiveService(config, files, { logger, registry, build: { version: 'bench' }, instanceName: 'bench-standby' });
+    const service = standby;
+    await until(async () => !service.decider.leading && (await gauge('decider_standby_warm')) === 1, 'the standby to hold the snapshot warm');
+    const killed = performance.now();
+    child.kill('SIGKILL');
+    await exited;
+    await until(async () => service.decider.leading, 'the standby to take over');
+    const electedSeconds = (performance.now() - killed) / 1000 - (await gauge('decider_takeover_seconds'));
+    return {
+      takeover: { seconds: await gauge('decider_takeover_seconds'), replayed: await gauge('decider_takeover_records'), patientKeys: await gauge('engine_patient_keys') },
+      electedSeconds, warm: (await gauge('decider_takeover_warm')) === 1,
+    };
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+    await standby?.stop();
+  }
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** The schema's size on disk, then once compacted; and the rows retention left in the record tables. */
 async function schemaSize(admin: pg.Client, schema: string): Promise<{ disk: number; held: number; recordRows: number; largest: string }> {
   const total = async () => Number((await admin.query<{ bytes: string }>(`SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes
@@ -312,6 +376,7 @@ export function formatLiveBench(result: LiveBenchResult): string[] {
   }
   if (base !== undefined && long !== undefined) {
     lines.push(`live: takeover after four times the history against after the bench history: ${(long.afterCrash.seconds / base.afterCrash.seconds).toFixed(2)}x after a crash, ${(long.afterStop.seconds / base.afterStop.seconds).toFixed(2)}x after a stop (target at most 1.3x); the engine holds ${(long.afterStop.patientKeys / base.afterStop.patientKeys).toFixed(2)}x the patient keys (${base.afterStop.patientKeys.toLocaleString('en-GB')} and ${long.afterStop.patientKeys.toLocaleString('en-GB')})`);
+    lines.push(`live: takeover by a warm standby, four times the history against the bench history: ${(long.warm.takeover.seconds * 1000).toFixed(1)} ms against ${(base.warm.takeover.seconds * 1000).toFixed(1)} ms = ${(long.warm.takeover.seconds / base.warm.takeover.seconds).toFixed(2)}x (${[base, long].every((s) => s.warm.warm) ? 'both from the warm engine' : 'NOT both from the warm engine'}; elected ${base.warm.electedSeconds.toFixed(2)} s and ${long.warm.electedSeconds.toFixed(2)} s after the kill)`);
   }
   for (const s of result.shapes) {
     const l = s.dueToAlert;

@@ -247,6 +247,21 @@ export function restoreEngine(snapshot: unknown, options: ReconcilerOptions): Re
  * engine's own objects as they are read; the rest is read whole, then restored as restoreEngine does.
  */
 export function restoreEngineFrom(source: SnapshotSource, options: ReconcilerOptions): Reconciler {
+  const steps = restoringEngineFrom(source, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Patient keys a restore reads between two pauses. */
+const KEYS_PER_STEP = 5_000;
+
+/**
+ * restoreEngineFrom in steps: it pauses (yields) after every KEYS_PER_STEP patient keys, so that a caller that
+ * must not hold its thread for the whole restore (a standby's event loop) can let other work run between steps.
+ */
+export function* restoringEngineFrom(source: SnapshotSource, options: ReconcilerOptions): Generator<void, Reconciler> {
   const members = source.object();
   const rest = new Map<string, unknown>();
   let keys: KeyState[] | null = null;
@@ -255,7 +270,7 @@ export function restoreEngineFrom(source: SnapshotSource, options: ReconcilerOpt
     if (name === 'keys') {
       // The writer puts the version first: keys are read in its shape only once it is known.
       if (!rest.has('v')) throw new UnreadableSnapshot('keys before its version');
-      keys = keysFrom(source);
+      keys = yield* keysFrom(source);
     } else {
       rest.set(name, source.value());
       if (name === 'v') checkVersion(rest.get('v'));
@@ -282,10 +297,11 @@ function episodeIn(nhsNumber: string, type: OptOutType, e: EpisodeV): Episode {
 }
 
 /** The items of a KeyV, and of its SideV and OriginV, as the engine's objects (built in the same shape as keyIn's). */
-function keysFrom(source: SnapshotSource): KeyState[] {
+function* keysFrom(source: SnapshotSource): Generator<void, KeyState[]> {
   const count = source.array();
   const keys = new Array<KeyState>(count);
   for (let i = 0; i < count; i++) {
+    if (i > 0 && i % KEYS_PER_STEP === 0) yield;
     items(source, 5, 'a key');
     const nhsNumber = source.string();
     const type = source.string() as OptOutType;

@@ -67,6 +67,22 @@ describe('the decider snapshot as stored', () => {
     expect(((await refusal(state, 9)) as Error).message).toMatch(/format 9/);
   });
 
+  it('pauses between steps of 5,000 patient keys when asked, to the engine an unpaced restore gives, and stops when the pause throws', async () => {
+    const engine = new Reconciler(options);
+    for (let i = 0; i < 12_000; i++) {
+      engine.offerGpEvent(gp(`e${i}`, T0 + i, CODES.t1Dissent, `999${String(i).padStart(7, '0')}`), catalogue.lookup(CODES.t1Dissent)!);
+    }
+    engine.advanceTo(T0 + HOUR);
+    const stored = await encodeDeciderState({ engine, latestEventTime: { 'gp:0': T0 }, futureTimes: {} });
+    let pauses = 0;
+    const paced = await restoreDeciderSnapshot(DECIDER_SNAPSHOT_FORMAT, stored, options, async () => { pauses++; });
+    expect(pauses).toBe(2);
+    expect(snapshotOf(paced.engine)).toStrictEqual(snapshotOf((await restoreDeciderSnapshot(DECIDER_SNAPSHOT_FORMAT, stored, options)).engine));
+    expect(snapshotOf(paced.engine).keys).toHaveLength(12_000);
+    const stopped = new Error('stopping');
+    await expect(restoreDeciderSnapshot(DECIDER_SNAPSHOT_FORMAT, stored, options, async () => { throw stopped; })).rejects.toBe(stopped);
+  });
+
   it('writes from the engine itself the bytes it writes from the engine\'s snapshot', async () => {
     const fromEngine = gunzipSync(await encodeDeciderState(state()));
     expect(fromEngine).toStrictEqual(gunzipSync(await encodeDeciderSnapshot(content())));

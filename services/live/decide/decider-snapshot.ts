@@ -11,11 +11,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createGzip, gunzip } from 'node:zlib';
-import { restoreEngine, restoreEngineFrom, UnreadableSnapshot, writeSnapshot, type EngineSnapshot } from '../../core/engine-snapshot.js';
+import { restoreEngine, restoringEngineFrom, UnreadableSnapshot, writeSnapshot, type EngineSnapshot } from '../../core/engine-snapshot.js';
 import type { Reconciler, ReconcilerOptions } from '../../core/reconciler.js';
 import type { Millis } from '../../core/records.js';
 import { VerifierError } from '../errors.js';
-import { decodeCompactValue, encodeCompactValue, readCompactValue, writeCompactValue, type CompactReader } from './compact-value.js';
+import { CompactReader, decodeCompactValue, encodeCompactValue, UnreadableValue, writeCompactValue } from './compact-value.js';
 
 /** Format 1: gzip of the JSON text of DeciderSnapshotContent. Format 2: gzip of its compact bytes. */
 const JSON_FORMAT = 1;
@@ -80,21 +80,31 @@ export interface DeciderState extends Omit<DeciderSnapshotContent, 'engine'> {
  * objects (restoreEngineFrom): the snapshot is never held whole as generic arrays on the way, which the garbage
  * collector copied as they survived and a restore spent much of its time on (about a quarter less CPU without them).
  */
-export async function restoreDeciderSnapshot(format: number, state: Buffer, options: ReconcilerOptions): Promise<DeciderState> {
+export async function restoreDeciderSnapshot(format: number, state: Buffer, options: ReconcilerOptions, pause: (() => Promise<void>) | null = null): Promise<DeciderState> {
   if (format === JSON_FORMAT) {
     const content = await decodeDeciderSnapshot(format, state);
     return { ...content, engine: restoreEngine(content.engine, options) };
   }
-  return readCompactValue(await gunzipped(format, state), (reader) => restoredFrom(reader, options));
+  const reader = new CompactReader(await gunzipped(format, state));
+  const steps = restoringFrom(reader, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) {
+      if (!reader.done) throw new UnreadableValue('bytes left over after the value');
+      return step.value;
+    }
+    // Between steps of some thousands of patient keys, whoever asked may let other work run (a standby's loop).
+    if (pause !== null) await pause();
+  }
 }
 
-function restoredFrom(reader: CompactReader, options: ReconcilerOptions): DeciderState {
+function* restoringFrom(reader: CompactReader, options: ReconcilerOptions): Generator<void, DeciderState> {
   const members = reader.object();
   let engine: Reconciler | null = null;
   const rest = new Map<string, unknown>();
   for (let i = 0; i < members; i++) {
     const name = reader.string();
-    if (name === 'engine') engine = restoreEngineFrom(reader, options);
+    if (name === 'engine') engine = yield* restoringEngineFrom(reader, options);
     else rest.set(name, reader.value());
   }
   if (engine === null) throw new UnreadableSnapshot('no engine in the decider snapshot');

@@ -85,7 +85,7 @@ export class Decider {
       if (session === null) {
         if (!standing) this.#log.info({ warm: this.#standby !== null }, 'another instance is the decider; standing by to take over');
         standing = true;
-        await this.#standby?.refresh();
+        await this.#standby?.refresh(this.#wake.signal);
         await this.#pause(this.#settings.standbyPollMs);
         continue;
       }

@@ -233,6 +233,7 @@ describe('a decider term over the in-memory store', () => {
 
 describe('a warm standby', () => {
   const silent = pino({ level: 'silent' });
+  const never = new AbortController().signal;
 
   // Snapshots only when told, or once a backlog is worked off.
   const rare: DeciderSettings = { ...settings, snapshotEveryRecords: 1_000_000 };
@@ -261,7 +262,7 @@ describe('a warm standby', () => {
     const store = new MemoryStateStore(() => clocks.wall);
     const warm = new WarmStandby(store, engineOptionsOf(deps(store, clocks), settings), () => clocks.monotonic, silent);
     const a = await decidedPastItsSnapshot(store, clocks);
-    if (standby !== 'none') await warm.refresh();
+    if (standby !== 'none') await warm.refresh(never);
     if (standby === 'stale') await a.term.snapshotNow();
     await a.term.settle();
     await a.session.release();
@@ -303,55 +304,101 @@ describe('a warm standby', () => {
     expect(stale.alerts).toEqual(cold.alerts);
   });
 
-  it('restores at most a tenth of its time, and reads only the cover of a snapshot it holds', async () => {
+  it('restores at most a tenth of its time, and keeps the engine it holds while the stored snapshot is that one', async () => {
     const clocks = new Clocks();
     const store = new MemoryStateStore(() => clocks.wall);
     const { session, term } = await decidedPastItsSnapshot(store, clocks);
+    // Snapshots the standby read whole (not just their cover).
+    let wholeReads = 0;
+    const counting = Object.create(store, {
+      latestSnapshot: { value: async (held: Parameters<MemoryStateStore['latestSnapshot']>[0]) => {
+        const stored = await store.latestSnapshot(held);
+        if (stored !== null && stored !== 'held') wholeReads++;
+        return stored;
+      } },
+    }) as MemoryStateStore;
     // Every reading of the standby's clock moves it 10 ms: its restore takes 10 ms, so it waits 90 before the next.
     let now = 0;
     const holding: boolean[] = [];
-    const standby = new WarmStandby(store, engineOptionsOf(deps(store, clocks), settings), () => (now += 10), silent, (warm) => holding.push(warm));
+    const standby = new WarmStandby(counting, engineOptionsOf(deps(store, clocks), settings), () => (now += 10), silent, (warm) => holding.push(warm));
     const coverOfStored = async () => {
       const stored = await store.latestSnapshot(null);
       return stored === null || stored === 'held' ? null : { streamTime: stored.streamTime, offsets: stored.offsets };
     };
-    await standby.refresh();
+    await standby.refresh(never);
     const kept = await coverOfStored();
-    expect(kept).not.toBeNull();
+    now += 100;
+    await standby.refresh(never);
+    now += 100;
+    await standby.refresh(never);
+    expect([wholeReads, holding]).toEqual([1, [false, true, true, true]]);
+    const first = standby.take()!;
+    expect(first.cover).toEqual(kept);
+    expect(standby.take()).toBeNull();
+
+    // Taken, it holds nothing: the next look restores again, into a new engine.
+    now += 100;
+    await standby.refresh(never);
+    expect(wholeReads).toBe(2);
+    expect(standby.take()!.state.engine).not.toBe(first.state.engine);
+
+    now += 100;
+    await standby.refresh(never);
+    expect(wholeReads).toBe(3);
     await term.snapshotNow();
     const newer = await coverOfStored();
     expect(newer).not.toEqual(kept);
-    await standby.refresh();
-    expect(standby.take()?.cover).toEqual(kept);
+    // Within 9 times the last restore's 10 ms: not looked at; then the newer one.
+    await standby.refresh(never);
+    expect(wholeReads).toBe(3);
     now += 100;
-    await standby.refresh();
+    await standby.refresh(never);
+    expect(wholeReads).toBe(4);
     expect(standby.take()?.cover).toEqual(newer);
-    // Taken, it holds nothing until it restores again; a snapshot it holds is not read again.
-    expect(standby.take()).toBeNull();
+    // A stop: nothing read.
+    const stopping = new AbortController();
+    stopping.abort();
     now += 100;
-    await standby.refresh();
-    const held = standby.take()!;
-    expect(await store.latestSnapshot(held.cover)).toBe('held');
-    // A restore is told false, then true once done; a take, false; a spaced refresh, nothing.
-    expect(holding).toEqual([false, true, false, false, true, false, false, false, true, false]);
+    await standby.refresh(stopping.signal);
+    expect([wholeReads, standby.take()]).toEqual([4, null]);
     await session.release();
   });
 
-  it('keeps nothing while the store fails, so that a takeover restores the snapshot itself', async () => {
+  it('keeps the engine it holds while the store fails, and waits before trying again', async () => {
     const clocks = new Clocks();
     const store = new MemoryStateStore(() => clocks.wall);
     const { session } = await decidedPastItsSnapshot(store, clocks);
-    const standby = new WarmStandby(store, engineOptionsOf(deps(store, clocks), settings), () => clocks.monotonic, silent);
-    await standby.refresh();
-    let failing = true;
-    const failingStore = Object.create(store, { latestSnapshot: { value: async () => { if (failing) throw new Error('connection refused'); return null; } } }) as MemoryStateStore;
-    const flaky = new WarmStandby(failingStore, engineOptionsOf(deps(store, clocks), settings), () => clocks.monotonic, silent);
-    await flaky.refresh();
-    expect(flaky.take()).toBeNull();
+    let failing = false;
+    let calls = 0;
+    let wholeReads = 0;
+    const flaky = Object.create(store, {
+      latestSnapshot: { value: async (held: Parameters<MemoryStateStore['latestSnapshot']>[0]) => {
+        calls++;
+        if (failing) throw new Error('connection refused');
+        const stored = await store.latestSnapshot(held);
+        if (stored !== null && stored !== 'held') wholeReads++;
+        return stored;
+      } },
+    }) as MemoryStateStore;
+    const holding: boolean[] = [];
+    const standby = new WarmStandby(flaky, engineOptionsOf(deps(store, clocks), settings), () => clocks.monotonic, silent, (warm) => holding.push(warm));
+    await standby.refresh(never);
+    failing = true;
+    await standby.refresh(never);
+    expect([calls, holding]).toEqual([2, [false, true, false]]);
+    // Not asked again for 30 s.
+    clocks.pass(29_000);
+    await standby.refresh(never);
+    expect(calls).toBe(2);
     failing = false;
-    await flaky.refresh();
-    expect(flaky.take()).toBeNull();
-    expect(standby.take()).not.toBeNull();
+    clocks.pass(1_000);
+    await standby.refresh(never);
+    // Its cover read, not the whole snapshot again: the engine held before the failures was kept.
+    expect([calls, wholeReads, holding.at(-1)]).toEqual([3, 1, true]);
+    const warm = standby.take();
+    expect(warm).not.toBeNull();
+    // It is the engine restored before the failures, and the stored snapshot is still that one.
+    expect(await store.latestSnapshot(warm!.cover)).toBe('held');
     await session.release();
   });
 });

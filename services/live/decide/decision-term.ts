@@ -148,7 +148,10 @@ export class DecisionTerm {
     const started = this.#deps.monotonicNow();
     this.#ceiling = this.#deps.wallNow() + this.#settings.maxFutureMs;
     const checkpoint = await this.#session.loadCheckpoint(warm?.cover ?? null);
-    if (checkpoint.snapshotHeld && warm !== null) this.#startFrom(warm.state, warm.cover);
+    const fromWarm = checkpoint.snapshotHeld ? warm : null;
+    // Not the stored one: dropped before the stored one is restored, so that two engines are never held at once.
+    warm = null;
+    if (fromWarm !== null) this.#startFrom(fromWarm.state, fromWarm.cover);
     else if (checkpoint.snapshot !== null) this.#startFrom(await restoreDeciderSnapshot(checkpoint.snapshot.format, checkpoint.snapshot.state, this.#engineOptions), checkpoint.snapshot);
     const restored = this.#recordsOffered;
     for (const step of rebuildSteps(checkpoint, this.#deps.streamOfTopic)) {
@@ -160,14 +163,13 @@ export class DecisionTerm {
     if (checkpoint.streamTime !== null) this.#deps.metrics.watermark.set(checkpoint.streamTime / 1000);
     this.refreshGauges();
     const tookMs = this.#deps.monotonicNow() - started;
-    const fromWarm = checkpoint.snapshotHeld && warm !== null;
     this.#log.info({
-      snapshot: fromWarm ? { streamTime: iso(warm.cover.streamTime), warm: true }
+      snapshot: fromWarm !== null ? { streamTime: iso(fromWarm.cover.streamTime), warm: true }
         : checkpoint.snapshot === null ? null : { streamTime: iso(checkpoint.snapshot.streamTime), bytes: checkpoint.snapshot.state.length },
       records: this.#recordsOffered - restored, cuts: checkpoint.cuts.length, openAlerts: this.#engine.alerts().length,
       streamTime: iso(checkpoint.streamTime), tookMs: Math.round(tookMs),
     }, 'engine rebuilt; deciding');
-    return { tookMs, replayed: this.#recordsOffered - restored, warm: fromWarm };
+    return { tookMs, replayed: this.#recordsOffered - restored, warm: fromWarm !== null };
   }
 
   /** The engine and the partitions' times a snapshot holds, as the offsets it covers left them. */

@@ -2,6 +2,7 @@
 // store: while another instance decides, this one restores each new snapshot as it is stored, so that if it is
 // elected it starts from an engine already built and replays only the records after the snapshot. A restore grows
 // with the patients the engine holds (millions nationally, tens of seconds); the replay does not.
+import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ReconcilerOptions } from '../../core/reconciler.js';
 import { describeFailure } from '../errors.js';
@@ -17,6 +18,9 @@ export interface WarmEngine {
 // After a restore that took d, the next waits at least SPACING × d: a standby restores at most a tenth of its time,
 // however often a backlog's snapshots come. The event loop it holds is its ingest's too.
 const SPACING = 9;
+
+/** After a failed refresh (a store that cannot be reached, a snapshot that cannot be read), the least wait before the next. */
+const FAILED_WAIT_MS = 30_000;
 
 export class WarmStandby {
   readonly #store: StateStore;
@@ -38,12 +42,19 @@ export class WarmStandby {
   }
 
   /**
-   * Restores the stored snapshot if it is newer than the one held (and the spacing allows). A failure is logged
-   * once and changes nothing: a takeover then restores the snapshot itself, as without a standby.
+   * Restores the stored snapshot if it is newer than the one held (and the spacing allows), letting the event loop
+   * run between steps of some thousands of patient keys, and giving up at once when `signal` aborts (a stop). A
+   * failure is logged once and waits at least FAILED_WAIT_MS before the next try: a takeover then restores the
+   * snapshot itself, as without a standby. A store that cannot be read leaves the engine held as it was (the
+   * takeover checks its cover anyway).
    */
-  async refresh(): Promise<void> {
+  async refresh(signal: AbortSignal): Promise<void> {
     const started = this.#monotonicNow();
-    if (started < this.#nextAt) return;
+    if (started < this.#nextAt || signal.aborted) return;
+    const pause = async () => {
+      await setImmediate();
+      signal.throwIfAborted();
+    };
     try {
       const stored = await this.#store.latestSnapshot(this.#warm?.cover ?? null);
       if (stored === 'held') {
@@ -54,7 +65,7 @@ export class WarmStandby {
       this.#warm = null;
       this.#holding(false);
       if (stored === null) return;
-      const state = await restoreDeciderSnapshot(stored.format, stored.state, this.#engineOptions);
+      const state = await restoreDeciderSnapshot(stored.format, stored.state, this.#engineOptions, pause);
       this.#warm = { cover: { streamTime: stored.streamTime, offsets: stored.offsets }, state };
       this.#holding(true);
       const took = this.#monotonicNow() - started;
@@ -63,8 +74,9 @@ export class WarmStandby {
       if (this.#failing) this.#log.info('keeping the decider\'s snapshot warm again');
       this.#failing = false;
     } catch (error) {
-      this.#warm = null;
       this.#holding(false);
+      if (signal.aborted) return;
+      this.#nextAt = this.#monotonicNow() + Math.max(FAILED_WAIT_MS, SPACING * (this.#monotonicNow() - started));
       if (!this.#failing) this.#log.warn({ error: describeFailure(error) }, 'cannot keep the decider\'s snapshot warm; a takeover will restore it');
       this.#failing = true;
     }

@@ -140,8 +140,9 @@ export interface DeciderCut {
 
 /**
  * What a snapshot covers: the stream time and every partition's decided offset at the commit that wrote it. It
- * tells one stored snapshot from another: a snapshot is only written once the cover has moved, and an engine
- * rebuilt to a cover is the engine that was there (see decider.ts).
+ * tells one stored snapshot from another, because a schema never holds two snapshots with the same cover: only the
+ * elected decider writes one (fenced by its epoch), decided offsets and stream time never go back, and a decider
+ * writes none while the cover is the one it restored or last wrote (DecisionTerm.snapshotNow).
  */
 export interface SnapshotCover {
   readonly streamTime: Millis | null;

@@ -184,7 +184,7 @@ async function benchShape(shape: Shape, dataDir: string, cluster: Cluster, optio
     const afterStop = await takeover('bench-after-stop');
     log(`    stopped; the next instance took over in ${afterStop.seconds.toFixed(2)} s, replaying ${afterStop.replayed.toLocaleString('en-GB')} records; its engine holds ${afterStop.patientKeys.toLocaleString('en-GB')} patient keys`);
     const warm = await warmTakeover(env, parsed.config, files.files, logger, join(options.dir, `live-bench-${suffix}-leader.log`));
-    log(`    a decider killed (SIGKILL), with nothing stored after its snapshot, while a standby held that snapshot warm: the standby was elected ${warm.electedSeconds.toFixed(2)} s after the kill (it looks every second) and took over in ${(warm.takeover.seconds * 1000).toFixed(1)} ms (${warm.warm ? 'from its warm engine' : 'NOT from its warm engine'}), replaying ${warm.takeover.replayed.toLocaleString('en-GB')} records`);
+    log(`    a decider killed (SIGKILL), with nothing stored after its snapshot, while a standby held that snapshot warm: the standby was elected ${warm.electedSeconds.toFixed(2)} s after the kill and took over in ${(warm.takeover.seconds * 1000).toFixed(1)} ms (${warm.warm ? 'from its warm engine' : 'NOT from its warm engine'}), replaying ${warm.takeover.replayed.toLocaleString('en-GB')} records`);
 
     const size = await schemaSize(admin, schema);
     log(`    schema ${(size.disk / 1e6).toFixed(1)} MB on disk, ${(size.held / 1e6).toFixed(1)} MB once compacted (VACUUM FULL: ${size.largest}); ${size.recordRows.toLocaleString('en-GB')} records left in record_batches`);
@@ -289,7 +289,7 @@ async function takeOver(config: Parameters<typeof startLiveService>[0], files: D
 
 export interface WarmTakeover {
   readonly takeover: Takeover;
-  /** The kill to the standby's election: its poll of the decider lock. */
+  /** The kill to the standby's election (it waits for the decider's lock). */
   readonly electedSeconds: number;
   /** Whether the standby started from the engine it held (optout_verifier_decider_takeover_warm). */
   readonly warm: boolean;

@@ -392,6 +392,25 @@ describe('PostgreSQL state store', () => {
     }
   });
 
+  it('elects a waiting instance the moment the decider\'s session ends, and one that waits in vain after its wait', async () => {
+    const leader = (await store.tryLead('instance-w1'))!;
+    let started = performance.now();
+    expect(await store.tryLead('instance-w2', 300)).toBeNull();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    started = performance.now();
+    const waiting = store.tryLead('instance-w2', 20_000);
+    await new Promise((r) => setTimeout(r, 200));
+    await leader.release();
+    const successor = await waiting;
+    const waited = performance.now() - started;
+    expect(successor?.epoch).toBeGreaterThan(leader.epoch);
+    expect(waited).toBeGreaterThanOrEqual(150);
+    expect(waited).toBeLessThan(10_000);
+    // The wait's lock_timeout was the transaction's: the session keeps the store's own, and can commit.
+    await successor!.commitRound({ streamTime: null, offsets: new Map(), cut: null, alertChanges: [], decidedAt: Date.now(), snapshot: null });
+    await successor!.release();
+  });
+
   it('says the decider session is lost when its connection goes', async () => {
     const session = (await store.tryLead('instance-c'))!;
     await terminateAdvisoryLockHolders(raw, 'store-test');

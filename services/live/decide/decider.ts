@@ -65,7 +65,7 @@ export class Decider {
   async #pause(ms: number): Promise<void> {
     if (!this.#running) return;
     try {
-      await sleep(ms, undefined, { signal: this.#wake.signal });
+      await sleep(Math.max(0, ms), undefined, { signal: this.#wake.signal });
     } catch {
       // woken by stop()
     }
@@ -75,8 +75,11 @@ export class Decider {
     let standing = false;
     while (this.#running) {
       let session: DeciderSession | null;
+      const asked = this.#deps.monotonicNow();
       try {
-        session = await withRetry('electing the decider', () => this.#deps.store.tryLead(this.#settings.instanceName), this.#deps.retry, { shouldStop: () => !this.#running });
+        // Standing by, it waits for the decider's lock for a poll's time: elected the moment the decider's session ends.
+        const waitMs = standing ? this.#settings.standbyPollMs : 0;
+        session = await withRetry('electing the decider', () => this.#deps.store.tryLead(this.#settings.instanceName, waitMs), this.#deps.retry, { shouldStop: () => !this.#running });
       } catch (error) {
         if (!(error instanceof Stopped)) this.#log.error({ error: describeFailure(error) }, 'cannot take part in the decider election');
         await this.#pause(this.#settings.standbyPollMs);
@@ -86,7 +89,7 @@ export class Decider {
         if (!standing) this.#log.info({ warm: this.#standby !== null }, 'another instance is the decider; standing by to take over');
         standing = true;
         await this.#standby?.refresh(this.#wake.signal);
-        await this.#pause(this.#settings.standbyPollMs);
+        await this.#pause(this.#settings.standbyPollMs - (this.#deps.monotonicNow() - asked));
         continue;
       }
       standing = false;

@@ -22,6 +22,8 @@ import {
 type ValidItem = Extract<IngestItem, { kind: 'valid' }>;
 
 const UNIQUE_VIOLATION = '23505';
+/** lock_timeout passed while waiting for a lock. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 function sqlstateOf(error: unknown): string | undefined {
   const cause = error instanceof VerifierError ? error.cause : error;
@@ -344,7 +346,7 @@ export class PgStateStore implements StateStore {
     return result.rows.map((r) => ({ topic: r.topic, partition: r.partition, nextOffset: r.next_offset, unaccounted: r.unaccounted }));
   }
 
-  async tryLead(name: string): Promise<DeciderSession | null> {
+  async tryLead(name: string, waitMs = 0): Promise<DeciderSession | null> {
     const client = new pg.Client(clientConfig(this.#options));
     const lost = new Promise<Error>((resolve) => {
       client.on('error', (error) => resolve(storeFailure(error, 'decider connection')));
@@ -357,8 +359,7 @@ export class PgStateStore implements StateStore {
     }
     try {
       await run(client, { text: searchPath(this.#options.schema), values: [] }, 'setting the schema');
-      const locked = await run<{ locked: boolean }>(client, q.tryDeciderLock(this.#options.schema), 'taking the decider lock');
-      if (!locked.rows[0]?.locked) {
+      if (!(await this.#takeDeciderLock(client, waitMs))) {
         await client.end().catch(() => {});
         return null;
       }
@@ -370,6 +371,26 @@ export class PgStateStore implements StateStore {
       await client.end().catch(() => {});
       throw error;
     }
+  }
+
+  /**
+   * Takes the decider lock on the client's session if it is free; with waitMs, waits that long for the session that
+   * holds it to end (the lock is granted the moment it does), in a transaction whose lock_timeout is waitMs. The
+   * lock is the session's, kept past the transaction.
+   */
+  async #takeDeciderLock(client: pg.Client, waitMs: number): Promise<boolean> {
+    if (waitMs <= 0) return (await run<{ locked: boolean }>(client, q.tryDeciderLock(this.#options.schema), 'taking the decider lock')).rows[0]?.locked === true;
+    await run(client, { text: 'BEGIN', values: [] }, 'taking the decider lock');
+    await run(client, q.localLockTimeout(waitMs), 'taking the decider lock');
+    try {
+      const wait = q.waitDeciderLock(this.#options.schema);
+      await client.query(wait.text, wait.values as unknown[]);
+    } catch (error) {
+      if (sqlstateOf(error) === LOCK_NOT_AVAILABLE) return false;
+      throw storeFailure(error, 'taking the decider lock');
+    }
+    await run(client, { text: 'COMMIT', values: [] }, 'taking the decider lock');
+    return true;
   }
 
   async retain(plan: RetentionPlan): Promise<RetentionOutcome> {

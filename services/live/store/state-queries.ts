@@ -169,6 +169,16 @@ export function tryDeciderLock(schema: string): Sql {
   return { text: `SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, values: [`optout-verifier:${schema}:decider`] };
 }
 
+/** The decider lock, waiting for it (up to the transaction's lock_timeout). Held by the session, past the transaction. */
+export function waitDeciderLock(schema: string): Sql {
+  return { text: `SELECT pg_advisory_lock(hashtext($1))`, values: [`optout-verifier:${schema}:decider`] };
+}
+
+/** This transaction's lock_timeout, in milliseconds. */
+export function localLockTimeout(ms: number): Sql {
+  return { text: `SELECT set_config('lock_timeout', $1, true)`, values: [`${Math.max(1, Math.round(ms))}ms`] };
+}
+
 export function releaseDeciderLock(schema: string): Sql {
   return { text: `SELECT pg_advisory_unlock(hashtext($1)) AS released`, values: [`optout-verifier:${schema}:decider`] };
 }

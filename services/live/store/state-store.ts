@@ -255,8 +255,11 @@ export interface StateStore {
    * (its bytes are not read).
    */
   latestSnapshot(held: SnapshotCover | null): Promise<StoredSnapshot | 'held' | null>;
-  /** Becomes the decider if no other process is; null when another one is. */
-  tryLead(name: string): Promise<DeciderSession | null>;
+  /**
+   * Becomes the decider if no other process is; null when another one is. With waitMs, waits up to that long for
+   * the one that is to end, and becomes the decider as soon as it does.
+   */
+  tryLead(name: string, waitMs?: number): Promise<DeciderSession | null>;
   unsentAlerts(limit: number): Promise<OutboxMessage[]>;
   markSent(seqs: readonly number[]): Promise<void>;
   countUnsent(): Promise<number>;

@@ -3,10 +3,10 @@
 // the four input topics; `optout-verifier run` (a process of its own) reads it from start to its final committed offset
 // and on to its last decision; it is then killed (SIGKILL), and an instance started in its place takes over the
 // decision from the last periodic snapshot (a crash's takeover); that instance is stopped (a last snapshot, retention
-// settles), and one more takes over (a rolling restart's takeover); then `run` leads again, as a child, an instance
-// beside it stands by until it holds the snapshot warm, and the child is killed (a warm standby's takeover). Then
-// the schema is measured. At the first size, raw
-// kafkajs consumption with avsc decoding is measured in the same run as the baseline. Printed: events/s and the ratio,
+// settles), and one more takes over (a rolling restart's takeover), and the schema is measured; then `run` leads
+// again, as a child, an instance beside it stands by until it holds the snapshot warm, the child decides a few
+// thousand new records, and it is killed (a warm standby's takeover, replaying them). At the first size, raw kafkajs
+// consumption with avsc decoding is measured in the same run as the baseline. Printed: events/s and the ratio,
 // takeover times and the records they replayed, schema bytes per record read, and the time from a timer's due stream
 // time to its alert on the alerts topic; and where the CPU went while ingesting and while consuming raw
 // (cpu-accounts.ts). Figures are printed, never asserted.
@@ -27,11 +27,14 @@ import { readDeploymentFiles, type DeploymentFiles } from '../live/deployment-fi
 import { startLiveService } from '../live/live-service.js';
 import { migrate } from '../live/store/migration-runner.js';
 import { cpuBetween, formatCpuSplit, readCpu, type CpuSplit } from './cpu-accounts.js';
-import { dataset, kafkaCluster, produceDataset, rawConsumption, type Cluster } from './live-input.js';
+import { dataset, kafkaCluster, produceDataset, produceGpTail, rawConsumption, type Cluster } from './live-input.js';
 import { measuredModule } from './measured-code.js';
 
 const FAULTS = ['--faults', 'systmone-2018,late-receipts,phantom-objections,bad-records,redeliveries'];
 const DAYS = 1369;
+// New GP events a decider decides after its snapshot before it is killed, for a warm standby to replay: fewer than
+// a round's budget (10,000), so that no snapshot is taken meanwhile.
+const TAIL = 5_000;
 // The bench history's first day; a longer history starts earlier, so that every history ends on the same day, in the
 // past. (Ending years after today, a quarter of the longer one would be dated in the future: records that wait in
 // the engine until the wall clock reaches them, which is a measure of something else.)
@@ -183,11 +186,22 @@ async function benchShape(shape: Shape, dataDir: string, cluster: Cluster, optio
     log(`    killed (SIGKILL); a new instance took over the decision in ${afterCrash.seconds.toFixed(2)} s, replaying ${afterCrash.replayed.toLocaleString('en-GB')} records stored after the last snapshot`);
     const afterStop = await takeover('bench-after-stop');
     log(`    stopped; the next instance took over in ${afterStop.seconds.toFixed(2)} s, replaying ${afterStop.replayed.toLocaleString('en-GB')} records; its engine holds ${afterStop.patientKeys.toLocaleString('en-GB')} patient keys`);
-    const warm = await warmTakeover(env, parsed.config, files.files, logger, join(options.dir, `live-bench-${suffix}-leader.log`));
-    log(`    a decider killed (SIGKILL), with nothing stored after its snapshot, while a standby held that snapshot warm: the standby was elected ${warm.electedSeconds.toFixed(2)} s after the kill and took over in ${(warm.takeover.seconds * 1000).toFixed(1)} ms (${warm.warm ? 'from its warm engine' : 'NOT from its warm engine'}), replaying ${warm.takeover.replayed.toLocaleString('en-GB')} records`);
-
     const size = await schemaSize(admin, schema);
     log(`    schema ${(size.disk / 1e6).toFixed(1)} MB on disk, ${(size.held / 1e6).toFixed(1)} MB once compacted (VACUUM FULL: ${size.largest}); ${size.recordRows.toLocaleString('en-GB')} records left in record_batches`);
+    // The tail adds objectors and alerts: it comes after the schema is measured.
+    const tail = async () => {
+      const tailProducer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+      await tailProducer.connect();
+      try {
+        await produceGpTail(tailProducer, dataDir, topics.gpEvents, TAIL, LAST_DAY_AFTER - 86_400_000);
+      } finally {
+        await tailProducer.disconnect();
+      }
+      return records + TAIL;
+    };
+    const warm = await warmTakeover(env, parsed.config, files.files, logger, join(options.dir, `live-bench-${suffix}-leader.log`), tail);
+    log(`    a decider killed (SIGKILL) after deciding ${TAIL.toLocaleString('en-GB')} new records past its snapshot, while a standby held that snapshot warm: the standby was elected ${warm.electedSeconds.toFixed(2)} s after the kill and took over in ${(warm.takeover.seconds * 1000).toFixed(1)} ms (${warm.warm ? 'from its warm engine' : 'NOT from its warm engine'}), replaying ${warm.takeover.replayed.toLocaleString('en-GB')} records`);
+
     return {
       name: shape.name, records, serviceRate, ingestCpu: run.ingestCpu, decidedSeconds: run.decidedSeconds, dueToAlert: summariseLatency(run.delays), afterCrash, afterStop, warm,
       diskBytesPerRecord: size.disk / records, heldBytesPerRecord: size.held / records, recordRowsKept: size.recordRows,
@@ -296,11 +310,12 @@ export interface WarmTakeover {
 }
 
 /**
- * `optout-verifier run` as a child process leads (restoring the stored snapshot, with nothing new to read); an
- * instance started beside it stands by until it holds that snapshot restored (optout_verifier_decider_standby_warm);
- * the child is killed (SIGKILL) and the standby takes over.
+ * `optout-verifier run` as a child process leads (restoring the stored snapshot); an instance started beside it
+ * stands by until it holds that snapshot restored (optout_verifier_decider_standby_warm); the child decides a tail
+ * of new records (`tail` produces them and answers the decided offsets to wait for); the child is killed (SIGKILL)
+ * and the standby takes over, replaying the tail.
  */
-async function warmTakeover(env: Record<string, string>, config: Parameters<typeof startLiveService>[0], files: DeploymentFiles, logger: Logger, logFile: string): Promise<WarmTakeover> {
+async function warmTakeover(env: Record<string, string>, config: Parameters<typeof startLiveService>[0], files: DeploymentFiles, logger: Logger, logFile: string, tail: () => Promise<number>): Promise<WarmTakeover> {
   const out = createWriteStream(logFile);
   const child = spawn(process.execPath, [measuredModule('cli/start'), 'run'], { env: { PATH: process.env.PATH ?? '', ...env, INSTANCE_NAME: 'bench-leader' }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(out, { end: false });
@@ -310,17 +325,22 @@ async function warmTakeover(env: Record<string, string>, config: Parameters<type
   try {
     const registry = new Registry();
     const gauge = async (name: string) => (await registry.getSingleMetric(`optout_verifier_${name}`)?.get())?.values[0]?.value ?? Number.NaN;
-    // Started once the child leads, so that this instance stands by.
     const db = new pg.Client({ connectionString: env.DATABASE_URL });
     await db.connect();
+    const schema = pg.escapeIdentifier(env.DB_SCHEMA ?? '');
     try {
-      await until(async () => (await db.query<{ leader: string | null }>(`SELECT leader FROM ${pg.escapeIdentifier(env.DB_SCHEMA ?? '')}.decider_state`)).rows[0]?.leader === 'bench-leader', 'the child to lead');
+      // Started once the child leads, so that this instance stands by.
+      await until(async () => (await db.query<{ leader: string | null }>(`SELECT leader FROM ${schema}.decider_state`)).rows[0]?.leader === 'bench-leader', 'the child to lead');
+      standby = await startLiveService(config, files, { logger, registry, build: { version: 'bench' }, instanceName: 'bench-standby' });
+      const warm = standby;
+      await until(async () => !warm.decider.leading && (await gauge('decider_standby_warm')) === 1, 'the standby to hold the snapshot warm');
+      // Records after the snapshot, decided by the child: fewer than a round's budget, so that no snapshot follows.
+      const decided = await tail();
+      await until(async () => Number((await db.query<{ n: string }>(`SELECT COALESCE(sum(decided_offset), 0) AS n FROM ${schema}.decider_offsets`)).rows[0]!.n) >= decided, 'the child to decide the tail');
     } finally {
       await db.end();
     }
-    standby = await startLiveService(config, files, { logger, registry, build: { version: 'bench' }, instanceName: 'bench-standby' });
     const service = standby;
-    await until(async () => !service.decider.leading && (await gauge('decider_standby_warm')) === 1, 'the standby to hold the snapshot warm');
     const killed = performance.now();
     child.kill('SIGKILL');
     await exited;
@@ -377,7 +397,7 @@ export function formatLiveBench(result: LiveBenchResult): string[] {
   }
   if (base !== undefined && long !== undefined) {
     lines.push(`live: takeover after four times the history against after the bench history: ${(long.afterCrash.seconds / base.afterCrash.seconds).toFixed(2)}x after a crash, ${(long.afterStop.seconds / base.afterStop.seconds).toFixed(2)}x after a stop (target at most 1.3x); the engine holds ${(long.afterStop.patientKeys / base.afterStop.patientKeys).toFixed(2)}x the patient keys (${base.afterStop.patientKeys.toLocaleString('en-GB')} and ${long.afterStop.patientKeys.toLocaleString('en-GB')})`);
-    lines.push(`live: takeover by a warm standby, nothing to replay, four times the history against the bench history: ${(long.warm.takeover.seconds * 1000).toFixed(1)} ms against ${(base.warm.takeover.seconds * 1000).toFixed(1)} ms = ${(long.warm.takeover.seconds / base.warm.takeover.seconds).toFixed(2)}x (${[base, long].every((s) => s.warm.warm) ? 'both from the warm engine' : 'NOT both from the warm engine'}; elected ${base.warm.electedSeconds.toFixed(2)} s and ${long.warm.electedSeconds.toFixed(2)} s after the kill)`);
+    lines.push(`live: takeover by a warm standby, ${TAIL.toLocaleString('en-GB')} records to replay, four times the history against the bench history: ${(long.warm.takeover.seconds * 1000).toFixed(1)} ms against ${(base.warm.takeover.seconds * 1000).toFixed(1)} ms = ${(long.warm.takeover.seconds / base.warm.takeover.seconds).toFixed(2)}x (${[base, long].every((s) => s.warm.warm) ? 'both from the warm engine' : 'NOT both from the warm engine'}; elected ${base.warm.electedSeconds.toFixed(2)} s and ${long.warm.electedSeconds.toFixed(2)} s after the kill)`);
   }
   for (const s of result.shapes) {
     const l = s.dueToAlert;

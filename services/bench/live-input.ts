@@ -10,6 +10,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { SingleObjectEncoder } from '../codec/single-object.js';
 import { avroTypeFor } from '../codec/schema-catalog.js';
 import { CONTRACT_STREAMS } from '../contract/streams.js';
+import { isValidNhsNumber } from '../core/nhs-number.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { COMPILED, packageFile } from '../package-root.js';
 import { main as simulate } from '../simulator/main.js';
@@ -95,6 +96,34 @@ export async function produceDataset(producer: Producer, dataDir: string, topics
     await flush();
   }
   return { records, writerSchemas };
+}
+
+/**
+ * `count` GP events after the data set's, each like its first GP event but for its id, its patient (NHS numbers in
+ * the 999 range with a valid check digit, in order) and its time (from `from`, a second apart). Produced to the GP
+ * events topic with the data set's writer schema.
+ */
+export async function produceGpTail(producer: Producer, dataDir: string, topic: string, count: number, from: number): Promise<void> {
+  const path = join(dataDir, DATA_FILES.gpEvents);
+  const header = avro.extractFileHeader(path) as { meta: { 'avro.schema': Buffer | object } };
+  const meta = header.meta['avro.schema'];
+  const encoder = new SingleObjectEncoder((Buffer.isBuffer(meta) ? JSON.parse(meta.toString('utf8')) : meta) as object);
+  let template: Record<string, unknown> | null = null;
+  for await (const record of avro.createFileDecoder(path) as AsyncIterable<Record<string, unknown>>) {
+    template = record;
+    break;
+  }
+  if (template === null) throw new Error(`${path} holds no GP event to model the tail on`);
+  const messages: { key: string; value: Buffer }[] = [];
+  for (let i = 0, n = 0; messages.length < count; n++) {
+    const stem = `999${String(n).padStart(6, '0')}`;
+    const nhsNumber = [...'0123456789'].map((d) => stem + d).find(isValidNhsNumber);
+    if (nhsNumber === undefined) continue;
+    const record = { ...template, eventId: `bench-tail-${i}`, nhsNumber, recordedAt: from + i * 1000 };
+    messages.push({ key: nhsNumber, value: encoder.encode(record) });
+    i++;
+  }
+  await producer.send({ topic, acks: 1, messages });
 }
 
 /** (a) kafkajs consumer group over the four topics, every value decoded with avsc; seconds from connect to the last record. */

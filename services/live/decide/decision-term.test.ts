@@ -21,6 +21,7 @@ import { keyOf, partitionKey, type PartitionKey } from '../store/topic-partition
 import { decodeDeciderSnapshot } from './decider-snapshot.js';
 import { DecisionMetrics } from './decision-metrics.js';
 import { DEFAULT_DECIDER_TIMINGS, DecisionTerm, engineOptionsOf, type DeciderDeps, type DeciderSettings } from './decision-term.js';
+import { Decider } from './decider.js';
 import { WarmStandby } from './warm-standby.js';
 
 const TOPIC: { readonly [S in StreamName]: string } = { gpEvents: 'gp', ndsReceived: 'rc', ndsManifests: 'mf', ndsDisseminations: 'ds' };
@@ -400,5 +401,58 @@ describe('a warm standby', () => {
     // It is the engine restored before the failures, and the stored snapshot is still that one.
     expect(await store.latestSnapshot(warm!.cover)).toBe('held');
     await session.release();
+  });
+});
+
+describe('two deciders over the in-memory store', () => {
+  const fast: DeciderSettings = { ...settings, standbyPollMs: 5, roundIntervalMs: 5, snapshotEveryRecords: 1_000_000 };
+  const until = async (check: () => boolean | Promise<boolean>, what: string) => {
+    for (let i = 0; i < 4_000; i++) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+  const gauge = async (registry: Registry, name: string) => (await registry.getSingleMetric(`optout_verifier_${name}`)!.get()).values[0]?.value;
+
+  /**
+   * A leads and decides the first messages (a snapshot covers them); B stands by; A decides two more and its
+   * process dies (no snapshot follows); B takes over. Answers B's takeover gauges.
+   */
+  const takeover = async (standbyWarm: boolean) => {
+    const clocks = new Clocks();
+    const store = new MemoryStateStore(() => clocks.wall);
+    const covered = async () => new Map((await store.ingestAccounts()).map((a): [PartitionKey, number] => [keyOf(a), a.nextOffset]));
+    const decidedAll = async () => {
+      const decided = store.decidedOffsets();
+      return [...(await covered())].every(([k, offset]) => decided.get(k) === offset);
+    };
+    await ingest(store, first, () => {});
+    const registryA = new Registry();
+    const registryB = new Registry();
+    const a = new Decider(deps(store, clocks, registryA), { ...fast, standbyWarm });
+    const b = new Decider(deps(store, clocks, registryB), { ...fast, standbyWarm });
+    a.start();
+    try {
+      await until(async () => a.leading && (await decidedAll()) && (await store.latestSnapshot(null)) !== null, 'A to decide and snapshot the first messages');
+      b.start();
+      await until(async () => standbyWarm ? (await gauge(registryB, 'decider_standby_warm')) === 1 : true, 'B to hold the snapshot warm');
+      // Two new GP events (the first of `second` repeats an id).
+      await ingest(store, second.slice(1, 3), () => {});
+      await until(decidedAll, 'A to decide two more');
+      store.endLeadership();
+      await a.stop();
+      await until(() => b.leading, 'B to take over');
+      return { warm: await gauge(registryB, 'decider_takeover_warm'), replayed: await gauge(registryB, 'decider_takeover_records'), standingWarm: await gauge(registryB, 'decider_standby_warm') };
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  };
+
+  it('elect the standby when the decider dies, which starts from the snapshot it kept warm and replays what was decided after it', async () => {
+    expect(await takeover(true)).toEqual({ warm: 1, replayed: 2, standingWarm: 0 });
+    // STANDBY_WARM=false: the same takeover restores the snapshot.
+    expect(await takeover(false)).toMatchObject({ warm: 0, replayed: 2 });
   });
 });

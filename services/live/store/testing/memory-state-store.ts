@@ -114,6 +114,16 @@ export class MemoryStateStore implements StateStore {
     return new MemoryDeciderSession(this, epoch);
   }
 
+  /** Every partition's decided offset, as the decider last committed it. */
+  decidedOffsets(): Map<PartitionKey, number> {
+    return new Map(this.#decided);
+  }
+
+  /** Ends the decider's session as its process dying would: every later call of it is refused, so it stores nothing more. */
+  endLeadership(): void {
+    this.#leader = null;
+  }
+
   /** Every dead letter written, in the order written. */
   deadLetters(): DeadLetterNote[] {
     return this.#deadLetters.map((d) => d.note);

@@ -397,6 +397,13 @@ describe('PostgreSQL state store', () => {
     let started = performance.now();
     expect(await store.tryLead('instance-w2', 300)).toBeNull();
     expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    // A statement timeout shorter than the wait does not end it first.
+    const impatient = new PgStateStore({ databaseUrl: stack.databaseUrl, schema: schema.schema, poolSize: 1, applicationName: 'store-test-impatient', onConnectionError: () => {}, statementTimeoutMs: 100 });
+    try {
+      expect(await impatient.tryLead('instance-w3', 400)).toBeNull();
+    } finally {
+      await impatient.close();
+    }
     started = performance.now();
     const waiting = store.tryLead('instance-w2', 20_000);
     await new Promise((r) => setTimeout(r, 200));

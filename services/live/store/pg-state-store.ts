@@ -375,13 +375,14 @@ export class PgStateStore implements StateStore {
 
   /**
    * Takes the decider lock on the client's session if it is free; with waitMs, waits that long for the session that
-   * holds it to end (the lock is granted the moment it does), in a transaction whose lock_timeout is waitMs. The
-   * lock is the session's, kept past the transaction.
+   * holds it to end (the lock is granted the moment it does), in a transaction whose lock_timeout is waitMs (and
+   * statement_timeout a little longer, so that a short DB_STATEMENT_TIMEOUT cannot end the wait first). The lock
+   * is the session's, kept past the transaction.
    */
   async #takeDeciderLock(client: pg.Client, waitMs: number): Promise<boolean> {
     if (waitMs <= 0) return (await run<{ locked: boolean }>(client, q.tryDeciderLock(this.#options.schema), 'taking the decider lock')).rows[0]?.locked === true;
     await run(client, { text: 'BEGIN', values: [] }, 'taking the decider lock');
-    await run(client, q.localLockTimeout(waitMs), 'taking the decider lock');
+    await run(client, q.localLockWait(waitMs), 'taking the decider lock');
     try {
       const wait = q.waitDeciderLock(this.#options.schema);
       await client.query(wait.text, wait.values as unknown[]);

@@ -174,9 +174,13 @@ export function waitDeciderLock(schema: string): Sql {
   return { text: `SELECT pg_advisory_lock(hashtext($1))`, values: [`optout-verifier:${schema}:decider`] };
 }
 
-/** This transaction's lock_timeout, in milliseconds. */
-export function localLockTimeout(ms: number): Sql {
-  return { text: `SELECT set_config('lock_timeout', $1, true)`, values: [`${Math.max(1, Math.round(ms))}ms`] };
+/**
+ * This transaction's lock_timeout, in milliseconds, and a statement_timeout a little longer: the lock wait ends on
+ * the first, whatever DB_STATEMENT_TIMEOUT says.
+ */
+export function localLockWait(ms: number): Sql {
+  const wait = Math.max(1, Math.round(ms));
+  return { text: `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, values: [`${wait}ms`, `${wait + 5_000}ms`] };
 }
 
 export function releaseDeciderLock(schema: string): Sql {

@@ -1,7 +1,7 @@
 // A standing-by instance's warm copy of the decider's engine, as Kafka Streams' standby replicas keep one of a state
-// store: while another instance decides, this one restores each new snapshot as it is stored, so that if it is
+// store: while another instance decides, this one restores the snapshots it stores, ahead of need, so that if it is
 // elected it starts from an engine already built and replays only the records after the snapshot. A restore grows
-// with the patients the engine holds (millions nationally, tens of seconds); the replay does not.
+// with the patients the engine holds (millions nationally); the replay does not.
 import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ReconcilerOptions } from '../../core/reconciler.js';
@@ -59,6 +59,7 @@ export class WarmStandby {
       const stored = await this.#store.latestSnapshot(this.#warm?.cover ?? null);
       if (stored === 'held') {
         this.#holding(true);
+        this.#recovered();
         return;
       }
       // None stored, or a newer one: what is held is stale either way.
@@ -71,8 +72,7 @@ export class WarmStandby {
       const took = this.#monotonicNow() - started;
       this.#nextAt = this.#monotonicNow() + SPACING * took;
       this.#log.debug({ streamTime: stored.streamTime, bytes: stored.state.length, tookMs: Math.round(took) }, 'kept the latest snapshot warm');
-      if (this.#failing) this.#log.info('keeping the decider\'s snapshot warm again');
-      this.#failing = false;
+      this.#recovered();
     } catch (error) {
       this.#holding(false);
       if (signal.aborted) return;
@@ -80,6 +80,11 @@ export class WarmStandby {
       if (!this.#failing) this.#log.warn({ error: describeFailure(error) }, 'cannot keep the decider\'s snapshot warm; a takeover will restore it');
       this.#failing = true;
     }
+  }
+
+  #recovered(): void {
+    if (this.#failing) this.#log.info('keeping the decider\'s snapshot warm again');
+    this.#failing = false;
   }
 
   /** The engine held, handed over once: a term that starts from it changes it. */

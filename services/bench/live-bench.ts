@@ -244,13 +244,8 @@ async function runUntilDecided(kafka: Kafka, env: Record<string, string>, topics
       if (timerDriven) delays.push(Number(message.timestamp) - decided);
     },
   });
-  const out = createWriteStream(join(options.dir, `live-bench-${suffix}-run.log`));
   const started = performance.now();
-  // The compiled service, as it ships (measured-code.ts).
-  const child = spawn(process.execPath, [measuredModule('cli/start'), 'run'], { env: { PATH: process.env.PATH ?? '', ...env, INSTANCE_NAME: 'bench-run' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(out, { end: false });
-  child.stderr.pipe(out, { end: false });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const { child, exited, kill } = runChild(env, 'bench-run', join(options.dir, `live-bench-${suffix}-run.log`));
   let exitedEarly = false;
   void exited.then(() => { exitedEarly = true; });
   const db = new pg.Client({ connectionString: options.databaseUrl });
@@ -281,8 +276,7 @@ async function runUntilDecided(kafka: Kafka, env: Record<string, string>, topics
     }
   } finally {
     await db.end();
-    child.kill('SIGKILL');
-    await exited;
+    await kill();
     await alertsConsumer.disconnect();
   }
   return { ingestedSeconds, decidedSeconds, delays, ingestCpu };
@@ -293,12 +287,37 @@ async function takeOver(config: Parameters<typeof startLiveService>[0], files: D
   const registry = new Registry();
   const service = await startLiveService(config, files, { logger, registry, build: { version: 'bench' }, instanceName });
   try {
-    while (!service.decider.leading) await new Promise((r) => setTimeout(r, 20));
-    const gauge = async (name: string) => (await registry.getSingleMetric(`optout_verifier_${name}`)?.get())?.values[0]?.value ?? Number.NaN;
-    return { seconds: await gauge('decider_takeover_seconds'), replayed: await gauge('decider_takeover_records'), patientKeys: await gauge('engine_patient_keys') };
+    await until(async () => service.decider.leading, 'the instance to take over');
+    return await takeoverOf(registry);
   } finally {
     await service.stop();
   }
+}
+
+/** A gauge of the service's registry, NaN if it has no value. */
+async function gaugeOf(registry: Registry, name: string): Promise<number> {
+  return (await registry.getSingleMetric(`optout_verifier_${name}`)?.get())?.values[0]?.value ?? Number.NaN;
+}
+
+/** The last takeover, as the service's gauges tell it. */
+async function takeoverOf(registry: Registry): Promise<Takeover> {
+  return { seconds: await gaugeOf(registry, 'decider_takeover_seconds'), replayed: await gaugeOf(registry, 'decider_takeover_records'), patientKeys: await gaugeOf(registry, 'engine_patient_keys') };
+}
+
+/** `optout-verifier run`, compiled as it ships (measured-code.ts), as a child process logging to `logFile`. */
+function runChild(env: Record<string, string>, instanceName: string, logFile: string) {
+  const out = createWriteStream(logFile);
+  const child = spawn(process.execPath, [measuredModule('cli/start'), 'run'], { env: { PATH: process.env.PATH ?? '', ...env, INSTANCE_NAME: instanceName }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(out, { end: false });
+  child.stderr.pipe(out, { end: false });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  /** SIGKILL (if it still runs), and its exit waited for. */
+  const kill = async () => {
+    child.kill('SIGKILL');
+    await exited;
+    out.end();
+  };
+  return { child, exited, kill };
 }
 
 export interface WarmTakeover {
@@ -316,15 +335,10 @@ export interface WarmTakeover {
  * and the standby takes over, replaying the tail.
  */
 async function warmTakeover(env: Record<string, string>, config: Parameters<typeof startLiveService>[0], files: DeploymentFiles, logger: Logger, logFile: string, tail: () => Promise<number>): Promise<WarmTakeover> {
-  const out = createWriteStream(logFile);
-  const child = spawn(process.execPath, [measuredModule('cli/start'), 'run'], { env: { PATH: process.env.PATH ?? '', ...env, INSTANCE_NAME: 'bench-leader' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(out, { end: false });
-  child.stderr.pipe(out, { end: false });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const leader = runChild(env, 'bench-leader', logFile);
   let standby: Awaited<ReturnType<typeof startLiveService>> | null = null;
   try {
     const registry = new Registry();
-    const gauge = async (name: string) => (await registry.getSingleMetric(`optout_verifier_${name}`)?.get())?.values[0]?.value ?? Number.NaN;
     const db = new pg.Client({ connectionString: env.DATABASE_URL });
     await db.connect();
     const schema = pg.escapeIdentifier(env.DB_SCHEMA ?? '');
@@ -333,7 +347,7 @@ async function warmTakeover(env: Record<string, string>, config: Parameters<type
       await until(async () => (await db.query<{ leader: string | null }>(`SELECT leader FROM ${schema}.decider_state`)).rows[0]?.leader === 'bench-leader', 'the child to lead');
       standby = await startLiveService(config, files, { logger, registry, build: { version: 'bench' }, instanceName: 'bench-standby' });
       const warm = standby;
-      await until(async () => !warm.decider.leading && (await gauge('decider_standby_warm')) === 1, 'the standby to hold the snapshot warm');
+      await until(async () => !warm.decider.leading && (await gaugeOf(registry, 'decider_standby_warm')) === 1, 'the standby to hold the snapshot warm');
       // Records after the snapshot, decided by the child: fewer than a round's budget, so that no snapshot follows.
       const decided = await tail();
       await until(async () => Number((await db.query<{ n: string }>(`SELECT COALESCE(sum(decided_offset), 0) AS n FROM ${schema}.decider_offsets`)).rows[0]!.n) >= decided, 'the child to decide the tail');
@@ -342,18 +356,13 @@ async function warmTakeover(env: Record<string, string>, config: Parameters<type
     }
     const service = standby;
     const killed = performance.now();
-    child.kill('SIGKILL');
-    await exited;
+    await leader.kill();
     await until(async () => service.decider.leading, 'the standby to take over');
-    const electedSeconds = (performance.now() - killed) / 1000 - (await gauge('decider_takeover_seconds'));
-    return {
-      takeover: { seconds: await gauge('decider_takeover_seconds'), replayed: await gauge('decider_takeover_records'), patientKeys: await gauge('engine_patient_keys') },
-      electedSeconds, warm: (await gauge('decider_takeover_warm')) === 1,
-    };
+    const readyAfter = (performance.now() - killed) / 1000;
+    const takeover = await takeoverOf(registry);
+    return { takeover, electedSeconds: readyAfter - takeover.seconds, warm: (await gaugeOf(registry, 'decider_takeover_warm')) === 1 };
   } finally {
-    child.kill('SIGKILL');
-    await exited;
-    out.end();
+    await leader.kill();
     await standby?.stop();
   }
 }

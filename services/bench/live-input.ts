@@ -10,10 +10,11 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { SingleObjectEncoder } from '../codec/single-object.js';
 import { avroTypeFor } from '../codec/schema-catalog.js';
 import { CONTRACT_STREAMS } from '../contract/streams.js';
-import { isValidNhsNumber } from '../core/nhs-number.js';
 import { STREAM_NAMES, type StreamName } from '../core/records.js';
 import { COMPILED, packageFile } from '../package-root.js';
 import { main as simulate } from '../simulator/main.js';
+import { SeededRandom } from '../simulator/seeded-random.js';
+import { TestNhsNumbers } from '../simulator/test-nhs-numbers.js';
 
 export const DATA_FILES: { readonly [S in StreamName]: string } = {
   gpEvents: 'gp-events.avro', ndsReceived: 'nds-received.avro', ndsManifests: 'nds-manifests.avro', ndsDisseminations: 'nds-disseminations.avro',
@@ -75,9 +76,7 @@ export async function produceDataset(producer: Producer, dataDir: string, topics
   const writerSchemas: object[] = [];
   for (const stream of STREAM_NAMES) {
     const path = join(dataDir, DATA_FILES[stream]);
-    const header = avro.extractFileHeader(path) as { meta: { 'avro.schema': Buffer | object } };
-    const meta = header.meta['avro.schema'];
-    const schema = (Buffer.isBuffer(meta) ? JSON.parse(meta.toString('utf8')) : meta) as object;
+    const schema = writerSchemaOf(path);
     writerSchemas.push(schema);
     const encoder = new SingleObjectEncoder(schema);
     let batch: { key: string; value: Buffer }[] = [];
@@ -98,31 +97,32 @@ export async function produceDataset(producer: Producer, dataDir: string, topics
   return { records, writerSchemas };
 }
 
+/** The writer schema an Avro container file carries in its header. */
+function writerSchemaOf(path: string): object {
+  const header = avro.extractFileHeader(path) as { meta: { 'avro.schema': Buffer | object } };
+  const meta = header.meta['avro.schema'];
+  return (Buffer.isBuffer(meta) ? JSON.parse(meta.toString('utf8')) : meta) as object;
+}
+
 /**
- * `count` GP events after the data set's, each like its first GP event but for its id, its patient (NHS numbers in
- * the 999 range with a valid check digit, in order) and its time (from `from`, a second apart). Produced to the GP
- * events topic with the data set's writer schema.
+ * `count` GP events after the data set's, each like its first GP event but for its id, its patient (test-range NHS
+ * numbers, as the simulator draws them) and its time (from `from`, a second apart). Produced to the GP events topic
+ * with the data set's writer schema.
  */
 export async function produceGpTail(producer: Producer, dataDir: string, topic: string, count: number, from: number): Promise<void> {
   const path = join(dataDir, DATA_FILES.gpEvents);
-  const header = avro.extractFileHeader(path) as { meta: { 'avro.schema': Buffer | object } };
-  const meta = header.meta['avro.schema'];
-  const encoder = new SingleObjectEncoder((Buffer.isBuffer(meta) ? JSON.parse(meta.toString('utf8')) : meta) as object);
+  const encoder = new SingleObjectEncoder(writerSchemaOf(path));
   let template: Record<string, unknown> | null = null;
   for await (const record of avro.createFileDecoder(path) as AsyncIterable<Record<string, unknown>>) {
     template = record;
     break;
   }
   if (template === null) throw new Error(`${path} holds no GP event to model the tail on`);
-  const messages: { key: string; value: Buffer }[] = [];
-  for (let i = 0, n = 0; messages.length < count; n++) {
-    const stem = `999${String(n).padStart(6, '0')}`;
-    const nhsNumber = [...'0123456789'].map((d) => stem + d).find(isValidNhsNumber);
-    if (nhsNumber === undefined) continue;
-    const record = { ...template, eventId: `bench-tail-${i}`, nhsNumber, recordedAt: from + i * 1000 };
-    messages.push({ key: nhsNumber, value: encoder.encode(record) });
-    i++;
-  }
+  const numbers = new TestNhsNumbers(count, new SeededRandom(count, 'bench-tail'));
+  const messages = Array.from({ length: count }, (_, i) => {
+    const nhsNumber = numbers.of(i);
+    return { key: nhsNumber, value: encoder.encode({ ...template, eventId: `bench-tail-${i}`, nhsNumber, recordedAt: from + i * 1000 }) };
+  });
   await producer.send({ topic, acks: 1, messages });
 }
 

@@ -17,7 +17,7 @@ import type { VerifierMetrics } from '../ops/metrics.js';
 import { cutBefore, knownOffsets, movedOffsets, partitionViews, planRound, rangesToLoad, rebuildSteps } from './round-planner.js';
 import { readStreamClock } from './stream-clock.js';
 import { keyOf, partitionMapOf, topicOf, type PartitionKey } from '../store/topic-partition.js';
-import type { DeciderCut, DeciderSession, EncodedAlertChange, PartitionProgress, SnapshotCover, StateStore, StoredBatch, StoredRecord, StoredSnapshot } from '../store/state-store.js';
+import { sameCover, type DeciderCut, type DeciderSession, type EncodedAlertChange, type PartitionProgress, type SnapshotCover, type StateStore, type StoredBatch, type StoredRecord, type StoredSnapshot } from '../store/state-store.js';
 import type { WarmEngine } from './warm-standby.js';
 
 export interface DeciderSettings {
@@ -353,7 +353,7 @@ export class DecisionTerm {
    */
   async snapshotNow(): Promise<void> {
     const covered = this.#snapshotCovers;
-    if (covered !== null && covered.streamTime === this.#committedStreamTime && sameOffsets(covered.offsets, this.#committed)) return;
+    if (covered !== null && sameCover(covered, { streamTime: this.#committedStreamTime, offsets: this.#committed })) return;
     const snapshot = await this.#takeSnapshot(this.#committedStreamTime);
     await this.#commit(this.#deps.wallNow(), this.#committedStreamTime, new Map(), null, [], [], snapshot);
   }
@@ -459,9 +459,3 @@ export function engineOptionsOf(deps: DeciderDeps, settings: DeciderSettings): R
 }
 
 const iso = (t: Millis | null): string | null => (t === null ? null : new Date(t).toISOString());
-
-function sameOffsets(a: ReadonlyMap<PartitionKey, number>, b: ReadonlyMap<PartitionKey, number>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [key, offset] of a) if (b.get(key) !== offset) return false;
-  return true;
-}

@@ -5,7 +5,9 @@
 // decision from the last periodic snapshot (a crash's takeover); that instance is stopped (a last snapshot, retention
 // settles), and one more takes over (a rolling restart's takeover), and the schema is measured; then `run` leads
 // again, as a child, an instance beside it stands by until it holds the snapshot warm, the child decides a few
-// thousand new records, and it is killed (a warm standby's takeover, replaying them). At the first size, raw kafkajs
+// thousand new records, and it is killed (a warm standby's takeover, replaying them); then the same again, the child
+// stopped instead (a rolling restart with a warm standby, which it leaves to take over from the snapshot it holds
+// rather than taking a last one). At the first size, raw kafkajs
 // consumption with avsc decoding is measured in the same run as the baseline. Printed: events/s and the ratio,
 // takeover times and the records they replayed, schema bytes per record read, and the time from a timer's due stream
 // time to its alert on the alerts topic; and where the CPU went while ingesting and while consuming raw
@@ -86,6 +88,8 @@ export interface LiveShapeResult {
   readonly afterStop: Takeover;
   /** A decider killed while a standby held its snapshot warm: the standby's takeover. */
   readonly warm: WarmTakeover;
+  /** A decider stopped (SIGTERM, as in a rolling restart) while a standby held its snapshot warm. */
+  readonly warmAfterStop: WarmTakeover;
   /** Bytes of the whole schema (tables, indexes, TOAST) per record read: on disk, and once compacted (VACUUM FULL). */
   readonly diskBytesPerRecord: number;
   readonly heldBytesPerRecord: number;
@@ -189,21 +193,24 @@ async function benchShape(shape: Shape, dataDir: string, cluster: Cluster, optio
     const size = await schemaSize(admin, schema);
     log(`    schema ${(size.disk / 1e6).toFixed(1)} MB on disk, ${(size.held / 1e6).toFixed(1)} MB once compacted (VACUUM FULL: ${size.largest}); ${size.recordRows.toLocaleString('en-GB')} records left in record_batches`);
     // The tail adds objectors and alerts: it comes after the schema is measured.
-    const tail = async () => {
+    // Each tail's events have ids and times of their own, after the history and after the tail before.
+    const tail = (nth: number) => async () => {
       const tailProducer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       await tailProducer.connect();
       try {
-        await produceGpTail(tailProducer, dataDir, topics.gpEvents, TAIL, LAST_DAY_AFTER - 86_400_000);
+        await produceGpTail(tailProducer, dataDir, topics.gpEvents, TAIL, LAST_DAY_AFTER - 86_400_000 + (nth - 1) * TAIL * 1000, `bench-tail-${nth}`);
       } finally {
         await tailProducer.disconnect();
       }
-      return records + TAIL;
+      return records + nth * TAIL;
     };
-    const warm = await warmTakeover(env, parsed.config, files.files, logger, join(options.dir, `live-bench-${suffix}-leader.log`), tail);
-    log(`    a decider killed (SIGKILL) after deciding ${TAIL.toLocaleString('en-GB')} new records past its snapshot, while a standby held that snapshot warm: the standby was elected ${warm.electedSeconds.toFixed(2)} s after the kill and took over in ${(warm.takeover.seconds * 1000).toFixed(1)} ms (${warm.warm ? 'from its warm engine' : 'NOT from its warm engine'}), replaying ${warm.takeover.replayed.toLocaleString('en-GB')} records`);
+    const warm = await warmTakeover(env, parsed.config, files.files, logger, join(options.dir, `live-bench-${suffix}-leader.log`), tail(1), 'SIGKILL');
+    log(`    a decider killed (SIGKILL) after deciding ${TAIL.toLocaleString('en-GB')} new records past its snapshot, while a standby held that snapshot warm: ${describeWarm(warm, 'the kill')}`);
+    const warmAfterStop = await warmTakeover(env, parsed.config, files.files, logger, join(options.dir, `live-bench-${suffix}-stopped-leader.log`), tail(2), 'SIGTERM');
+    log(`    a decider stopped (SIGTERM, a rolling restart) after deciding ${TAIL.toLocaleString('en-GB')} new records past its snapshot, while a standby held that snapshot warm: ${describeWarm(warmAfterStop, 'the stop')}`);
 
     return {
-      name: shape.name, records, serviceRate, ingestCpu: run.ingestCpu, decidedSeconds: run.decidedSeconds, dueToAlert: summariseLatency(run.delays), afterCrash, afterStop, warm,
+      name: shape.name, records, serviceRate, ingestCpu: run.ingestCpu, decidedSeconds: run.decidedSeconds, dueToAlert: summariseLatency(run.delays), afterCrash, afterStop, warm, warmAfterStop,
       diskBytesPerRecord: size.disk / records, heldBytesPerRecord: size.held / records, recordRowsKept: size.recordRows,
     };
   } finally {
@@ -311,18 +318,22 @@ function runChild(env: Record<string, string>, instanceName: string, logFile: st
   child.stdout.pipe(out, { end: false });
   child.stderr.pipe(out, { end: false });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  /** SIGKILL (if it still runs), and its exit waited for. */
-  const kill = async () => {
-    child.kill('SIGKILL');
+  /** The signal (SIGKILL unless told), if it still runs, and its exit waited for. */
+  const kill = async (signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
     out.end();
   };
   return { child, exited, kill };
 }
 
+function describeWarm(warm: WarmTakeover, end: string): string {
+  return `the standby was elected ${warm.electedSeconds.toFixed(2)} s after ${end} and took over in ${(warm.takeover.seconds * 1000).toFixed(1)} ms (${warm.warm ? 'from its warm engine' : 'NOT from its warm engine'}), replaying ${warm.takeover.replayed.toLocaleString('en-GB')} records`;
+}
+
 export interface WarmTakeover {
   readonly takeover: Takeover;
-  /** The kill to the standby's election (it waits for the decider's lock). */
+  /** The kill or stop to the standby's election (it waits for the decider's lock). */
   readonly electedSeconds: number;
   /** Whether the standby started from the engine it held (optout_verifier_decider_takeover_warm). */
   readonly warm: boolean;
@@ -332,9 +343,10 @@ export interface WarmTakeover {
  * `optout-verifier run` as a child process leads (restoring the stored snapshot); an instance started beside it
  * stands by until it holds that snapshot restored (optout_verifier_decider_standby_warm); the child decides a tail
  * of new records (`tail` produces them and answers the decided offsets to wait for); the child is killed (SIGKILL)
- * and the standby takes over, replaying the tail.
+ * or stopped (SIGTERM: seeing the standby hold its snapshot, it takes no last one) and the standby takes over,
+ * replaying the tail.
  */
-async function warmTakeover(env: Record<string, string>, config: Parameters<typeof startLiveService>[0], files: DeploymentFiles, logger: Logger, logFile: string, tail: () => Promise<number>): Promise<WarmTakeover> {
+async function warmTakeover(env: Record<string, string>, config: Parameters<typeof startLiveService>[0], files: DeploymentFiles, logger: Logger, logFile: string, tail: () => Promise<number>, end: 'SIGKILL' | 'SIGTERM'): Promise<WarmTakeover> {
   const leader = runChild(env, 'bench-leader', logFile);
   let standby: Awaited<ReturnType<typeof startLiveService>> | null = null;
   try {
@@ -356,7 +368,7 @@ async function warmTakeover(env: Record<string, string>, config: Parameters<type
     }
     const service = standby;
     const killed = performance.now();
-    await leader.kill();
+    await leader.kill(end);
     await until(async () => service.decider.leading, 'the standby to take over');
     const readyAfter = (performance.now() - killed) / 1000;
     const takeover = await takeoverOf(registry);
@@ -406,7 +418,12 @@ export function formatLiveBench(result: LiveBenchResult): string[] {
   }
   if (base !== undefined && long !== undefined) {
     lines.push(`live: takeover after four times the history against after the bench history: ${(long.afterCrash.seconds / base.afterCrash.seconds).toFixed(2)}x after a crash, ${(long.afterStop.seconds / base.afterStop.seconds).toFixed(2)}x after a stop (target at most 1.3x); the engine holds ${(long.afterStop.patientKeys / base.afterStop.patientKeys).toFixed(2)}x the patient keys (${base.afterStop.patientKeys.toLocaleString('en-GB')} and ${long.afterStop.patientKeys.toLocaleString('en-GB')})`);
-    lines.push(`live: takeover by a warm standby, ${TAIL.toLocaleString('en-GB')} records to replay, four times the history against the bench history: ${(long.warm.takeover.seconds * 1000).toFixed(1)} ms against ${(base.warm.takeover.seconds * 1000).toFixed(1)} ms = ${(long.warm.takeover.seconds / base.warm.takeover.seconds).toFixed(2)}x (${[base, long].every((s) => s.warm.warm) ? 'both from the warm engine' : 'NOT both from the warm engine'}; elected ${base.warm.electedSeconds.toFixed(2)} s and ${long.warm.electedSeconds.toFixed(2)} s after the kill)`);
+    const warmLine = (what: string, end: string, of: (s: LiveShapeResult) => WarmTakeover) => {
+      const [b, l] = [of(base), of(long)];
+      return `live: takeover by a warm standby ${what}, ${TAIL.toLocaleString('en-GB')} records to replay, four times the history against the bench history: ${(l.takeover.seconds * 1000).toFixed(1)} ms against ${(b.takeover.seconds * 1000).toFixed(1)} ms = ${(l.takeover.seconds / b.takeover.seconds).toFixed(2)}x (${b.warm && l.warm ? 'both from the warm engine' : 'NOT both from the warm engine'}; elected ${b.electedSeconds.toFixed(2)} s and ${l.electedSeconds.toFixed(2)} s after ${end})`;
+    };
+    lines.push(warmLine('after a crash', 'the kill', (s) => s.warm));
+    lines.push(warmLine('after a stop (a rolling restart)', 'the stop', (s) => s.warmAfterStop));
   }
   for (const s of result.shapes) {
     const l = s.dueToAlert;

@@ -109,7 +109,7 @@ function writerSchemaOf(path: string): object {
  * numbers, as the simulator draws them) and its time (from `from`, a second apart). Produced to the GP events topic
  * with the data set's writer schema.
  */
-export async function produceGpTail(producer: Producer, dataDir: string, topic: string, count: number, from: number): Promise<void> {
+export async function produceGpTail(producer: Producer, dataDir: string, topic: string, count: number, from: number, label = 'bench-tail'): Promise<void> {
   const path = join(dataDir, DATA_FILES.gpEvents);
   const encoder = new SingleObjectEncoder(writerSchemaOf(path));
   let template: Record<string, unknown> | null = null;
@@ -118,10 +118,10 @@ export async function produceGpTail(producer: Producer, dataDir: string, topic: 
     break;
   }
   if (template === null) throw new Error(`${path} holds no GP event to model the tail on`);
-  const numbers = new TestNhsNumbers(count, new SeededRandom(count, 'bench-tail'));
+  const numbers = new TestNhsNumbers(count, new SeededRandom(count, label));
   const messages = Array.from({ length: count }, (_, i) => {
     const nhsNumber = numbers.of(i);
-    return { key: nhsNumber, value: encoder.encode({ ...template, eventId: `bench-tail-${i}`, nhsNumber, recordedAt: from + i * 1000 }) };
+    return { key: nhsNumber, value: encoder.encode({ ...template, eventId: `${label}-${i}`, nhsNumber, recordedAt: from + i * 1000 }) };
   });
   await producer.send({ topic, acks: 1, messages });
 }

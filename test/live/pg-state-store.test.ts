@@ -392,6 +392,34 @@ describe('PostgreSQL state store', () => {
     }
   });
 
+  it('tells a decider whether another instance lately said it holds the stored snapshot', async () => {
+    const session = (await store.tryLead('instance-s0'))!;
+    try {
+      const covered = new Map([[partitionKey(TOPIC, 0), 7], [partitionKey(TOPIC, 1), 3]]);
+      const stored = { streamTime: T0 + 40, offsets: covered };
+      await session.commitRound({ streamTime: T0 + 40, offsets: new Map(), cut: null, decidedAt: Date.now(), alertChanges: [], snapshot: { format: 2, ...stored, state: randomBytes(16) } });
+      expect(await session.standbyHoldsSnapshot('instance-s0', 60_000)).toBe(false);
+      // Another snapshot (a stream time or an offset apart) is not the stored one.
+      await store.reportStandby('instance-s1', { ...stored, streamTime: T0 + 39 });
+      await store.reportStandby('instance-s2', { ...stored, offsets: new Map([...covered, [partitionKey(TOPIC, 1), 4]]) });
+      expect(await session.standbyHoldsSnapshot('instance-s0', 60_000)).toBe(false);
+      // The stored one, said again by the same instance: one row, the latest word.
+      await store.reportStandby('instance-s1', stored);
+      expect(await session.standbyHoldsSnapshot('instance-s0', 60_000)).toBe(true);
+      // Not the instance asking, and not a word older than asked for.
+      expect(await session.standbyHoldsSnapshot('instance-s1', 60_000)).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(await session.standbyHoldsSnapshot('instance-s0', 50)).toBe(false);
+      // Taken back.
+      await store.reportStandby('instance-s1', null);
+      expect(await session.standbyHoldsSnapshot('instance-s0', 60_000)).toBe(false);
+      expect((await raw.query('SELECT instance_name FROM decider_standbys ORDER BY 1')).rows).toEqual([{ instance_name: 'instance-s2' }]);
+    } finally {
+      await store.reportStandby('instance-s2', null);
+      await session.release();
+    }
+  });
+
   it('elects a waiting instance the moment the decider\'s session ends, and one that waits in vain after its wait', async () => {
     const leader = (await store.tryLead('instance-w1'))!;
     let started = performance.now();

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Millis } from '../../core/records.js';
 import { Stopped, withRetry } from '../backoff.js';
 import { DecisionTerm, engineOptionsOf, type DeciderDeps, type DeciderSettings } from './decision-term.js';
-import { WarmStandby } from './warm-standby.js';
+import { reportedWithinMs, WarmStandby } from './warm-standby.js';
 import { describeFailure } from '../errors.js';
 import type { DeciderSession, StoredBatch } from '../store/state-store.js';
 
@@ -33,7 +33,7 @@ export class Decider {
     this.#deps = deps;
     this.#settings = settings;
     this.#log = deps.logger.child({ component: 'decider' });
-    this.#standby = settings.standbyWarm ? new WarmStandby(deps.store, engineOptionsOf(deps, settings), deps.monotonicNow, deps.logger, (warm) => deps.metrics.deciderStandbyWarm.set(warm ? 1 : 0)) : null;
+    this.#standby = settings.standbyWarm ? new WarmStandby(deps.store, settings.instanceName, engineOptionsOf(deps, settings), deps.monotonicNow, deps.logger, (warm) => deps.metrics.deciderStandbyWarm.set(warm ? 1 : 0)) : null;
   }
 
   get leading(): boolean {
@@ -96,6 +96,7 @@ export class Decider {
       await this.#lead(session);
       if (this.#running) await this.#pause(this.#settings.standbyPollMs);
     }
+    await this.#standby?.withdraw();
   }
 
   async #lead(session: DeciderSession): Promise<void> {
@@ -105,6 +106,7 @@ export class Decider {
     try {
       this.#log.info({ epoch: session.epoch }, 'elected decider; rebuilding the engine from the stored records');
       const { tookMs, replayed, warm } = await term.rebuild(this.#standby?.take() ?? null);
+      void this.#standby?.withdraw();
       this.#deps.metrics.deciderTakeoverSeconds.set(tookMs / 1000);
       this.#deps.metrics.deciderTakeoverRecords.set(replayed);
       this.#deps.metrics.deciderTakeoverWarm.set(warm ? 1 : 0);
@@ -129,7 +131,12 @@ export class Decider {
         if (!full) await this.#pause(this.#settings.roundIntervalMs);
       }
       if (lost !== null) this.#log.warn({ error: describeFailure(lost) }, 'lost the decider connection; standing down');
-      // Stopping (a rolling restart, say): a last snapshot, so that the next decider replays nothing.
+      else if (await this.#standbyHolds(session)) {
+        // Stopping while another instance holds the stored snapshot warm: it takes over from it and replays what was
+        // decided since. A last snapshot would be newer than the one it holds, and it would restore that one cold.
+        this.#log.info('a standby holds the stored snapshot warm: leaving it to take over from it, with no last snapshot');
+      }
+      // Stopping (a rolling restart, say) with no standby warm: a last snapshot, so that the next decider replays nothing.
       else await term.snapshotNow();
     } catch (error) {
       this.#log.warn({ error: describeFailure(error) }, 'decider round failed; standing down and rebuilding from the stored state');
@@ -140,6 +147,16 @@ export class Decider {
       this.#deps.metrics.deciderLeader.set(0);
       this.#deps.onLeadership(false);
       await session.release();
+    }
+  }
+
+  /** Whether another instance said lately that it holds the stored snapshot warm; no when that cannot be read. */
+  async #standbyHolds(session: DeciderSession): Promise<boolean> {
+    try {
+      return await session.standbyHoldsSnapshot(this.#settings.instanceName, reportedWithinMs(this.#settings.standbyPollMs));
+    } catch (error) {
+      this.#log.warn({ error: describeFailure(error) }, 'cannot tell whether a standby holds the snapshot warm; taking a last one');
+      return false;
     }
   }
 }

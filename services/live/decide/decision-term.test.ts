@@ -15,7 +15,7 @@ import { keyedIdentity } from '../../identity/keyed-identity.js';
 import { storedPseudonymIdentity } from '../../identity/stored-pseudonym-identity.js';
 import { MessageIntake } from '../ingest/message-intake.js';
 import { createVerifierMetrics } from '../ops/metrics.js';
-import type { IngestOutcome } from '../store/state-store.js';
+import type { IngestOutcome, SnapshotCover } from '../store/state-store.js';
 import { MemoryStateStore } from '../store/testing/memory-state-store.js';
 import { keyOf, partitionKey, type PartitionKey } from '../store/topic-partition.js';
 import { decodeDeciderSnapshot } from './decider-snapshot.js';
@@ -261,7 +261,7 @@ describe('a warm standby', () => {
   const run = async (standby: 'none' | 'warm' | 'stale') => {
     const clocks = new Clocks();
     const store = new MemoryStateStore(() => clocks.wall);
-    const warm = new WarmStandby(store, engineOptionsOf(deps(store, clocks), settings), () => clocks.monotonic, silent);
+    const warm = new WarmStandby(store, 'standby', engineOptionsOf(deps(store, clocks), settings), () => clocks.monotonic, silent);
     const a = await decidedPastItsSnapshot(store, clocks);
     if (standby !== 'none') await warm.refresh(never);
     if (standby === 'stale') await a.term.snapshotNow();
@@ -312,6 +312,7 @@ describe('a warm standby', () => {
     // Snapshots the standby read whole (not just their cover).
     let wholeReads = 0;
     const counting = Object.create(store, {
+      reportStandby: { value: (name: string, held: SnapshotCover | null) => store.reportStandby(name, held) },
       latestSnapshot: { value: async (held: Parameters<MemoryStateStore['latestSnapshot']>[0]) => {
         const stored = await store.latestSnapshot(held);
         if (stored !== null && stored !== 'held') wholeReads++;
@@ -321,7 +322,7 @@ describe('a warm standby', () => {
     // Every reading of the standby's clock moves it 10 ms: its restore takes 10 ms, so it waits 90 before the next.
     let now = 0;
     const holding: boolean[] = [];
-    const standby = new WarmStandby(counting, engineOptionsOf(deps(store, clocks), settings), () => (now += 10), silent, (warm) => holding.push(warm));
+    const standby = new WarmStandby(counting, 'standby', engineOptionsOf(deps(store, clocks), settings), () => (now += 10), silent, (warm) => holding.push(warm));
     const coverOfStored = async () => {
       const stored = await store.latestSnapshot(null);
       return stored === null || stored === 'held' ? null : { streamTime: stored.streamTime, offsets: stored.offsets };
@@ -373,6 +374,7 @@ describe('a warm standby', () => {
     let calls = 0;
     let wholeReads = 0;
     const flaky = Object.create(store, {
+      reportStandby: { value: (name: string, held: SnapshotCover | null) => store.reportStandby(name, held) },
       latestSnapshot: { value: async (held: Parameters<MemoryStateStore['latestSnapshot']>[0]) => {
         calls++;
         if (failing) throw new Error('connection refused');
@@ -382,7 +384,7 @@ describe('a warm standby', () => {
       } },
     }) as MemoryStateStore;
     const holding: boolean[] = [];
-    const standby = new WarmStandby(flaky, engineOptionsOf(deps(store, clocks), settings), () => clocks.monotonic, silent, (warm) => holding.push(warm));
+    const standby = new WarmStandby(flaky, 'standby', engineOptionsOf(deps(store, clocks), settings), () => clocks.monotonic, silent, (warm) => holding.push(warm));
     await standby.refresh(never);
     failing = true;
     await standby.refresh(never);
@@ -417,9 +419,9 @@ describe('two deciders over the in-memory store', () => {
 
   /**
    * A leads and decides the first messages (a snapshot covers them); B stands by; A decides two more and its
-   * process dies (no snapshot follows); B takes over. Answers B's takeover gauges.
+   * process dies, or it stops; B takes over. Answers B's takeover gauges.
    */
-  const takeover = async (standbyWarm: boolean) => {
+  const takeover = async (standbyWarm: boolean, end: 'dies' | 'stops' = 'dies') => {
     const clocks = new Clocks();
     const store = new MemoryStateStore(() => clocks.wall);
     const covered = async () => new Map((await store.ingestAccounts()).map((a): [PartitionKey, number] => [keyOf(a), a.nextOffset]));
@@ -430,8 +432,8 @@ describe('two deciders over the in-memory store', () => {
     await ingest(store, first, () => {});
     const registryA = new Registry();
     const registryB = new Registry();
-    const a = new Decider(deps(store, clocks, registryA), { ...fast, standbyWarm });
-    const b = new Decider(deps(store, clocks, registryB), { ...fast, standbyWarm });
+    const a = new Decider(deps(store, clocks, registryA), { ...fast, standbyWarm, instanceName: 'a' });
+    const b = new Decider(deps(store, clocks, registryB), { ...fast, standbyWarm, instanceName: 'b' });
     a.start();
     try {
       await until(async () => a.leading && (await decidedAll()) && (await store.latestSnapshot(null)) !== null, 'A to decide and snapshot the first messages');
@@ -440,7 +442,7 @@ describe('two deciders over the in-memory store', () => {
       // Two new GP events (the first of `second` repeats an id).
       await ingest(store, second.slice(1, 3), () => {});
       await until(decidedAll, 'A to decide two more');
-      store.endLeadership();
+      if (end === 'dies') store.endLeadership();
       await a.stop();
       await until(() => b.leading, 'B to take over');
       return { warm: await gauge(registryB, 'decider_takeover_warm'), replayed: await gauge(registryB, 'decider_takeover_records'), standingWarm: await gauge(registryB, 'decider_standby_warm') };
@@ -454,5 +456,11 @@ describe('two deciders over the in-memory store', () => {
     expect(await takeover(true)).toEqual({ warm: 1, replayed: 2, standingWarm: 0 });
     // STANDBY_WARM=false: the same takeover restores the snapshot.
     expect(await takeover(false)).toMatchObject({ warm: 0, replayed: 2 });
+  });
+
+  it('leave it to the standby holding the snapshot warm to take over from it when the decider stops, with no last snapshot', async () => {
+    expect(await takeover(true, 'stops')).toEqual({ warm: 1, replayed: 2, standingWarm: 0 });
+    // No standby holds it warm: the decider stopping takes a last snapshot, which the next one restores.
+    expect(await takeover(false, 'stops')).toMatchObject({ warm: 0, replayed: 0 });
   });
 });

@@ -6,7 +6,7 @@ import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ReconcilerOptions } from '../../core/reconciler.js';
 import { describeFailure } from '../errors.js';
-import type { SnapshotCover, StateStore } from '../store/state-store.js';
+import { sameCover, type SnapshotCover, type StateStore } from '../store/state-store.js';
 import { restoreDeciderSnapshot, type DeciderState } from './decider-snapshot.js';
 
 /** A snapshot restored ahead of need, with what it covers. */
@@ -22,6 +22,17 @@ const SPACING = 9;
 /** After a failed refresh (a store that cannot be reached, a snapshot that cannot be read), the least wait before the next. */
 const FAILED_WAIT_MS = 30_000;
 
+/**
+ * While it holds the stored snapshot, a standby says so again this often (at its refreshes), so that a decider
+ * stopping can tell a standby alive from one that held it once (see reportedWithinMs).
+ */
+const REPORT_EVERY_MS = 5_000;
+
+/** How recent a standby's word must be for a stopping decider to count on it, with refreshes every `pollMs`. */
+export function reportedWithinMs(pollMs: number): number {
+  return 3 * Math.max(REPORT_EVERY_MS, pollMs);
+}
+
 export class WarmStandby {
   readonly #store: StateStore;
   readonly #engineOptions: ReconcilerOptions;
@@ -31,10 +42,19 @@ export class WarmStandby {
   #nextAt = -Infinity;
   #failing = false;
   readonly #holding: (warm: boolean) => void;
+  readonly #name: string;
+  /** The cover this instance last said it holds (null: none, or said it holds none), and when. */
+  #reported: SnapshotCover | null = null;
+  #reportedAt = -Infinity;
+  #reportFailing = false;
 
-  /** `holding` is told, after every look at the store and every take, whether the stored snapshot is held restored. */
-  constructor(store: StateStore, engineOptions: ReconcilerOptions, monotonicNow: () => number, logger: Logger, holding: (warm: boolean) => void = () => {}) {
+  /**
+   * `name` is this instance's, under which it says which snapshot it holds (StateStore.reportStandby). `holding` is
+   * told, after every look at the store and every take, whether the stored snapshot is held restored.
+   */
+  constructor(store: StateStore, name: string, engineOptions: ReconcilerOptions, monotonicNow: () => number, logger: Logger, holding: (warm: boolean) => void = () => {}) {
     this.#store = store;
+    this.#name = name;
     this.#engineOptions = engineOptions;
     this.#monotonicNow = monotonicNow;
     this.#log = logger.child({ component: 'warm-standby' });
@@ -46,11 +66,17 @@ export class WarmStandby {
    * run between steps of some thousands of patient keys, and giving up at once when `signal` aborts (a stop). A
    * failure is logged once and waits at least FAILED_WAIT_MS before the next try: a takeover then restores the
    * snapshot itself, as without a standby. A store that cannot be read leaves the engine held as it was (the
-   * takeover checks its cover anyway).
+   * takeover checks its cover anyway). Says which snapshot it holds, so that a decider stopping leaves it to this
+   * instance to take over from it (Decider).
    */
   async refresh(signal: AbortSignal): Promise<void> {
     const started = this.#monotonicNow();
-    if (started < this.#nextAt || signal.aborted) return;
+    if (signal.aborted) return;
+    if (started < this.#nextAt) {
+      // Not looking at the store yet; what it holds is still true to say (a decider compares it with the stored one).
+      if (this.#warm !== null) await this.#report(this.#warm.cover, started);
+      return;
+    }
     const pause = async () => {
       await setImmediate();
       signal.throwIfAborted();
@@ -60,19 +86,23 @@ export class WarmStandby {
       if (stored === 'held') {
         this.#holding(true);
         this.#recovered();
+        await this.#report(this.#warm!.cover, started);
         return;
       }
       // None stored, or a newer one: what is held is stale either way.
       this.#warm = null;
       this.#holding(false);
+      await this.#report(null, started);
       if (stored === null) return;
       const state = await restoreDeciderSnapshot(stored.format, stored.state, this.#engineOptions, pause);
-      this.#warm = { cover: { streamTime: stored.streamTime, offsets: stored.offsets }, state };
+      const cover = { streamTime: stored.streamTime, offsets: stored.offsets };
+      this.#warm = { cover, state };
       this.#holding(true);
       const took = this.#monotonicNow() - started;
       this.#nextAt = this.#monotonicNow() + SPACING * took;
       this.#log.debug({ streamTime: stored.streamTime, bytes: stored.state.length, tookMs: Math.round(took) }, 'kept the latest snapshot warm');
       this.#recovered();
+      await this.#report(cover, started);
     } catch (error) {
       this.#holding(false);
       if (signal.aborted) return;
@@ -85,6 +115,32 @@ export class WarmStandby {
   #recovered(): void {
     if (this.#failing) this.#log.info('keeping the decider\'s snapshot warm again');
     this.#failing = false;
+  }
+
+  /**
+   * Says which snapshot this instance holds (null: none), when that changed or REPORT_EVERY_MS after it last said
+   * so. A failure is logged once and otherwise ignored: a decider stopping then takes a last snapshot, as if no
+   * standby held one, and the next refresh says it again.
+   */
+  async #report(held: SnapshotCover | null, now: number): Promise<void> {
+    const said = this.#reported;
+    const same = held === null ? said === null : said !== null && sameCover(held, said);
+    if (same && (held === null || now - this.#reportedAt < REPORT_EVERY_MS)) return;
+    try {
+      await this.#store.reportStandby(this.#name, held);
+      this.#reported = held;
+      this.#reportedAt = now;
+      if (this.#reportFailing) this.#log.info('saying again which snapshot this standby holds');
+      this.#reportFailing = false;
+    } catch (error) {
+      if (!this.#reportFailing) this.#log.warn({ error: describeFailure(error) }, 'cannot say which snapshot this standby holds; a decider stopping will take a last one');
+      this.#reportFailing = true;
+    }
+  }
+
+  /** Takes back what this instance said it holds (it leads now, or stops): a stopping decider then counts on it no more. */
+  async withdraw(): Promise<void> {
+    await this.#report(null, this.#monotonicNow());
   }
 
   /** The engine held, handed over once: a term that starts from it changes it. */

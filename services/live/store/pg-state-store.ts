@@ -470,6 +470,11 @@ export class PgStateStore implements StateStore {
     return this.#withClient('reading the snapshot', (client) => readSnapshot(client, held, Math.max(1, this.#options.snapshotPieceBytes ?? SNAPSHOT_PIECE_BYTES)));
   }
 
+  async reportStandby(name: string, held: SnapshotCover | null): Promise<void> {
+    const sql = held === null ? q.withdrawStandby(name) : q.reportStandby(name, held.streamTime, held.offsets);
+    await this.#withClient('saying which snapshot this standby holds', (client) => run(client, sql, 'saying which snapshot this standby holds'));
+  }
+
   async ping(): Promise<void> {
     await this.#withClient('ping', (client) => run(client, { text: 'SELECT 1 FROM decider_state', values: [] }, 'ping'));
   }
@@ -588,6 +593,11 @@ class PgDeciderSession implements DeciderSession {
       decidedAt: round.decidedAt, snapshot: round.snapshot,
     }), 'committing a decision round');
     if (result.rows[0]?.fenced !== 1) throw new VerifierError('LEADERSHIP_LOST', `another decider took over (epoch ${this.epoch} is no longer current)`, { retriable: false });
+  }
+
+  async standbyHoldsSnapshot(name: string, withinMs: number): Promise<boolean> {
+    const result = await run<{ held: boolean }>(this.#client, q.standbyHoldsSnapshot(name, withinMs), 'asking whether a standby holds the snapshot');
+    return result.rows[0]?.held === true;
   }
 
   async release(): Promise<void> {

@@ -27,6 +27,7 @@ export const RUNTIME_ACCESS: { readonly [table: string]: TableAccess } = {
   decider_offsets: { privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'how far the decider has read each partition, moved with each commit' },
   decider_cuts: { privileges: ['SELECT', 'INSERT', 'DELETE'], why: 'written when a round took late records; read to rebuild; dropped by the snapshot that makes them unneeded' },
   decider_snapshot: { privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'the engine snapshot, replaced with the offsets it covers every SNAPSHOT_EVERY records; read to take over' },
+  decider_standbys: { privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'], why: 'each standby says which snapshot it holds warm, and takes it back; a stopping decider reads it' },
   alerts: {
     privileges: ['SELECT', 'INSERT', 'UPDATE'],
     updatableColumns: ALERT_LIFECYCLE_COLUMNS,

@@ -1,7 +1,7 @@
 // Every SQL statement of the live verifier, built by pure functions returning { text, values }. Multi-row writes
 // go through unnest() over one array per column: one round trip for a whole batch, whatever its size.
 import type { Alert, AlertChange } from '../../core/alert.js';
-import type { StreamName } from '../../core/records.js';
+import type { Millis, StreamName } from '../../core/records.js';
 import { byteaArray, int8Array, uuidArray } from './binary-arrays.js';
 import type { DeadLetterNote, OffsetRange, PartitionOffsets } from './state-store.js';
 import { topicPartitionOf } from './topic-partition.js';
@@ -215,6 +215,30 @@ FROM decider_snapshot s CROSS JOIN LATERAL generate_series(0, GREATEST(0, (octet
 /** What the stored snapshot covers, without its bytes. */
 export function deciderSnapshotCover(): Sql {
   return { text: `SELECT stream_time_ms, offsets FROM decider_snapshot`, values: [] };
+}
+
+/** Which snapshot a standby holds restored (its cover, as decider_snapshot holds one), said now. */
+export function reportStandby(name: string, streamTime: Millis | null, offsets: PartitionOffsets): Sql {
+  return {
+    text: `INSERT INTO decider_standbys (instance_name, stream_time_ms, offsets, reported_at) VALUES ($1, $2::bigint, $3::jsonb, clock_timestamp())
+ON CONFLICT (instance_name) DO UPDATE SET stream_time_ms = EXCLUDED.stream_time_ms, offsets = EXCLUDED.offsets, reported_at = EXCLUDED.reported_at`,
+    values: [name, streamTime, JSON.stringify(Object.fromEntries(offsets))],
+  };
+}
+
+/** A standby holds no snapshot (any more). */
+export function withdrawStandby(name: string): Sql {
+  return { text: `DELETE FROM decider_standbys WHERE instance_name = $1`, values: [name] };
+}
+
+/** Whether another instance said within the last `withinMs` that it holds the stored snapshot restored. */
+export function standbyHoldsSnapshot(name: string, withinMs: number): Sql {
+  return {
+    text: `SELECT EXISTS (SELECT 1 FROM decider_standbys b JOIN decider_snapshot s
+  ON b.stream_time_ms IS NOT DISTINCT FROM s.stream_time_ms AND b.offsets = s.offsets
+WHERE b.instance_name <> $1 AND b.reported_at > clock_timestamp() - make_interval(secs => $2::double precision / 1000)) AS held`,
+    values: [name, withinMs],
+  };
 }
 
 export function deciderCuts(): Sql {

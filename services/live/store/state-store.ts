@@ -205,6 +205,11 @@ export interface DeciderSession {
   readProgress(): Promise<PartitionProgress[]>;
   loadRecords(ranges: readonly OffsetRange[]): Promise<StoredRecord[]>;
   commitRound(round: RoundCommit): Promise<void>;
+  /**
+   * Whether an instance other than `name` said, within the last `withinMs` (StateStore.reportStandby), that it holds
+   * restored the snapshot stored now.
+   */
+  standbyHoldsSnapshot(name: string, withinMs: number): Promise<boolean>;
   release(): Promise<void>;
 }
 
@@ -255,6 +260,11 @@ export interface StateStore {
    * (its bytes are not read).
    */
   latestSnapshot(held: SnapshotCover | null): Promise<StoredSnapshot | 'held' | null>;
+  /**
+   * Says that the instance `name`, standing by, holds restored the snapshot `held` covers (now, on the store's
+   * clock), or with null that it holds none: see DeciderSession.standbyHoldsSnapshot.
+   */
+  reportStandby(name: string, held: SnapshotCover | null): Promise<void>;
   /**
    * Becomes the decider if no other process is; null when another one is. With waitMs, waits up to that long for
    * the one that is to end, and becomes the decider as soon as it does.

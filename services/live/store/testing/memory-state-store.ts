@@ -44,6 +44,7 @@ export class MemoryStateStore implements StateStore {
   readonly #decided = new Map<PartitionKey, number>();
   #cuts: DeciderCut[] = [];
   #snapshot: StoredSnapshot | null = null;
+  readonly #standbys = new Map<string, { readonly held: SnapshotCover; readonly at: number }>();
 
   constructor(now: () => number) {
     this.#now = now;
@@ -218,6 +219,19 @@ export class MemoryStateStore implements StateStore {
     return this.#snapshot;
   }
 
+  async reportStandby(name: string, held: SnapshotCover | null): Promise<void> {
+    if (held === null) this.#standbys.delete(name);
+    else this.#standbys.set(name, { held, at: this.#now() });
+  }
+
+  standbyHoldsSnapshotFor(epoch: number, name: string, withinMs: number): boolean {
+    this.#fence(epoch);
+    const snapshot = this.#snapshot;
+    if (snapshot === null) return false;
+    const now = this.#now();
+    return [...this.#standbys].some(([other, { held, at }]) => other !== name && now - at < withinMs && sameCover(held, snapshot));
+  }
+
   progressFor(epoch: number): PartitionProgress[] {
     this.#fence(epoch);
     const now = this.#now();
@@ -300,6 +314,10 @@ class MemoryDeciderSession implements DeciderSession {
 
   async commitRound(round: RoundCommit): Promise<void> {
     this.store.commitFor(this.epoch, round);
+  }
+
+  async standbyHoldsSnapshot(name: string, withinMs: number): Promise<boolean> {
+    return this.store.standbyHoldsSnapshotFor(this.epoch, name, withinMs);
   }
 
   async release(): Promise<void> {

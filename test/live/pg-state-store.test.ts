@@ -414,8 +414,12 @@ describe('PostgreSQL state store', () => {
       await store.reportStandby('instance-s1', null);
       expect(await session.standbyHoldsSnapshot('instance-s0', 60_000)).toBe(false);
       expect((await raw.query('SELECT instance_name FROM decider_standbys ORDER BY 1')).rows).toEqual([{ instance_name: 'instance-s2' }]);
+      // A row not said again for an hour (an instance killed while standing by) goes with the next word of another.
+      await raw.query(`UPDATE decider_standbys SET reported_at = clock_timestamp() - interval '61 minutes' WHERE instance_name = 'instance-s2'`);
+      await store.reportStandby('instance-s3', stored);
+      expect((await raw.query('SELECT instance_name FROM decider_standbys ORDER BY 1')).rows).toEqual([{ instance_name: 'instance-s3' }]);
     } finally {
-      await store.reportStandby('instance-s2', null);
+      await raw.query('DELETE FROM decider_standbys');
       await session.release();
     }
   });

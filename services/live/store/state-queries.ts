@@ -217,10 +217,14 @@ export function deciderSnapshotCover(): Sql {
   return { text: `SELECT stream_time_ms, offsets FROM decider_snapshot`, values: [] };
 }
 
-/** Which snapshot a standby holds restored (its cover, as decider_snapshot holds one), said now. */
+/**
+ * Which snapshot a standby holds restored (its cover, as decider_snapshot holds one), said now. Rows not said again
+ * for an hour go with it: instances killed while standing by (pod names change with every deployment).
+ */
 export function reportStandby(name: string, streamTime: Millis | null, offsets: PartitionOffsets): Sql {
   return {
-    text: `INSERT INTO decider_standbys (instance_name, stream_time_ms, offsets, reported_at) VALUES ($1, $2::bigint, $3::jsonb, clock_timestamp())
+    text: `WITH gone AS (DELETE FROM decider_standbys WHERE instance_name <> $1 AND reported_at < clock_timestamp() - interval '1 hour')
+INSERT INTO decider_standbys (instance_name, stream_time_ms, offsets, reported_at) VALUES ($1, $2::bigint, $3::jsonb, clock_timestamp())
 ON CONFLICT (instance_name) DO UPDATE SET stream_time_ms = EXCLUDED.stream_time_ms, offsets = EXCLUDED.offsets, reported_at = EXCLUDED.reported_at`,
     values: [name, streamTime, JSON.stringify(Object.fromEntries(offsets))],
   };

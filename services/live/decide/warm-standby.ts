@@ -2,7 +2,7 @@
 // store: while another instance decides, this one restores the snapshots it stores, ahead of need, so that if it is
 // elected it starts from an engine already built and replays only the records after the snapshot. A restore grows
 // with the patients the engine holds (millions nationally); the replay does not.
-import { setImmediate } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ReconcilerOptions } from '../../core/reconciler.js';
 import { describeFailure } from '../errors.js';
@@ -27,6 +27,9 @@ const FAILED_WAIT_MS = 30_000;
  * stopping can tell a standby alive from one that held it once (see reportedWithinMs).
  */
 const REPORT_EVERY_MS = 5_000;
+
+/** The longest a standby's stop waits for its word to be taken back. */
+const WITHDRAW_WAIT_MS = 2_000;
 
 /** How recent a standby's word must be for a stopping decider to count on it, with refreshes every `pollMs`. */
 export function reportedWithinMs(pollMs: number): number {
@@ -133,14 +136,20 @@ export class WarmStandby {
       if (this.#reportFailing) this.#log.info('saying again which snapshot this standby holds');
       this.#reportFailing = false;
     } catch (error) {
-      if (!this.#reportFailing) this.#log.warn({ error: describeFailure(error) }, 'cannot say which snapshot this standby holds; a decider stopping will take a last one');
+      if (!this.#reportFailing) this.#log.warn({ error: describeFailure(error) }, 'cannot say which snapshot this standby holds, or that it holds none');
       this.#reportFailing = true;
     }
   }
 
-  /** Takes back what this instance said it holds (it leads now, or stops): a stopping decider then counts on it no more. */
+  /**
+   * Takes back what this instance said it holds (it leads now, or stops): a stopping decider then counts on it no
+   * more. Waits WITHDRAW_WAIT_MS at most: a store that cannot be reached must not hold a stop up (the word then ages
+   * out of the window a decider counts on).
+   */
   async withdraw(): Promise<void> {
-    await this.#report(null, this.#monotonicNow());
+    const limit = new AbortController();
+    await Promise.race([this.#report(null, this.#monotonicNow()), sleep(WITHDRAW_WAIT_MS, undefined, { signal: limit.signal }).catch(() => {})]);
+    limit.abort();
   }
 
   /** The engine held, handed over once: a term that starts from it changes it. */

@@ -15,7 +15,7 @@ import { keyedIdentity } from '../../identity/keyed-identity.js';
 import { storedPseudonymIdentity } from '../../identity/stored-pseudonym-identity.js';
 import { MessageIntake } from '../ingest/message-intake.js';
 import { createVerifierMetrics } from '../ops/metrics.js';
-import type { IngestOutcome, SnapshotCover } from '../store/state-store.js';
+import type { IngestOutcome, SnapshotCover, StoredSnapshot } from '../store/state-store.js';
 import { MemoryStateStore } from '../store/testing/memory-state-store.js';
 import { keyOf, partitionKey, type PartitionKey } from '../store/topic-partition.js';
 import { decodeDeciderSnapshot } from './decider-snapshot.js';
@@ -366,6 +366,52 @@ describe('a warm standby', () => {
     await session.release();
   });
 
+  it('says which snapshot it holds, again every 5 s (while it waits out its spacing too), and takes it back', async () => {
+    const clocks = new Clocks();
+    const store = new MemoryStateStore(() => clocks.wall);
+    const { session, term } = await decidedPastItsSnapshot(store, clocks);
+    const said: (number | null | 'none')[] = [];
+    // A restore takes 1 s (the whole snapshot read moves the clock), so the next look waits 9 s.
+    const watched = Object.create(store, {
+      reportStandby: { value: async (name: string, held: SnapshotCover | null) => {
+        said.push(held === null ? 'none' : held.streamTime);
+        await store.reportStandby(name, held);
+      } },
+      latestSnapshot: { value: async (held: SnapshotCover | null) => {
+        const stored = await store.latestSnapshot(held);
+        if (stored !== null && stored !== 'held') clocks.monotonic += 1_000;
+        return stored;
+      } },
+    }) as MemoryStateStore;
+    const standby = new WarmStandby(watched, 'standby', engineOptionsOf(deps(store, clocks), settings), () => clocks.monotonic, silent);
+    const streamTimeOfStored = async () => ((await store.latestSnapshot(null)) as StoredSnapshot).streamTime;
+    const first = await streamTimeOfStored();
+    await standby.refresh(never);
+    expect(said).toEqual([first]);
+    // Within its spacing, and within 5 s of its word: nothing said; 6 s after it, said again.
+    clocks.monotonic += 3_000;
+    await standby.refresh(never);
+    expect(said).toEqual([first]);
+    clocks.monotonic += 3_000;
+    await standby.refresh(never);
+    expect(said).toEqual([first, first]);
+    // A newer snapshot: what it held is taken back, then the newer one said once restored.
+    clocks.pass(settings.idleTimeoutMs + 1);
+    await term.refreshEnds();
+    await rounds(term, 20);
+    await term.snapshotNow();
+    const newer = await streamTimeOfStored();
+    expect(newer).not.toBe(first);
+    clocks.monotonic += 10_000;
+    await standby.refresh(never);
+    expect(said).toEqual([first, first, 'none', newer]);
+    expect(store.standbys()).toEqual(['standby']);
+    await standby.withdraw();
+    await standby.withdraw();
+    expect([said, store.standbys()]).toEqual([[first, first, 'none', newer, 'none'], []]);
+    await session.release();
+  });
+
   it('keeps the engine it holds while the store fails, and waits before trying again', async () => {
     const clocks = new Clocks();
     const store = new MemoryStateStore(() => clocks.wall);
@@ -445,6 +491,8 @@ describe('two deciders over the in-memory store', () => {
       if (end === 'dies') store.endLeadership();
       await a.stop();
       await until(() => b.leading, 'B to take over');
+      // Leading, B no longer says it holds a snapshot.
+      await until(() => store.standbys().length === 0, 'B to take back what it said it holds');
       return { warm: await gauge(registryB, 'decider_takeover_warm'), replayed: await gauge(registryB, 'decider_takeover_records'), standingWarm: await gauge(registryB, 'decider_standby_warm') };
     } finally {
       await a.stop();

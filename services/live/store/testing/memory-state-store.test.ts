@@ -54,4 +54,26 @@ describe('the in-memory state store', () => {
     await successor.commitRound({ streamTime: 1, offsets: new Map([[partitionKey('mf', 0), 2]]), cut: null, alertChanges: [], decidedAt: 0, snapshot: null });
     expect(await successor.loadCheckpoint()).toMatchObject({ streamTime: 1, offsets: new Map([[partitionKey('mf', 0), 2]]), cuts: [] });
   });
+
+  it('tells a decider whether another instance said lately that it holds the stored snapshot', async () => {
+    let now = 0;
+    const store = new MemoryStateStore(() => now);
+    const leader = (await store.tryLead('a'))!;
+    const cover = { streamTime: 5, offsets: new Map([[partitionKey('mf', 0), 2]]) };
+    await store.reportStandby('b', cover);
+    // No snapshot stored yet: nobody holds it.
+    expect(await leader.standbyHoldsSnapshot('a', 15_000)).toBe(false);
+    await leader.commitRound({ ...cover, cut: null, alertChanges: [], decidedAt: 0, snapshot: { ...cover, format: 2, state: Buffer.from('engine') } });
+    expect(await leader.standbyHoldsSnapshot('a', 15_000)).toBe(true);
+    // Not the instance asking; not a word as old as the window; not another snapshot; not once taken back.
+    expect(await leader.standbyHoldsSnapshot('b', 15_000)).toBe(false);
+    now += 15_000;
+    expect(await leader.standbyHoldsSnapshot('a', 15_000)).toBe(false);
+    await store.reportStandby('b', { ...cover, streamTime: 4 });
+    expect(await leader.standbyHoldsSnapshot('a', 15_000)).toBe(false);
+    await store.reportStandby('b', cover);
+    expect([await leader.standbyHoldsSnapshot('a', 15_000), store.standbys()]).toEqual([true, ['b']]);
+    await store.reportStandby('b', null);
+    expect([await leader.standbyHoldsSnapshot('a', 15_000), store.standbys()]).toEqual([false, []]);
+  });
 });

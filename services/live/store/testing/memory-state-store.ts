@@ -125,6 +125,11 @@ export class MemoryStateStore implements StateStore {
     this.#leader = null;
   }
 
+  /** The instances that said they hold a snapshot, and have not taken it back. */
+  standbys(): string[] {
+    return [...this.#standbys.keys()];
+  }
+
   /** Every dead letter written, in the order written. */
   deadLetters(): DeadLetterNote[] {
     return this.#deadLetters.map((d) => d.note);

@@ -348,8 +348,8 @@ export class DecisionTerm {
 
   /**
    * Takes a snapshot of the engine as the last committed round left it and commits it (with the offsets it covers),
-   * replacing the stored one. Also called when leadership is given up on a stop, so that the next decider has
-   * nothing to replay.
+   * replacing the stored one. Also called when leadership is given up on a stop with no standby holding the stored
+   * one warm (Decider), so that the next decider has nothing to replay.
    */
   async snapshotNow(): Promise<void> {
     const covered = this.#snapshotCovers;

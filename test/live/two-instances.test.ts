@@ -2,9 +2,12 @@
 // them is the elected decider). The decider's instance is killed with SIGKILL midway: the other takes over its
 // partitions and the decision (restoring the engine from the last snapshot and replaying the records stored after
 // it) and the final alerts are identical
-// to the replay's, with manifests keyed by practice and everything else by NHS number on different instances.
+// to the replay's, with manifests keyed by practice and everything else by NHS number on different instances. Then
+// the same with the decider's instance stopped (a rolling restart) while the other holds its snapshot warm: it
+// leaves the takeover to that one, which starts from the engine it holds.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { replayScenario } from './support/alert-views.js';
 import { liveEnv, produce, waitUntil } from './support/live-harness.js';
@@ -74,5 +77,43 @@ describe('two instances in one consumer group', () => {
     // replays nothing.
     const { snapshot, decided } = await probe.snapshotAndDecidedOffsets();
     expect(snapshot).toEqual(decided);
+  });
+
+  it('give the same alerts as one, when the deciding instance is stopped midway while the other holds its snapshot warm', async () => {
+    const setup = await made.live({ partitions: 6 });
+    const scenario = await simulateScenario(join(setup.dir, 'scenario'), SCENARIO);
+    const replayed = await replayScenario(scenario, setup.keyFile);
+    const order = shuffledOrder(scenario.messages, 3 * DAY, seededRandom(19));
+    const env = liveEnv(setup, { ALLOWED_LATENESS: '7d', SNAPSHOT_EVERY: '200', WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) });
+    const probe = new LiveProbe(setup);
+    const half = Math.floor(order.length / 2);
+    await produce(setup, order.slice(0, half));
+    const a = made.child(setup, env, 'instance-a');
+    const b = made.child(setup, env, 'instance-b');
+    const leader = await waitUntil('a decider to be elected', async () => (await probe.progress()).leader ?? undefined, 30_000);
+    const [stopped, standby] = leader === 'instance-a' ? [a, b] : [b, a];
+    const standbyName = leader === 'instance-a' ? 'instance-b' : 'instance-a';
+    const allDecided = async (records: number) => {
+      const p = await probe.progress();
+      return p.ingested >= records && p.decided === p.ingested;
+    };
+    // Everything decided, a snapshot covering all of it (none pending), and that one held warm by the standby.
+    await waitUntil('the first half to be decided, in a snapshot the standby holds warm', async () => {
+      const { snapshot, decided } = await probe.snapshotAndDecidedOffsets();
+      // Partitions with no record are in the decided offsets (at 0), not always in the snapshot's.
+      const read = (offsets: unknown) => Object.entries(offsets ?? {}).filter(([, offset]) => offset !== 0);
+      return (await allDecided(half)) && isDeepStrictEqual(new Map(read(snapshot)), new Map(read(decided))) && (await probe.standbysHoldingTheSnapshot()).includes(standbyName);
+    }, 90_000, 20);
+    // A rolling restart's stop, then the rest of the records, for the standby to decide.
+    stopped.child.kill('SIGTERM');
+    expect(await stopped.exited).toEqual({ code: 0, signal: null });
+    // It left the takeover to the standby, with no last snapshot; the standby started from the engine it held.
+    expect(await readFile(stopped.logFile, 'utf8')).toContain('a standby holds the stored snapshot warm');
+    await produce(setup, order.slice(half));
+    await waitUntil(`the standby to finish (log: ${standby.logFile})`, async () => (await probe.progress()).leader === standbyName && probe.settled(replayed.asOf, order.length), 90_000);
+    const rebuilt = (await readFile(standby.logFile, 'utf8')).split('\n').filter((l) => l.includes('"engine rebuilt; deciding"'));
+    expect((JSON.parse(rebuilt.at(-1)!) as { snapshot: { warm?: boolean } | null }).snapshot?.warm).toBe(true);
+
+    await probe.expectMatchesReplay(replayed, { readerGroup: stack.uniqueName('alerts-reader') });
   });
 });

@@ -81,6 +81,13 @@ export class LiveProbe {
     return deadLetters(this.db);
   }
 
+  /** The instances that lately said they hold the stored snapshot warm. */
+  async standbysHoldingTheSnapshot(): Promise<string[]> {
+    const { rows } = await this.db.query<{ instance_name: string }>(`SELECT b.instance_name FROM decider_standbys b JOIN decider_snapshot s
+  ON b.stream_time_ms IS NOT DISTINCT FROM s.stream_time_ms AND b.offsets = s.offsets ORDER BY 1`);
+    return rows.map((r) => r.instance_name);
+  }
+
   async deadLettersByReason(): Promise<Record<string, number>> {
     const { rows } = await this.db.query<{ reason: string; n: number }>('SELECT reason, count(*)::int AS n FROM dead_letters GROUP BY reason');
     return Object.fromEntries(DEAD_LETTER_REASONS.map((r) => [r, rows.find((row) => row.reason === r)?.n ?? 0]));

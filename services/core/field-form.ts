@@ -36,12 +36,17 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
+/** Whether a text of `bytes` UTF-8 bytes is 1 to 128 bytes long, as a bounded text must be. */
+export function isBoundedLength(bytes: number): boolean {
+  return bytes >= 1 && bytes <= MAX_TEXT_BYTES;
+}
+
 /** Whether `text` is 1 to 128 UTF-8 bytes long. Counted only when the length in UTF-16 units cannot decide it. */
 export function isBoundedText(text: string): boolean {
   const units = text.length;
   if (units === 0 || units > MAX_TEXT_BYTES) return false; // every unit is at least one byte
   if (units * 3 <= MAX_TEXT_BYTES) return true; // and at most three
-  return utf8Length(text) <= MAX_TEXT_BYTES;
+  return isBoundedLength(utf8Length(text));
 }
 
 /** Whether `millis` is in [2000-01-01, 2100-01-01). */

@@ -9,6 +9,8 @@
 export class Fingerprinter {
   hi = 0;
   lo = 0;
+  /** The bits of every byte given to asciiText since begin(). */
+  byteBits = 0;
   private h1 = 0;
   private h2 = 0;
   private length = 0;
@@ -17,6 +19,7 @@ export class Fingerprinter {
     this.h1 = 0x811c9dc5 | 0;
     this.h2 = 0x2545f491 | 0;
     this.length = 0;
+    this.byteBits = 0;
     return this;
   }
 
@@ -35,6 +38,31 @@ export class Fingerprinter {
     this.h1 = h1;
     this.h2 = h2;
     this.length += value.length + 1;
+    return this;
+  }
+
+  /**
+   * As text(), for a text of ASCII bytes, `bytes[start..end)`: an ASCII byte is its UTF-16 code unit, so the
+   * fingerprint is the one text() gives the same text as a string. `byteBits` gathers the bits of the bytes, to
+   * tell afterwards whether they all were ASCII (below 0x80): if one was not, the fingerprint stands for nothing.
+   */
+  asciiText(bytes: Uint8Array, start: number, end: number): this {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    let bits = this.byteBits;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!;
+      bits |= c;
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    h1 = Math.imul(h1 ^ 0xffff, 0x01000193);
+    h2 = Math.imul(h2 ^ 0xffff, 0x5bd1e995);
+    this.h1 = h1;
+    this.h2 = h2;
+    this.byteBits = bits;
+    this.length += end - start + 1;
     return this;
   }
 

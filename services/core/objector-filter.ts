@@ -1,3 +1,5 @@
+import { asciiString } from './ascii-text.js';
+
 /**
  * Patients with a recorded dissent, asked about once per release line (tens of millions of times). A 2^24-bit
  * map of a cheap hash answers "no" for almost everyone without touching the set; the set settles the rest.
@@ -21,11 +23,24 @@ export class ObjectorFilter {
     if ((this.bits[h >>> 3]! & (1 << (h & 7))) === 0) return false;
     return this.set.has(nhsNumber);
   }
+
+  /** has() for an NHS number of ASCII bytes, `bytes[start..end)`: the string is made only when the map says maybe. */
+  hasAscii(bytes: Uint8Array, start: number, end: number): boolean {
+    let h = 0x9e3779b9 | 0;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    h = mix24(h);
+    if ((this.bits[h >>> 3]! & (1 << (h & 7))) === 0) return false;
+    return this.set.has(asciiString(bytes, start, end));
+  }
 }
 
 function hash24(text: string): number {
   let h = 0x9e3779b9 | 0;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return mix24(h);
+}
+
+function mix24(h: number): number {
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   return (h ^ (h >>> 12)) & 0xffffff;

@@ -1,3 +1,5 @@
+import type { AsciiDissemination } from './ascii-dissemination.js';
+import { asciiString } from './ascii-text.js';
 import type { CodeCatalogue } from './code-catalogue.js';
 import type { DeadLetterReason } from './dead-letter-reason.js';
 import { conflictingDuplicate } from './duplicates.js';
@@ -5,7 +7,10 @@ import { RecordScreen } from './record-screen.js';
 import { buildRecord } from './record-validation.js';
 import type { NdsDissemination } from './records.js';
 import type { ReadItem } from './read-item.js';
+import { ScreenedBatch, type ScreenedDeadLetter, type ScreenedDisseminations } from './screened-disseminations.js';
 import { SeenIds } from './seen-ids.js';
+
+export type { ScreenedDisseminations } from './screened-disseminations.js';
 
 /**
  * What a batch of dissemination lines comes to, judged in file order: the lines that can matter (of patients
@@ -21,84 +26,71 @@ export interface JudgedDisseminations {
   readonly dead: readonly { readonly position: number; readonly reason: DeadLetterReason; readonly detail: string }[];
 }
 
-/**
- * A batch of dissemination lines validated and fingerprinted, but not yet judged for duplicates: compact (typed
- * arrays, transferable between threads) so that a file can be screened in parts on several threads and then
- * sequenced, in file order, on one.
- */
-export interface ScreenedDisseminations {
-  readonly items: number;
-  /** Per item: 1 if it is a dead letter already (unreadable or invalid), else 0. */
-  readonly deadAt: Uint8Array;
-  /** The valid lines, in order: four words each (the id's fingerprint, then the content's). */
-  readonly prints: Uint32Array;
-  readonly sharedAt: Float64Array;
-  readonly positions: Float64Array;
-  /** The dead letters among the items, in order. */
-  readonly dead: readonly DeadLetter[];
-  /** Valid lines to keep if accepted (of objectors, not for direct care): their index among the valid lines, and the record. */
-  readonly keptAt: readonly number[];
-  readonly kept: readonly NdsDissemination[];
-}
-
-type DeadLetter = { readonly position: number; readonly reason: DeadLetterReason; readonly detail: string };
-
 /** Validation and fingerprints of dissemination lines: everything of the intake but the id table. */
 export class DisseminationScreen {
   private readonly screen: RecordScreen;
+  private readonly mayObjectAscii: (bytes: Uint8Array, start: number, end: number) => boolean;
 
-  /** `mayObject` says whether a patient has any recorded dissent: nobody else's release can breach one. */
-  constructor(catalogue: CodeCatalogue, private readonly mayObject: (nhsNumber: string) => boolean) {
+  /**
+   * `mayObject` says whether a patient has any recorded dissent: nobody else's release can breach one;
+   * `mayObjectAscii` says it of an NHS number of ASCII bytes (by default, of its string).
+   */
+  constructor(catalogue: CodeCatalogue, private readonly mayObject: (nhsNumber: string) => boolean, mayObjectAscii?: (bytes: Uint8Array, start: number, end: number) => boolean) {
     this.screen = new RecordScreen(catalogue);
+    this.mayObjectAscii = mayObjectAscii ?? ((bytes, start, end) => mayObject(asciiString(bytes, start, end)));
   }
 
   screenBatch(items: readonly ReadItem[]): ScreenedDisseminations {
-    const screen = this.screen;
-    const mayObject = this.mayObject;
-    const n = items.length;
-    const deadAt = new Uint8Array(n);
-    let prints = new Uint32Array(n * 4);
-    let sharedAt = new Float64Array(n);
-    let positions = new Float64Array(n);
-    const dead: DeadLetter[] = [];
-    const keptAt: number[] = [];
-    const kept: NdsDissemination[] = [];
-    let valid = 0;
-    for (let i = 0; i < n; i++) {
-      const item = items[i]!;
-      if ('error' in item) {
-        deadAt[i] = 1;
-        dead.push({ position: item.position, reason: 'UNDECODABLE', detail: item.error });
-        continue;
-      }
-      const fields = item.fields;
-      const result = screen.screen('ndsDisseminations', fields);
-      if (!result.ok) {
-        deadAt[i] = 1;
-        dead.push({ position: item.position, reason: result.reason, detail: result.detail });
-        continue;
-      }
-      const w = valid * 4;
-      prints[w] = screen.idHi;
-      prints[w + 1] = screen.idLo;
-      prints[w + 2] = screen.contentHi;
-      prints[w + 3] = screen.contentLo;
-      sharedAt[valid] = fields.sharedAt as number;
-      positions[valid] = item.position;
-      if (fields.purpose !== 'DIRECT_CARE' && mayObject(fields.nhsNumber as string)) {
-        keptAt.push(valid);
-        kept.push(buildRecord('ndsDisseminations', fields));
-      }
-      valid++;
-    }
-    if (valid < n) {
-      // Trimmed, so that what crosses to another thread is only what was filled.
-      prints = prints.slice(0, valid * 4);
-      sharedAt = sharedAt.slice(0, valid);
-      positions = positions.slice(0, valid);
-    }
-    return { items: n, deadAt, prints, sharedAt, positions, dead, keptAt, kept };
+    const batch = new ScreenedBatch(items.length);
+    for (let i = 0; i < items.length; i++) this.screenItem(items[i]!, batch);
+    return batch.finish();
   }
+
+  /** Screens one item into `batch`. */
+  screenItem(item: ReadItem, batch: ScreenedBatch): void {
+    if ('error' in item) {
+      batch.addDead(item.position, 'UNDECODABLE', item.error);
+      return;
+    }
+    const fields = item.fields;
+    const screen = this.screen;
+    const result = screen.screen('ndsDisseminations', fields);
+    if (!result.ok) {
+      batch.addDead(item.position, result.reason, result.detail);
+      return;
+    }
+    const keep = fields.purpose !== 'DIRECT_CARE' && this.mayObject(fields.nhsNumber as string);
+    batch.addValid(screen.idHi, screen.idLo, screen.contentHi, screen.contentLo, fields.sharedAt as number, item.position, keep ? buildRecord('ndsDisseminations', fields) : null);
+  }
+
+  /**
+   * Screens into `batch` item `position`, a line read from its bytes, as screenItem would the line decoded. False,
+   * with nothing screened, when a text in it is not ASCII or it is not the common case: the line is then to be
+   * decoded and given to screenItem, which gives the reason.
+   */
+  screenAscii(line: AsciiDissemination, position: number, batch: ScreenedBatch): boolean {
+    const screen = this.screen;
+    const result = screen.screenAsciiDissemination(line);
+    if (result === null) return false;
+    if (!result.ok) {
+      batch.addDead(position, result.reason, result.detail);
+      return true;
+    }
+    const keep = line.purpose !== 'DIRECT_CARE' && this.mayObjectAscii(line.bytes, line.nhsStart, line.nhsEnd);
+    batch.addValid(screen.idHi, screen.idLo, screen.contentHi, screen.contentLo, line.sharedAt, position, keep ? recordOf(line) : null);
+    return true;
+  }
+}
+
+function recordOf(line: AsciiDissemination): NdsDissemination {
+  const { bytes } = line;
+  return buildRecord('ndsDisseminations', {
+    disseminationId: asciiString(bytes, line.idStart, line.idEnd),
+    nhsNumber: asciiString(bytes, line.nhsStart, line.nhsEnd),
+    recipient: asciiString(bytes, line.recipientStart, line.recipientEnd),
+    purpose: line.purpose,
+    sharedAt: line.sharedAt,
+  });
 }
 
 /**
@@ -117,7 +109,7 @@ export class DisseminationSequencer {
   judge(batch: ScreenedDisseminations): JudgedDisseminations {
     const seen = this.seen;
     const { deadAt, prints, sharedAt, positions, keptAt } = batch;
-    const dead: DeadLetter[] = [];
+    const dead: ScreenedDeadLetter[] = [];
     const kept: NdsDissemination[] = [];
     let duplicates = 0;
     let latest = -Infinity;

@@ -1,6 +1,7 @@
+import type { AsciiDissemination } from './ascii-dissemination.js';
 import type { CodeCatalogue } from './code-catalogue.js';
 import { Fingerprinter } from './fingerprint.js';
-import { validateFields, type FieldValidation } from './record-validation.js';
+import { validateAsciiDissemination, validateFields, type FieldValidation } from './record-validation.js';
 import { STREAM_FIELDS, type DecodedFields, type StreamName } from './records.js';
 
 /**
@@ -43,6 +44,29 @@ export class RecordScreen {
       else content.text(value as string);
     }
     content.end();
+    this.idHi = id.hi;
+    this.idLo = id.lo;
+    this.contentHi = content.hi;
+    this.contentLo = content.lo;
+    return validation;
+  }
+
+  /**
+   * screen('ndsDisseminations', …) for a line read from its bytes, when every text in it is ASCII: the same
+   * validation and fingerprints (an ASCII byte is its UTF-16 unit, and its UTF-8 byte). Null when a text is not
+   * ASCII, or the line is not the common case: it is then to be decoded and screened as usual, which gives the
+   * reason.
+   */
+  screenAsciiDissemination(line: AsciiDissemination): FieldValidation | null {
+    const bytes = line.bytes;
+    // Fingerprinted first: the fingerprints tell whether the texts are ASCII, which everything else relies on.
+    const id = this.idPrint.begin().asciiText(bytes, line.idStart, line.idEnd);
+    const content = this.contentPrint.begin().asciiText(bytes, line.nhsStart, line.nhsEnd).asciiText(bytes, line.recipientStart, line.recipientEnd);
+    if (((id.byteBits | content.byteBits) & 0x80) !== 0) return null;
+    const validation = validateAsciiDissemination(line);
+    if (validation === null || !validation.ok) return validation;
+    id.end();
+    content.text(line.purpose).integer(line.sharedAt).end();
     this.idHi = id.hi;
     this.idLo = id.lo;
     this.contentHi = content.hi;

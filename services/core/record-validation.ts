@@ -1,7 +1,8 @@
 import type { CodeCatalogue, CodeMeaning } from './code-catalogue.js';
 import type { DeadLetterReason } from './dead-letter-reason.js';
-import { FORM_OF, formProblem, isBoundedText, isInstantInRange, type FieldForm } from './field-form.js';
-import { isValidNhsNumber } from './nhs-number.js';
+import type { AsciiDissemination } from './ascii-dissemination.js';
+import { FORM_OF, formProblem, isBoundedLength, isBoundedText, isInstantInRange, type FieldForm } from './field-form.js';
+import { isValidNhsNumber, isValidNhsNumberAscii } from './nhs-number.js';
 import { PURPOSES, STREAM_FIELDS, type DecodedFields, type RecordOf, type StreamName } from './records.js';
 
 export type Validation<S extends StreamName> =
@@ -52,8 +53,15 @@ function isWellFormedDissemination(f: DecodedFields): boolean {
   const sharedAt = f.sharedAt;
   const purpose = f.purpose;
   return typeof id === 'string' && isBoundedText(id) && typeof f.nhsNumber === 'string' && typeof recipient === 'string' && isBoundedText(recipient) &&
-    typeof purpose === 'string' && (purpose === 'RESEARCH' || purpose === 'PLANNING' || purpose === 'DIRECT_CARE' || purpose === 'OTHER') &&
-    typeof sharedAt === 'number' && Number.isSafeInteger(sharedAt) && isInstantInRange(sharedAt);
+    typeof purpose === 'string' && isPurpose(purpose) && typeof sharedAt === 'number' && isSharedAtInForm(sharedAt);
+}
+
+function isPurpose(purpose: string): boolean {
+  return purpose === 'RESEARCH' || purpose === 'PLANNING' || purpose === 'DIRECT_CARE' || purpose === 'OTHER';
+}
+
+function isSharedAtInForm(sharedAt: number): boolean {
+  return Number.isSafeInteger(sharedAt) && isInstantInRange(sharedAt);
 }
 
 // Details name fields, never values: a malformed feed may carry an NHS number in any field.
@@ -118,4 +126,14 @@ export function validateFields(stream: StreamName, fields: DecodedFields, catalo
     return fail('INVALID_MANIFEST', 'coversUpTo is after receivedAt');
   }
   return VALID_WITHOUT_CODE;
+}
+
+/**
+ * validateFields for a dissemination line read from its bytes, all its texts ASCII (a byte is then a UTF-8 byte
+ * and a UTF-16 unit alike), when it is the common case isWellFormedDissemination passes; null when it is not,
+ * and the line is to be decoded and validated as usual, which gives the reason.
+ */
+export function validateAsciiDissemination(line: AsciiDissemination): FieldValidation | null {
+  if (!isBoundedLength(line.idEnd - line.idStart) || !isBoundedLength(line.recipientEnd - line.recipientStart) || !isPurpose(line.purpose) || !isSharedAtInForm(line.sharedAt)) return null;
+  return isValidNhsNumberAscii(line.bytes, line.nhsStart, line.nhsEnd) ? VALID_WITHOUT_CODE : fail('INVALID_NHS_NUMBER', NHS_DETAIL);
 }

@@ -20,6 +20,7 @@ import avro from 'avsc';
 import type { Type } from 'avsc';
 import type { StreamName } from '../core/records.js';
 import { itemsOf } from './batched-items.js';
+import { ITEM_BATCHES, type BlockSink, type BlockSinks } from './block-sink.js';
 import { ByteSource } from './byte-source.js';
 import { HEADER_TYPE, MAGIC, SYNC_SIZE, readVarLong } from './container-format.js';
 import type { ReadItem } from '../core/read-item.js';
@@ -42,8 +43,13 @@ export async function openAvroContainer(path: string, stream: StreamName, limits
 
 /** Opens the file and reads its header now; items stream a block at a time. */
 export async function openAvroContainerBatches(path: string, stream: StreamName, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<AsyncIterable<readonly ReadItem[]>> {
+  return openAvroContainerBatchesInto(path, stream, limits, ITEM_BATCHES);
+}
+
+/** As openAvroContainerBatches, each block's items made into a batch by a sink of `sinks`. */
+export async function openAvroContainerBatchesInto<T>(path: string, stream: StreamName, limits: ReadLimits, sinks: BlockSinks<T>): Promise<AsyncIterable<T>> {
   const file = await openContainerFile(path, streamSchemaJson(stream), limits);
-  return { [Symbol.asyncIterator]: () => file.batches() };
+  return { [Symbol.asyncIterator]: () => file.batchesInto(sinks) };
 }
 
 /** Like openAvroContainer, but opens the file on the first call to next(), which then throws the open errors. */
@@ -59,6 +65,8 @@ export function readAvroContainerAs(path: string, reader: RecordSchemaJson, limi
 
 interface Header {
   readonly writer: Type;
+  /** The writer schema as the header gives it (parsed JSON). */
+  readonly schema: unknown;
   readonly codec: 'null' | 'deflate';
   readonly sync: Buffer;
 }
@@ -68,6 +76,8 @@ export interface ContainerFile {
   readonly writer: Type;
   /** One batch of items per block; the file is closed when this ends or is abandoned. Iterate it once. */
   batches(): AsyncGenerator<readonly ReadItem[]>;
+  /** As batches(), each block's items made into a batch by a sink of `sinks`. */
+  batchesInto<T>(sinks: BlockSinks<T>): AsyncGenerator<T>;
 }
 
 export async function openContainerFile(path: string, reader: RecordSchemaJson, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<ContainerFile> {
@@ -81,26 +91,35 @@ export async function openContainerFile(path: string, reader: RecordSchemaJson, 
   }
   if (header === null) {
     await source.close();
-    return { writer: avro.Type.forSchema(reader as unknown as avro.Schema), batches: async function* () {} };
+    return { writer: avro.Type.forSchema(reader as unknown as avro.Schema), batches: async function* () {}, batchesInto: async function* () {} };
   }
   const read = header;
-  return { writer: read.writer, batches: () => blockBatches(source, read, () => decodingFor(read, reader), limits) };
+  const batchesInto = <T>(sinks: BlockSinks<T>) => blockBatches(source, read, () => decodingFor(read, reader), limits, sinks);
+  return { writer: read.writer, batches: () => batchesInto(ITEM_BATCHES), batchesInto };
 }
 
 /** How a file's records are read: resolved to the reader schema, or, if its writer schema cannot be, counted. */
-type Decoding = { readonly lenient: LenientReader } | { readonly unresolvable: string };
+type Decoding = { readonly lenient: LenientReader; readonly writer: unknown } | { readonly unresolvable: string };
 
 function decodingFor(header: Header, reader: RecordSchemaJson): Decoding {
   try {
-    return { lenient: lenientReaderFor(reader, header.writer) };
+    return { lenient: lenientReaderFor(reader, header.writer), writer: header.schema };
   } catch (err) {
     if (!(err instanceof UnresolvableWriterSchema)) throw err;
     return { unresolvable: `the file's writer schema cannot be resolved to ${reader.name}: ${err.message}` };
   }
 }
 
-/** The blocks from where `source` stands to its end, as batches of items; `ordinal` records come before them. */
-async function* blockBatches(source: ByteSource, header: Header, decodingOf: () => Decoding, limits: ReadLimits, ordinal = 0, ended = { corrupt: false }): AsyncGenerator<readonly ReadItem[]> {
+/**
+ * The blocks from where `source` stands to its end, as one batch per block made by a sink of `sinks`; `ordinal`
+ * records come before them.
+ */
+async function* blockBatches<T>(source: ByteSource, header: Header, decodingOf: () => Decoding, limits: ReadLimits, sinks: BlockSinks<T>, ordinal = 0, ended = { corrupt: false }): AsyncGenerator<T> {
+  const one = (item: ReadItem): T => {
+    const sink = sinks(1, null);
+    sink.push(item);
+    return sink.batch();
+  };
   try {
     const decoding = decodingOf();
     for (;;) {
@@ -109,26 +128,27 @@ async function* blockBatches(source: ByteSource, header: Header, decodingOf: () 
       const block = await nextBlock(source, header, limits.maxBlockBytes);
       if (typeof block === 'string') {
         ended.corrupt = true;
-        yield [{ position: ordinal + 1, error: `corrupt block: ${block}; the rest of the file was not read` }];
+        yield one({ position: ordinal + 1, error: `corrupt block: ${block}; the rest of the file was not read` });
         return;
       }
       if ('over' in block) {
-        yield [{ position: ordinal + 1, error: `a block of ${block.count} records is larger than ${limits.maxBlockBytes} bytes ${block.over} (--max-block-bytes); its records were not read` }];
+        yield one({ position: ordinal + 1, error: `a block of ${block.count} records is larger than ${limits.maxBlockBytes} bytes ${block.over} (--max-block-bytes); its records were not read` });
         ordinal += block.count;
         continue;
       }
-      const items: ReadItem[] = [];
-      const stopped = 'lenient' in decoding
-        ? decodeBlock(decoding.lenient, block, ordinal, items, limits.maxRecordBytes)
-        : countUnresolvable(header.writer, block, ordinal, items, decoding.unresolvable);
-      ordinal += items.length;
+      // The count only sizes the batch to begin with: bounded by the bytes, so that a garbage count allocates nothing.
+      const sink = sinks(Math.min(block.count, block.data.length), 'lenient' in decoding ? decoding.writer : null);
+      const { read, stopped } = 'lenient' in decoding
+        ? decodeBlock(decoding.lenient, block, ordinal, sink, limits.maxRecordBytes)
+        : countUnresolvable(header.writer, block, ordinal, sink, decoding.unresolvable);
+      ordinal += read;
       if (stopped !== undefined) {
         ended.corrupt = true;
-        items.push({ position: ordinal + 1, error: `corrupt block: ${stopped}; the rest of the file was not read` });
-        yield items;
+        sink.push({ position: ordinal + 1, error: `corrupt block: ${stopped}; the rest of the file was not read` });
+        yield sink.batch();
         return;
       }
-      yield items;
+      yield sink.batch();
     }
   } finally {
     await source.close();
@@ -212,8 +232,8 @@ function blockPrefix(bytes: Buffer): { count: number; size: number; prefixBytes:
 }
 
 /** A segment's reading: its items, a block at a time, and (once read) whether the file's reading ends in it. */
-export interface SegmentReading {
-  readonly items: AsyncIterable<readonly ReadItem[]>;
+export interface SegmentReading<T = readonly ReadItem[]> {
+  readonly items: AsyncIterable<T>;
   /** True once a corrupt block was met: nothing after it is read, in this segment or any later one. */
   readonly stopped: () => boolean;
 }
@@ -223,6 +243,11 @@ export interface SegmentReading {
  * read on its own, a block at a time, with positions as the whole file's reading gives them.
  */
 export async function openContainerSegments(path: string, stream: StreamName, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<(segment: ContainerSegment) => SegmentReading> {
+  return openContainerSegmentsInto(path, stream, limits, ITEM_BATCHES);
+}
+
+/** As openContainerSegments, each block's items made into a batch by a sink of `sinks`. */
+export async function openContainerSegmentsInto<T>(path: string, stream: StreamName, limits: ReadLimits, sinks: BlockSinks<T>): Promise<(segment: ContainerSegment) => SegmentReading<T>> {
   const source = await ByteSource.open(path, 'input file');
   let header: Header | null;
   try {
@@ -253,7 +278,7 @@ export async function openContainerSegments(path: string, stream: StreamName, li
             }
           }
           try {
-            yield* blockBatches(from, read, () => decoding, limits, segment.ordinal, ended);
+            yield* blockBatches(from, read, () => decoding, limits, sinks, segment.ordinal, ended);
           } finally {
             buffer = from.buf;
           }
@@ -292,15 +317,17 @@ async function readHeader(source: ByteSource, path: string): Promise<Header | nu
 function interpretHeader(value: { meta: Record<string, Buffer>; sync: Buffer }, notContainer: (why: string) => Error): Header {
   const schemaBytes = value.meta['avro.schema'];
   if (schemaBytes === undefined) throw notContainer('no avro.schema in the header');
+  let schema: unknown;
   let writer: Type;
   try {
-    writer = avro.Type.forSchema(JSON.parse(schemaBytes.toString('utf8')) as avro.Schema);
+    schema = JSON.parse(schemaBytes.toString('utf8'));
+    writer = avro.Type.forSchema(schema as avro.Schema);
   } catch {
     throw notContainer('its writer schema is not a valid Avro schema');
   }
   const codec = value.meta['avro.codec']?.toString('utf8') ?? 'null';
   if (codec !== 'null' && codec !== 'deflate') throw notContainer(`codec ${JSON.stringify(codec)} is not supported; null and deflate are`);
-  return { writer, codec, sync: Buffer.from(value.sync) };
+  return { writer, schema, codec, sync: Buffer.from(value.sync) };
 }
 
 interface Block {
@@ -350,43 +377,57 @@ async function nextBlock(source: ByteSource, header: Header, limit: number): Pro
   }
 }
 
-/** Decodes a block's records into `items`; returns why it had to stop early, if it did. */
-function decodeBlock(lenient: LenientReader, block: Block, ordinal: number, items: ReadItem[], maxRecordBytes: number): string | undefined {
+/** What reading a block's records came to: how many were read, and why the reading stopped early, if it did. */
+interface BlockRead {
+  readonly read: number;
+  readonly stopped?: string;
+}
+
+/** Reads a block's records into `sink`: each one it does not take from the bytes, decoded. */
+function decodeBlock<T>(lenient: LenientReader, block: Block, ordinal: number, sink: BlockSink<T>, maxRecordBytes: number): BlockRead {
   const { type, resolver } = lenient;
+  const readDirect = sink.readDirect;
   let pos = 0;
   for (let i = 0; i < block.count; i++) {
+    if (readDirect !== undefined) {
+      const next = readDirect(block.data, pos, ordinal + i + 1, maxRecordBytes);
+      if (next >= 0) {
+        pos = next;
+        continue;
+      }
+    }
     let decoded: { value: unknown; offset: number };
     try {
       decoded = type.decode(block.data, pos, resolver);
     } catch (err) {
-      return `record ${ordinal + i + 1} cannot be read (${describeReadError(err)})`;
+      return { read: i, stopped: `record ${ordinal + i + 1} cannot be read (${describeReadError(err)})` };
     }
-    if (decoded.offset < 0) return `record ${ordinal + i + 1} runs past the end of its block`;
+    if (decoded.offset < 0) return { read: i, stopped: `record ${ordinal + i + 1} runs past the end of its block` };
     if (decoded.offset - pos > maxRecordBytes) {
-      items.push({ position: ordinal + i + 1, error: `the record is larger than ${maxRecordBytes} bytes (--max-record-bytes)` });
+      sink.push({ position: ordinal + i + 1, error: `the record is larger than ${maxRecordBytes} bytes (--max-record-bytes)` });
       pos = decoded.offset;
       continue;
     }
     pos = decoded.offset;
     const fields = decoded.value as Record<string, unknown>;
     const field = lenient.unknownSymbolField(fields);
-    items.push(field === undefined ? { position: ordinal + i + 1, fields } : { position: ordinal + i + 1, error: `enum symbol not known to the reader in field ${field}` });
+    sink.push(field === undefined ? { position: ordinal + i + 1, fields } : { position: ordinal + i + 1, error: `enum symbol not known to the reader in field ${field}` });
   }
-  return undefined;
+  return { read: block.count };
 }
 
-function countUnresolvable(writer: Type, block: Block, ordinal: number, items: ReadItem[], why: string): string | undefined {
+function countUnresolvable<T>(writer: Type, block: Block, ordinal: number, sink: BlockSink<T>, why: string): BlockRead {
   let pos = 0;
   for (let i = 0; i < block.count; i++) {
     let decoded: { value: unknown; offset: number };
     try {
       decoded = writer.decode(block.data, pos);
     } catch (err) {
-      return `record ${ordinal + i + 1} cannot be read (${describeReadError(err)})`;
+      return { read: i, stopped: `record ${ordinal + i + 1} cannot be read (${describeReadError(err)})` };
     }
-    if (decoded.offset < 0) return `record ${ordinal + i + 1} runs past the end of its block`;
+    if (decoded.offset < 0) return { read: i, stopped: `record ${ordinal + i + 1} runs past the end of its block` };
     pos = decoded.offset;
-    items.push({ position: ordinal + i + 1, error: why });
+    sink.push({ position: ordinal + i + 1, error: why });
   }
-  return undefined;
+  return { read: block.count };
 }

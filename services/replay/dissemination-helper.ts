@@ -2,8 +2,9 @@
 // of the file in turn with the lead, screens each (decoding, validation, fingerprints) and posts the compact
 // results to the lead, which sequences them in file order. It holds no id table.
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { openContainerSegments } from '../codec/container-reader.js';
+import { openContainerSegmentsInto } from '../codec/container-reader.js';
 import type { ReadLimits } from '../codec/read-limits.js';
+import { screenedDisseminationBlocks } from '../codec/screened-dissemination-blocks.js';
 import { parseCodeCatalogue } from '../core/code-catalogue.js';
 import { DisseminationScreen } from '../core/dissemination-judge.js';
 import { ObjectorFilter } from '../core/objector-filter.js';
@@ -26,16 +27,16 @@ const post = (message: HelperMessage, transfer: ArrayBuffer[] = []) => lead.post
 // The lead says what the segments are before anything else; the screen is built meanwhile.
 const told = new Promise<LeadMessage>((resolve) => lead.once('message', resolve));
 const objectors = new ObjectorFilter(data.objectors);
-const screen = new DisseminationScreen(parseCodeCatalogue(data.catalogue), (nhs) => objectors.has(nhs));
+const screen = new DisseminationScreen(parseCodeCatalogue(data.catalogue), (nhs) => objectors.has(nhs), (bytes, start, end) => objectors.hasAscii(bytes, start, end));
 const { segments } = await told;
 let index = -1;
 try {
-  const open = await openContainerSegments(data.path, 'ndsDisseminations', data.limits);
+  const open = await openContainerSegmentsInto(data.path, 'ndsDisseminations', data.limits, screenedDisseminationBlocks(screen));
   for (;;) {
     claims.waitForRoom(segments.length);
     index = claims.claim();
     if (index >= segments.length) break;
-    const segment = await screenSegment(open(segments[index]!), screen);
+    const segment = await screenSegment(open(segments[index]!));
     post({ type: 'segment', index, segment }, transferablesOf(segment));
     if (segment.stopped) break;
   }

@@ -1,8 +1,7 @@
 // What the two threads that share the dissemination file's judging have in common (see dissemination-worker.ts):
 // which segment each takes next, and how a segment is screened into compact results.
-import type { ContainerSegment } from '../codec/container-reader.js';
-import type { DisseminationScreen, ScreenedDisseminations } from '../core/dissemination-judge.js';
-import type { ReadItem } from '../core/read-item.js';
+import type { ContainerSegment, SegmentReading } from '../codec/container-reader.js';
+import type { ScreenedDisseminations } from '../core/dissemination-judge.js';
 
 /** A segment read: one screened batch per block, and whether the file's reading ends in it (a corrupt block). */
 export interface ScreenedSegment {
@@ -73,11 +72,11 @@ export class SegmentClaims {
   }
 }
 
-/** Reads and screens one segment. */
-export async function screenSegment(batches: { readonly items: AsyncIterable<readonly ReadItem[]>; readonly stopped: () => boolean }, screen: DisseminationScreen): Promise<ScreenedSegment> {
+/** Reads one segment, screened as it is read (codec/screened-dissemination-blocks.ts). */
+export async function screenSegment(reading: SegmentReading<ScreenedDisseminations>): Promise<ScreenedSegment> {
   const screened: ScreenedDisseminations[] = [];
-  for await (const items of batches.items) screened.push(screen.screenBatch(items));
-  return { batches: screened, stopped: batches.stopped() };
+  for await (const batch of reading.items) screened.push(batch);
+  return { batches: screened, stopped: reading.stopped() };
 }
 
 /** The buffers of a screened segment, to move rather than copy them to another thread. */

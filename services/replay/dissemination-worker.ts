@@ -7,9 +7,10 @@
 // fingerprints), and this thread, the lead, sequences the screened segments in file order through the one id
 // table, so that what it hands over is what judging the whole file here would give.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { openContainerSegments, splitContainer } from '../codec/container-reader.js';
-import { openInputBatches } from '../codec/input-file.js';
+import { openAvroContainerBatchesInto, openContainerSegmentsInto, splitContainer } from '../codec/container-reader.js';
+import { inputFormatOf, openInputBatches } from '../codec/input-file.js';
 import type { ReadLimits } from '../codec/read-limits.js';
+import { screenedDisseminationBlocks } from '../codec/screened-dissemination-blocks.js';
 import { parseCodeCatalogue } from '../core/code-catalogue.js';
 import { DisseminationJudge, DisseminationScreen, DisseminationSequencer, type JudgedDisseminations } from '../core/dissemination-judge.js';
 import { ObjectorFilter } from '../core/objector-filter.js';
@@ -69,14 +70,26 @@ class Outbox {
   }
 }
 
-async function judgeAlone(mayObject: (nhs: string) => boolean, outbox: Outbox): Promise<void> {
-  const judge = new DisseminationJudge(parseCodeCatalogue(data.catalogue), mayObject);
+async function judgeAlone(objectors: ObjectorFilter, outbox: Outbox): Promise<void> {
+  if (inputFormatOf(data.path) === 'avro') {
+    // Screened as each block is read (from its bytes, where it can be), then sequenced.
+    const sequencer = new DisseminationSequencer();
+    sequencer.expect(data.expected);
+    const blocks = screenedDisseminationBlocks(screenOf(objectors));
+    for await (const batch of await openAvroContainerBatchesInto(data.path, 'ndsDisseminations', data.limits, blocks)) outbox.add(sequencer.judge(batch));
+    return;
+  }
+  const judge = new DisseminationJudge(parseCodeCatalogue(data.catalogue), (nhs) => objectors.has(nhs));
   judge.expect(data.expected);
   for await (const batch of await openInputBatches(data.path, 'ndsDisseminations', data.limits)) outbox.add(judge.judge(batch));
 }
 
-async function judgeWithHelper(split: NonNullable<DisseminationWorkerData['split']>, mayObject: (nhs: string) => boolean, outbox: Outbox): Promise<void> {
-  const open = await openContainerSegments(data.path, 'ndsDisseminations', data.limits);
+function screenOf(objectors: ObjectorFilter): DisseminationScreen {
+  return new DisseminationScreen(parseCodeCatalogue(data.catalogue), (nhs) => objectors.has(nhs), (bytes, start, end) => objectors.hasAscii(bytes, start, end));
+}
+
+async function judgeWithHelper(split: NonNullable<DisseminationWorkerData['split']>, objectors: ObjectorFilter, outbox: Outbox): Promise<void> {
+  const open = await openContainerSegmentsInto(data.path, 'ndsDisseminations', data.limits, screenedDisseminationBlocks(screenOf(objectors)));
   const segments = await splitContainer(data.path, split.segmentBytes);
   const claims = new SegmentClaims(split.claims);
   const count = segments.length;
@@ -89,7 +102,6 @@ async function judgeWithHelper(split: NonNullable<DisseminationWorkerData['split
     wake?.();
   });
   split.port.postMessage({ segments } satisfies LeadMessage);
-  const screen = new DisseminationScreen(parseCodeCatalogue(data.catalogue), mayObject);
   const sequencer = new DisseminationSequencer();
   sequencer.expect(data.expected);
   try {
@@ -108,7 +120,7 @@ async function judgeWithHelper(split: NonNullable<DisseminationWorkerData['split
       const index = claims.full ? count : claims.claim();
       if (index < count) {
         try {
-          screened.set(index, await screenSegment(open(segments[index]!), screen));
+          screened.set(index, await screenSegment(open(segments[index]!)));
         } catch (error) {
           screened.set(index, { failed: (error as Error).message });
         }
@@ -126,10 +138,9 @@ async function judgeWithHelper(split: NonNullable<DisseminationWorkerData['split
 
 try {
   const objectors = new ObjectorFilter(data.objectors);
-  const mayObject = (nhs: string) => objectors.has(nhs);
   const outbox = new Outbox();
-  if (data.split === undefined) await judgeAlone(mayObject, outbox);
-  else await judgeWithHelper(data.split, mayObject, outbox);
+  if (data.split === undefined) await judgeAlone(objectors, outbox);
+  else await judgeWithHelper(data.split, objectors, outbox);
   outbox.flush();
   post({ type: 'done' });
 } catch (error) {

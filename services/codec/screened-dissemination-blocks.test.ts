@@ -159,7 +159,7 @@ function writeContainer(blocks: readonly Block[], schema: SchemaName, codec: 'nu
 
 const screenOf = () => {
   const filter = new ObjectorFilter(OBJECTORS);
-  return new DisseminationScreen(catalogue, (n) => filter.has(n), (b, s, e) => filter.hasAscii(b, s, e));
+  return new DisseminationScreen(catalogue, (n) => filter.has(n), filter);
 };
 
 /** The file screened from its blocks' bytes, and how many lines were taken from the bytes. */

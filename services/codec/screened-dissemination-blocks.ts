@@ -21,17 +21,29 @@ export function screenedDisseminationBlocks(screen: DisseminationScreen): BlockS
       purposes = writer === null ? null : writerPurposes(writer);
     }
     const batch = new ScreenedBatch(records);
+    const read = purposes;
+    // The block's bytes, for reading again the few lines the objector map says maybe of.
+    let bytes: Buffer | null = null;
     const sink: BlockSink<ScreenedDisseminations> = {
       push: (item: ReadItem) => screen.screenItem(item, batch),
-      batch: () => batch.finish(),
+      batch: () => {
+        const data = bytes;
+        if (data !== null && read !== null) {
+          screen.settleAscii(batch, (place) => {
+            readAsciiDissemination(data, place, read, line);
+            return line;
+          });
+        }
+        return batch.finish();
+      },
     };
-    const read = purposes;
     if (read === null) return sink;
     return {
       ...sink,
       readDirect: (data, pos, position, maxBytes) => {
+        bytes = data;
         const end = readAsciiDissemination(data, pos, read, line);
-        return end >= 0 && end - pos <= maxBytes && screen.screenAscii(line, position, batch) ? end : -1;
+        return end >= 0 && end - pos <= maxBytes && screen.screenAscii(line, position, pos, batch) ? end : -1;
       },
     };
   };

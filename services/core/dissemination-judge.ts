@@ -4,6 +4,7 @@ import type { CodeCatalogue } from './code-catalogue.js';
 import type { DeadLetterReason } from './dead-letter-reason.js';
 import { conflictingDuplicate } from './duplicates.js';
 import { RecordScreen } from './record-screen.js';
+import { NO_MAP, ObjectorQueue, type ObjectorMap } from './objector-queue.js';
 import { buildRecord } from './record-validation.js';
 import type { NdsDissemination } from './records.js';
 import type { ReadItem } from './read-item.js';
@@ -29,15 +30,15 @@ export interface JudgedDisseminations {
 /** Validation and fingerprints of dissemination lines: everything of the intake but the id table. */
 export class DisseminationScreen {
   private readonly screen: RecordScreen;
-  private readonly mayObjectAscii: (bytes: Uint8Array, start: number, end: number) => boolean;
+  private readonly queue = new ObjectorQueue();
 
   /**
-   * `mayObject` says whether a patient has any recorded dissent: nobody else's release can breach one;
-   * `mayObjectAscii` says it of an NHS number of ASCII bytes (by default, of its string).
+   * `mayObject` says whether a patient has any recorded dissent: nobody else's release can breach one. `map` is
+   * a first look for lines screened from bytes (ObjectorFilter's map), which may say maybe of anyone but never
+   * no of a patient with a dissent; mayObject settles the maybes.
    */
-  constructor(catalogue: CodeCatalogue, private readonly mayObject: (nhsNumber: string) => boolean, mayObjectAscii?: (bytes: Uint8Array, start: number, end: number) => boolean) {
+  constructor(catalogue: CodeCatalogue, private readonly mayObject: (nhsNumber: string) => boolean, private readonly map: ObjectorMap = NO_MAP) {
     this.screen = new RecordScreen(catalogue);
-    this.mayObjectAscii = mayObjectAscii ?? ((bytes, start, end) => mayObject(asciiString(bytes, start, end)));
   }
 
   screenBatch(items: readonly ReadItem[]): ScreenedDisseminations {
@@ -64,11 +65,12 @@ export class DisseminationScreen {
   }
 
   /**
-   * Screens into `batch` item `position`, a line read from its bytes, as screenItem would the line decoded. False,
-   * with nothing screened, when a text in it is not ASCII or it is not the common case: the line is then to be
-   * decoded and given to screenItem, which gives the reason.
+   * Screens into `batch` item `position`, a line read from its bytes at `place`, as screenItem would the line
+   * decoded, but for whether it is kept: settleAscii tells that, for the lines screened so since it was last
+   * called. False, with nothing screened, when a text in the line is not ASCII or it is not the common case: it
+   * is then to be decoded and given to screenItem, which gives the reason.
    */
-  screenAscii(line: AsciiDissemination, position: number, batch: ScreenedBatch): boolean {
+  screenAscii(line: AsciiDissemination, position: number, place: number, batch: ScreenedBatch): boolean {
     const screen = this.screen;
     const result = screen.screenAsciiDissemination(line);
     if (result === null) return false;
@@ -76,9 +78,20 @@ export class DisseminationScreen {
       batch.addDead(position, result.reason, result.detail);
       return true;
     }
-    const keep = line.purpose !== 'DIRECT_CARE' && this.mayObjectAscii(line.bytes, line.nhsStart, line.nhsEnd);
-    batch.addValid(screen.idHi, screen.idLo, screen.contentHi, screen.contentLo, line.sharedAt, position, keep ? recordOf(line) : null);
+    const valid = batch.addValid(screen.idHi, screen.idLo, screen.contentHi, screen.contentLo, line.sharedAt, position, null);
+    if (line.purpose !== 'DIRECT_CARE') this.queue.add(valid, this.map.slotOfAscii(line.bytes, line.nhsStart, line.nhsEnd), place);
     return true;
+  }
+
+  /**
+   * Keeps in `batch` the lines screened by screenAscii since the last call whose patient has a dissent; `reread`
+   * reads the line at a place again (only the few that the map says maybe of are read again).
+   */
+  settleAscii(batch: ScreenedBatch, reread: (place: number) => AsciiDissemination): void {
+    this.queue.drain(this.map, (valid, place) => {
+      const line = reread(place);
+      if (this.mayObject(asciiString(line.bytes, line.nhsStart, line.nhsEnd))) batch.keep(valid, recordOf(line));
+    });
   }
 }
 

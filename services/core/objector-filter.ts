@@ -1,5 +1,3 @@
-import { asciiString } from './ascii-text.js';
-
 /**
  * Patients with a recorded dissent, asked about once per release line (tens of millions of times). A 2^24-bit
  * map of a cheap hash answers "no" for almost everyone without touching the set; the set settles the rest.
@@ -19,18 +17,27 @@ export class ObjectorFilter {
   }
 
   has(nhsNumber: string): boolean {
-    const h = hash24(nhsNumber);
-    if ((this.bits[h >>> 3]! & (1 << (h & 7))) === 0) return false;
-    return this.set.has(nhsNumber);
+    return this.mightHold(nhsNumber) && this.set.has(nhsNumber);
   }
 
-  /** has() for an NHS number of ASCII bytes, `bytes[start..end)`: the string is made only when the map says maybe. */
-  hasAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  /** The map's answer alone: false for certain, true for maybe (has() settles it). */
+  mightHold(nhsNumber: string): boolean {
+    return this.mightHoldSlot(hash24(nhsNumber));
+  }
+
+  /**
+   * Where the map holds an NHS number of ASCII bytes, `bytes[start..end)` (an ASCII byte is its UTF-16 unit), for
+   * mightHoldSlot: hashing and looking up apart, so that many look-ups can be made in one go.
+   */
+  slotOfAscii(bytes: Uint8Array, start: number, end: number): number {
     let h = 0x9e3779b9 | 0;
     for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-    h = mix24(h);
-    if ((this.bits[h >>> 3]! & (1 << (h & 7))) === 0) return false;
-    return this.set.has(asciiString(bytes, start, end));
+    return mix24(h);
+  }
+
+  /** mightHold() of the number whose slot that is. */
+  mightHoldSlot(slot: number): boolean {
+    return (this.bits[slot >>> 3]! & (1 << (slot & 7))) !== 0;
   }
 }
 

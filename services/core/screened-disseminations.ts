@@ -49,8 +49,11 @@ export class ScreenedBatch {
     this.dead.push({ position, reason, detail });
   }
 
-  /** A valid line, with its fingerprints; `kept` is its record when it is one to keep if accepted. */
-  addValid(idHi: number, idLo: number, contentHi: number, contentLo: number, sharedAt: number, position: number, kept: NdsDissemination | null): void {
+  /**
+   * A valid line, with its fingerprints; `kept` is its record when it is one to keep if accepted (or see keep()).
+   * Returns its index among the batch's valid lines.
+   */
+  addValid(idHi: number, idLo: number, contentHi: number, contentLo: number, sharedAt: number, position: number, kept: NdsDissemination | null): number {
     if (this.items === this.deadAt.length) this.deadAt = grown(this.deadAt, this.items * 2 + 16);
     const v = this.valid;
     if (v === this.sharedAt.length) {
@@ -67,17 +70,22 @@ export class ScreenedBatch {
     prints[w + 3] = contentLo;
     this.sharedAt[v] = sharedAt;
     this.positions[v] = position;
-    if (kept !== null) {
-      this.keptAt.push(v);
-      this.kept.push(kept);
-    }
+    if (kept !== null) this.keep(v, kept);
     this.items++;
     this.valid = v + 1;
+    return v;
+  }
+
+  /** The record of valid line `line`, one to keep if accepted: told when it is known, in any order. */
+  keep(line: number, record: NdsDissemination): void {
+    this.keptAt.push(line);
+    this.kept.push(record);
   }
 
   /** The batch; its arrays trimmed to what was filled, so that what crosses to another thread is only that. */
   finish(): ScreenedDisseminations {
     const { items, valid } = this;
+    this.sortKept();
     const trim = valid < this.sharedAt.length;
     return {
       items,
@@ -89,6 +97,19 @@ export class ScreenedBatch {
       keptAt: this.keptAt,
       kept: this.kept,
     };
+  }
+
+  /** The kept lines in the order of the batch, as the sequencing takes them. */
+  private sortKept(): void {
+    const { keptAt, kept } = this;
+    let sorted = true;
+    for (let i = 1; i < keptAt.length && sorted; i++) sorted = keptAt[i - 1]! < keptAt[i]!;
+    if (sorted) return;
+    const order = keptAt.map((_, i) => i).sort((a, b) => keptAt[a]! - keptAt[b]!);
+    const records = order.map((i) => kept[i]!);
+    const lines = order.map((i) => keptAt[i]!);
+    keptAt.splice(0, keptAt.length, ...lines);
+    kept.splice(0, kept.length, ...records);
   }
 }
 

@@ -27,7 +27,7 @@ const post = (message: HelperMessage, transfer: ArrayBuffer[] = []) => lead.post
 // The lead says what the segments are before anything else; the screen is built meanwhile.
 const told = new Promise<LeadMessage>((resolve) => lead.once('message', resolve));
 const objectors = new ObjectorFilter(data.objectors);
-const screen = new DisseminationScreen(parseCodeCatalogue(data.catalogue), (nhs) => objectors.has(nhs), (bytes, start, end) => objectors.hasAscii(bytes, start, end));
+const screen = new DisseminationScreen(parseCodeCatalogue(data.catalogue), (nhs) => objectors.has(nhs), objectors);
 const { segments } = await told;
 let index = -1;
 try {

@@ -85,7 +85,7 @@ async function judgeAlone(objectors: ObjectorFilter, outbox: Outbox): Promise<vo
 }
 
 function screenOf(objectors: ObjectorFilter): DisseminationScreen {
-  return new DisseminationScreen(parseCodeCatalogue(data.catalogue), (nhs) => objectors.has(nhs), (bytes, start, end) => objectors.hasAscii(bytes, start, end));
+  return new DisseminationScreen(parseCodeCatalogue(data.catalogue), (nhs) => objectors.has(nhs), objectors);
 }
 
 async function judgeWithHelper(split: NonNullable<DisseminationWorkerData['split']>, objectors: ObjectorFilter, outbox: Outbox): Promise<void> {

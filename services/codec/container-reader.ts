@@ -14,6 +14,9 @@
 //   inflation stops at the limit) and is one error item at its first record; the file goes on at the next block;
 // - a record larger than the record limit: an error item for that record; reading goes on;
 // - an empty (zero-byte) file: no items, like a container with a header and no blocks.
+//
+// Each block's items go to a sink (block-sink.ts), one batch per block: plainly the items, or something more
+// compact made of them; a sink may take some records straight from the block's bytes, the rest being decoded.
 import { open } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import avro from 'avsc';

@@ -1,6 +1,8 @@
 // Decodes, validates and judges the dissemination file on a thread of its own (see core/dissemination-judge.ts),
 // handing the main thread, in file order, only what it needs: counts, dead letters, and the lines of patients
-// with a recorded dissent. The main thread meanwhile reads the other inputs and runs the engine.
+// with a recorded dissent. The main thread meanwhile reads the other inputs and runs the engine. An Avro file's
+// blocks are screened as they are read, their common lines straight from the bytes
+// (codec/screened-dissemination-blocks.ts).
 //
 // A large Avro file is shared with a helper thread (dissemination-helper.ts): the file is cut into segments at
 // block boundaries, each thread claims the next segment when it is free and screens it (decoding, validation,

@@ -108,8 +108,11 @@ export class ScreenedBatch {
     const order = keptAt.map((_, i) => i).sort((a, b) => keptAt[a]! - keptAt[b]!);
     const records = order.map((i) => kept[i]!);
     const lines = order.map((i) => keptAt[i]!);
-    keptAt.splice(0, keptAt.length, ...lines);
-    kept.splice(0, kept.length, ...records);
+    // Copied back element by element: a block can keep hundreds of thousands of lines, too many to spread into a call.
+    for (let i = 0; i < order.length; i++) {
+      keptAt[i] = lines[i]!;
+      kept[i] = records[i]!;
+    }
   }
 }
 

@@ -35,6 +35,8 @@ import { streamSchemaJson, type RecordSchemaJson } from './schema-catalog.js';
 const MAX_HEADER_BYTES = 16 << 20;
 // A block prefix is two varint longs of at most ten bytes each.
 const MAX_PREFIX_BYTES = 20;
+// The most records a block's batch has room for before its first record is read.
+const FIRST_BATCH_ROOM = 1 << 16;
 // Larger than any limit may be set to; a larger size field means the prefix is garbage.
 const MAX_BLOCK_BYTES = LIMIT_CEILING_BYTES;
 
@@ -139,8 +141,9 @@ async function* blockBatches<T>(source: ByteSource, header: Header, decodingOf: 
         ordinal += block.count;
         continue;
       }
-      // The count only sizes the batch to begin with: bounded by the bytes, so that a garbage count allocates nothing.
-      const sink = sinks(Math.min(block.count, block.data.length), 'lenient' in decoding ? decoding.writer : null);
+      // The count only sizes the batch to begin with (it grows as records are read): bounded by the bytes and by
+      // FIRST_BATCH_ROOM, so that neither a garbage count nor a large block reserves memory its records do not fill.
+      const sink = sinks(Math.min(block.count, block.data.length, FIRST_BATCH_ROOM), 'lenient' in decoding ? decoding.writer : null);
       const { read, stopped } = 'lenient' in decoding
         ? decodeBlock(decoding.lenient, block, ordinal, sink, limits.maxRecordBytes)
         : countUnresolvable(header.writer, block, ordinal, sink, decoding.unresolvable);

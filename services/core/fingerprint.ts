@@ -32,12 +32,7 @@ export class Fingerprinter {
       h2 = Math.imul(h2 ^ c, 0x5bd1e995);
       h2 ^= h2 >>> 15;
     }
-    // A separator after each part, so ("ab", "c") and ("a", "bc") differ.
-    h1 = Math.imul(h1 ^ 0xffff, 0x01000193);
-    h2 = Math.imul(h2 ^ 0xffff, 0x5bd1e995);
-    this.h1 = h1;
-    this.h2 = h2;
-    this.length += value.length + 1;
+    this.endPart(h1, h2, value.length);
     return this;
   }
 
@@ -57,13 +52,16 @@ export class Fingerprinter {
       h2 = Math.imul(h2 ^ c, 0x5bd1e995);
       h2 ^= h2 >>> 15;
     }
-    h1 = Math.imul(h1 ^ 0xffff, 0x01000193);
-    h2 = Math.imul(h2 ^ 0xffff, 0x5bd1e995);
-    this.h1 = h1;
-    this.h2 = h2;
     this.byteBits = bits;
-    this.length += end - start + 1;
+    this.endPart(h1, h2, end - start);
     return this;
+  }
+
+  /** Ends a text part of `units` code units hashed into h1, h2: a separator after each part, so ("ab", "c") and ("a", "bc") differ. */
+  private endPart(h1: number, h2: number, units: number): void {
+    this.h1 = Math.imul(h1 ^ 0xffff, 0x01000193);
+    this.h2 = Math.imul(h2 ^ 0xffff, 0x5bd1e995);
+    this.length += units + 1;
   }
 
   /** A missing or null part, distinct from every string. */

@@ -90,12 +90,17 @@ export interface TopicAlerts {
 
 const ORDER = { FIRED: 0, ESCALATED: 1, RESOLVED: 2 } as const;
 
-/** Reads the alerts topic from the beginning until it holds at least `atLeast` messages. */
+/**
+ * Reads the alerts topic from the beginning until it has read at least `atLeast` distinct changes (an alert and a
+ * transition): publishing is at least once, so a decider killed after sending a message and before marking it sent
+ * leaves it twice on the topic, and counting messages could stop before the last changes are read.
+ */
 /** With `registryUrl`, the messages are read in the Confluent format, their writer schemas fetched from that registry. */
 export async function topicAlerts(kafka: Kafka, topic: string, atLeast: number, groupId: string, timeoutMs = 30_000, registryUrl?: string): Promise<TopicAlerts> {
   const registry = registryUrl === undefined ? undefined : registryClient(registryUrl);
   const decoder = new AlertValueDecoder([], registry);
   const changes: AlertChange[] = [];
+  const distinct = new Set<string>();
   let undecodable = 0;
   let keysMatch = true;
   const consumer = kafka.consumer({ groupId, sessionTimeout: 6_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
@@ -112,14 +117,15 @@ export async function topicAlerts(kafka: Kafka, topic: string, atLeast: number, 
         if (!decoded.ok) undecodable++;
         else {
           changes.push(decoded.change);
+          distinct.add(`${decoded.change.alert.alertId}|${decoded.change.transition}`);
           if (message.key?.toString() !== decoded.change.alert.alertId) keysMatch = false;
         }
-        if (changes.length + undecodable >= atLeast) resolveDone();
+        if (distinct.size + undecodable >= atLeast) resolveDone();
       },
     });
     if (atLeast > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([done, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`alerts topic: ${changes.length} of ${atLeast} messages after ${timeoutMs} ms`)), timeoutMs); })]);
+      await Promise.race([done, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`alerts topic: ${distinct.size} of ${atLeast} changes after ${timeoutMs} ms`)), timeoutMs); })]);
       clearTimeout(timer);
     }
   } finally {

@@ -17,6 +17,7 @@
 //
 // Each block's items go to a sink (block-sink.ts), one batch per block: plainly the items, or something more
 // compact made of them; a sink may take some records straight from the block's bytes, the rest being decoded.
+import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import avro from 'avsc';
@@ -195,25 +196,28 @@ export async function splitContainer(path: string, bytes: number): Promise<reado
   const file = await open(path, 'r');
   try {
     const size = (await file.stat()).size;
-    const prefix = Buffer.alloc(MAX_PREFIX_BYTES);
-    const sync = Buffer.alloc(SYNC_SIZE);
+    // A block's sync marker and the next block's prefix, read together; read synchronously, for this runs on a
+    // thread of its own before anything else there (a read through the thread pool per block cost more than the
+    // reading itself: tens of thousands of them on a large file).
+    const window = Buffer.alloc(SYNC_SIZE + MAX_PREFIX_BYTES);
+    const sync = window.subarray(0, SYNC_SIZE);
     let from = source.start;
     let fromOrdinal = 0;
     let offset = from;
     let ordinal = 0;
+    let prefixBytes = offset < size ? readSync(file.fd, window, SYNC_SIZE, MAX_PREFIX_BYTES, offset) : 0;
     while (offset < size) {
       if (offset - from >= bytes) {
         segments.push({ from, to: offset, ordinal: fromOrdinal });
         from = offset;
         fromOrdinal = ordinal;
       }
-      const { bytesRead } = await file.read(prefix, 0, MAX_PREFIX_BYTES, offset);
-      const block = blockPrefix(prefix.subarray(0, bytesRead));
+      const block = blockPrefix(window.subarray(SYNC_SIZE, SYNC_SIZE + prefixBytes));
       if (block === undefined) break;
       const syncAt = offset + block.prefixBytes + block.size;
       if (syncAt + SYNC_SIZE > size) break;
-      await file.read(sync, 0, SYNC_SIZE, syncAt);
-      if (!sync.equals(header.sync)) break;
+      prefixBytes = readSync(file.fd, window, 0, window.length, syncAt) - SYNC_SIZE;
+      if (prefixBytes < 0 || !sync.equals(header.sync)) break;
       ordinal += block.count;
       offset = syncAt + SYNC_SIZE;
     }

@@ -72,10 +72,16 @@ export class SegmentClaims {
   }
 }
 
-/** Reads one segment, screened as it is read (codec/screened-dissemination-blocks.ts). */
-export async function screenSegment(reading: SegmentReading<ScreenedDisseminations>): Promise<ScreenedSegment> {
+/**
+ * Reads one segment, screened as it is read (codec/screened-dissemination-blocks.ts); `afterBlock`, if given, is
+ * called after each block's batch (the lead sequences what is ready in the meantime).
+ */
+export async function screenSegment(reading: SegmentReading<ScreenedDisseminations>, afterBlock?: () => void): Promise<ScreenedSegment> {
   const screened: ScreenedDisseminations[] = [];
-  for await (const batch of reading.items) screened.push(batch);
+  for await (const batch of reading.items) {
+    screened.push(batch);
+    afterBlock?.();
+  }
   return { batches: screened, stopped: reading.stopped() };
 }
 

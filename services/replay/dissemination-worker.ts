@@ -8,7 +8,7 @@
 // block boundaries, each thread claims the next segment when it is free and screens it (decoding, validation,
 // fingerprints), and this thread, the lead, sequences the screened segments in file order through the one id
 // table, so that what it hands over is what judging the whole file here would give.
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { openAvroContainerBatchesInto, openContainerSegmentsInto, splitContainer } from '../codec/container-reader.js';
 import { inputFormatOf, openInputBatches } from '../codec/input-file.js';
 import type { ReadLimits } from '../codec/read-limits.js';
@@ -99,30 +99,42 @@ async function judgeWithHelper(split: NonNullable<DisseminationWorkerData['split
   // that an error is met in file order, after everything before it.
   const screened = new Map<number, ScreenedSegment | { readonly failed: string }>();
   let wake: (() => void) | null = null;
+  const take = (m: HelperMessage) => void screened.set(m.index, m.type === 'segment' ? m.segment : { failed: m.message });
   split.port.on('message', (m: HelperMessage) => {
-    screened.set(m.index, m.type === 'segment' ? m.segment : { failed: m.message });
+    take(m);
     wake?.();
   });
   split.port.postMessage({ segments } satisfies LeadMessage);
   const sequencer = new DisseminationSequencer();
   sequencer.expect(data.expected);
+  let next = 0;
+  // Sequences the segments ready from `next` on, in order; stops at one not yet screened, or failed (the loop below
+  // throws its error, in file order).
+  const sequenceReady = () => {
+    for (let ready = screened.get(next); ready !== undefined && !('failed' in ready); ready = screened.get(next)) {
+      screened.delete(next);
+      for (const batch of ready.batches) outbox.add(sequencer.judge(batch));
+      next = ready.stopped ? count : next + 1;
+      if (ready.stopped) claims.stop(count);
+      else claims.sequenced(next);
+    }
+  };
+  // While this thread screens a segment of its own, the helper's segments before it are sequenced block by block,
+  // taken from the port at once: waiting for the whole segment left the helper waiting for room.
+  const betweenBlocks = () => {
+    for (let m = receiveMessageOnPort(split.port); m !== undefined; m = receiveMessageOnPort(split.port)) take(m.message as HelperMessage);
+    sequenceReady();
+  };
   try {
-    let next = 0;
     while (next < count) {
-      const ready = screened.get(next);
-      if (ready !== undefined) {
-        screened.delete(next);
-        if ('failed' in ready) throw new Error(ready.failed);
-        for (const batch of ready.batches) outbox.add(sequencer.judge(batch));
-        next = ready.stopped ? count : next + 1;
-        if (ready.stopped) claims.stop(count);
-        else claims.sequenced(next);
-        continue;
-      }
+      sequenceReady();
+      if (next >= count) break;
+      const failed = screened.get(next);
+      if (failed !== undefined && 'failed' in failed) throw new Error(failed.failed);
       const index = claims.full ? count : claims.claim();
       if (index < count) {
         try {
-          screened.set(index, await screenSegment(open(segments[index]!)));
+          screened.set(index, await screenSegment(open(segments[index]!), betweenBlocks));
         } catch (error) {
           screened.set(index, { failed: (error as Error).message });
         }

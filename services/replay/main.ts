@@ -220,6 +220,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   try {
     growHeapsByHalf();
+    // Asked now, so that the report does not wait on git once the alerts are made.
+    const tool = Promise.all([packageVersion(), gitCommit(env.OPTOUT_VERIFIER_COMMIT)]);
+    tool.catch(() => {});
     const streams = Object.keys(config.inputs) as StreamName[];
     let target;
     try {
@@ -275,8 +278,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     );
     const inputDigests = await digests;
     const provenance = provenanceOf({
-      version: await packageVersion(),
-      commit: await gitCommit(env.OPTOUT_VERIFIER_COMMIT),
+      version: (await tool)[0],
+      commit: (await tool)[1],
       catalogue: { path: config.cataloguePath, sha256: catalogueSha256 },
       key: keyProvenance(usedKey!, config.keyPath),
       inputs: Object.fromEntries(streams.map((s) => [s, { path: config.inputs[s], bytes: inputDigests[s].bytes, hmacSha256: keyedInputDigest(usedKey!, inputDigests[s]) }])) as Parameters<typeof provenanceOf>[0]['inputs'],

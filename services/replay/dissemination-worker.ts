@@ -18,7 +18,8 @@ import { DisseminationJudge, DisseminationScreen, DisseminationSequencer, type J
 import { ObjectorFilter } from '../core/objector-filter.js';
 import type { DeadLetterReason } from '../core/dead-letter-reason.js';
 import type { NdsDissemination } from '../core/records.js';
-import { SegmentClaims, screenSegment, type HelperMessage, type LeadMessage, type ScreenedSegment } from './dissemination-segments.js';
+import { SegmentClaims, screenSegment, type HelperMessage, type LeadMessage } from './dissemination-segments.js';
+import { SegmentSequence } from './segment-sequence.js';
 import type { WorkerEnd } from './worker-messages.js';
 
 export interface DisseminationWorkerData {
@@ -95,53 +96,38 @@ async function judgeWithHelper(split: NonNullable<DisseminationWorkerData['split
   const segments = await splitContainer(data.path, split.segmentBytes);
   const claims = new SegmentClaims(split.claims);
   const count = segments.length;
-  // Each segment screened (here or by the helper) waits here until the sequencing reaches it; a failure too, so
+  const sequencer = new DisseminationSequencer();
+  sequencer.expect(data.expected);
+  // Each segment screened (here or by the helper) waits there until the sequencing reaches it; a failure too, so
   // that an error is met in file order, after everything before it.
-  const screened = new Map<number, ScreenedSegment | { readonly failed: string }>();
+  const sequence = new SegmentSequence(count, (batch) => outbox.add(sequencer.judge(batch)), claims);
   let wake: (() => void) | null = null;
-  const take = (m: HelperMessage) => void screened.set(m.index, m.type === 'segment' ? m.segment : { failed: m.message });
   split.port.on('message', (m: HelperMessage) => {
-    take(m);
+    sequence.take(m);
     wake?.();
   });
   split.port.postMessage({ segments } satisfies LeadMessage);
-  const sequencer = new DisseminationSequencer();
-  sequencer.expect(data.expected);
-  let next = 0;
-  // Sequences the segments ready from `next` on, in order; stops at one not yet screened, or failed (the loop below
-  // throws its error, in file order).
-  const sequenceReady = () => {
-    for (let ready = screened.get(next); ready !== undefined && !('failed' in ready); ready = screened.get(next)) {
-      screened.delete(next);
-      for (const batch of ready.batches) outbox.add(sequencer.judge(batch));
-      next = ready.stopped ? count : next + 1;
-      if (ready.stopped) claims.stop(count);
-      else claims.sequenced(next);
-    }
-  };
   // While this thread screens a segment of its own, the helper's segments before it are sequenced block by block,
   // taken from the port at once: waiting for the whole segment left the helper waiting for room.
   const betweenBlocks = () => {
-    for (let m = receiveMessageOnPort(split.port); m !== undefined; m = receiveMessageOnPort(split.port)) take(m.message as HelperMessage);
-    sequenceReady();
+    for (let m = receiveMessageOnPort(split.port); m !== undefined; m = receiveMessageOnPort(split.port)) sequence.take(m.message as HelperMessage);
+    sequence.sequenceReady();
   };
   try {
-    while (next < count) {
-      sequenceReady();
-      if (next >= count) break;
-      const failed = screened.get(next);
-      if (failed !== undefined && 'failed' in failed) throw new Error(failed.failed);
+    for (sequence.sequenceReady(); !sequence.done; sequence.sequenceReady()) {
       const index = claims.full ? count : claims.claim();
       if (index < count) {
         try {
-          screened.set(index, await screenSegment(open(segments[index]!), betweenBlocks));
+          sequence.add(index, await screenSegment(open(segments[index]!), betweenBlocks));
         } catch (error) {
-          screened.set(index, { failed: (error as Error).message });
+          // Sequencing's own failure (met between blocks) ends the run; a screening failure waits its turn.
+          if (sequence.failed !== null) throw sequence.failed.error;
+          sequence.add(index, { failed: (error as Error).message });
         }
         continue;
       }
       // Nothing to claim for now: wait for the helper's next segment.
-      if (!screened.has(next)) await new Promise<void>((resolve) => (wake = resolve));
+      if (!sequence.nextArrived) await new Promise<void>((resolve) => (wake = resolve));
       wake = null;
     }
   } finally {

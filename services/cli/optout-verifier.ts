@@ -33,7 +33,8 @@ function usage(): string {
 
 /** The package's version, with the commit when the build stamped one (OPTOUT_VERIFIER_COMMIT) or git knows it. */
 async function versionLine(env: NodeJS.ProcessEnv): Promise<string> {
-  const [version, { commit }] = await Promise.all([packageVersion(), gitCommit(env.OPTOUT_VERIFIER_COMMIT)]);
+  const version = await packageVersion();
+  const { commit } = gitCommit(env.OPTOUT_VERIFIER_COMMIT);
   return `optout-verifier ${version}${commit === null ? '' : ` (commit ${commit})`}`;
 }
 

@@ -220,9 +220,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   try {
     growHeapsByHalf();
-    // Asked now, so that the report does not wait on git once the alerts are made.
-    const tool = Promise.all([packageVersion(), gitCommit(env.OPTOUT_VERIFIER_COMMIT)]);
-    tool.catch(() => {});
     const streams = Object.keys(config.inputs) as StreamName[];
     let target;
     try {
@@ -254,6 +251,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         throw new InputProblem((error as Error).message);
       }
     }
+    // Asked before the threads start, so that the report does not wait on git once the alerts are made.
+    const tool = { version: await packageVersion(), commit: gitCommit(env.OPTOUT_VERIFIER_COMMIT) };
     const digests = digestInputs(streams.map((s) => ({ path: config.inputs[s], keyMaterial: key === null && s !== 'ndsDisseminations' })))
       .then((list) => Object.fromEntries(streams.map((s, i) => [s, list[i]!])) as Record<StreamName, InputDigest>)
       .catch((error: unknown) => {
@@ -278,8 +277,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     );
     const inputDigests = await digests;
     const provenance = provenanceOf({
-      version: (await tool)[0],
-      commit: (await tool)[1],
+      version: tool.version,
+      commit: tool.commit,
       catalogue: { path: config.cataloguePath, sha256: catalogueSha256 },
       key: keyProvenance(usedKey!, config.keyPath),
       inputs: Object.fromEntries(streams.map((s) => [s, { path: config.inputs[s], bytes: inputDigests[s].bytes, hmacSha256: keyedInputDigest(usedKey!, inputDigests[s]) }])) as Parameters<typeof provenanceOf>[0]['inputs'],

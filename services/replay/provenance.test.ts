@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -46,6 +46,26 @@ describe('provenance in the replay report', () => {
     }
     expect(fromGit.gitCommit).toBe(head);
     expect(fromGit.gitCommitFrom).toBe(head === null ? null : 'git');
+  });
+
+  it('asks git only once the inputs are checked, so that a refused run ends at once', async () => {
+    // A git that notes each question and answers as git would for a commit.
+    const bin = join(dir, 'fake-git');
+    const asked = join(dir, 'git-asked');
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, 'git'), `#!/bin/sh\necho asked >> '${asked}'\necho ${'b'.repeat(40)}\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path ?? ''}`;
+    try {
+      const refused = await captureReplay({ ...files, gpEvents: join(dir, 'no-such-file.avro') }, join(dir, 'refused.json'), [], {});
+      expect(refused.code).not.toBe(0);
+      await expect(readFile(asked, 'utf8')).rejects.toThrow(/ENOENT/);
+      expect((await captureReplay(files, join(dir, 'asked.json'), [], {})).code).toBe(0);
+      expect(await readFile(asked, 'utf8')).toBe('asked\n');
+      expect((await readReport(join(dir, 'asked.json'))).provenance.tool.gitCommit).toBe('b'.repeat(40));
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   it('records the rules version and the catalogue path with the SHA-256 of its bytes', async () => {

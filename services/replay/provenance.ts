@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -48,17 +48,19 @@ export async function packageVersion(): Promise<string> {
 /**
  * The commit: a value the build stamped (`fromEnvironment`, e.g. an image's build argument) wins; otherwise
  * `git rev-parse HEAD` in the package's own folder, which is the same for every run of one checkout; otherwise
- * unknown. Uncommitted changes in a checkout are not detected.
+ * unknown. Uncommitted changes in a checkout are not detected. Asked synchronously (some milliseconds), before the
+ * run's threads start: an asynchronous child's time limit, counted on the event loop, could expire while a busy
+ * thread held the loop and discard an answer git had already given, and the report would change.
  */
-export async function gitCommit(fromEnvironment: string | undefined): Promise<{ commit: string | null; from: 'environment' | 'git' | null }> {
+export function gitCommit(fromEnvironment: string | undefined): { commit: string | null; from: 'environment' | 'git' | null } {
   if (fromEnvironment !== undefined && /^[0-9a-f]{7,64}$/i.test(fromEnvironment.trim())) return { commit: fromEnvironment.trim().toLowerCase(), from: 'environment' };
-  const commit = await new Promise<string | null>((resolve) => {
-    execFile('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: PACKAGE_ROOT, timeout: 5_000 }, (error, stdout) => {
-      const text = String(stdout).trim();
-      resolve(error === null && /^[0-9a-f]{40,64}$/.test(text) ? text : null);
-    });
-  });
-  return commit === null ? { commit: null, from: null } : { commit, from: 'git' };
+  let text = '';
+  try {
+    text = execFileSync('git', ['rev-parse', '--verify', '-q', 'HEAD'], { cwd: PACKAGE_ROOT, timeout: 5_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    // No git, not a checkout, no commit yet, or no answer in time: unknown.
+  }
+  return /^[0-9a-f]{40,64}$/.test(text) ? { commit: text, from: 'git' } : { commit: null, from: null };
 }
 
 export interface ProvenanceFacts {

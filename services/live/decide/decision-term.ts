@@ -231,11 +231,15 @@ export class DecisionTerm {
     const ceiling = Math.max(this.#ceiling, this.#deps.wallNow() + this.#settings.maxFutureMs);
     this.#ceiling = ceiling;
     for (const [key, times] of this.#futureTimes) {
-      const due = times.filter((t) => t <= ceiling);
-      if (due.length === 0) continue;
-      const latest = Math.max(...due);
+      // One pass, with no spread: a partition can hold more times than a call takes arguments.
+      let latest = -Infinity;
+      const rest: Millis[] = [];
+      for (const t of times) {
+        if (t > ceiling) rest.push(t);
+        else if (t > latest) latest = t;
+      }
+      if (rest.length === times.length) continue;
       if (latest > (this.#latestEventTime.get(key) ?? -Infinity)) this.#latestEventTime.set(key, latest);
-      const rest = times.filter((t) => t > ceiling);
       if (rest.length === 0) this.#futureTimes.delete(key);
       else this.#futureTimes.set(key, rest);
     }

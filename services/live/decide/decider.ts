@@ -131,21 +131,26 @@ export class Decider {
         if (!full) await this.#pause(this.#settings.roundIntervalMs);
       }
       if (lost !== null) this.#log.warn({ error: describeFailure(lost) }, 'lost the decider connection; standing down');
-      else if (await this.#standbyHolds(session)) {
-        // Stopping while another instance holds the stored snapshot warm: it takes over from it and replays what was
-        // decided since. A last snapshot would be newer than the one it holds, and it would restore that one cold.
-        this.#log.info('a standby holds the stored snapshot warm: leaving it to take over from it, with no last snapshot');
+      else {
+        // Stopping, and still the decider: the alerts it committed go out before another instance can send its own.
+        await this.#deps.handOver();
+        if (await this.#standbyHolds(session)) {
+          // Another instance holds the stored snapshot warm: it takes over from it and replays what was decided
+          // since. A last snapshot would be newer than the one it holds, and it would restore that one cold.
+          this.#log.info('a standby holds the stored snapshot warm: leaving it to take over from it, with no last snapshot');
+        }
+        // Stopping (a rolling restart, say) with no standby warm: a last snapshot, so that the next decider replays nothing.
+        else await term.snapshotNow();
       }
-      // Stopping (a rolling restart, say) with no standby warm: a last snapshot, so that the next decider replays nothing.
-      else await term.snapshotNow();
     } catch (error) {
       this.#log.warn({ error: describeFailure(error) }, 'decider round failed; standing down and rebuilding from the stored state');
     } finally {
-      await term.stopWatchingEnds();
-      await term.settle();
+      // Publishing stops first: what this term committed and did not send is the next decider's to send.
       this.#term = null;
       this.#deps.metrics.deciderLeader.set(0);
       this.#deps.onLeadership(false);
+      await term.stopWatchingEnds();
+      await term.settle();
       await session.release();
     }
   }

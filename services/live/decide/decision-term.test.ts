@@ -89,7 +89,7 @@ function deps(store: MemoryStateStore, clocks: Clocks, registry = new Registry()
     topology: { endOffsets: async () => new Map((await store.ingestAccounts()).map((a): [PartitionKey, number] => [keyOf(a), a.nextOffset])) },
     encodeAlert: (change) => Buffer.from(JSON.stringify(change)),
     logger: pino({ level: 'silent' }), retry: { retrying: () => {}, recovered: () => {} },
-    onAlertsCommitted: () => {}, onLeadership: () => {},
+    onAlertsCommitted: () => {}, onLeadership: () => {}, handOver: async () => {},
     monotonicNow: () => clocks.monotonic, wallNow: () => clocks.wall,
   };
 }
@@ -510,5 +510,23 @@ describe('two deciders over the in-memory store', () => {
     expect(await takeover(true, 'stops')).toEqual({ warm: 1, replayed: 2, standingWarm: 0 });
     // No standby holds it warm: the decider stopping takes a last snapshot, which the next one restores.
     expect(await takeover(false, 'stops')).toMatchObject({ warm: 0, replayed: 0 });
+  });
+
+  it('hand the outbox over while still the decider when stopping, and not once leadership is lost', async () => {
+    const handedOver = async (end: 'dies' | 'stops') => {
+      const clocks = new Clocks();
+      const store = new MemoryStateStore(() => clocks.wall);
+      await ingest(store, first, () => {});
+      const epochs: (number | null)[] = [];
+      const decider = new Decider({ ...deps(store, clocks), handOver: async () => { epochs.push(store.leaderEpoch()); } }, { ...fast, standbyWarm: false, instanceName: 'a' });
+      decider.start();
+      await until(() => decider.leading, 'the decider to lead');
+      if (end === 'dies') store.endLeadership();
+      await decider.stop();
+      return { epochs, after: store.leaderEpoch() };
+    };
+    // The epoch it held is still the store's when it hands over, and is released after.
+    expect(await handedOver('stops')).toEqual({ epochs: [1], after: null });
+    expect(await handedOver('dies')).toEqual({ epochs: [], after: null });
   });
 });

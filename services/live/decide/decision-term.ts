@@ -77,6 +77,8 @@ export interface DeciderDeps {
   /** Called after a commit that put alert changes in the outbox; may return when they are published (or given up on). */
   readonly onAlertsCommitted: () => Promise<void> | void;
   readonly onLeadership: (leading: boolean) => void;
+  /** Called on stopping, while leadership is still held: sends what this term committed before another can send. */
+  readonly handOver: () => Promise<void>;
   /** Monotonic milliseconds, for durations. */
   readonly monotonicNow: () => number;
   /** Wall clock, epoch milliseconds: stamped on alert messages as decided-at. */

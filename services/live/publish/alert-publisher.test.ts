@@ -6,7 +6,7 @@ import type { OutboxMessage, StateStore } from '../store/state-store.js';
 import { AlertPublisher } from './alert-publisher.js';
 
 /** An outbox of messages in memory, and a sink that records what it was sent. */
-function publisher() {
+function publisher(gate: Promise<void> = Promise.resolve()) {
   const outbox: OutboxMessage[] = [];
   const sent: string[] = [];
   const store = {
@@ -14,11 +14,18 @@ function publisher() {
     markSent: async (seqs: readonly number[]) => { outbox.splice(0, outbox.length, ...outbox.filter((m) => !seqs.includes(m.seq))); },
     countUnsent: async () => outbox.length,
   } as unknown as StateStore;
-  const sink = { publish: async (messages: readonly OutboxMessage[]) => { sent.push(...messages.map((m) => m.alertId)); } };
+  let publishing = 0;
+  const sink = {
+    publish: async (messages: readonly OutboxMessage[]) => {
+      publishing++;
+      await gate;
+      sent.push(...messages.map((m) => m.alertId));
+    },
+  };
   const metrics = createVerifierMetrics(new Registry(), { version: 'test' });
   const p = new AlertPublisher({ store, sink, metrics, logger: pino({ level: 'silent' }), retry: { retrying: () => {}, recovered: () => {} } }, { batchSize: 10, sweepMs: 60_000 });
   const commit = (alertId: string) => outbox.push({ seq: outbox.length + sent.length + 1, alertId, transition: 'FIRED', payload: Buffer.alloc(0), decidedAt: 0 });
-  return { p, commit, sent };
+  return { p, commit, sent, publishing: () => publishing };
 }
 
 describe('alert publisher', () => {
@@ -43,5 +50,32 @@ describe('alert publisher', () => {
     await p.wake();
     expect(sent).toEqual([]);
     await p.stop();
+  });
+
+  it('sends nothing when stopped while another instance decides, even with the outbox full', async () => {
+    const { p, commit, sent } = publisher();
+    commit('a1');
+    p.start();
+    await p.stop();
+    expect(sent).toEqual([]);
+  });
+
+  it('hands over: ends the pass in flight, sends what is committed, and nothing after', async () => {
+    let open = () => {};
+    const { p, commit, sent, publishing } = publisher(new Promise<void>((resolve) => { open = resolve; }));
+    p.start();
+    p.setActive(true);
+    commit('a1');
+    const woken = p.wake();
+    while (publishing() === 0) await new Promise((r) => setTimeout(r, 1));
+    commit('a2');
+    const handedOver = p.handOver();
+    open();
+    await Promise.all([woken, handedOver]);
+    expect(sent).toEqual(['a1', 'a2']);
+    commit('a3');
+    await p.wake();
+    await p.stop();
+    expect(sent).toEqual(['a1', 'a2']);
   });
 });

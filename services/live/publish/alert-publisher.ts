@@ -29,6 +29,8 @@ export class AlertPublisher {
   #pending = false;
   #wake = new AbortController();
   #loop: Promise<void> | null = null;
+  /** The loop's pass in progress, if any. */
+  #pass: Promise<void> = Promise.resolve();
   #published = 0;
   #countedAt = -Infinity;
   /** Wakers waiting for the pass that serves their wake. */
@@ -68,13 +70,24 @@ export class AlertPublisher {
     for (const resolve of waiting) resolve();
   }
 
-  /** Sends what is already committed (one attempt: what fails is the next decider's to send), then stops. */
+  /**
+   * Called by the decider while it still holds leadership, just before giving it up: ends the loop's pass, then sends
+   * what is already committed (one attempt: what fails is the next decider's to send). Nothing is sent after it, so
+   * no message of this instance can follow one of the next decider's.
+   */
+  async handOver(): Promise<void> {
+    this.#active = false;
+    this.#wake.abort();
+    await this.#pass;
+    await this.#drain(() => true).catch((error: unknown) => this.#log.warn({ error: describeFailure(error) }, 'outbox not drained on giving up leadership; the next decider sends it'));
+  }
+
+  /** Stops the loop. It sends nothing more: sending is the decider's, and it hands over before it stands down. */
   async stop(): Promise<void> {
     this.#running = false;
     this.#wake.abort();
     await this.#loop;
     this.#release(this.#waiting.splice(0));
-    await this.#drain(() => true).catch((error: unknown) => this.#log.warn({ error: describeFailure(error) }, 'outbox not drained at stop; the next decider sends it'));
   }
 
   async #run(): Promise<void> {
@@ -93,8 +106,10 @@ export class AlertPublisher {
         this.#release(serving);
         continue;
       }
+      const pass = this.#drain(() => !this.#running || !this.#active);
+      this.#pass = pass.catch(() => {});
       try {
-        await this.#drain(() => !this.#running || !this.#active);
+        await pass;
       } catch (error) {
         if (!(error instanceof Stopped)) this.#log.error({ error: describeFailure(error) }, 'publishing alerts failed');
       } finally {

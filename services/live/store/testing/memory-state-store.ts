@@ -40,6 +40,8 @@ export class MemoryStateStore implements StateStore {
   readonly #alerts = new Map<string, AlertChange>();
   #epoch = 0;
   #leader: number | null = null;
+  /** Ends the leading session's connection: its `lost` settles, as a database session's does. */
+  #endSession: (() => void) | null = null;
   #streamTime: Millis | null = null;
   readonly #decided = new Map<PartitionKey, number>();
   #cuts: DeciderCut[] = [];
@@ -112,7 +114,9 @@ export class MemoryStateStore implements StateStore {
     if (this.#leader !== null) return null;
     const epoch = ++this.#epoch;
     this.#leader = epoch;
-    return new MemoryDeciderSession(this, epoch);
+    const session = new MemoryDeciderSession(this, epoch);
+    this.#endSession = session.end;
+    return session;
   }
 
   /** Every partition's decided offset, as the decider last committed it. */
@@ -120,9 +124,15 @@ export class MemoryStateStore implements StateStore {
     return new Map(this.#decided);
   }
 
+  /** The epoch of the decider's session while one is held. */
+  leaderEpoch(): number | null {
+    return this.#leader;
+  }
+
   /** Ends the decider's session as its process dying would: every later call of it is refused, so it stores nothing more. */
   endLeadership(): void {
     this.#leader = null;
+    this.#endSession?.();
   }
 
   /** The instances that said they hold a snapshot, and have not taken it back. */
@@ -301,7 +311,8 @@ export class MemoryStateStore implements StateStore {
 }
 
 class MemoryDeciderSession implements DeciderSession {
-  readonly lost = new Promise<Error>(() => {});
+  end: () => void = () => {};
+  readonly lost = new Promise<Error>((resolve) => { this.end = () => resolve(new Error('the decider session ended')); });
 
   constructor(private readonly store: MemoryStateStore, readonly epoch: number) {}
 

@@ -76,4 +76,24 @@ describe('input progress', () => {
     w.progress.evaluate();
     expect([await w.lag(0), await w.stalled()]).toEqual([undefined, 0]);
   });
+
+  // Regression: a consumer failing on the same batch was restarted by kafkajs every half minute; each rejoin
+  // started the stall count again, so a partition that stored nothing for hours was never called stalled.
+  it('keeps counting a partition it already held over a rejoin, and starts the count for one newly assigned', async () => {
+    const w = watch();
+    w.progress.assigned([{ topic: TOPIC, partition: 0, committed: 100 }]);
+    w.progress.endOffsets(TOPIC, new Map([[0, 150]]));
+    for (let i = 0; i < 4; i++) {
+      w.advance(STALL_MS / 4);
+      w.progress.assigned([{ topic: TOPIC, partition: 0, committed: 100 }, { topic: TOPIC, partition: i + 1, committed: 0 }]);
+      w.progress.endOffsets(TOPIC, new Map([[0, 150], [i + 1, 10]]));
+    }
+    w.progress.evaluate();
+    expect([await w.stalled(), w.readiness.snapshot().progressing]).toEqual([1, false]);
+    w.progress.assigned([{ topic: TOPIC, partition: 7, committed: 0 }]);
+    w.progress.endOffsets(TOPIC, new Map([[7, 10]]));
+    w.progress.evaluate();
+    expect([await w.stalled(), await w.lag(7)]).toEqual([0, 10]);
+  });
 });
+

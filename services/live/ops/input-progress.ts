@@ -5,7 +5,8 @@
 // offsets, not only from the last batch stored (which, while stalled, is old and said 0).
 //
 // The clock is a monotonic one in milliseconds, passed in. A partition's "since" is the last time it was seen
-// without lag, or stored something, or was assigned: it is stalled when it has had lag ever since, for the timeout.
+// without lag, or stored something, or was newly assigned (not kept over a rejoin): it is stalled when it has had lag
+// ever since, for the timeout.
 import type { Logger } from 'pino';
 import type { VerifierMetrics } from './metrics.js';
 import type { Readiness } from './readiness.js';
@@ -54,8 +55,9 @@ export class InputProgress {
       kept.add(key);
       const known = this.#partitions.get(key);
       if (known) {
+        // Held already: a rejoin is no progress. A consumer that fails on the same batch and rejoins again and again
+        // keeps its lag, and is stalled once it has had it for the timeout.
         known.committed = p.committed ?? known.committed;
-        known.since = now;
       } else {
         this.#partitions.set(key, { topic: p.topic, partition: p.partition, committed: p.committed, end: null, since: now, stalled: false });
       }

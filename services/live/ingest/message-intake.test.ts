@@ -71,4 +71,20 @@ describe('message intake', () => {
     const item = gpIntake.classify(8, encodeGp(gp('e-6', T0, '9Nu0', '9990000017')));
     expect(item.kind === 'dead' && item.detail).not.toContain('9990000017');
   });
+
+  it('dead-letters a record it fails on, naming the error\'s class only, and goes on with the batch', async () => {
+    const decoder = streamValueDecoder('gpEvents');
+    const poison = Buffer.from('poison');
+    const failing = new MessageIntake('gpEvents', {
+      decode: (bytes) => {
+        if (Buffer.from(bytes).equals(poison)) throw new TypeError('cannot read 9990000017');
+        return decoder.decode(bytes);
+      },
+    }, catalogue, pseudonymise);
+    const good = (id: string) => encodeGp(gp(id, T0, '9Nu0', PATIENT_A));
+    const items = await failing.classifyBatch({ topic: 't', partition: 0, offsets: [1, 2, 3], values: [good('e-1'), poison, good('e-2')] });
+    expect(items.map((i) => i.kind)).toEqual(['valid', 'dead', 'valid']);
+    expect(items[1]).toEqual({ kind: 'dead', offset: 2, reason: 'UNDECODABLE', detail: 'the intake failed on this record (TypeError)' });
+  });
 });
+

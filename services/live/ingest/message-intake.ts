@@ -79,7 +79,20 @@ export class MessageIntake implements BatchIntake {
     return batch.values.map((value, i) => this.classify(batch.offsets[i]!, value));
   }
 
+  /**
+   * Never throws: a record the intake fails on (a fault of this service, not of the record) is a dead letter, so one
+   * record cannot block its partition. Its detail names the error's class only: a message could hold a field's value.
+   */
   classify(offset: number, value: Buffer | null): IngestItem {
+    try {
+      return this.#classify(offset, value);
+    } catch (error) {
+      const kind = error instanceof Error ? error.constructor.name : typeof error;
+      return { kind: 'dead', offset, reason: 'UNDECODABLE', detail: `the intake failed on this record (${kind})` };
+    }
+  }
+
+  #classify(offset: number, value: Buffer | null): IngestItem {
     if (value === null || value.length === 0) return { kind: 'dead', offset, reason: 'UNDECODABLE', detail: 'empty value' };
     const decoded = this.decoder.decode(value);
     if (!decoded.ok) return { kind: 'dead', offset, reason: decoded.reason, detail: decoded.detail };

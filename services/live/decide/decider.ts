@@ -11,13 +11,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Millis } from '../../core/records.js';
-import { Stopped, withRetry } from '../backoff.js';
+import { backoffDelay, Stopped, withRetry } from '../backoff.js';
 import { DecisionTerm, engineOptionsOf, type DeciderDeps, type DeciderSettings } from './decision-term.js';
 import { reportedWithinMs, WarmStandby } from './warm-standby.js';
 import { describeFailure } from '../errors.js';
 import type { DeciderSession, StoredBatch } from '../store/state-store.js';
 
 export { DEFAULT_DECIDER_TIMINGS, type DeciderDeps, type DeciderSettings } from './decision-term.js';
+
+/** The longest wait before a decider whose terms keep failing (an unreadable snapshot, say) is a candidate again. */
+const FAILED_TERMS_MAX_PAUSE_MS = 60_000;
 
 export class Decider {
   readonly #deps: DeciderDeps;
@@ -73,6 +76,7 @@ export class Decider {
 
   async #run(): Promise<void> {
     let standing = false;
+    let failedTerms = 0;
     while (this.#running) {
       let session: DeciderSession | null;
       const asked = this.#deps.monotonicNow();
@@ -93,14 +97,20 @@ export class Decider {
         continue;
       }
       standing = false;
-      await this.#lead(session);
-      if (this.#running) await this.#pause(this.#settings.standbyPollMs);
+      if (await this.#lead(session, failedTerms)) failedTerms = 0;
+      else failedTerms++;
+      // Terms that fail one after the other (a snapshot that cannot be read, say) are not retried every second: the
+      // wait doubles up to a minute, and the lock is free meanwhile for an instance that can lead.
+      const pauseMs = failedTerms === 0 ? this.#settings.standbyPollMs : backoffDelay({ initialMs: this.#settings.standbyPollMs, maxMs: FAILED_TERMS_MAX_PAUSE_MS }, failedTerms, Math.random);
+      if (this.#running) await this.#pause(pauseMs);
     }
     await this.#standby?.withdraw();
   }
 
-  async #lead(session: DeciderSession): Promise<void> {
+  /** Leads until stopped or the session is lost; false when the term failed before its engine was ready. */
+  async #lead(session: DeciderSession, failedBefore: number): Promise<boolean> {
     let lost: Error | null = null;
+    let ready = false;
     void session.lost.then((error) => { lost = error; });
     const term = new DecisionTerm(this.#deps, this.#settings, session);
     try {
@@ -110,6 +120,7 @@ export class Decider {
       this.#deps.metrics.deciderTakeoverSeconds.set(tookMs / 1000);
       this.#deps.metrics.deciderTakeoverRecords.set(replayed);
       this.#deps.metrics.deciderTakeoverWarm.set(warm ? 1 : 0);
+      ready = true;
       this.#term = term;
       this.#deps.metrics.deciderLeader.set(1);
       this.#deps.onLeadership(true);
@@ -143,7 +154,12 @@ export class Decider {
         else await term.snapshotNow();
       }
     } catch (error) {
-      this.#log.warn({ error: describeFailure(error) }, 'decider round failed; standing down and rebuilding from the stored state');
+      if (ready) this.#log.warn({ error: describeFailure(error) }, 'decider round failed; standing down and rebuilding from the stored state');
+      else {
+        // Elected and never ready: nothing is decided until a term gets through its rebuild (OptOutNoDecider pages).
+        const level = failedBefore === 0 ? 'warn' : 'error';
+        this.#log[level]({ error: describeFailure(error), failedTakeovers: failedBefore + 1 }, 'could not rebuild the engine; standing down and trying again after a pause');
+      }
     } finally {
       // Publishing stops first: what this term committed and did not send is the next decider's to send.
       this.#term = null;
@@ -153,6 +169,7 @@ export class Decider {
       await term.settle();
       await session.release();
     }
+    return ready;
   }
 
   /** Whether another instance said lately that it holds the stored snapshot warm; no when that cannot be read. */

@@ -530,3 +530,42 @@ describe('two deciders over the in-memory store', () => {
     expect(await handedOver('dies')).toEqual({ epochs: [], after: null });
   });
 });
+
+describe('a decider whose takeovers keep failing', () => {
+  it('waits longer each time before it is a candidate again, and logs at error level once it failed before', async () => {
+    const clocks = new Clocks();
+    const store = new MemoryStateStore(() => clocks.wall);
+    const attempts: number[] = [];
+    // Every session it is given fails to load the checkpoint, as one whose snapshot cannot be read does.
+    const failing = new Proxy(store, {
+      get(target, name, receiver) {
+        if (name !== 'tryLead') return Reflect.get(target, name, receiver) as unknown;
+        return async (who: string) => {
+          const session = await target.tryLead(who);
+          if (session === null) return null;
+          attempts.push(performance.now());
+          return new Proxy(session, {
+            get: (s, n, r) => (n === 'loadCheckpoint' ? async () => { throw new Error('the snapshot cannot be read'); } : Reflect.get(s, n, r) as unknown),
+          });
+        };
+      },
+    });
+    const lines: { level: number; msg: string; failedTakeovers?: number }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line) as (typeof lines)[number]); } });
+    const pollMs = 20;
+    const decider = new Decider({ ...deps(failing, clocks), logger }, { ...settings, standbyPollMs: pollMs, standbyWarm: false, instanceName: 'a' });
+    decider.start();
+    try {
+      for (let i = 0; i < 4_000 && attempts.length < 5; i++) await new Promise((r) => setTimeout(r, 5));
+    } finally {
+      await decider.stop();
+    }
+    expect(attempts.length).toBeGreaterThanOrEqual(5);
+    // The pauses after failures 1 to 4 are at least half of 20, 40, 80 and 160 ms: 150 ms in all.
+    expect(attempts[4]! - attempts[0]!).toBeGreaterThanOrEqual(150);
+    const failures = lines.filter((l) => l.msg.startsWith('could not rebuild the engine'));
+    expect(failures.slice(0, 5).map((l) => [l.level, l.failedTakeovers])).toEqual([[40, 1], [50, 2], [50, 3], [50, 4], [50, 5]]);
+    expect(store.leaderEpoch()).toBeNull();
+  });
+});
+

@@ -57,8 +57,17 @@ function typeOverrides(): pg.TypeOverrides {
   return types;
 }
 
+/**
+ * TCP keepalive probes after this long idle: the decider's lock is held by a connection idle between rounds, and with
+ * the system's default (two hours) one whose server vanished behind a dropped network would look held that long.
+ */
+const KEEPALIVE_IDLE_MS = 10_000;
+
 function clientConfig(options: PgStateStoreOptions): pg.ClientConfig {
-  return { ...connectionFields(databaseConnection(options.databaseUrl, options)), application_name: options.applicationName, types: typeOverrides(), connectionTimeoutMillis: 10_000, keepAlive: true };
+  return {
+    ...connectionFields(databaseConnection(options.databaseUrl, options)), application_name: options.applicationName, types: typeOverrides(),
+    connectionTimeoutMillis: 10_000, keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
+  };
 }
 
 /**

@@ -14,7 +14,12 @@
  *   broker-up <id>
  *   request-errors <apiKey> <errorCode> [<errorCode>...]
  *   rtt <brokerId> <ms>
+ *   produce <topic> <partition> <codec> <hex value> [<hex value>...]
  *   quit
+ *
+ * "produce" writes the values to one partition with librdkafka's own
+ * producer, compressed with the codec (none, gzip, snappy, lz4 or zstd) in
+ * the record batches it builds, and answers once all are acknowledged.
  *
  * The mock does not serve CreateTopics, hence the "topic" command. On EOF on
  * stdin the cluster shuts down, so it never outlives the process that
@@ -29,8 +34,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#define MAX_LINE 4096
-#define MAX_ARGS 64
+#define MAX_LINE 65536
+#define MAX_ARGS 512
 
 static void reply_ok(void) {
         fputs("OK\n", stdout);
@@ -71,6 +76,79 @@ static int split(char *line, char **argv) {
                 tok          = strtok_r(NULL, " \t\r\n", &save);
         }
         return tok == NULL ? argc : -1;
+}
+
+static int delivery_failures;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
+                        void *opaque) {
+        (void)rk;
+        (void)opaque;
+        if (msg->err)
+                delivery_failures++;
+}
+
+/* Decodes hex into out (at least strlen(hex) / 2 bytes); returns the length, or -1. */
+static long unhex(const char *hex, unsigned char *out) {
+        size_t n = strlen(hex), i;
+        if (n % 2 != 0)
+                return -1;
+        for (i = 0; i < n; i += 2) {
+                unsigned int byte;
+                if (sscanf(hex + i, "%2x", &byte) != 1)
+                        return -1;
+                out[i / 2] = (unsigned char)byte;
+        }
+        return (long)(n / 2);
+}
+
+static void produce(rd_kafka_mock_cluster_t *mcluster, int argc, char **argv) {
+        char errstr[512];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_t *rk;
+        rd_kafka_resp_err_t err;
+        unsigned char *value;
+        long partition, len;
+        int i;
+
+        if (argc < 5 || parse_long(argv[2], 0, INT32_MAX, &partition))
+                return reply_err("usage: produce <topic> <partition> <codec> <hex value>...");
+        if (rd_kafka_conf_set(conf, "bootstrap.servers", rd_kafka_mock_cluster_bootstraps(mcluster), errstr, sizeof(errstr)) ||
+            rd_kafka_conf_set(conf, "compression.codec", argv[3], errstr, sizeof(errstr)) ||
+            rd_kafka_conf_set(conf, "linger.ms", "100", errstr, sizeof(errstr)) ||
+            rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof(errstr))) {
+                rd_kafka_conf_destroy(conf);
+                return reply_err(errstr);
+        }
+        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        if (rk == NULL)
+                return reply_err(errstr);
+        delivery_failures = 0;
+        for (i = 4; i < argc; i++) {
+                value = malloc(strlen(argv[i]) / 2 + 1);
+                len   = value == NULL ? -1 : unhex(argv[i], value);
+                if (len < 0) {
+                        free(value);
+                        rd_kafka_destroy(rk);
+                        return reply_err("values must be hex");
+                }
+                err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(argv[1]), RD_KAFKA_V_PARTITION((int32_t)partition),
+                                        RD_KAFKA_V_VALUE(value, (size_t)len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                        RD_KAFKA_V_END);
+                free(value);
+                if (err) {
+                        rd_kafka_destroy(rk);
+                        return reply_kafka(err);
+                }
+        }
+        err = rd_kafka_flush(rk, 10000);
+        rd_kafka_destroy(rk);
+        if (err)
+                return reply_kafka(err);
+        if (delivery_failures > 0)
+                return reply_err("some values were not acknowledged");
+        reply_ok();
 }
 
 static void run_command(rd_kafka_mock_cluster_t *mcluster, int argc,
@@ -119,6 +197,9 @@ static void run_command(rd_kafka_mock_cluster_t *mcluster, int argc,
                 return reply_kafka(rd_kafka_mock_broker_set_rtt(
                     mcluster, (int32_t)a, (int)b));
         }
+
+        if (strcmp(cmd, "produce") == 0)
+                return produce(mcluster, argc, argv);
 
         reply_err("unknown command");
 }

@@ -13,6 +13,8 @@ import type { MockKafkaControl } from './mock-control.js';
 
 export interface MockCluster extends MockKafkaControl {
   readonly bootstrapServers: string[];
+  /** Writes the values to a partition with librdkafka's own producer, its record batches compressed with `codec`. */
+  produceWithLibrdkafka(topic: string, partition: number, codec: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd', values: readonly Buffer[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,6 +110,13 @@ export async function startMockCluster(options: { brokers?: number } = {}): Prom
     brokerUp: async (id) => session.command(`broker-up ${integer(id)}`),
     pushRequestErrors: async (apiKey, codes) => session.command(`request-errors ${integer(apiKey)} ${codes.map(integer).join(' ')}`),
     setRtt: async (id, ms) => session.command(`rtt ${integer(id)} ${integer(ms)}`),
+    produceWithLibrdkafka: async (topic, partition, codec, values) => {
+      if (!legalTopicName.test(topic)) throw new Error(`"${topic}" is not a legal Kafka topic name`);
+      // One line of the launcher's protocol holds at most 64 KiB and 511 words: the values go in slices.
+      for (let at = 0; at < values.length; at += 100) {
+        await session.command(`produce ${topic} ${integer(partition)} ${codec} ${values.slice(at, at + 100).map((v) => v.toString('hex')).join(' ')}`);
+      }
+    },
     stop: () => session.stop(),
   };
 }

@@ -4,6 +4,7 @@ import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } fr
 import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type { KafkaSettings } from '../config.js';
+import { registerCompressionCodecs } from './compression-codecs.js';
 
 // kafkajs reports every failed connection attempt at ERROR; the service reports outages itself (with backoff),
 // so kafkajs's lines are one level quieter in the service's log.
@@ -55,7 +56,9 @@ export function kafkaClientConfig(config: { readonly kafka: KafkaSettings }, sec
   };
 }
 
+/** The service's client; input batches compressed with Snappy, LZ4 or Zstandard are read too (compression-codecs.ts). */
 export function createKafka(config: { readonly kafka: KafkaSettings }, secrets: KafkaSecrets, logger: Logger): Kafka {
+  registerCompressionCodecs();
   return new Kafka(kafkaClientConfig(config, secrets, logger));
 }
 

@@ -295,6 +295,17 @@ describe('PostgreSQL state store', () => {
     expect((await store.ingestAccounts()).find((a) => a.partition === 5)).toMatchObject({ nextOffset: 11, unaccounted: 6 });
   });
 
+  it('passes over offsets with no record (a transaction\'s last marker) with a batch of no items, counted as absent', async () => {
+    await ingest(batch(6, [item(0, gp('m-0', T0, CODES.t1Dissent))]), async () => {});
+    const marker = await ingest({ topic: TOPIC, partition: 6, stream: 'gpEvents', items: [], nextOffset: 2, fetchedFrom: 1, gapAccepted: false }, async () => {});
+    expect(marker).toMatchObject({ previousOffset: 1, nextOffset: 2, stored: 0, records: [] });
+    // Told again (a fetch read again), it changes nothing.
+    expect(await ingest({ topic: TOPIC, partition: 6, stream: 'gpEvents', items: [], nextOffset: 2, fetchedFrom: 1, gapAccepted: false }, async () => {})).toMatchObject({ previousOffset: 2, nextOffset: 2 });
+    expect((await store.ingestAccounts()).find((a) => a.partition === 6)).toMatchObject({ nextOffset: 2, unaccounted: 0 });
+    const { rows } = await raw.query<{ absent: number }>('SELECT absent::int FROM input_partitions WHERE topic = $1 AND partition = 6', [TOPIC]);
+    expect(rows).toEqual([{ absent: 1 }]);
+  });
+
   it('elects one decider, fences a deposed one, and keeps each alert change once in the outbox', async () => {
     const leader = await store.tryLead('instance-a');
     expect(leader).not.toBeNull();

@@ -67,6 +67,8 @@ export class Ingest {
   readonly #log: Logger;
   readonly #topicEventTime = new Map<string, number>();
   readonly #toCommit = new Map<PartitionKey, { topic: string; partition: number; offset: number }>();
+  /** Per partition, the storing of offsets with no record in progress (see #passOver). */
+  readonly #passingOver = new Map<PartitionKey, Promise<void>>();
   #committing = false;
   readonly #commitTimer = setInterval(() => { void this.#commitToKafka(); }, KAFKA_COMMIT_INTERVAL_MS).unref();
   #stopping = false;
@@ -121,6 +123,12 @@ export class Ingest {
       }
       this.#lastRestartAt = now;
       this.#restarting = this.#restart(consumer);
+    });
+    // A fetch that found only a transaction's marker, or aborted records, never reaches eachBatch: kafkajs moves past
+    // it by itself and says so in this event. The store is told too, or the partition would look a record behind.
+    consumer.on(events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize !== 0 || payload.firstOffset === null || consumer !== this.#consumer) return;
+      this.#passOver(payload.topic, payload.partition, Number(payload.firstOffset), Number(payload.lastOffset) + 1, Number(payload.highWatermark));
     });
     consumer.on(events.REBALANCING, () => deps.readiness.set('consumerJoined', false));
     consumer.on(events.STOP, () => deps.readiness.set('consumerJoined', false));
@@ -179,6 +187,7 @@ export class Ingest {
     this.#stopping = true;
     clearInterval(this.#commitTimer);
     await this.#restarting;
+    await Promise.all(this.#passingOver.values());
     await this.#commitToKafka();
     await this.#consumer.disconnect();
   }
@@ -225,12 +234,40 @@ export class Ingest {
     }
   }
 
+  /**
+   * Stores that a partition's offsets [from, to) hold no record (a transaction's marker, aborted records), after
+   * what is already being stored of the partition; its next batch waits for it. Refused (the store stands before
+   * `from`: offsets in between were never read), it is left: the next batch is refused too and read again from the
+   * stored offset, markers included.
+   */
+  #passOver(topic: string, partition: number, from: number, to: number, highWatermark: number): void {
+    const route = this.#deps.routes.get(topic);
+    if (!route) return;
+    const key = partitionKey(topic, partition);
+    const passing = (this.#passingOver.get(key) ?? Promise.resolve()).then(async () => {
+      try {
+        const outcome = await withRetry(`storing ${topic}/${partition} past offsets with no record`, () => this.#deps.store.ingest({
+          topic, partition, stream: route.stream, items: [], nextOffset: to, fetchedFrom: from, gapAccepted: false,
+        }, async () => {}), this.#deps.retry, { shouldStop: () => this.#stopping });
+        if (outcome.kind === 'refused' || outcome.nextOffset <= outcome.previousOffset) return;
+        this.#deps.onStored({ topic, partition, from: outcome.previousOffset, to: outcome.nextOffset, records: outcome.records });
+        this.#record(topic, partition, 0, outcome, highWatermark);
+        this.#toCommit.set(key, { topic, partition, offset: outcome.nextOffset });
+      } catch (error) {
+        if (!(error instanceof Stopped)) this.#log.warn({ topic, partition, from, to, error: describeFailure(error) }, 'could not store offsets with no record; the next batch reads them again');
+      }
+    });
+    this.#passingOver.set(key, passing);
+    void passing.finally(() => { if (this.#passingOver.get(key) === passing) this.#passingOver.delete(key); });
+  }
+
   async #onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.isEmpty() || isStale()) return;
     const { topic, partition } = batch;
     const key = partitionKey(topic, partition);
     const route = this.#deps.routes.get(topic);
     if (!route) return;
+    await this.#passingOver.get(key);
     const shouldStop = () => !isRunning() || isStale();
     const keepAlive = async () => { await heartbeat().catch(() => {}); };
     try {

@@ -193,7 +193,8 @@ export class PgStateStore implements StateStore {
       // process's memory) can be ahead of it.
       if (batch.fetchedFrom > previousOffset && !batch.gapAccepted) return { kind: 'refused', storedOffset: previousOffset };
       const fresh = batch.items.filter((item) => item.offset >= previousOffset);
-      if (fresh.length === 0) {
+      // Nothing new, unless the batch passes over offsets with no record (transaction markers): those are counted.
+      if (fresh.length === 0 && batch.nextOffset <= previousOffset) {
         return { kind: 'stored', previousOffset, nextOffset: previousOffset, stored: 0, duplicates: 0, deadLetters: [], maxEventTime: null, records: [] };
       }
       const judged = await this.#judgeDuplicates(client, batch, fresh, doing, isolateRefusals);
@@ -207,7 +208,7 @@ export class PgStateStore implements StateStore {
       const absent = nextOffset - Math.max(previousOffset, batch.fetchedFrom) - fresh.length;
       await run(client, q.advancePartition({
         topic: batch.topic, partition: batch.partition, nextOffset, maxEventTime: judged.maxEventTime,
-        stored: judged.stored, duplicates: judged.duplicates, deadLetters: deadLetters.length, absent, sawRecords: true,
+        stored: judged.stored, duplicates: judged.duplicates, deadLetters: deadLetters.length, absent, sawRecords: fresh.length > 0,
       }), doing);
       return { kind: 'stored', previousOffset, nextOffset, stored: judged.stored, duplicates: judged.duplicates, deadLetters, maxEventTime: judged.maxEventTime, records: judged.records };
     }, BEGIN_INGEST);

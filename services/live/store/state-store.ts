@@ -27,6 +27,7 @@ export interface IngestBatch {
   readonly topic: string;
   readonly partition: number;
   readonly stream: StreamName;
+  /** None when the fetch found only offsets that hold no record (a transaction's marker): the batch passes over them. */
   readonly items: readonly IngestItem[];
   /** Offset after the batch's last message: where the partition stands once the batch is stored. */
   readonly nextOffset: number;

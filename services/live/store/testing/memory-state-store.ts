@@ -88,7 +88,7 @@ export class MemoryStateStore implements StateStore {
     const at = this.#now();
     for (const note of deadLetters) this.#deadLetters.push({ note, at });
     const nextOffset = Math.max(previousOffset, batch.nextOffset);
-    const absent = fresh.length === 0 ? 0 : nextOffset - Math.max(previousOffset, batch.fetchedFrom) - fresh.length;
+    const absent = nextOffset - Math.max(previousOffset, batch.fetchedFrom) - fresh.length;
     state.counted += records.length + duplicates + deadLetters.length + absent;
     state.nextOffset = nextOffset;
     state.records.push(...records);

@@ -32,9 +32,10 @@ describe('compressed input', () => {
       expect(values.length).toBeGreaterThan(0);
       await mock.produceWithLibrdkafka(setup.topics[stream], 0, CODEC[stream], values);
     }
-    const running = await made.inProcess(setup, liveEnv(setup, { WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }));
+    // `optout-verifier run` as a process of its own: the codecs are registered as a deployment loads them.
+    const service = made.child(setup, liveEnv(setup, { WRITER_SCHEMAS_DIR: await writeWriterSchemas(scenario, join(setup.dir, 'writer-schemas')) }), 'compressed');
     const probe = new LiveProbe(setup);
-    await probe.waitSettled(replayed.asOf, running.logFile, { ingested: scenario.messages.length, timeoutMs: 90_000 });
+    await probe.waitSettled(replayed.asOf, service.logFile, { ingested: scenario.messages.length, timeoutMs: 90_000 });
     expect(replayed.alerts.length).toBeGreaterThan(10);
     await probe.expectMatchesReplay(replayed, { readerGroup: stack.uniqueName('alerts-reader'), records: scenario.messages.length });
   });

@@ -5,10 +5,13 @@
 //
 // Pure JavaScript, so an image needs no native build: snappyjs, lz4js (LZ4 frames, as Kafka writes them from
 // message format 1) and fzstd (decompression only).
-import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import lz4 from 'lz4js';
 import snappy from 'snappyjs';
 import { decompress as zstdDecompress } from 'fzstd';
+
+// kafkajs is CommonJS and Node's ES-module loader does not find these two among its named exports.
+const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 interface Codec {
   compress(encoder: { buffer: Buffer }): Promise<Buffer>;

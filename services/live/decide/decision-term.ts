@@ -204,12 +204,13 @@ export class DecisionTerm {
       const records = await next.records;
       const current = next;
       next = load();
-      for (const record of records) this.#offer(record);
+      // Records a term before this one decided: counted then (future-dated ones, say), not again.
+      for (const record of records) this.#offer(record, false);
       for (const range of current.ranges) this.#offered.set(keyOf(range), range.to);
     }
   }
 
-  #offer(stored: StoredRecord): OfferResult {
+  #offer(stored: StoredRecord, firstTime = true): OfferResult {
     const key = keyOf(stored);
     const time = eventTimeOf(stored.stream, stored.record);
     const result = offerRecord(this.#engine, stored.stream, stored.record, stored.meaning);
@@ -219,7 +220,7 @@ export class DecisionTerm {
       const times = this.#futureTimes.get(key);
       if (times) times.push(time);
       else this.#futureTimes.set(key, [time]);
-      this.#deps.metrics.futureRecords.inc({ topic: stored.topic });
+      if (firstTime) this.#deps.metrics.futureRecords.inc({ topic: stored.topic });
     } else if (time > (this.#latestEventTime.get(key) ?? -Infinity)) {
       this.#latestEventTime.set(key, time);
     }

@@ -71,4 +71,28 @@ describe('future-dated records all coming due in one round', () => {
     expect(term.streamTime).toBe(at - settings.allowedLatenessMs);
     await session.release();
   }, 120_000);
+
+  it('are counted once as read, not again when a later term of the same process replays them', async () => {
+    const store = new MemoryStateStore(() => clocks.wall);
+    const intake = new MessageIntake('gpEvents', streamValueDecoder('gpEvents'), catalogue, keyedIdentity(key).patientRefFor);
+    const encode = streamValueEncoder('gpEvents') as (r: RecordOf[StreamName]) => Buffer;
+    const items = [0, 1, 2].map((i) => intake.classify(i, encode(gp(`f${i}`, clocks.wall + 3 * HOUR, CODES.t1Dissent, PATIENT_A))));
+    await store.ingest({ topic: 'gp', partition: 0, stream: 'gpEvents', items, nextOffset: 3, fetchedFrom: 0, gapAccepted: false }, async () => {});
+    const shared = deps(store);
+    const counted = async () => (await shared.metrics.futureRecords.get()).values.find((v) => v.labels.topic === 'gp')?.value;
+    const noSnapshot = { ...settings, snapshotEveryRecords: 1_000_000 };
+    for (const name of ['a', 'b']) {
+      const session = (await store.tryLead(name))!;
+      const term = new DecisionTerm(shared, noSnapshot, session);
+      // The second term replays the three records the first decided (no snapshot covers them).
+      const { replayed } = await term.rebuild();
+      expect(replayed).toBe(name === 'a' ? 0 : 3);
+      await term.refreshEnds();
+      await term.round();
+      await term.settle();
+      await session.release();
+      expect(await counted()).toBe(3);
+    }
+  });
 });
+

@@ -439,7 +439,10 @@ export class DecisionTerm {
     };
     this.#retention = this.#deps.store.retain(plan)
       .then((outcome) => { this.#log.debug({ forgotten: outcome }, 'retention: forgot what decisions no longer need'); })
-      .catch((error: unknown) => { this.#log.warn({ error: describeFailure(error) }, 'retention failed; the next snapshot tries again'); })
+      .catch((error: unknown) => {
+        this.#deps.metrics.retentionFailures.inc();
+        this.#log.warn({ error: describeFailure(error) }, 'retention failed; the next snapshot tries again');
+      })
       .finally(() => { this.#retention = null; });
   }
 

@@ -1,5 +1,6 @@
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { admitRecords, admittedRecords, meaningOf } from './admitted-records.js';
+import { admitRecords, admittedRecords, meaningOf, transferables, type AdmittedRecords } from './admitted-records.js';
 import { Intake } from './intake.js';
 import { catalogue } from './testing/builders.js';
 
@@ -19,5 +20,19 @@ describe('admitted records', () => {
     expect([...batch.meanings].map(meaningOf)).toEqual([catalogue.lookup('9Nu0'), catalogue.lookup('9Nu1')].map((m) => ({ type: m!.type, action: m!.action })));
     expect({ items: batch.items, duplicates: batch.duplicates, latest: batch.latest, dead: batch.dead.map((d) => d.reason) })
       .toEqual({ items: 5, duplicates: 1, latest: T + 5, dead: ['INVALID_NHS_NUMBER', 'UNDECODABLE'] });
+  });
+
+  it('come through a move to another thread whole, their buffers moved, not copied', () => {
+    const records = Array.from({ length: 300 }, (_, i) => receipt({ receiptId: `r${i}`, practiceOds: `A8100${i % 3}`, sourceEventId: i % 2 === 0 ? null : `e${i}`, receivedAt: T + i }));
+    const batch = admitRecords(new Intake(catalogue), 'ndsReceived', records.map((fields, i) => ({ position: i + 1, fields })));
+    const { port1, port2 } = new MessageChannel();
+    const moved = transferables(batch);
+    port1.postMessage(batch, moved);
+    const received = receiveMessageOnPort(port2)!.message as AdmittedRecords;
+    port1.close();
+    // Moved: gone from this side (a buffer moved is left empty here).
+    expect(moved.length).toBeGreaterThan(4);
+    expect(moved.every((buffer) => buffer.byteLength === 0)).toBe(true);
+    expect(admittedRecords(received)).toEqual(records);
   });
 });

@@ -3,7 +3,7 @@ import type { DeadLetterReason } from './dead-letter-reason.js';
 import type { Intake } from './intake.js';
 import type { ReadItem } from './read-item.js';
 import { ACCEPTED, admitBatch, DUPLICATE } from './batch-admission.js';
-import { packStrings, valueAt, type Column } from './packed-strings.js';
+import { codeStrings, packStrings, valueAt, type Column } from './packed-strings.js';
 import { buildRecord } from './record-validation.js';
 import { STREAM_FIELDS, type RecordOf, type StreamName } from './records.js';
 
@@ -26,7 +26,7 @@ export interface AdmittedRecords<S extends ObjectionStream = ObjectionStream> {
   readonly count: number;
   /**
    * One column per field of STREAM_FIELDS[stream].fields, each with a value per accepted record: ids and NHS
-   * numbers packed (packed-strings.ts), other fields as arrays. Fresh, handed over with the batch (a replay holds
+   * numbers packed, practices, suppliers and codes coded, times and counts in a Float64Array (packed-strings.ts). Fresh, handed over with the batch (a replay holds
    * them as they are).
    */
   readonly columns: Column[];
@@ -37,6 +37,8 @@ export interface AdmittedRecords<S extends ObjectionStream = ObjectionStream> {
 
 // Fields with a different value in nearly every record: packed, one string per column.
 const PACKED_FIELDS: ReadonlySet<string> = new Set(['eventId', 'receiptId', 'extractId', 'sourceEventId', 'nhsNumber']);
+// Fields with few distinct values, never null once validated: coded.
+const CODED_FIELDS: ReadonlySet<string> = new Set(['practiceOds', 'supplier', 'code']);
 
 export const NO_MEANING = 255;
 const MEANINGS: readonly CodeMeaning[] = [
@@ -66,8 +68,31 @@ export function admitRecords<S extends ObjectionStream>(intake: Intake, stream: 
     for (let f = 0; f < names.length; f++) columns[f]!.push(admission.fields[names[f]!]);
     return ACCEPTED;
   });
-  const held = columns.map((column, f): Column => (PACKED_FIELDS.has(names[f]!) ? packStrings(column as (string | null)[]) : column));
+  const held = columns.map((column, f) => heldColumn(names[f]!, column));
   return { stream, ...batch, count, columns: held, meanings: meanings.slice(0, count) };
+}
+
+function heldColumn(name: string, column: unknown[]): Column {
+  if (PACKED_FIELDS.has(name)) return packStrings(column as (string | null)[]);
+  if (CODED_FIELDS.has(name)) return codeStrings(column as string[]);
+  // Integers of the contract (times, counts), never null once validated.
+  if (column.every((v) => typeof v === 'number')) return Float64Array.from(column as number[]);
+  return column;
+}
+
+/** The buffers of a batch that can be moved to another thread rather than copied. */
+export function transferables(batch: AdmittedRecords): ArrayBuffer[] {
+  const buffers: ArrayBuffer[] = [batch.meanings.buffer as ArrayBuffer];
+  for (const column of batch.columns) {
+    if (column instanceof Float64Array) buffers.push(column.buffer as ArrayBuffer);
+    else if (Array.isArray(column)) continue;
+    else if ('codes' in column) buffers.push(column.codes.buffer as ArrayBuffer);
+    else {
+      buffers.push(column.ends.buffer as ArrayBuffer);
+      if (column.nulls !== null) buffers.push(column.nulls.buffer as ArrayBuffer);
+    }
+  }
+  return buffers;
 }
 
 /** The accepted records of a batch, whole. */

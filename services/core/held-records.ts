@@ -60,8 +60,9 @@ export class HeldRecords<S extends StreamName> {
     this.reserve(count);
     for (let f = 0; f < this.names.length; f++) {
       const column = columns[f]!;
-      if (!this.shared[f] || !Array.isArray(column)) continue;
-      for (let i = 0; i < count; i++) column[i] = this.held(f, column[i]);
+      if (!this.shared[f]) continue;
+      if (Array.isArray(column)) for (let i = 0; i < count; i++) column[i] = this.held(f, column[i]);
+      else if ('codes' in column) columns[f] = { values: column.values.map((v) => this.intern(v)), codes: column.codes };
     }
     const c = this.chunks.length;
     this.chunks.push({ columns, start: this.count, left: count });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packStrings, valueAt } from './packed-strings.js';
+import { codeStrings, packStrings, valueAt } from './packed-strings.js';
 
 describe('packed strings', () => {
   it('give back each value, null for a null or absent one, whatever the strings hold', () => {
@@ -17,5 +17,17 @@ describe('packed strings', () => {
 
   it('read an array column as it is', () => {
     expect(valueAt([3, 'x', null], 1)).toBe('x');
+  });
+
+  it('code strings as each distinct value once, and give each back', () => {
+    fc.assert(fc.property(fc.array(fc.constantFrom('A81001', 'B82002', 'TPP', '', 'é')), (values) => {
+      const coded = codeStrings(values);
+      expect(values.map((_, i) => valueAt(coded, i))).toEqual(values);
+      expect(coded.values).toEqual([...new Set(values)]);
+    }), { numRuns: 200 });
+  });
+
+  it('read a Float64Array column as numbers', () => {
+    expect(valueAt(Float64Array.from([1_500_000_000_000, 7]), 0)).toBe(1_500_000_000_000);
   });
 });

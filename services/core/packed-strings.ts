@@ -10,8 +10,21 @@ export interface PackedStrings {
   readonly nulls: Uint8Array | null;
 }
 
-/** A column as it is kept: an array of values, or strings packed. */
-export type Column = unknown[] | PackedStrings;
+/**
+ * A column of strings with few distinct values (practices, suppliers, codes): each distinct value once, and per
+ * position the index of its value. Copied between threads as a short array and one typed array, and each
+ * distinct value need only be interned once.
+ */
+export interface CodedStrings {
+  readonly values: readonly string[];
+  readonly codes: Uint32Array;
+}
+
+/**
+ * A column as it is kept: an array of values, strings packed or coded, or numbers in a Float64Array (event times
+ * held in an array are each a boxed number: allocated, copied between threads one by one, and traced by the GC).
+ */
+export type Column = unknown[] | PackedStrings | CodedStrings | Float64Array;
 
 /** Packs strings, null or absent (taken as null). */
 export function packStrings(values: readonly (string | null | undefined)[]): PackedStrings {
@@ -28,10 +41,29 @@ export function packStrings(values: readonly (string | null | undefined)[]): Pac
   return { text: values.join(''), ends, nulls };
 }
 
+/** Codes strings, none of them null or absent. */
+export function codeStrings(values: readonly string[]): CodedStrings {
+  const index = new Map<string, number>();
+  const distinct: string[] = [];
+  const codes = new Uint32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    let code = index.get(value);
+    if (code === undefined) {
+      index.set(value, (code = distinct.length));
+      distinct.push(value);
+    }
+    codes[i] = code;
+  }
+  return { values: distinct, codes };
+}
+
 /** The value at position i of a column. */
 export function valueAt(column: Column, i: number): unknown {
   if (Array.isArray(column)) return column[i];
-  const packed = column as PackedStrings;
+  if (column instanceof Float64Array) return column[i];
+  if ('codes' in column) return column.values[column.codes[i]!];
+  const packed = column;
   if (packed.nulls !== null && packed.nulls[i] === 1) return null;
   return packed.text.slice(i === 0 ? 0 : packed.ends[i - 1]!, packed.ends[i]!);
 }

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openInputBatches } from '../codec/input-file.js';
 import type { ReadLimits } from '../codec/read-limits.js';
-import { admitRecords, type AdmittedRecords, type ObjectionStream } from '../core/admitted-records.js';
+import { admitRecords, transferables, type AdmittedRecords, type ObjectionStream } from '../core/admitted-records.js';
 import { parseCodeCatalogue } from '../core/code-catalogue.js';
 import { Intake } from '../core/intake.js';
 import { UnverifiedCodeWatch, unverifiedCatalogue, type UnverifiedSightings } from './unverified-codes.js';
@@ -34,7 +34,7 @@ try {
     intake.expect(stream, expected);
     for await (const batch of watch.watch(stream, await openInputBatches(path, stream, data.limits))) {
       const admitted = admitRecords(intake, stream, batch);
-      port.postMessage({ type: 'admitted', batch: admitted } satisfies ObjectionWorkerMessage, [admitted.meanings.buffer as ArrayBuffer]);
+      port.postMessage({ type: 'admitted', batch: admitted } satisfies ObjectionWorkerMessage, transferables(admitted));
     }
     post({ type: 'end', stream });
   }

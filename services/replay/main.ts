@@ -187,7 +187,15 @@ async function writeAtomically(flag: string, path: string, text: string | Iterab
     const file = await open(temporary, 'wx');
     try {
       if (typeof text === 'string') await file.writeFile(text);
-      else for (const chunk of text) await file.write(chunk);
+      else {
+        // One write in flight while the next chunk is made: waiting for each write idled the thread.
+        let writing: Promise<unknown> = Promise.resolve();
+        for (const chunk of text) {
+          await writing;
+          writing = file.write(chunk);
+        }
+        await writing;
+      }
     } finally {
       await file.close();
     }

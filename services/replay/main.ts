@@ -190,11 +190,15 @@ async function writeAtomically(flag: string, path: string, text: string | Iterab
       else {
         // One write in flight while the next chunk is made: waiting for each write idled the thread.
         let writing: Promise<unknown> = Promise.resolve();
-        for (const chunk of text) {
+        try {
+          for (const chunk of text) {
+            await writing;
+            writing = file.write(chunk);
+          }
+        } finally {
+          // Never left unawaited, even when making a chunk fails.
           await writing;
-          writing = file.write(chunk);
         }
-        await writing;
       }
     } finally {
       await file.close();

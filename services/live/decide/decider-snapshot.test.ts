@@ -67,6 +67,22 @@ describe('the decider snapshot as stored', () => {
     expect(((await refusal(state, 9)) as Error).message).toMatch(/format 9/);
   });
 
+  it('refuses partition times that are not integers, in either format, naming the partition', async () => {
+    const { engine } = content();
+    const refusal = async (times: object) => {
+      const stored = [
+        { format: DECIDER_SNAPSHOT_FORMAT, state: gzipSync(Buffer.concat(encodeCompactValue({ engine, ...times }))) },
+        { format: 1, state: gzipSync(Buffer.from(JSON.stringify({ engine, ...times }), 'utf8')) },
+      ];
+      return Promise.all(stored.map(({ format, state }) => restoreDeciderSnapshot(format, state, options).then(() => null, (error: unknown) => (error as Error).message)));
+    };
+    expect(await refusal({ latestEventTime: { 'gp:0': 'soon' }, futureTimes: {} })).toStrictEqual(Array(2).fill('engine snapshot not readable: the latest event time of partition gp:0 is not an integer'));
+    expect(await refusal({ latestEventTime: { 'gp:0': T0 }, futureTimes: { 'mf:0': [T0, 1.5] } })).toStrictEqual(Array(2).fill('engine snapshot not readable: the future times of partition mf:0 are not a list of integers'));
+    expect(await refusal({ latestEventTime: { 'gp:0': T0 }, futureTimes: { 'mf:0': T0 } })).toStrictEqual(Array(2).fill('engine snapshot not readable: the future times of partition mf:0 are not a list of integers'));
+    expect(await refusal({ latestEventTime: [T0], futureTimes: {} })).toStrictEqual(Array(2).fill('engine snapshot not readable: no partition times in the decider snapshot'));
+    expect(await refusal({ latestEventTime: { 'gp:0': T0 }, futureTimes: { 'mf:0': [T0] } })).toStrictEqual([null, null]);
+  });
+
   it('pauses between steps of 5,000 patient keys when asked, to the engine an unpaced restore gives, and stops when the pause throws', async () => {
     const engine = new Reconciler(options);
     for (let i = 0; i < 12_000; i++) {

@@ -83,7 +83,7 @@ export interface DeciderState extends Omit<DeciderSnapshotContent, 'engine'> {
 export async function restoreDeciderSnapshot(format: number, state: Buffer, options: ReconcilerOptions, pause: (() => Promise<void>) | null = null): Promise<DeciderState> {
   if (format === JSON_FORMAT) {
     const content = await decodeDeciderSnapshot(format, state);
-    return { ...content, engine: restoreEngine(content.engine, options) };
+    return { ...partitionTimes(content.latestEventTime, content.futureTimes), engine: restoreEngine(content.engine, options) };
   }
   const reader = new CompactReader(await gunzipped(format, state));
   const steps = restoringFrom(reader, options);
@@ -108,13 +108,26 @@ function* restoringFrom(reader: CompactReader, options: ReconcilerOptions): Gene
     else rest.set(name, reader.value());
   }
   if (engine === null) throw new UnreadableSnapshot('no engine in the decider snapshot');
-  const latestEventTime = rest.get('latestEventTime');
-  const futureTimes = rest.get('futureTimes');
-  if (!isObject(latestEventTime) || !isObject(futureTimes)) throw new UnreadableSnapshot('no partition times in the decider snapshot');
-  return { engine, latestEventTime, futureTimes } as DeciderState;
+  return { engine, ...partitionTimes(rest.get('latestEventTime'), rest.get('futureTimes')) };
 }
 
-const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isTime = (value: unknown): value is Millis => typeof value === 'number' && Number.isSafeInteger(value);
+
+/**
+ * The partition times as the decider keeps them, checked: a time that is not an integer would otherwise reach the
+ * stream clock and hold back, or run ahead, every decision after the takeover.
+ */
+function partitionTimes(latestEventTime: unknown, futureTimes: unknown): Omit<DeciderState, 'engine'> {
+  if (!isObject(latestEventTime) || !isObject(futureTimes)) throw new UnreadableSnapshot('no partition times in the decider snapshot');
+  for (const [partition, time] of Object.entries(latestEventTime)) {
+    if (!isTime(time)) throw new UnreadableSnapshot(`the latest event time of partition ${partition} is not an integer`);
+  }
+  for (const [partition, times] of Object.entries(futureTimes)) {
+    if (!Array.isArray(times) || !times.every(isTime)) throw new UnreadableSnapshot(`the future times of partition ${partition} are not a list of integers`);
+  }
+  return { latestEventTime, futureTimes } as Omit<DeciderState, 'engine'>;
+}
 
 /** The bytes of a format this version reads, gunzipped. */
 async function gunzipped(format: number, state: Buffer): Promise<Buffer> {

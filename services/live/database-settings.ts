@@ -29,7 +29,7 @@ const DATABASE_PASSWORD_FILE = setting({
 });
 export const DB_STATEMENT_TIMEOUT = setting({
   env: 'DB_STATEMENT_TIMEOUT', default: '60s', to: 'statementTimeoutMs', parse: duration,
-  doc: 'a statement running longer is cancelled (SQLSTATE 57014) and retried with backoff',
+  doc: 'a statement running longer is cancelled (SQLSTATE 57014) and retried with backoff; a query left unanswered for as long again (at most 30 s more: a connection gone silent) fails too, and its connection is dropped',
 });
 const DB_LOCK_TIMEOUT = setting({
   env: 'DB_LOCK_TIMEOUT', default: '10s', to: 'lockTimeoutMs', parse: duration,

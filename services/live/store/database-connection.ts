@@ -1,6 +1,7 @@
 // How the service connects to PostgreSQL, besides the URL: the password read from its file (so it is in neither
-// the URL nor the process list) and the session's statement and lock timeouts, so that no statement of the
-// service waits for ever on a lock or a stuck server: it fails, is retried with backoff, and is counted.
+// the URL nor the process list), the session's statement and lock timeouts, and the client's own wait for an answer,
+// so that no statement of the service waits for ever on a lock, a stuck server or a silent connection: it fails, is
+// retried with backoff, and is counted.
 export interface DatabaseConnection {
   readonly url: string;
   /** From DATABASE_PASSWORD_FILE; null: the URL's, or PGPASSWORD. */
@@ -14,6 +15,18 @@ export interface ConnectionFields {
   readonly connectionString: string;
   readonly statement_timeout?: number;
   readonly lock_timeout?: number;
+  readonly query_timeout?: number;
+}
+
+/**
+ * How long the client waits for the answer to a query: the statement timeout and as long again, at most 30 s more.
+ * By then the server has cancelled the statement and said so, unless the connection went silent (the server's host
+ * lost, a firewall dropping the flow): TCP keepalive does not probe a connection with a query unanswered, and the
+ * kernel's retransmissions would hold it for some fifteen minutes. The query fails instead, the connection is
+ * dropped, and the work is retried on a new one.
+ */
+export function queryTimeoutMs(statementTimeoutMs: number): number {
+  return statementTimeoutMs + Math.min(statementTimeoutMs, 30_000);
 }
 
 export function databaseConnection(url: string, settings: { password?: string | null; statementTimeoutMs?: number | null; lockTimeoutMs?: number | null } = {}): DatabaseConnection {
@@ -33,7 +46,7 @@ export function connectionFields(c: DatabaseConnection): ConnectionFields {
   }
   return {
     connectionString,
-    ...(c.statementTimeoutMs !== null ? { statement_timeout: c.statementTimeoutMs } : {}),
+    ...(c.statementTimeoutMs !== null ? { statement_timeout: c.statementTimeoutMs, query_timeout: queryTimeoutMs(c.statementTimeoutMs) } : {}),
     ...(c.lockTimeoutMs !== null ? { lock_timeout: c.lockTimeoutMs } : {}),
   };
 }

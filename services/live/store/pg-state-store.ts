@@ -5,7 +5,7 @@ import { canonicalChange } from '../../audit/alert-change-form.js';
 import type { AlertChange } from '../../core/alert.js';
 import { conflictingDuplicate, sightingAgainst } from '../../core/duplicates.js';
 import { STREAM_FIELDS, type StreamName } from '../../core/records.js';
-import { connectionFields, databaseConnection } from './database-connection.js';
+import { connectionFields, databaseConnection, queryTimeoutMs } from './database-connection.js';
 import { recordRejectionState, storeFailure, VerifierError } from '../errors.js';
 import { HeldBatches, type BatchRow } from './held-batches.js';
 import { recordIdKey } from './record-id-key.js';
@@ -395,7 +395,9 @@ export class PgStateStore implements StateStore {
     await run(client, q.localLockWait(waitMs), 'taking the decider lock');
     try {
       const wait = q.waitDeciderLock(this.#options.schema);
-      await client.query(wait.text, wait.values as unknown[]);
+      // The client's wait for an answer follows the transaction's statement_timeout, not the session's.
+      const config: pg.QueryConfig & { query_timeout: number } = { text: wait.text, values: wait.values as unknown[], query_timeout: queryTimeoutMs(q.localStatementTimeoutMs(waitMs)) };
+      await client.query(config);
     } catch (error) {
       if (sqlstateOf(error) === LOCK_NOT_AVAILABLE) return false;
       throw storeFailure(error, 'taking the decider lock');

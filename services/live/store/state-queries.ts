@@ -180,7 +180,12 @@ export function waitDeciderLock(schema: string): Sql {
  */
 export function localLockWait(ms: number): Sql {
   const wait = Math.max(1, Math.round(ms));
-  return { text: `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, values: [`${wait}ms`, `${wait + 5_000}ms`] };
+  return { text: `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, values: [`${wait}ms`, `${localStatementTimeoutMs(ms)}ms`] };
+}
+
+/** The statement_timeout localLockWait sets. */
+export function localStatementTimeoutMs(lockWaitMs: number): number {
+  return Math.max(1, Math.round(lockWaitMs)) + 5_000;
 }
 
 export function releaseDeciderLock(schema: string): Sql {

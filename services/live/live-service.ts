@@ -176,7 +176,7 @@ export async function startLiveService(config: LiveConfig, files: DeploymentFile
       store, topology: kafkaInputTopology(topologyAdmin, inputTopics), streamOfTopic, identity,
       encodeAlert: (change) => encoder.encode(change), metrics, decisionMetrics: new DecisionMetrics(metrics, Date.now), logger, retry,
       onAlertsCommitted: () => publisher.wake(),
-      onLeadership: (leading) => publisher.setActive(leading), handOver: () => publisher.handOver(),
+      onLeadership: (leading) => publisher.setActive(leading), handOver: () => publisher.handOver(), standDown: () => publisher.standDown(),
       monotonicNow: () => performance.now(), wallNow: Date.now,
     }, {
       slaMs: config.slaMs, graceMs: config.graceMs, allowedLatenessMs: config.allowedLatenessMs, idleTimeoutMs: config.idleTimeoutMs,

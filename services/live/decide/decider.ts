@@ -165,6 +165,8 @@ export class Decider {
       this.#term = null;
       this.#deps.metrics.deciderLeader.set(0);
       this.#deps.onLeadership(false);
+      // A pass sending alerts ends before the lock goes, so that none of this term's can follow the next decider's.
+      await this.#deps.standDown();
       await term.stopWatchingEnds();
       await term.settle();
       await session.release();

@@ -89,7 +89,7 @@ function deps(store: MemoryStateStore, clocks: Clocks, registry = new Registry()
     topology: { endOffsets: async () => new Map((await store.ingestAccounts()).map((a): [PartitionKey, number] => [keyOf(a), a.nextOffset])) },
     encodeAlert: (change) => Buffer.from(JSON.stringify(change)),
     logger: pino({ level: 'silent' }), retry: { retrying: () => {}, recovered: () => {} },
-    onAlertsCommitted: () => {}, onLeadership: () => {}, handOver: async () => {},
+    onAlertsCommitted: () => {}, onLeadership: () => {}, handOver: async () => {}, standDown: async () => {},
     monotonicNow: () => clocks.monotonic, wallNow: () => clocks.wall,
   };
 }
@@ -545,6 +545,45 @@ describe('two deciders over the in-memory store', () => {
     // The epoch it held is still the store's when it hands over, and is released after.
     expect(await handedOver('stops')).toEqual({ epochs: [1], after: null });
     expect(await handedOver('dies')).toEqual({ epochs: [], after: null });
+  });
+
+  it('keep the lock until publishing has stood down, also when a round fails', async () => {
+    const clocks = new Clocks();
+    const store = new MemoryStateStore(() => clocks.wall);
+    await ingest(store, first, () => {});
+    // The first round's commit fails, as one refused by the database does.
+    let failed = false;
+    const failing = new Proxy(store, {
+      get(target, name, receiver) {
+        if (name !== 'tryLead') return Reflect.get(target, name, receiver) as unknown;
+        return async (who: string, waitMs?: number) => {
+          const session = await target.tryLead(who, waitMs);
+          if (session === null) return null;
+          return new Proxy(session, {
+            get: (s, n, r) => (n === 'commitRound' && !failed ? async () => { failed = true; throw new Error('the round cannot be committed'); } : Reflect.get(s, n, r) as unknown),
+          });
+        };
+      },
+    });
+    let open = () => {};
+    const publishing = new Promise<void>((resolve) => { open = resolve; });
+    const held: (number | null)[] = [];
+    const decider = new Decider({ ...deps(failing, clocks), standDown: async () => {
+      held.push(store.leaderEpoch());
+      await publishing;
+      held.push(store.leaderEpoch());
+    } }, { ...fast, standbyWarm: false, instanceName: 'a' });
+    decider.start();
+    await until(() => held.length > 0, 'the failed term to stand down');
+    await new Promise((r) => setTimeout(r, 20));
+    // Still the decider while a pass may be sending: the lock is given up only after it ends.
+    expect(failed).toBe(true);
+    expect(store.leaderEpoch()).toBe(held[0]);
+    open();
+    await until(() => held.length >= 2, 'publishing to stand down');
+    expect(held[0]).not.toBeNull();
+    expect(held[1]).toBe(held[0]);
+    await decider.stop();
   });
 });
 

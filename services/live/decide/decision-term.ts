@@ -79,6 +79,8 @@ export interface DeciderDeps {
   readonly onLeadership: (leading: boolean) => void;
   /** Called on stopping, while leadership is still held: sends what this term committed before another can send. */
   readonly handOver: () => Promise<void>;
+  /** Settles once nothing of this instance is being published (any stand-down, before the lock is given up). */
+  readonly standDown: () => Promise<void>;
   /** Monotonic milliseconds, for durations. */
   readonly monotonicNow: () => number;
   /** Wall clock, epoch milliseconds: stamped on alert messages as decided-at. */

@@ -30,7 +30,7 @@ function deps(store: MemoryStateStore): DeciderDeps {
     topology: { endOffsets: async () => new Map((await store.ingestAccounts()).map((a): [PartitionKey, number] => [keyOf(a), a.nextOffset])) },
     encodeAlert: (change) => Buffer.from(JSON.stringify(change)),
     logger: pino({ level: 'silent' }), retry: { retrying: () => {}, recovered: () => {} },
-    onAlertsCommitted: () => {}, onLeadership: () => {}, handOver: async () => {}, monotonicNow: () => clocks.mono, wallNow: () => clocks.wall,
+    onAlertsCommitted: () => {}, onLeadership: () => {}, handOver: async () => {}, standDown: async () => {}, monotonicNow: () => clocks.mono, wallNow: () => clocks.wall,
   };
 }
 

@@ -78,4 +78,25 @@ describe('alert publisher', () => {
     await p.stop();
     expect(sent).toEqual(['a1', 'a2']);
   });
+
+  it('stands down: the pass in flight sends no further batch, and it settles once that pass has ended', async () => {
+    let open = () => {};
+    const { p, commit, sent, publishing } = publisher(new Promise<void>((resolve) => { open = resolve; }));
+    p.start();
+    p.setActive(true);
+    for (let i = 1; i <= 25; i++) commit(`a${i}`);
+    void p.wake();
+    while (publishing() === 0) await new Promise((r) => setTimeout(r, 1));
+    // Leadership lost with the first batch of ten in flight.
+    p.setActive(false);
+    let stoodDown = false;
+    const standingDown = p.standDown().then(() => { stoodDown = true; });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(stoodDown).toBe(false);
+    open();
+    await standingDown;
+    expect(sent).toEqual(Array.from({ length: 10 }, (_, i) => `a${i + 1}`));
+    expect(publishing()).toBe(1);
+    await p.stop();
+  });
 });

@@ -76,10 +76,19 @@ export class AlertPublisher {
    * no message of this instance can follow one of the next decider's.
    */
   async handOver(): Promise<void> {
+    await this.standDown();
+    await this.#drain(() => true, true).catch((error: unknown) => this.#log.warn({ error: describeFailure(error) }, 'outbox not drained on giving up leadership; the next decider sends it'));
+  }
+
+  /**
+   * Called by a decider that stands down for any reason (its connection lost, a round failed, a stop): the pass in
+   * flight sends no further batch, and this settles once it has ended, so that the decider gives up its lock only
+   * when nothing of this instance is still being sent.
+   */
+  async standDown(): Promise<void> {
     this.#active = false;
     this.#wake.abort();
     await this.#pass;
-    await this.#drain(() => true).catch((error: unknown) => this.#log.warn({ error: describeFailure(error) }, 'outbox not drained on giving up leadership; the next decider sends it'));
   }
 
   /** Stops the loop. It sends nothing more: sending is the decider's, and it hands over before it stands down. */
@@ -118,11 +127,17 @@ export class AlertPublisher {
     }
   }
 
-  async #drain(shouldStop: () => boolean): Promise<void> {
+  /**
+   * Sends the outbox in batches until it is empty. `shouldStop` ends the retrying, and (unless `handingOver`: the
+   * decider's last drain, one attempt each, to the end) the pass before its next batch.
+   */
+  async #drain(shouldStop: () => boolean, handingOver = false): Promise<void> {
     const { store, sink, retry } = this.#deps;
     for (;;) {
       const messages = await withRetry('reading the alert outbox', () => store.unsentAlerts(this.#batchSize), retry, { shouldStop });
       if (messages.length === 0) break;
+      // Standing down: no further batch, which could reach the topic after the next decider's.
+      if (!handingOver && shouldStop()) throw new Stopped('publishing alerts');
       await withRetry('publishing alerts', () => sink.publish(messages), retry, { shouldStop });
       await withRetry('marking alerts sent', () => store.markSent(messages.map((m) => m.seq)), retry, { shouldStop });
       this.#published += messages.length;

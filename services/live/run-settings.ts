@@ -102,7 +102,10 @@ export const KAFKA_INPUT_SETTINGS = [
 ];
 
 /** A migration may rewrite a large table: its statements get longer (DB_STATEMENT_TIMEOUT still wins when set). */
-const LONG_STATEMENTS = { ...DB_STATEMENT_TIMEOUT, default: '1h' };
+const LONG_STATEMENTS = {
+  ...DB_STATEMENT_TIMEOUT, default: '1h',
+  doc: 'a statement running longer is cancelled (SQLSTATE 57014); a migration file\'s part is one query of many statements, which the client waits for without a bound of its own',
+};
 
 /** The database settings of the commands that own or check the schema: longer statements, one connection, no start. */
 const SCHEMA_OWNER_DATABASE_SETTINGS = ADMIN_DATABASE_SETTINGS.map((row) => (row === DB_STATEMENT_TIMEOUT ? LONG_STATEMENTS : row));

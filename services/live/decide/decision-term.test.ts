@@ -556,8 +556,8 @@ describe('two deciders over the in-memory store', () => {
     const failing = new Proxy(store, {
       get(target, name, receiver) {
         if (name !== 'tryLead') return Reflect.get(target, name, receiver) as unknown;
-        return async (who: string, waitMs?: number) => {
-          const session = await target.tryLead(who, waitMs);
+        return async (who: string) => {
+          const session = await target.tryLead(who);
           if (session === null) return null;
           return new Proxy(session, {
             get: (s, n, r) => (n === 'commitRound' && !failed ? async () => { failed = true; throw new Error('the round cannot be committed'); } : Reflect.get(s, n, r) as unknown),

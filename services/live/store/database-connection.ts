@@ -37,7 +37,7 @@ export function databaseConnection(url: string, settings: { password?: string | 
  * node-postgres lets the URL's (empty) password win over a `password` field, so the password from the file goes
  * into the connection string, which stays in this process's memory.
  */
-export function connectionFields(c: DatabaseConnection): ConnectionFields {
+export function connectionFields(c: DatabaseConnection, options: { readonly waitForAnswers?: 'bounded' | 'unbounded' } = {}): ConnectionFields {
   let connectionString = c.url;
   if (c.password !== null) {
     const url = new URL(c.url);
@@ -46,7 +46,18 @@ export function connectionFields(c: DatabaseConnection): ConnectionFields {
   }
   return {
     connectionString,
-    ...(c.statementTimeoutMs !== null ? { statement_timeout: c.statementTimeoutMs, query_timeout: queryTimeoutMs(c.statementTimeoutMs) } : {}),
+    ...(c.statementTimeoutMs !== null ? { statement_timeout: c.statementTimeoutMs } : {}),
+    ...(c.statementTimeoutMs !== null && options.waitForAnswers !== 'unbounded' ? { query_timeout: queryTimeoutMs(c.statementTimeoutMs) } : {}),
     ...(c.lockTimeoutMs !== null ? { lock_timeout: c.lockTimeoutMs } : {}),
   };
+}
+
+/**
+ * After a query the client gave up waiting for (query_timeout), drops its connection: node-postgres leaves the
+ * query active on it, and every later query there (a ROLLBACK, the decider's unlock) would queue behind it and wait
+ * a full timeout of its own. Dropped, they fail at once, and a session watching its connection learns it is lost.
+ */
+export function dropIfUnanswered(client: object, error: unknown): void {
+  if (!(error instanceof Error) || error.message !== 'Query read timeout') return;
+  (client as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }

@@ -85,7 +85,9 @@ export type DatabaseTarget = string | DatabaseConnection;
 
 async function connect(target: DatabaseTarget): Promise<pg.Client> {
   const connection = typeof target === 'string' ? databaseConnection(target) : target;
-  const client = new pg.Client({ ...connectionFields(connection), application_name: 'optout-verifier migrate', connectionTimeoutMillis: 10_000 });
+  // A part of a migration file is one query of many statements: statement_timeout bounds each, and no client wait
+  // could bound them all. A migration is run by hand or at a start, where a hang is seen.
+  const client = new pg.Client({ ...connectionFields(connection, { waitForAnswers: 'unbounded' }), application_name: 'optout-verifier migrate', connectionTimeoutMillis: 10_000 });
   client.on('error', () => {});
   try {
     await client.connect();

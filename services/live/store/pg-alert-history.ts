@@ -2,7 +2,7 @@
 import pg from 'pg';
 import type { AlertAgainstLog, LoggedChange } from '../../audit/alert-history-check.js';
 import { alertLogPage, alertsWithLastChange, pruneResolvedHistory, STREAM_TIME } from './alert-history-queries.js';
-import { connectionFields, type DatabaseConnection } from './database-connection.js';
+import { connectionFields, dropIfUnanswered, type DatabaseConnection } from './database-connection.js';
 import { storeFailure } from '../errors.js';
 import type { Sql } from './state-queries.js';
 
@@ -34,6 +34,7 @@ export class PgAlertHistory {
     try {
       return (await this.#client.query<R>({ text: sql.text, values: sql.values as unknown[] })).rows;
     } catch (error) {
+      dropIfUnanswered(this.#client, error);
       throw storeFailure(error, doing);
     }
   }
@@ -89,6 +90,7 @@ export async function pruneResolvedAlerts(connection: DatabaseConnection, schema
     try {
       return (await client.query<R>({ text: sql.text, values: sql.values as unknown[] })).rows;
     } catch (error) {
+      dropIfUnanswered(client, error);
       throw storeFailure(error, doing);
     }
   };

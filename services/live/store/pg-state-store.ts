@@ -5,7 +5,7 @@ import { canonicalChange } from '../../audit/alert-change-form.js';
 import type { AlertChange } from '../../core/alert.js';
 import { conflictingDuplicate, sightingAgainst } from '../../core/duplicates.js';
 import { STREAM_FIELDS, type StreamName } from '../../core/records.js';
-import { connectionFields, databaseConnection, queryTimeoutMs } from './database-connection.js';
+import { connectionFields, databaseConnection, dropIfUnanswered, queryTimeoutMs } from './database-connection.js';
 import { recordRejectionState, storeFailure, VerifierError } from '../errors.js';
 import { HeldBatches, type BatchRow } from './held-batches.js';
 import { recordIdKey } from './record-id-key.js';
@@ -90,6 +90,7 @@ async function run<R extends pg.QueryResultRow = pg.QueryResultRow>(client: Quer
   try {
     return await client.query<R>({ text: sql.text, values: sql.values as unknown[], ...(sql.name ? { name: sql.name } : {}) });
   } catch (error) {
+    dropIfUnanswered(client, error);
     throw storeFailure(error, doing);
   }
 }
@@ -399,6 +400,7 @@ export class PgStateStore implements StateStore {
       const config: pg.QueryConfig & { query_timeout: number } = { text: wait.text, values: wait.values as unknown[], query_timeout: queryTimeoutMs(q.localStatementTimeoutMs(waitMs)) };
       await client.query(config);
     } catch (error) {
+      dropIfUnanswered(client, error);
       if (sqlstateOf(error) === LOCK_NOT_AVAILABLE) return false;
       throw storeFailure(error, 'taking the decider lock');
     }

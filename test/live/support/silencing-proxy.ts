@@ -6,7 +6,11 @@ export interface SilencingProxy {
   readonly port: number;
   /** Bytes dropped while silenced, from either side. */
   readonly dropped: number;
+  /** Connections that lost bytes and that the client side then closed. */
+  readonly droppedByClient: number;
   silence(): void;
+  /** Silences once the client sends bytes holding `text` (a statement's name, say), dropping those bytes too. */
+  silenceOn(text: string): void;
   /** Forwards again, on connections made from now on: the ones silenced have lost bytes and are not to be used. */
   restore(): void;
   close(): Promise<void>;
@@ -14,7 +18,9 @@ export interface SilencingProxy {
 
 export async function silencingProxy(target: { host: string; port: number }): Promise<SilencingProxy> {
   let silenced = false;
+  let trigger: string | null = null;
   let dropped = 0;
+  let droppedByClient = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
@@ -26,13 +32,20 @@ export async function silencingProxy(target: { host: string; port: number }): Pr
     // Once it has lost bytes, a connection stays silent.
     let lost = false;
     const forward = (to: net.Socket) => (chunk: Buffer) => {
+      if (trigger !== null && to === upstream && chunk.includes(trigger, 0, 'latin1')) {
+        silenced = true;
+        trigger = null;
+      }
       lost ||= silenced;
       if (lost) dropped += chunk.length;
       else to.write(chunk);
     };
     client.on('data', forward(upstream));
     upstream.on('data', forward(client));
-    client.on('close', () => upstream.destroy());
+    client.on('close', () => {
+      if (lost) droppedByClient++;
+      upstream.destroy();
+    });
     upstream.on('close', () => client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -41,8 +54,15 @@ export async function silencingProxy(target: { host: string; port: number }): Pr
     get dropped() {
       return dropped;
     },
+    get droppedByClient() {
+      return droppedByClient;
+    },
     silence: () => void (silenced = true),
-    restore: () => void (silenced = false),
+    silenceOn: (text) => void (trigger = text),
+    restore: () => {
+      silenced = false;
+      trigger = null;
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,6 +3,8 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { VerifierError } from '../errors.js';
+import type { StateStore } from '../store/state-store.js';
 import { streamValueDecoder, streamValueEncoder } from '../../codec/stream-value-codec.js';
 import { catalogue, gp, PATIENT_A, T0 } from '../../core/testing/builders.js';
 import { keyedIdentity } from '../../identity/keyed-identity.js';
@@ -32,7 +34,7 @@ function standInConsumer() {
   };
   const emit = (name: string, payload: unknown) => { for (const handler of handlers.get(name) ?? []) handler({ payload }); };
   /** A fetch from `fetchedOffset` that found these messages, as kafkajs hands it to eachBatch. */
-  const batch = async (fetchedOffset: number, messages: { offset: number; value: Buffer }[], highWatermark: number) => {
+  const batch = async (fetchedOffset: number, messages: { offset: number; value: Buffer }[], highWatermark: number, control: { heartbeat?: () => Promise<void>; isStale?: () => boolean } = {}) => {
     const last = messages.at(-1)!.offset;
     await eachBatch!({
       batch: {
@@ -40,13 +42,13 @@ function standInConsumer() {
         messages: messages.map((m) => ({ offset: String(m.offset), value: m.value, key: null, timestamp: '0', attributes: 0, headers: {} })),
         isEmpty: () => false, firstOffset: () => String(messages[0]!.offset), lastOffset: () => String(last),
       },
-      resolveOffset: () => {}, heartbeat: async () => {}, isRunning: () => true, isStale: () => false,
+      resolveOffset: () => {}, heartbeat: control.heartbeat ?? (async () => {}), isRunning: () => true, isStale: control.isStale ?? (() => false),
     } as unknown as EachBatchPayload);
   };
   return { consumer: consumer as unknown as Consumer, emit, batch, seeks };
 }
 
-function ingestOver(store: MemoryStateStore, consumer: Consumer) {
+function ingestOver(store: StateStore, consumer: Consumer) {
   const registry = new Registry();
   const metrics = createVerifierMetrics(registry, { version: 'test' }, { inputTopics: [TOPIC] });
   const readiness = new Readiness();
@@ -99,4 +101,33 @@ describe('ingest', () => {
     expect(kafka.seeks).toEqual(['1']);
     expect(await store.ingestAccounts()).toEqual([{ topic: TOPIC, partition: 0, nextOffset: 1, unaccounted: 0 }]);
   });
+
+  it('keeps the member in the group while a pass-over cannot be stored, and lets the batch go on a rebalance', async () => {
+    const memory = new MemoryStateStore(() => T0);
+    // PostgreSQL is down for the pass-over: every attempt fails as a lost connection does, and is retried.
+    let down = true;
+    const store = new Proxy(memory, {
+      get: (target, name, receiver) => (name === 'ingest'
+        ? async (...args: Parameters<StateStore['ingest']>) => {
+          if (down && args[0].items.length === 0) throw new VerifierError('STORE_UNAVAILABLE', 'PostgreSQL storing: ECONNREFUSED', { retriable: true });
+          return target.ingest(...args);
+        }
+        : Reflect.get(target, name, receiver) as unknown),
+    });
+    const kafka = standInConsumer();
+    const { ingest } = ingestOver(store, kafka.consumer);
+    await ingest.start();
+    await kafka.batch(0, [{ offset: 0, value: encode(gp('e-1', T0, '9Nu0', PATIENT_A)) }], 3);
+    kafka.emit(EVENTS.END_BATCH_PROCESS, { topic: TOPIC, partition: 0, batchSize: 0, firstOffset: '1', lastOffset: '1', highWatermark: '3' });
+    let heartbeats = 0;
+    let stale = false;
+    const waiting = kafka.batch(2, [{ offset: 2, value: encode(gp('e-2', T0, '9Nu0', PATIENT_A)) }], 3, { heartbeat: async () => { heartbeats++; }, isStale: () => stale });
+    while (heartbeats < 2) await new Promise((r) => setTimeout(r, 50));
+    // The group rebalanced: the batch is another member's now, and goes without being stored.
+    stale = true;
+    await waiting;
+    expect(await memory.ingestAccounts()).toEqual([{ topic: TOPIC, partition: 0, nextOffset: 1, unaccounted: 0 }]);
+    down = false;
+    await ingest.stop();
+  }, 10_000);
 });

@@ -60,6 +60,8 @@ const RESTART_PAUSE_MS = 2_000;
  */
 const RESTART_WINDOW_MS = 10 * 60_000;
 const KAFKA_COMMIT_INTERVAL_MS = 1_000;
+/** A batch waiting for a pass-over of its partition heartbeats this often, so the member keeps its place in the group. */
+const PASS_OVER_WAIT_MS = 1_000;
 
 export class Ingest {
   readonly #deps: IngestDeps;
@@ -127,7 +129,7 @@ export class Ingest {
     // A fetch that found only a transaction's marker, or aborted records, never reaches eachBatch: kafkajs moves past
     // it by itself and says so in this event. The store is told too, or the partition would look a record behind.
     consumer.on(events.END_BATCH_PROCESS, ({ payload }) => {
-      if (payload.batchSize !== 0 || payload.firstOffset === null || consumer !== this.#consumer) return;
+      if (payload.batchSize !== 0 || payload.firstOffset === null || consumer !== this.#consumer || this.#stopping) return;
       this.#passOver(payload.topic, payload.partition, Number(payload.firstOffset), Number(payload.lastOffset) + 1, Number(payload.highWatermark));
     });
     consumer.on(events.REBALANCING, () => deps.readiness.set('consumerJoined', false));
@@ -267,9 +269,18 @@ export class Ingest {
     const key = partitionKey(topic, partition);
     const route = this.#deps.routes.get(topic);
     if (!route) return;
-    await this.#passingOver.get(key);
     const shouldStop = () => !isRunning() || isStale();
     const keepAlive = async () => { await heartbeat().catch(() => {}); };
+    // A pass-over of this partition goes first. While the store cannot take it (PostgreSQL down, say), the batch
+    // waits, heartbeating, and gives up on a rebalance or a stop as a batch being stored would.
+    for (let passing = this.#passingOver.get(key); passing !== undefined; passing = this.#passingOver.get(key)) {
+      if (shouldStop()) return;
+      const waiting = new AbortController();
+      const settled = await Promise.race([passing.then(() => true), sleep(PASS_OVER_WAIT_MS, false, { signal: waiting.signal }).catch(() => false)]);
+      waiting.abort();
+      if (settled && this.#passingOver.get(key) === passing) break;
+      await keepAlive();
+    }
     try {
       // Writer schemas the registry has not given yet are fetched for the whole batch first; while it cannot answer,
       // the batch waits (retried with backoff, reported): a record is never dead-lettered for a registry outage.

@@ -192,21 +192,27 @@ describe('a decider term over the in-memory store', () => {
     await session.release();
   });
 
-  it('counts a retention pass that fails, and decides on', async () => {
-    const clocks = new Clocks();
-    const store = new MemoryStateStore(() => clocks.wall);
-    await ingest(store, [...first, ...second], () => {});
-    store.retain = async () => { throw new Error('permission denied for table record_batches'); };
-    const registry = new Registry();
-    const session = (await store.tryLead('a'))!;
-    const term = new DecisionTerm(deps(store, clocks, registry), { ...settings, roundBudget: 2, snapshotEveryRecords: 1_000_000 }, session);
-    await term.rebuild();
-    await term.refreshEnds();
-    await rounds(term, 20);
-    await term.settle();
-    expect((await session.loadCheckpoint()).snapshot).not.toBeNull();
-    expect((await registry.getSingleMetric('optout_verifier_retention_failures_total')!.get()).values[0]?.value).toBe(1);
-    await session.release();
+  it('counts retention passes that fail and that succeed, and decides on', async () => {
+    const counted = async (failing: boolean) => {
+      const clocks = new Clocks();
+      const store = new MemoryStateStore(() => clocks.wall);
+      await ingest(store, [...first, ...second], () => {});
+      if (failing) store.retain = async () => { throw new Error('permission denied for table record_batches'); };
+      const registry = new Registry();
+      const session = (await store.tryLead('a'))!;
+      const term = new DecisionTerm(deps(store, clocks, registry), { ...settings, roundBudget: 2, snapshotEveryRecords: 1_000_000 }, session);
+      await term.rebuild();
+      await term.refreshEnds();
+      await rounds(term, 20);
+      await term.settle();
+      expect((await session.loadCheckpoint()).snapshot).not.toBeNull();
+      const value = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]?.value;
+      const result = { failures: await value('optout_verifier_retention_failures_total'), passes: await value('optout_verifier_retention_passes_total') };
+      await session.release();
+      return result;
+    };
+    expect(await counted(true)).toEqual({ failures: 1, passes: 0 });
+    expect(await counted(false)).toEqual({ failures: 0, passes: 1 });
   });
 
   it('cuts before a round with late records, and a new leader rebuilds from the cuts the engine an uninterrupted term has', async () => {

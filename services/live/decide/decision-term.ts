@@ -440,7 +440,10 @@ export class DecisionTerm {
       deadLetterRetentionMs: this.#settings.deadLetterRetentionMs,
     };
     this.#retention = this.#deps.store.retain(plan)
-      .then((outcome) => { this.#log.debug({ forgotten: outcome }, 'retention: forgot what decisions no longer need'); })
+      .then((outcome) => {
+        this.#deps.metrics.retentionPasses.inc();
+        this.#log.debug({ forgotten: outcome }, 'retention: forgot what decisions no longer need');
+      })
       .catch((error: unknown) => {
         this.#deps.metrics.retentionFailures.inc();
         this.#log.warn({ error: describeFailure(error) }, 'retention failed; the next snapshot tries again');

@@ -115,6 +115,7 @@ export interface VerifierMetrics {
   readonly deciderSnapshotBytes: Gauge;
   /** Retention passes (after a snapshot) that failed: what decisions no longer need stays stored until one succeeds. */
   readonly retentionFailures: Counter<never>;
+  readonly retentionPasses: Counter<never>;
   /** Time to take one engine snapshot (state, encoding, compression), in seconds. */
   readonly deciderSnapshotSeconds: Histogram;
   /** Time the elected decider took to make its engine ready (snapshot restored, records after it replayed), in seconds. */
@@ -214,6 +215,7 @@ export function createVerifierMetrics(
     ingestAccountingMismatch: gauge('ingest_accounting_mismatch', 'Offsets ingest has passed without a stored record, duplicate, dead letter or absent offset to account for them.', ['topic']),
     deciderSnapshotBytes: gauge('decider_snapshot_bytes', 'Size of the decider\'s last engine snapshot, compressed, in bytes.', []),
     retentionFailures: counter('retention_failures_total', 'Retention passes that failed: records a snapshot covers, forgotten ids and old dead-letter notes stay stored until one succeeds.', []),
+    retentionPasses: counter('retention_passes_total', 'Retention passes that succeeded, each after a snapshot.', []),
     deciderSnapshotSeconds: new Histogram({
       name: PREFIX + 'decider_snapshot_duration_seconds', help: 'Time to take one engine snapshot, in seconds.',
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers,
@@ -227,6 +229,7 @@ export function createVerifierMetrics(
 
   metrics.buildInfo.set({ version: build.version, commit: build.commit ?? 'unknown' }, 1);
   metrics.retentionFailures.inc(0);
+  metrics.retentionPasses.inc(0);
   const startSeconds = now() / 1000;
   for (const [topic, stream] of Object.entries(options.inputStreams ?? {})) metrics.inputInfo.set({ topic, stream }, 1);
   for (const topic of options.inputTopics ?? []) {

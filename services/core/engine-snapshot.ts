@@ -173,18 +173,59 @@ export interface SnapshotSink {
  * key on the way. Writing a snapshot holds the decider's event loop, and the time it holds it spaces snapshots out.
  */
 export function writeSnapshot(engine: Reconciler, sink: SnapshotSink): void {
+  const steps = writingSnapshot(engine, sink);
+  while (!steps.next().done);
+}
+
+/** Items of a long list (manifests, alerts, latency samples) written between two pauses. */
+const ITEMS_PER_STEP = 20_000;
+
+/**
+ * writeSnapshot in steps: it pauses (yields) after every KEYS_PER_STEP patient keys and every ITEMS_PER_STEP items of
+ * another list, so that a caller that must not hold its thread for the whole write (the decider's event loop, which
+ * ingest and Kafka heartbeats share) can let other work run between steps. The engine must not change until it ends.
+ */
+export function* writingSnapshot(engine: Reconciler, sink: SnapshotSink): Generator<void, void> {
   const members = Object.entries(partsOf(engine));
   sink.object(members.length);
   for (const [name, value] of members) {
     sink.string(name);
-    if (name === 'keys') writeKeys(value as readonly KeyState[], sink);
+    if (name === 'keys') yield* writeKeys(value as readonly KeyState[], sink);
+    else if (name === 'manifests') yield* writeManifests(value as EngineSnapshot['manifests'], sink);
+    else if (Array.isArray(value)) yield* writeItems(value, sink);
     else sink.value(value);
   }
 }
 
-function writeKeys(keys: readonly KeyState[], sink: SnapshotSink): void {
+/** sink.value(items), a step at a time. */
+function* writeItems(items: readonly unknown[], sink: SnapshotSink): Generator<void, void> {
+  sink.array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % ITEMS_PER_STEP === 0) yield;
+    sink.value(items[i]);
+  }
+}
+
+/** sink.value(practices), a step at a time: a practice's manifests are counted one by one. */
+function* writeManifests(practices: EngineSnapshot['manifests'], sink: SnapshotSink): Generator<void, void> {
+  sink.array(practices.length);
+  let written = 0;
+  for (const [ods, manifests] of practices) {
+    sink.array(2);
+    sink.string(ods);
+    sink.array(manifests.length);
+    for (const manifest of manifests) {
+      if (++written % ITEMS_PER_STEP === 0) yield;
+      sink.value(manifest);
+    }
+  }
+}
+
+function* writeKeys(keys: readonly KeyState[], sink: SnapshotSink): Generator<void, void> {
   sink.array(keys.length);
-  for (const key of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0 && i % KEYS_PER_STEP === 0) yield;
+    const key = keys[i]!;
     sink.array(5);
     sink.string(key.nhsNumber);
     sink.string(key.type);
@@ -254,7 +295,7 @@ export function restoreEngineFrom(source: SnapshotSource, options: ReconcilerOpt
   }
 }
 
-/** Patient keys a restore reads between two pauses. */
+/** Patient keys a restore reads, or a paced write writes, between two pauses. */
 const KEYS_PER_STEP = 5_000;
 
 /**

@@ -89,7 +89,7 @@ describe('the decider snapshot as stored', () => {
       engine.offerGpEvent(gp(`e${i}`, T0 + i, CODES.t1Dissent, `999${String(i).padStart(7, '0')}`), catalogue.lookup(CODES.t1Dissent)!);
     }
     engine.advanceTo(T0 + HOUR);
-    const stored = await encodeDeciderState({ engine, latestEventTime: { 'gp:0': T0 }, futureTimes: {} });
+    const { state: stored } = await encodeDeciderState({ engine, latestEventTime: { 'gp:0': T0 }, futureTimes: {} }, async () => {}, () => 0);
     let pauses = 0;
     const paced = await restoreDeciderSnapshot(DECIDER_SNAPSHOT_FORMAT, stored, options, async () => { pauses++; });
     expect(pauses).toBe(2);
@@ -99,8 +99,27 @@ describe('the decider snapshot as stored', () => {
     await expect(restoreDeciderSnapshot(DECIDER_SNAPSHOT_FORMAT, stored, options, async () => { throw stopped; })).rejects.toBe(stopped);
   });
 
+  it('writes in steps of 5,000 patient keys and 20,000 manifests, pausing between them, the bytes of the snapshot, with the time the steps held', async () => {
+    const engine = new Reconciler(options);
+    for (let i = 0; i < 12_000; i++) {
+      engine.offerGpEvent(gp(`e${i}`, T0 + i, CODES.t1Dissent, `999${String(i).padStart(7, '0')}`), catalogue.lookup(CODES.t1Dissent)!);
+    }
+    // 45,000 manifests of two practices: two more pauses.
+    for (let i = 0; i < 45_000; i++) engine.offerManifest({ ...manifest(`x${i}`, T0 + i, T0 + i), practiceOds: i % 2 === 0 ? 'A81001' : 'B82002' });
+    engine.advanceTo(T0 + HOUR);
+    expect(snapshotOf(engine).manifests.flatMap(([, list]) => list)).toHaveLength(45_000);
+    const times = { latestEventTime: { 'gp:0': T0 }, futureTimes: {} };
+    // Each reading of the clock moves it on 100 ms; each pause 1 s, which the time held leaves out.
+    let clock = 0;
+    let pauses = 0;
+    const paced = await encodeDeciderState({ engine, ...times }, async () => { pauses++; clock += 1_000; }, () => (clock += 100));
+    expect(pauses).toBe(4);
+    expect(paced.heldMs).toBe(500);
+    expect(gunzipSync(paced.state)).toStrictEqual(gunzipSync(await encodeDeciderSnapshot({ engine: snapshotOf(engine), ...times })));
+  });
+
   it('writes from the engine itself the bytes it writes from the engine\'s snapshot', async () => {
-    const fromEngine = gunzipSync(await encodeDeciderState(state()));
+    const fromEngine = gunzipSync((await encodeDeciderState(state(), async () => {}, () => 0)).state);
     expect(fromEngine).toStrictEqual(gunzipSync(await encodeDeciderSnapshot(content())));
     expect(snapshotOf((await restoreDeciderSnapshot(DECIDER_SNAPSHOT_FORMAT, gzipSync(fromEngine), options)).engine)).toStrictEqual(content().engine);
   });

@@ -11,11 +11,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createGzip, gunzip } from 'node:zlib';
-import { restoreEngine, restoringEngineFrom, UnreadableSnapshot, writeSnapshot, type EngineSnapshot } from '../../core/engine-snapshot.js';
+import { restoreEngine, restoringEngineFrom, UnreadableSnapshot, writingSnapshot, type EngineSnapshot } from '../../core/engine-snapshot.js';
 import type { Reconciler, ReconcilerOptions } from '../../core/reconciler.js';
 import type { Millis } from '../../core/records.js';
 import { VerifierError } from '../errors.js';
-import { CompactReader, decodeCompactValue, encodeCompactValue, UnreadableValue, writeCompactValue } from './compact-value.js';
+import { CompactReader, CompactWriter, decodeCompactValue, encodeCompactValue, UnreadableValue } from './compact-value.js';
 
 /** Format 1: gzip of the JSON text of DeciderSnapshotContent. Format 2: gzip of its compact bytes. */
 const JSON_FORMAT = 1;
@@ -42,18 +42,33 @@ export function encodeDeciderSnapshot(content: DeciderSnapshotContent): Promise<
 
 /**
  * The bytes encodeDeciderSnapshot writes for snapshotOf(state.engine) and the same times, written from the engine
- * item by item (writeSnapshot): no array is built for a patient key on the way.
+ * item by item (no array is built for a patient key on the way), in steps with `pause` awaited between them (every
+ * few thousand patient keys, tens of thousands of manifests or alerts): at national scale the write takes seconds,
+ * and the decider's event loop, which ingest and Kafka heartbeats share, runs between steps. `heldMs`: how long the
+ * steps held the loop, the pauses left out. Nothing may change the engine until the promise settles.
  */
-export function encodeDeciderState(state: DeciderState): Promise<Buffer> {
-  return compressed(writeCompactValue((writer) => {
-    writer.object(3);
-    writer.string('engine');
-    writeSnapshot(state.engine, writer);
-    writer.string('latestEventTime');
-    writer.value(state.latestEventTime);
-    writer.string('futureTimes');
-    writer.value(state.futureTimes);
-  }));
+export async function encodeDeciderState(state: DeciderState, pause: () => Promise<void>, now: () => number): Promise<{ readonly state: Buffer; readonly heldMs: number }> {
+  const writer = new CompactWriter();
+  const steps = writingState(state, writer);
+  let heldMs = 0;
+  for (;;) {
+    const started = now();
+    const step = steps.next();
+    heldMs += now() - started;
+    if (step.done) break;
+    await pause();
+  }
+  return { state: await compressed(writer.finish()), heldMs };
+}
+
+function* writingState(state: DeciderState, writer: CompactWriter): Generator<void, void> {
+  writer.object(3);
+  writer.string('engine');
+  yield* writingSnapshot(state.engine, writer);
+  writer.string('latestEventTime');
+  writer.value(state.latestEventTime);
+  writer.string('futureTimes');
+  writer.value(state.futureTimes);
 }
 
 /** The chunks through gzip as they are, never joined: a large state is not held twice before it is compressed. */

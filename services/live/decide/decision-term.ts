@@ -392,14 +392,15 @@ export class DecisionTerm {
   async #takeSnapshot(streamTime: Millis | null): Promise<StoredSnapshot> {
     const started = this.#deps.monotonicNow();
     this.#engine.forgetSettled();
-    // Written out here, on the event loop; compressed on libuv's thread pool while the loop gets on with other work.
-    const encoding = encodeDeciderState({
+    const forgetting = this.#deps.monotonicNow() - started;
+    // Written out here, on the event loop, in steps with the loop let run between them (nothing else touches the
+    // engine meanwhile: rounds wait for this one); compressed on libuv's thread pool.
+    const { state, heldMs } = await encodeDeciderState({
       engine: this.#engine,
       latestEventTime: Object.fromEntries(this.#latestEventTime),
       futureTimes: Object.fromEntries(this.#futureTimes),
-    });
-    const held = this.#deps.monotonicNow() - started;
-    const state = await encoding;
+    }, () => new Promise<void>((resolve) => setImmediate(resolve)), this.#deps.monotonicNow);
+    const held = forgetting + heldMs;
     const took = this.#deps.monotonicNow() - started;
     this.#sinceSnapshot = { records: 0, at: this.#deps.monotonicNow(), cost: held, backlog: false };
     this.#deps.metrics.deciderSnapshotBytes.set(state.length);

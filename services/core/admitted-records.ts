@@ -39,6 +39,8 @@ export interface AdmittedRecords<S extends ObjectionStream = ObjectionStream> {
 const PACKED_FIELDS: ReadonlySet<string> = new Set(['eventId', 'receiptId', 'extractId', 'sourceEventId', 'nhsNumber']);
 // Fields with few distinct values, never null once validated: coded.
 const CODED_FIELDS: ReadonlySet<string> = new Set(['practiceOds', 'supplier', 'code']);
+// Integers of the contract (times, counts), never null once validated: in a Float64Array.
+const NUMBER_FIELDS: ReadonlySet<string> = new Set(['recordedAt', 'receivedAt', 'coversUpTo', 'recordCount']);
 
 export const NO_MEANING = 255;
 const MEANINGS: readonly CodeMeaning[] = [
@@ -75,8 +77,7 @@ export function admitRecords<S extends ObjectionStream>(intake: Intake, stream: 
 function heldColumn(name: string, column: unknown[]): Column {
   if (PACKED_FIELDS.has(name)) return packStrings(column as (string | null)[]);
   if (CODED_FIELDS.has(name)) return codeStrings(column as string[]);
-  // Integers of the contract (times, counts), never null once validated.
-  if (column.every((v) => typeof v === 'number')) return Float64Array.from(column as number[]);
+  if (NUMBER_FIELDS.has(name)) return Float64Array.from(column as number[]);
   return column;
 }
 

@@ -15,7 +15,7 @@ import { keyedIdentity } from '../../identity/keyed-identity.js';
 import { storedPseudonymIdentity } from '../../identity/stored-pseudonym-identity.js';
 import { MessageIntake } from '../ingest/message-intake.js';
 import { createVerifierMetrics } from '../ops/metrics.js';
-import type { IngestOutcome, SnapshotCover, StoredSnapshot } from '../store/state-store.js';
+import type { DeciderSession, IngestOutcome, SnapshotCover, StoredSnapshot } from '../store/state-store.js';
 import { MemoryStateStore } from '../store/testing/memory-state-store.js';
 import { keyOf, partitionKey, type PartitionKey } from '../store/topic-partition.js';
 import { decodeDeciderSnapshot } from './decider-snapshot.js';
@@ -23,6 +23,34 @@ import { DecisionMetrics } from './decision-metrics.js';
 import { DEFAULT_DECIDER_TIMINGS, DecisionTerm, engineOptionsOf, type DeciderDeps, type DeciderSettings } from './decision-term.js';
 import { Decider } from './decider.js';
 import { WarmStandby } from './warm-standby.js';
+
+/**
+ * The store, each session it elects with `method` failing whenever `failure` gives an error (null: the call goes
+ * through), as a database refusing that statement would; `elected` is told of each session given.
+ */
+function withFailingSessions(store: MemoryStateStore, method: keyof DeciderSession, failure: () => Error | null, elected: () => void = () => {}): MemoryStateStore {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      if (name !== 'tryLead') return Reflect.get(target, name, receiver) as unknown;
+      return async (who: string) => {
+        const session = await target.tryLead(who);
+        if (session === null) return null;
+        elected();
+        return new Proxy(session, {
+          get(s, n, r) {
+            const real = Reflect.get(s, n, r) as unknown;
+            if (n !== method) return real;
+            return async (...args: unknown[]) => {
+              const error = failure();
+              if (error !== null) throw error;
+              return (real as (...a: unknown[]) => Promise<unknown>).apply(s, args);
+            };
+          },
+        });
+      };
+    },
+  });
+}
 
 const TOPIC: { readonly [S in StreamName]: string } = { gpEvents: 'gp', ndsReceived: 'rc', ndsManifests: 'mf', ndsDisseminations: 'ds' };
 const streamOfTopic = new Map(Object.entries(TOPIC).map(([stream, topic]) => [topic, stream as StreamName]));
@@ -559,17 +587,10 @@ describe('two deciders over the in-memory store', () => {
     await ingest(store, first, () => {});
     // The first round's commit fails, as one refused by the database does.
     let failed = false;
-    const failing = new Proxy(store, {
-      get(target, name, receiver) {
-        if (name !== 'tryLead') return Reflect.get(target, name, receiver) as unknown;
-        return async (who: string) => {
-          const session = await target.tryLead(who);
-          if (session === null) return null;
-          return new Proxy(session, {
-            get: (s, n, r) => (n === 'commitRound' && !failed ? async () => { failed = true; throw new Error('the round cannot be committed'); } : Reflect.get(s, n, r) as unknown),
-          });
-        };
-      },
+    const failing = withFailingSessions(store, 'commitRound', () => {
+      if (failed) return null;
+      failed = true;
+      return new Error('the round cannot be committed');
     });
     let open = () => {};
     const publishing = new Promise<void>((resolve) => { open = resolve; });
@@ -599,19 +620,7 @@ describe('a decider whose takeovers keep failing', () => {
     const store = new MemoryStateStore(() => clocks.wall);
     const attempts: number[] = [];
     // Every session it is given fails to load the checkpoint, as one whose snapshot cannot be read does.
-    const failing = new Proxy(store, {
-      get(target, name, receiver) {
-        if (name !== 'tryLead') return Reflect.get(target, name, receiver) as unknown;
-        return async (who: string) => {
-          const session = await target.tryLead(who);
-          if (session === null) return null;
-          attempts.push(performance.now());
-          return new Proxy(session, {
-            get: (s, n, r) => (n === 'loadCheckpoint' ? async () => { throw new Error('the snapshot cannot be read'); } : Reflect.get(s, n, r) as unknown),
-          });
-        };
-      },
-    });
+    const failing = withFailingSessions(store, 'loadCheckpoint', () => new Error('the snapshot cannot be read'), () => attempts.push(performance.now()));
     const lines: { level: number; msg: string; failedTakeovers?: number }[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line) as (typeof lines)[number]); } });
     const pollMs = 20;

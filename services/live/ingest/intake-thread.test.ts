@@ -32,7 +32,6 @@ async function itemsOf(intake: BatchIntake, values: (Buffer | null)[], firstOffs
   return intake.classifyBatch({ topic: 't', partition: 3, offsets: values.map((_, i) => firstOffset + 2 * i), values });
 }
 
-
 describe('the intake thread', () => {
   it('gives each stream the items the intake gives on the event loop, valid and dead, in the batch\'s order', async () => {
     const thread = started();

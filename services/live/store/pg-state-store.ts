@@ -30,7 +30,6 @@ function sqlstateOf(error: unknown): string | undefined {
   return cause instanceof pg.DatabaseError ? cause.code : undefined;
 }
 
-
 export interface PgStateStoreOptions {
   readonly databaseUrl: string;
   readonly schema: string;

@@ -15,7 +15,7 @@ import { keyedIdentity } from '../../services/identity/keyed-identity.js';
 import { migrate, migrationStatus, readMigrations } from '../../services/live/store/migration-runner.js';
 import { PgStateStore } from '../../services/live/store/pg-state-store.js';
 import { recordIdKey } from '../../services/live/store/record-id-key.js';
-import { parseRecordLines, readStoredLines, recordLine } from '../../services/live/store/record-lines.js';
+import { recordLine } from '../../services/live/store/record-lines.js';
 import { partitionKey, type DeadLetterNote, type IngestBatch, type IngestItem, type IngestOutcome, type PublishDeadLetters } from '../../services/live/store/state-store.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 import { advanceLeaderEpoch, terminateAdvisoryLockHolders } from './support/database-faults.js';
@@ -75,7 +75,7 @@ describe('PostgreSQL state store', () => {
     ];
     const outcome = await ingest(batch(0, items), async (letters) => { published.push([...letters]); });
     expect(outcome).toMatchObject({ previousOffset: 0, nextOffset: 5, stored: 2, duplicates: 1, maxEventTime: T0 + 1 });
-    expect(readStoredLines(outcome.records, TOPIC, 0).map((r) => [r.offset, (r.record as GpOptOutEvent).eventId])).toEqual([[0, 'e-1'], [3, 'e-2']]);
+    expect(outcome.records.map((r) => [r.offset, (r.record as GpOptOutEvent).eventId])).toEqual([[0, 'e-1'], [3, 'e-2']]);
     expect(published).toEqual([[
       { offset: 2, reason: 'CONFLICTING_DUPLICATE', detail: expect.any(String) },
       { offset: 4, reason: 'INVALID_NHS_NUMBER', detail: expect.any(String) },
@@ -163,16 +163,15 @@ describe('PostgreSQL state store', () => {
       const valid = item(offset, event);
       if (valid.kind !== 'valid') throw new Error('not valid');
       const id = change.eventId ?? valid.id;
-      const stored = parseRecordLines('gpEvents', TOPIC, 0, valid.line)[0]!;
-      const record = { ...stored.record, ...change } as GpOptOutEvent;
-      return { ...valid, id, eventTime: record.recordedAt, idKey: recordIdKey('gpEvents', id), line: recordLine('gpEvents', offset, record, stored.meaning) } as IngestItem;
+      const record = { ...valid.record, ...change };
+      return { ...valid, id, record, idKey: recordIdKey('gpEvents', id), line: recordLine('gpEvents', offset, record, valid.meaning) } as IngestItem;
     };
     const refusedIn = async (partition: number, bad: (offset: number) => IngestItem) => {
       const published: DeadLetterNote[] = [];
       const items = [item(0, gp(`s${partition}-0`, T0, CODES.t1Dissent)), bad(1), item(2, gp(`s${partition}-2`, T0 + 1, CODES.t1Dissent)), item(3, gp(`s${partition}-3`, T0 + 2, CODES.t1Dissent))];
       const outcome = await ingest(batch(partition, items), async (letters) => { published.push(...letters); });
       expect(outcome).toMatchObject({ previousOffset: 0, nextOffset: 4, stored: 3, duplicates: 0 });
-      expect(outcome.records.offsets).toEqual([0, 2, 3]);
+      expect(outcome.records.map((r) => r.offset)).toEqual([0, 2, 3]);
       expect(published).toEqual(outcome.deadLetters);
       expect((await store.ingestAccounts()).find((a) => a.partition === partition)).toMatchObject({ nextOffset: 4, unaccounted: 0 });
       return outcome.deadLetters;
@@ -249,7 +248,7 @@ describe('PostgreSQL state store', () => {
       expect(await first.outcome).toMatchObject({ kind: 'stored', stored: 2, duplicates: 0 });
       const outcome = await second;
       expect(outcome).toMatchObject({ kind: 'stored', previousOffset: 0, nextOffset: 3, stored: 1, duplicates: 1 });
-      expect(outcome.kind === 'stored' && outcome.records.offsets).toEqual([2]);
+      expect(outcome.kind === 'stored' && outcome.records.map((r) => r.offset)).toEqual([2]);
       expect(published.map((l) => [l.offset, l.reason])).toEqual([[1, 'CONFLICTING_DUPLICATE']]);
       expect(await storedWithId('race-same')).toEqual([20]);
       expect(await storedWithId('race-differs')).toEqual([20]);
@@ -299,7 +298,7 @@ describe('PostgreSQL state store', () => {
   it('passes over offsets with no record (a transaction\'s last marker) with a batch of no items, counted as absent', async () => {
     await ingest(batch(6, [item(0, gp('m-0', T0, CODES.t1Dissent))]), async () => {});
     const marker = await ingest({ topic: TOPIC, partition: 6, stream: 'gpEvents', items: [], nextOffset: 2, fetchedFrom: 1, gapAccepted: false }, async () => {});
-    expect(marker).toMatchObject({ previousOffset: 1, nextOffset: 2, stored: 0, records: { offsets: [], text: '' } });
+    expect(marker).toMatchObject({ previousOffset: 1, nextOffset: 2, stored: 0, records: [] });
     // Told again (a fetch read again), it changes nothing.
     expect(await ingest({ topic: TOPIC, partition: 6, stream: 'gpEvents', items: [], nextOffset: 2, fetchedFrom: 1, gapAccepted: false }, async () => {})).toMatchObject({ previousOffset: 2, nextOffset: 2 });
     expect((await store.ingestAccounts()).find((a) => a.partition === 6)).toMatchObject({ nextOffset: 2, unaccounted: 0 });

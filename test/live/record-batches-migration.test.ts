@@ -12,7 +12,6 @@ import { keyedIdentity } from '../../services/identity/keyed-identity.js';
 import { MessageIntake } from '../../services/live/ingest/message-intake.js';
 import { migrate, readMigrations } from '../../services/live/store/migration-runner.js';
 import { PgStateStore } from '../../services/live/store/pg-state-store.js';
-import { parseRecordLines } from '../../services/live/store/record-lines.js';
 import type { IngestItem, StoredRecord } from '../../services/live/store/state-store.js';
 import { testStack, type FreshSchema } from '../stack/test-context.js';
 import { claimedIds, latestMigration } from './support/store-inspection.js';
@@ -44,7 +43,7 @@ describe('migration 007 moves the manifests and remembered ids of a schema popul
     db = new pg.Client({ connectionString: schema.databaseUrl });
     await db.connect();
     for (const m of manifests) {
-      const r = parseRecordLines('ndsManifests', MANIFESTS, 0, m.line)[0]!.record as RecordOf['ndsManifests'];
+      const r = m.record as RecordOf['ndsManifests'];
       await db.query(`INSERT INTO nds_manifests (extract_id, supplier, practice_ods, covers_up_to_ms, received_at_ms, record_count, content_hash, topic, source_partition, source_offset)
         VALUES ($1, $2, $3, $4, $5, $6, decode($7, 'hex'), $8, 0, $9)`, [r.extractId, r.supplier, r.practiceOds, r.coversUpTo, r.receivedAt, r.recordCount, m.contentHash, MANIFESTS, m.offset]);
     }
@@ -81,7 +80,7 @@ describe('migration 007 moves the manifests and remembered ids of a schema popul
     const session = (await store.tryLead('migration-reader'))!;
     try {
       const read = await session.loadRecords([{ stream: 'ndsManifests', topic: MANIFESTS, partition: 0, from: 0, to: 10 }]);
-      const expected: StoredRecord[] = manifests.flatMap((m) => parseRecordLines('ndsManifests', MANIFESTS, 0, m.line));
+      const expected: StoredRecord[] = manifests.map((m) => ({ stream: 'ndsManifests', topic: MANIFESTS, partition: 0, offset: m.offset, record: m.record, meaning: m.meaning }) as StoredRecord);
       expect(read).toEqual(expected);
       expect(await session.loadRecords([{ stream: 'ndsManifests', topic: MANIFESTS, partition: 0, from: 4, to: 7 }])).toEqual([]);
     } finally {
@@ -91,7 +90,7 @@ describe('migration 007 moves the manifests and remembered ids of a schema popul
 
   it('judges a redelivery of a stored or remembered id a duplicate, and other content under it a conflict', async () => {
     const again = (stream: StreamName, items: IngestItem[]) => store.ingest({ topic: `again.${stream}`, partition: 0, stream, items, nextOffset: items.length, fetchedFrom: 0, gapAccepted: false }, async () => {});
-    expect(await again('ndsManifests', [classify('ndsManifests', 0, parseRecordLines('ndsManifests', MANIFESTS, 0, manifests[0]!.line)[0]!.record as RecordOf['ndsManifests']), classify('ndsManifests', 1, goneManifest),
+    expect(await again('ndsManifests', [classify('ndsManifests', 0, manifests[0]!.record as RecordOf['ndsManifests']), classify('ndsManifests', 1, goneManifest),
       classify('ndsManifests', 2, { ...goneManifest, recordCount: 3 })])).toMatchObject({
       kind: 'stored', stored: 0, duplicates: 2, deadLetters: [{ offset: 2, reason: 'CONFLICTING_DUPLICATE' }],
     });

@@ -15,7 +15,6 @@ import { keyedIdentity } from '../../identity/keyed-identity.js';
 import { storedPseudonymIdentity } from '../../identity/stored-pseudonym-identity.js';
 import { MessageIntake } from '../ingest/message-intake.js';
 import { createVerifierMetrics } from '../ops/metrics.js';
-import { parseRecordLines } from '../store/record-lines.js';
 import type { DeciderSession, IngestOutcome, SnapshotCover, StoredSnapshot } from '../store/state-store.js';
 import { MemoryStateStore } from '../store/testing/memory-state-store.js';
 import { keyOf, partitionKey, type PartitionKey } from '../store/topic-partition.js';
@@ -185,9 +184,7 @@ describe('a decider term over the in-memory store', () => {
     const patientTypes = new Set([...first, ...second].flatMap((msg) => {
       if (msg.stream !== 'gpEvents' && msg.stream !== 'ndsReceived') return [];
       const item = new MessageIntake(msg.stream, streamValueDecoder(msg.stream), catalogue, pseudonymise).classify(0, (streamValueEncoder(msg.stream) as (r: RecordOf[StreamName]) => Buffer)(msg.record));
-      if (item.kind !== 'valid') return [];
-      const { record, meaning } = parseRecordLines(msg.stream, 't', 0, item.line)[0]!;
-      return meaning !== null && 'nhsNumber' in record ? [`${record.nhsNumber} ${meaning.type}`] : [];
+      return item.kind === 'valid' && item.meaning !== null && 'nhsNumber' in item.record ? [`${item.record.nhsNumber} ${item.meaning.type}`] : [];
     }));
     expect(patientTypes.size).toBeGreaterThanOrEqual(4);
     expect((await registry.getSingleMetric('optout_verifier_engine_patient_keys')!.get()).values[0]?.value).toBe(patientTypes.size);

@@ -16,7 +16,6 @@ import type { InputTopology } from '../kafka/input-topology.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
 import { cutBefore, knownOffsets, movedOffsets, partitionViews, planRound, rangesToLoad, rebuildSteps } from './round-planner.js';
 import { readStreamClock } from './stream-clock.js';
-import { readStoredLines } from '../store/record-lines.js';
 import { keyOf, partitionMapOf, topicOf, type PartitionKey } from '../store/topic-partition.js';
 import { sameCover, type DeciderCut, type DeciderSession, type EncodedAlertChange, type PartitionProgress, type SnapshotCover, type StateStore, type StoredBatch, type StoredRecord, type StoredSnapshot } from '../store/state-store.js';
 import type { WarmEngine } from './warm-standby.js';
@@ -58,12 +57,6 @@ export const DEFAULT_DECIDER_TIMINGS = {
 // a tenth of it however large the state. Only the loop's share counts: the compression, on libuv's thread pool, takes
 // long on a busy machine, and counting it once held snapshots back for the rest of a backlog.
 const SNAPSHOT_SPACING = 9;
-
-// What ingest has just stored waits here for the decider, as the lines the store holds (60 to 150 characters each):
-// 24 MiB holds some 300,000 of the bench's records, where 40,000 read into fields took nearly as much. Enough that
-// in a backlog over hundreds of partitions, some of them days ahead of the others and left waiting, the decider
-// seldom reads back from the store what this process has just stored there.
-const FEED_BYTES = 24 * 1024 * 1024;
 
 /** How long a snapshot waits for the publisher to send the alerts of the round before it. */
 const PUBLISH_WAIT_MS = 500;
@@ -140,7 +133,7 @@ export class DecisionTerm {
     this.#engine = new Reconciler(this.#engineOptions);
     this.#startedAt = deps.monotonicNow();
     this.#sinceSnapshot.at = this.#startedAt;
-    this.#feed = new RecordFeed(FEED_BYTES);
+    this.#feed = new RecordFeed(settings.roundBudget * 4);
   }
 
   get streamTime(): Millis | null {
@@ -316,7 +309,7 @@ export class DecisionTerm {
       offered: this.#offered, latestEventTime: this.#latestEventTime, progress, waiting: this.#feed, round: this.#rounds++, budget: this.#settings.roundBudget, streamOfTopic: this.#deps.streamOfTopic,
     });
     for (const take of plan.fromMemory) {
-      for (const { batch, from } of take.slices) for (const record of readStoredLines(batch.records, batch.topic, batch.partition, from)) offer(record);
+      for (const { batch, from } of take.slices) for (const record of batch.records) if (record.offset >= from) offer(record);
       if (take.slices.length > 0) this.#offered.set(take.key, take.to);
       this.#feed.release(take.key, take.to);
     }

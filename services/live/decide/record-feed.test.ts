@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { storedBatch } from '../store/testing/stored-batches.js';
 import { partitionKey } from '../store/topic-partition.js';
-import { feedBytesOf, RecordFeed } from './record-feed.js';
+import { RecordFeed } from './record-feed.js';
 
 const batch = (partition: number, from: number, to: number) => storedBatch('t', partition, from, to);
 
@@ -10,7 +10,7 @@ const P1 = partitionKey('t', 1);
 
 describe('record feed', () => {
   it('keeps batches by partition, in the order partitions first had one waiting', () => {
-    const feed = new RecordFeed(100_000);
+    const feed = new RecordFeed(100);
     feed.accept(batch(1, 0, 2));
     feed.accept(batch(0, 0, 3));
     feed.accept(batch(1, 2, 4));
@@ -20,19 +20,12 @@ describe('record feed', () => {
     expect(feed.records).toBe(7);
   });
 
-  it('leaves a batch to the store when keeping it would pass the capacity in bytes', () => {
-    const feed = new RecordFeed(feedBytesOf(batch(0, 0, 3)) + feedBytesOf(batch(0, 3, 5)));
+  it('leaves a batch to the store when keeping it would pass the capacity', () => {
+    const feed = new RecordFeed(5);
     expect(feed.accept(batch(0, 0, 3))).toBe(true);
     expect(feed.accept(batch(0, 3, 6))).toBe(false);
     expect(feed.accept(batch(0, 3, 5))).toBe(true);
     expect(feed.records).toBe(5);
-    expect(feed.bytes).toBe(feedBytesOf(batch(0, 0, 3)) + feedBytesOf(batch(0, 3, 5)));
-  });
-
-  it('counts a batch as its lines\' characters and 8 bytes an offset', () => {
-    const b = batch(0, 0, 3);
-    expect(feedBytesOf(b)).toBe(b.records.text.length + 24);
-    expect(b.records.text.split('\n')).toHaveLength(3);
   });
 
   it.each([
@@ -41,14 +34,14 @@ describe('record feed', () => {
     ['at the end of the last batch', 4, false],
     ['before the first batch (a gap)', 0, false],
   ])('says whether a batch takes a partition on from an offset %s', (_, at, expected) => {
-    const feed = new RecordFeed(100_000);
+    const feed = new RecordFeed(100);
     feed.accept(batch(0, 2, 4));
     expect(feed.continuesAt(P0, at)).toBe(expected);
     expect(feed.continuesAt(P1, at)).toBe(false);
   });
 
   it('releases the batches ending at or before an offset, and forgets a partition with none left', () => {
-    const feed = new RecordFeed(100_000);
+    const feed = new RecordFeed(100);
     feed.accept(batch(0, 0, 2));
     feed.accept(batch(0, 2, 5));
     feed.accept(batch(1, 0, 1));
@@ -58,7 +51,6 @@ describe('record feed', () => {
     feed.release(P0, 5);
     expect(feed.partitions()).toEqual([P1]);
     expect(feed.records).toBe(1);
-    expect(feed.bytes).toBe(feedBytesOf(batch(1, 0, 1)));
     // Room again for what the capacity refused before.
     feed.accept(batch(0, 5, 7));
     expect(feed.partitions()).toEqual([P1, P0]);

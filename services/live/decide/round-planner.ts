@@ -126,7 +126,7 @@ function takeFromMemory(key: PartitionKey, batches: readonly StoredBatch[], at: 
     if (batch.to <= to) continue;
     if (batch.from > to) break;
     const from = to;
-    for (const offset of batch.records.offsets) if (offset >= from) records++;
+    for (const record of batch.records) if (record.offset >= from) records++;
     slices.push({ batch, from });
     to = batch.to;
   }

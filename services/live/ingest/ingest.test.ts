@@ -83,7 +83,7 @@ describe('ingest', () => {
 
     expect(kafka.seeks).toEqual([]);
     expect(await store.ingestAccounts()).toEqual([{ topic: TOPIC, partition: 0, nextOffset: 5, unaccounted: 0 }]);
-    expect(stored.map((b) => [b.from, b.to, b.records.offsets.length])).toEqual([[0, 2, 2], [2, 3, 0], [3, 5, 2]]);
+    expect(stored.map((b) => [b.from, b.to, b.records.length])).toEqual([[0, 2, 2], [2, 3, 0], [3, 5, 2]]);
     const lag = (await registry.getSingleMetric('optout_verifier_consumer_lag_records')!.get()).values[0]?.value;
     expect(lag).toBe(0);
   });

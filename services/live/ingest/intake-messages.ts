@@ -44,10 +44,6 @@ export type IntakeReply =
     readonly keys: string;
     readonly contentHashes: string;
     readonly lines: string;
-    /** Of the valid ones, in order: event times, and their other numbers one after another (those of record i end at numberEnds[i]). */
-    readonly eventTimes: Float64Array;
-    readonly numbers: Float64Array;
-    readonly numberEnds: Int32Array;
   }
   | { readonly id: number; readonly ok: false; readonly message: string };
 

@@ -32,6 +32,9 @@ async function itemsOf(intake: BatchIntake, values: (Buffer | null)[], firstOffs
   return intake.classifyBatch({ topic: 't', partition: 3, offsets: values.map((_, i) => firstOffset + 2 * i), values });
 }
 
+/** What the store and the decider read of an item: of its code's catalogue entry, the meaning alone (CodeMeaning). */
+const asStored = (items: readonly IngestItem[]) => items.map((item) => (item.kind === 'dead' || item.meaning === null ? item : { ...item, meaning: { type: item.meaning.type, action: item.meaning.action } }));
+
 describe('the intake thread', () => {
   it('gives each stream the items the intake gives on the event loop, valid and dead, in the batch\'s order', async () => {
     const thread = started();
@@ -47,7 +50,7 @@ describe('the intake thread', () => {
       const here = new MessageIntake(stream, streamValueDecoder(stream), catalogue, pseudonymise);
       const expected = await itemsOf(here, batches[stream]);
       const items = await itemsOf(thread.intakeFor(stream), batches[stream]);
-      expect(items).toEqual(expected);
+      expect(asStored(items)).toEqual(asStored(expected));
     }
     // The test data holds valid records and dead letters of several reasons.
     const gpItems = await itemsOf(thread.intakeFor('gpEvents'), batches.gpEvents);
@@ -70,7 +73,7 @@ describe('the intake thread', () => {
     asked.length = 0;
     const items = await itemsOf(thread.intakeFor('ndsDisseminations'), values);
     expect(asked.sort()).toEqual([7, 8, 9]);
-    expect(items).toEqual(expected);
+    expect(asStored(items)).toEqual(asStored(expected));
     expect(items.map((i) => (i.kind === 'valid' ? 'valid' : i.detail))).toEqual(['valid', 'schema id 8: a PROTOBUF schema, not Avro', 'schema id 9 is not in the schema registry']);
     // Id 9 registered since: asked again, and the thread is told.
     schemas = new Map([...schemas, [9, { kind: 'avro', type: writer }]]);

@@ -5,7 +5,7 @@
 // the thread with the first batch sent after they were fetched. A batch the thread fails on rejects (the batch is not
 // stored, and is read again); the thread ending by itself rejects every batch in hand and every later one, and
 // settles `failed`, upon which the service stops and the process exits non-zero.
-import type { StreamName } from '../../core/records.js';
+import { STREAM_FIELDS, type StreamName } from '../../core/records.js';
 import type { CodeCatalogue } from '../../core/code-catalogue.js';
 import type { WriterSchemaLookup, WriterSchemaSource } from '../../codec/confluent-decoder.js';
 import { streamValueDecoder, type ValueFraming } from '../../codec/stream-value-codec.js';
@@ -13,7 +13,7 @@ import type { ValueDecoder } from '../../codec/single-object.js';
 import { moduleWorker } from '../../module-worker.js';
 import { Stopped } from '../backoff.js';
 import { VerifierError } from '../errors.js';
-import { NO_NUMBERS } from '../store/record-lines.js';
+import { parseRecordLines } from '../store/record-lines.js';
 import type { IngestItem } from '../store/state-store.js';
 import type { IntakeReply, IntakeRequest, IntakeWorkerData, IntakeWorkerMessage, PortableFraming, PortableLookup } from './intake-messages.js';
 import type { BatchIntake, IntakeBatch } from './message-intake.js';
@@ -166,18 +166,15 @@ export class IntakeThread {
   }
 }
 
-/**
- * The batch's items from the thread's answer. A valid record stays a line (its offset first) until it is offered:
- * nothing here reads it back into fields.
- */
+/** The batch's items from the thread's answer: a valid record is read back from its line, as the store reads it. */
 function itemsOf(stream: StreamName, batch: IntakeBatch, reply: Extract<IntakeReply, { ok: true }>): IngestItem[] {
   const valid = batch.values.length - reply.dead.length;
-  if (reply.ids.length !== valid || reply.keys.length !== valid * KEY_DIGITS || reply.contentHashes.length !== valid * CONTENT_HASH_DIGITS
-    || reply.eventTimes.length !== valid || reply.numberEnds.length !== valid) {
+  if (reply.ids.length !== valid || reply.keys.length !== valid * KEY_DIGITS || reply.contentHashes.length !== valid * CONTENT_HASH_DIGITS) {
     throw new Error(`intake of ${batch.topic}/${batch.partition}: the intake thread answered for ${reply.ids.length} valid records of ${valid}`);
   }
+  const records = valid === 0 ? [] : parseRecordLines(stream, batch.topic, batch.partition, reply.lines);
   const lines = valid === 0 ? [] : reply.lines.split('\n');
-  if (lines.length !== valid) throw new Error(`intake of ${batch.topic}/${batch.partition}: the intake thread answered ${lines.length} lines for ${valid} valid records`);
+  const time = STREAM_FIELDS[stream].time;
   const items: IngestItem[] = [];
   let dead = 0;
   let v = 0;
@@ -188,15 +185,11 @@ function itemsOf(stream: StreamName, batch: IntakeBatch, reply: Extract<IntakeRe
       dead++;
       continue;
     }
-    const offset = batch.offsets[i]!;
-    const line = lines[v]!;
-    if (!line.startsWith(`${offset}\t`)) throw new Error(`intake of ${batch.topic}/${batch.partition}: the intake thread answered another offset's line for ${offset}`);
-    const numbersFrom = v === 0 ? 0 : reply.numberEnds[v - 1]!;
-    const numbersTo = reply.numberEnds[v]!;
+    const { record, meaning, offset } = records[v]!;
+    if (offset !== batch.offsets[i]) throw new Error(`intake of ${batch.topic}/${batch.partition}: the intake thread answered offset ${offset} for ${batch.offsets[i]}`);
     items.push({
-      kind: 'valid', offset, stream, id: reply.ids[v]!, eventTime: reply.eventTimes[v]!,
-      otherNumbers: numbersTo === numbersFrom ? NO_NUMBERS : Array.from(reply.numbers.subarray(numbersFrom, numbersTo)),
-      contentHash: reply.contentHashes.slice(v * CONTENT_HASH_DIGITS, (v + 1) * CONTENT_HASH_DIGITS), idKey: reply.keys.slice(v * KEY_DIGITS, (v + 1) * KEY_DIGITS), line,
+      kind: 'valid', offset, stream, record, meaning, id: reply.ids[v]!, eventTime: (record as unknown as Readonly<Record<string, number>>)[time]!,
+      contentHash: reply.contentHashes.slice(v * CONTENT_HASH_DIGITS, (v + 1) * CONTENT_HASH_DIGITS), idKey: reply.keys.slice(v * KEY_DIGITS, (v + 1) * KEY_DIGITS), line: lines[v]!,
     });
     v++;
   }

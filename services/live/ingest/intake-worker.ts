@@ -46,9 +46,6 @@ async function answer(request: IntakeRequest): Promise<IntakeReply> {
   const dead: { index: number; reason: DeadLetterReason; detail: string }[] = [];
   const ids: string[] = [];
   const lines: string[] = [];
-  const eventTimes: number[] = [];
-  const numbers: number[] = [];
-  const numberEnds: number[] = [];
   let keys = '';
   let contentHashes = '';
   for (let i = 0; i < values.length; i++) {
@@ -61,14 +58,8 @@ async function answer(request: IntakeRequest): Promise<IntakeReply> {
     keys += item.idKey;
     contentHashes += item.contentHash;
     lines.push(item.line);
-    eventTimes.push(item.eventTime);
-    numbers.push(...item.otherNumbers);
-    numberEnds.push(numbers.length);
   }
-  return {
-    id: request.id, ok: true, dead, ids, keys, contentHashes, lines: lines.join('\n'),
-    eventTimes: Float64Array.from(eventTimes), numbers: Float64Array.from(numbers), numberEnds: Int32Array.from(numberEnds),
-  };
+  return { id: request.id, ok: true, dead, ids, keys, contentHashes, lines: lines.join('\n') };
 }
 
 port.postMessage({ ready: true } satisfies IntakeWorkerMessage);

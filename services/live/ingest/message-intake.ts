@@ -11,7 +11,7 @@ import { contentKey } from '../../core/duplicates.js';
 import { validateRecord } from '../../core/record-validation.js';
 import { STREAM_FIELDS, type DecodedFields, type RecordOf, type StreamName } from '../../core/records.js';
 import { recordIdKey } from '../store/record-id-key.js';
-import { otherNumbersOf, recordLine } from '../store/record-lines.js';
+import { recordLine } from '../store/record-lines.js';
 import type { IngestItem } from '../store/state-store.js';
 
 export function contentHashOf(stream: StreamName, fields: DecodedFields): string {
@@ -106,8 +106,8 @@ export class MessageIntake implements BatchIntake {
     const fields = record as unknown as Record<string, unknown>;
     const id = fields[spec.id] as string;
     return {
-      kind: 'valid', offset, stream: this.stream, id, eventTime: fields[spec.time] as number, otherNumbers: otherNumbersOf(this.stream, record),
-      contentHash: contentHashOf(this.stream, fields),
+      kind: 'valid', offset, stream: this.stream, record, meaning: validation.meaning,
+      id, eventTime: fields[spec.time] as number, contentHash: contentHashOf(this.stream, fields),
       idKey: recordIdKey(this.stream, id), line: recordLine(this.stream, offset, record, validation.meaning),
     };
   }

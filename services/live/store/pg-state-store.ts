@@ -4,12 +4,12 @@ import pg from 'pg';
 import { canonicalChange } from '../../audit/alert-change-form.js';
 import type { AlertChange } from '../../core/alert.js';
 import { conflictingDuplicate, sightingAgainst } from '../../core/duplicates.js';
-import type { StreamName } from '../../core/records.js';
+import { STREAM_FIELDS, type StreamName } from '../../core/records.js';
 import { connectionFields, databaseConnection, dropIfUnanswered, queryTimeoutMs } from './database-connection.js';
 import { recordRejectionState, storeFailure, VerifierError } from '../errors.js';
 import { HeldBatches, type BatchRow } from './held-batches.js';
 import { recordIdKey } from './record-id-key.js';
-import { parseRecordLines, storedLines } from './record-lines.js';
+import { addOtherNumbers, parseRecordLines } from './record-lines.js';
 import * as q from './state-queries.js';
 import { partitionMapOf, topicPartitionOf, partitionKey, type PartitionKey } from './topic-partition.js';
 import {
@@ -29,6 +29,8 @@ function sqlstateOf(error: unknown): string | undefined {
   const cause = error instanceof VerifierError ? error.cause : error;
   return cause instanceof pg.DatabaseError ? cause.code : undefined;
 }
+
+const eventTimeOf = (item: ValidItem): number => (item.record as unknown as Readonly<Record<string, number>>)[STREAM_FIELDS[item.stream].time]!;
 
 export interface PgStateStoreOptions {
   readonly databaseUrl: string;
@@ -194,7 +196,7 @@ export class PgStateStore implements StateStore {
       const fresh = batch.items.filter((item) => item.offset >= previousOffset);
       // Nothing new, unless the batch passes over offsets with no record (transaction markers): those are counted.
       if (fresh.length === 0 && batch.nextOffset <= previousOffset) {
-        return { kind: 'stored', previousOffset, nextOffset: previousOffset, stored: 0, duplicates: 0, deadLetters: [], maxEventTime: null, records: storedLines(batch.stream, []) };
+        return { kind: 'stored', previousOffset, nextOffset: previousOffset, stored: 0, duplicates: 0, deadLetters: [], maxEventTime: null, records: [] };
       }
       const judged = await this.#judgeDuplicates(client, batch, fresh, doing, isolateRefusals);
       const deadLetters = judged.deadLetters;
@@ -248,7 +250,7 @@ export class PgStateStore implements StateStore {
     const deadLetters: DeadLetterNote[] = [];
     let duplicates = 0;
     let maxEventTime: number | null = null;
-    const kept: ValidItem[] = [];
+    const records: StoredRecord[] = [];
     for (const item of fresh) {
       if (item.kind === 'dead') {
         deadLetters.push({ offset: item.offset, reason: item.reason, detail: item.detail });
@@ -264,7 +266,7 @@ export class PgStateStore implements StateStore {
       const first = firstOf.get(item.id)!;
       const inserted = !storedBefore.has(item.id);
       if (inserted && first === item) {
-        kept.push(item);
+        records.push({ stream: item.stream, topic: batch.topic, partition: batch.partition, offset: item.offset, record: item.record, meaning: item.meaning } as StoredRecord);
       } else {
         const stored = inserted ? first.contentHash : storedContent.get(item.id);
         if (stored === undefined) throw new Error(`ingest: record id of ${batch.topic}/${batch.partition}@${item.offset} neither stored nor found`);
@@ -278,7 +280,7 @@ export class PgStateStore implements StateStore {
       if (maxEventTime === null || item.eventTime > maxEventTime) maxEventTime = item.eventTime;
     }
     deadLetters.sort((a, b) => a.offset - b.offset);
-    return { deadLetters, duplicates, stored: kept.length, maxEventTime, records: storedLines(batch.stream, kept) };
+    return { deadLetters, duplicates, stored: records.length, maxEventTime, records };
   }
 
   /**
@@ -294,7 +296,7 @@ export class PgStateStore implements StateStore {
       const numbers: number[] = [];
       for (const item of part) {
         lines.push(item.line);
-        numbers.push(...item.otherNumbers);
+        addOtherNumbers(item.stream, item.record, numbers);
       }
       return { from: part[0]!.offset, to: part[part.length - 1]!.offset + 1, count: part.length, lines: lines.join('\n'), numbers };
     };
@@ -303,7 +305,8 @@ export class PgStateStore implements StateStore {
       for (const item of part) {
         ids.keys.push(item.idKey);
         ids.contentHashes.push(item.contentHash);
-        ids.eventTimes.push(item.eventTime);
+        // The event time as the record holds it (the line's own), so that PostgreSQL reads it as a bigint.
+        ids.eventTimes.push(eventTimeOf(item));
         ids.offsets.push(item.offset);
       }
       const claimed = await run<{ key: string }>(client, q.claimIdsAndStore(batch.stream, batch.topic, batch.partition, ids, runOf(part)), doing);

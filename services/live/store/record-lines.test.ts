@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CODES, gp, manifest, receipt, share, T0 } from '../../core/testing/builders.js';
 import type { RecordOf, StreamName } from '../../core/records.js';
-import { parseRecordLines, readStoredLines, recordLine, storedLines } from './record-lines.js';
+import { parseRecordLines, recordLine } from './record-lines.js';
 
 describe('record lines', () => {
   it('read back every stream\'s records as written, with offsets, meanings and an absent field', () => {
@@ -32,17 +32,6 @@ describe('record lines', () => {
     expect(wanted.map((r) => [r.offset, (r.record as typeof awkward).eventId])).toEqual([[11, `${awkward.eventId}-11`], [13, `${awkward.eventId}-13`]]);
     expect(parseRecordLines('gpEvents', 't', 0, text, () => false)).toEqual([]);
     expect(parseRecordLines('gpEvents', 't', 0, text, () => true)).toEqual(parseRecordLines('gpEvents', 't', 0, text));
-  });
-
-  it('keep stored records as their lines and offsets, read back whole or from an offset on', () => {
-    const records = [4, 6, 9].map((offset) => ({ offset, record: manifest(`x-${offset}`, T0, T0 + offset) }));
-    const lines = storedLines('ndsManifests', records.map(({ offset, record }) => ({ offset, line: recordLine('ndsManifests', offset, record, null) })));
-    expect(lines.offsets).toEqual([4, 6, 9]);
-    const read = (from?: number) => readStoredLines(lines, 'topic', 2, from).map((r) => [r.offset, r.record]);
-    expect(read()).toEqual(records.map(({ offset, record }) => [offset, record]));
-    expect(read(5)).toEqual(records.slice(1).map(({ offset, record }) => [offset, record]));
-    expect(read(10)).toEqual([]);
-    expect(readStoredLines(storedLines('gpEvents', []), 'topic', 2)).toEqual([]);
   });
 
   it('refuse a line short of its stream\'s fields rather than read the next line\'s', () => {

@@ -6,7 +6,7 @@
 // replaced it), so no line holds an NHS number. Pure: the store writes and reads these lines.
 import type { CodeMeaning } from '../../core/code-catalogue.js';
 import { STREAM_FIELDS, type OptOutAction, type OptOutType, type RecordOf, type StreamName } from '../../core/records.js';
-import type { StoredLines, StoredRecord } from './state-store.js';
+import type { StoredRecord } from './state-store.js';
 
 /** Fields holding numbers (epoch milliseconds, counts); every other field is text. */
 const NUMBER_FIELDS: ReadonlySet<string> = new Set(['recordedAt', 'receivedAt', 'coversUpTo', 'sharedAt', 'recordCount']);
@@ -44,24 +44,17 @@ const OTHER_NUMBER_FIELDS: { readonly [S in StreamName]: readonly string[] } = {
   gpEvents: otherNumberFields('gpEvents'), ndsReceived: otherNumberFields('ndsReceived'), ndsManifests: otherNumberFields('ndsManifests'), ndsDisseminations: otherNumberFields('ndsDisseminations'),
 };
 
-/** No numbers: shared by every record with none besides its event time. */
-export const NO_NUMBERS: readonly number[] = Object.freeze([]);
-
 /**
- * The record's numbers other than its event time. The store has PostgreSQL read them as bigint, as it would in
- * columns of their own, so that a value outside that range is refused with the record (a dead letter), not kept as
- * text.
+ * Appends the record's numbers other than its event time to `numbers`. The store has PostgreSQL read them as bigint,
+ * as it would in columns of their own, so that a value outside that range is refused with the record (a dead
+ * letter), not kept as text.
  */
-export function otherNumbersOf(stream: StreamName, record: RecordOf[StreamName]): readonly number[] {
-  const names = OTHER_NUMBER_FIELDS[stream];
-  if (names.length === 0) return NO_NUMBERS;
+export function addOtherNumbers(stream: StreamName, record: RecordOf[StreamName], numbers: number[]): void {
   const fields = record as unknown as Readonly<Record<string, unknown>>;
-  const numbers: number[] = [];
-  for (const name of names) {
+  for (const name of OTHER_NUMBER_FIELDS[stream]) {
     const value = fields[name];
     if (typeof value === 'number') numbers.push(value);
   }
-  return numbers;
 }
 
 /** Whether each field of a stream holds a number, in STREAM_FIELDS order. */
@@ -111,16 +104,4 @@ export function parseRecordLines(stream: StreamName, topic: string, partition: n
     records.push({ stream, topic, partition, offset, record: record as unknown as RecordOf[StreamName], meaning } as StoredRecord);
   }
   return records;
-}
-
-/** Records' lines as the store holds them, from records in offset order each with its line. */
-export function storedLines(stream: StreamName, records: readonly { readonly offset: number; readonly line: string }[]): StoredLines {
-  return { stream, offsets: records.map((r) => r.offset), text: records.map((r) => r.line).join('\n') };
-}
-
-/** The records of stored lines read from a partition, those at `from` and after only when given. */
-export function readStoredLines(lines: StoredLines, topic: string, partition: number, from?: number): StoredRecord[] {
-  if (lines.offsets.length === 0) return [];
-  const wanted = from === undefined || from <= lines.offsets[0]! ? undefined : (offset: number) => offset >= from;
-  return parseRecordLines(lines.stream, topic, partition, lines.text, wanted);
 }

@@ -16,12 +16,8 @@ export { partitionKey, type PartitionKey, type TopicPartition } from './topic-pa
 export type IngestItem =
   | {
     readonly kind: 'valid'; readonly offset: number; readonly stream: StreamName; readonly id: string; readonly contentHash: string; readonly eventTime: Millis;
-    /** The record's numbers besides its event time (record-lines.ts, otherNumbersOf): the store has PostgreSQL read them as bigint. */
-    readonly otherNumbers: readonly number[];
-    /**
-     * The key the store holds the id under and the line it holds the record as (record-id-key.ts, record-lines.ts),
-     * made with the record. The record itself is read back from its line only where it is offered (StoredLines).
-     */
+    readonly record: RecordOf[StreamName]; readonly meaning: CodeMeaning | null;
+    /** The key the store holds the id under and the line it holds the record as (record-id-key.ts, record-lines.ts), made with the record. */
     readonly idKey: string; readonly line: string;
   }
   | { readonly kind: 'dead'; readonly offset: number; readonly reason: DeadLetterReason; readonly detail: string };
@@ -65,7 +61,7 @@ export interface IngestOutcome {
   /** Highest event time among the batch's valid records, or null. */
   readonly maxEventTime: Millis | null;
   /** The records this batch stored, in offset order: exactly what the store now holds for offsets [previousOffset, nextOffset). */
-  readonly records: StoredLines;
+  readonly records: readonly StoredRecord[];
 }
 
 /** The batch's fetch began beyond the partition's stored offset; nothing was written. Read again from storedOffset. */
@@ -107,24 +103,13 @@ export type StoredRecord = {
   };
 }[StreamName];
 
-/**
- * Records as the store holds them: each one's line (record-lines.ts), '\n' between, in offset order, and each one's
- * offset. They are read into StoredRecords only when wanted (readStoredLines): a line takes about a third of the
- * memory of the record read from it, and a record the decider will read from the store is never read here at all.
- */
-export interface StoredLines {
-  readonly stream: StreamName;
-  readonly offsets: readonly number[];
-  readonly text: string;
-}
-
 /** What one ingest transaction stored for one partition: every record it holds for offsets [from, to). */
 export interface StoredBatch {
   readonly topic: string;
   readonly partition: number;
   readonly from: number;
   readonly to: number;
-  readonly records: StoredLines;
+  readonly records: readonly StoredRecord[];
 }
 
 /** The records of one partition with offsets in [from, to). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conflictingDuplicate } from '../../../core/duplicates.js';
 import { recordIdKey } from '../record-id-key.js';
-import { otherNumbersOf, recordLine } from '../record-lines.js';
+import { recordLine } from '../record-lines.js';
 import type { IngestBatch, IngestItem } from '../state-store.js';
 import { partitionKey } from '../topic-partition.js';
 import { MemoryStateStore } from './memory-state-store.js';
@@ -9,7 +9,7 @@ import { MemoryStateStore } from './memory-state-store.js';
 const valid = (offset: number, id: string, contentHash: string, eventTime = 1_000): IngestItem => {
   const record = { extractId: id, supplier: 'TPP', practiceOds: 'A81001', coversUpTo: 0, receivedAt: eventTime, recordCount: 0 };
   return {
-    kind: 'valid', offset, stream: 'ndsManifests', id, contentHash, eventTime, otherNumbers: otherNumbersOf('ndsManifests', record),
+    kind: 'valid', offset, stream: 'ndsManifests', id, contentHash, eventTime, meaning: null, record,
     idKey: recordIdKey('ndsManifests', id), line: recordLine('ndsManifests', offset, record, null),
   };
 };

@@ -13,7 +13,6 @@ import {
   type RetentionPlan, type RoundCommit, type SnapshotCover, type StateStore, type StoredAlertCounts, type StoredRecord, type StoredSnapshot,
 } from '../state-store.js';
 import { compareTopicPartitions, keyOf, partitionKey, topicOf, type PartitionKey, type TopicPartition } from '../topic-partition.js';
-import { parseRecordLines, storedLines } from '../record-lines.js';
 
 interface PartitionState extends TopicPartition {
   nextOffset: number;
@@ -62,7 +61,6 @@ export class MemoryStateStore implements StateStore {
     const written = new Map<string, RememberedId>();
     const deadLetters: DeadLetterNote[] = [];
     const records: StoredRecord[] = [];
-    const lines: { offset: number; line: string }[] = [];
     let duplicates = 0;
     let maxEventTime: Millis | null = null;
     for (const item of fresh) {
@@ -78,8 +76,7 @@ export class MemoryStateStore implements StateStore {
       }
       if (sighting === 'new') {
         written.set(item.id, { contentHash: item.contentHash, eventTime: item.eventTime, stored: true });
-        records.push(...parseRecordLines(item.stream, batch.topic, batch.partition, item.line));
-        lines.push(item);
+        records.push({ stream: item.stream, topic: batch.topic, partition: batch.partition, offset: item.offset, record: item.record, meaning: item.meaning } as StoredRecord);
       } else {
         duplicates++;
       }
@@ -97,7 +94,7 @@ export class MemoryStateStore implements StateStore {
     state.records.push(...records);
     if (maxEventTime !== null && (state.maxEventTime === null || maxEventTime > state.maxEventTime)) state.maxEventTime = maxEventTime;
     if (fresh.length > 0) state.lastRecordAt = at;
-    return { kind: 'stored', previousOffset, nextOffset, stored: records.length, duplicates, deadLetters, maxEventTime, records: storedLines(batch.stream, lines) };
+    return { kind: 'stored', previousOffset, nextOffset, stored: records.length, duplicates, deadLetters, maxEventTime, records };
   }
 
   async ingestAccounts(): Promise<IngestAccount[]> {

@@ -20,6 +20,8 @@ interface RoundCase {
   readonly round?: number;
   readonly budget?: number;
   readonly latest?: readonly [PartitionKey, number][];
+  /** The log end offsets last read, when any were. */
+  readonly ends?: readonly [PartitionKey, number][];
   readonly held?: number;
   /** From memory: partition, offsets of the records taken, where it then stands. */
   readonly memory: readonly [PartitionKey, number[], number][];
@@ -69,6 +71,13 @@ const rounds: RoundCase[] = [
   { name: 'does not count a partition with nothing more to offer as behind',
     offered: [[key(0), 50], [key(1), 10]], progress: [progress(0, 50), progress(1, 50)], latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS * 4]],
     memory: [], store: [[key(1), 10, 50]] },
+  { name: 'does not count a partition with nothing more to offer as behind when its log holds nothing more either',
+    offered: [[key(0), 50], [key(1), 10]], progress: [progress(0, 50), progress(1, 50)], latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS * 4]],
+    ends: [[key(0), 50], [key(1), 70]], memory: [], store: [[key(1), 10, 50]] },
+  { name: 'counts a partition as behind while its log holds records ingest has not stored, though nothing stored waits',
+    offered: [[key(0), 50], [key(1), 10], [key(2), 10]], progress: [progress(0, 50), progress(1, 50), progress(2, 50)],
+    waiting: [storedBatch('m', 1, 10, 50)], latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS * 1.5], [key(2), DAY + AHEAD_LIMIT_MS]],
+    ends: [[key(0), 80]], memory: [], store: [[key(2), 10, 50]], held: 1 },
   { name: 'shares the budget among every partition with records to offer, those waiting included',
     offered: [[key(0), 0], [key(1), 0]], progress: [progress(0, 1_000), progress(1, 1_000)], budget: 800, latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS * 2]],
     memory: [], store: [[key(0), 0, 400]], held: 1 },
@@ -83,7 +92,7 @@ describe('round planner: what a round offers', () => {
     const feed = new RecordFeed(10_000);
     for (const b of c.waiting ?? []) feed.accept(b);
     const offered = new Map(c.offered ?? []);
-    const plan = planRound({ offered, latestEventTime: new Map(c.latest ?? []), progress: c.progress, waiting: feed, round: c.round ?? 0, budget: c.budget ?? 10_000, streamOfTopic });
+    const plan = planRound({ offered, latestEventTime: new Map(c.latest ?? []), progress: c.progress, logEnds: c.ends === undefined ? null : new Map(c.ends), waiting: feed, round: c.round ?? 0, budget: c.budget ?? 10_000, streamOfTopic });
     expect(plan.fromMemory.map((t) => [t.key, t.slices.flatMap(({ batch, from }) => batch.records.filter((r) => r.offset >= from).map((r) => r.offset)), t.to])).toEqual(c.memory);
     for (const t of plan.fromMemory) expect(t.records).toBe(t.slices.reduce((n, { batch, from }) => n + batch.records.filter((r) => r.offset >= from).length, 0));
     expect(plan.fromStore.map((r) => [partitionKey(r.topic, r.partition), r.from, r.to])).toEqual(c.store);

@@ -17,9 +17,10 @@ export interface WaitingRecords {
 const MIN_RANGE = 100;
 
 /**
- * A partition whose latest event time is more than this ahead of the lowest among the partitions with records to
- * offer waits in the store. Stream time follows the partition furthest behind, so the records of one far ahead
- * would only wait in the engine's queue (and in every snapshot of it) until the others caught up.
+ * A partition whose latest event time is more than this ahead of the lowest among the partitions still to read (with
+ * records to offer, or with records in the log that ingest has not stored yet) waits in the store. Stream time
+ * follows the partition furthest behind, so the records of one far ahead would only wait in the engine's queue (and
+ * in every snapshot of it) until the others caught up.
  */
 export const AHEAD_LIMIT_MS = 7 * 86_400_000;
 
@@ -62,6 +63,11 @@ export interface RoundInputs {
   readonly latestEventTime: ReadonlyMap<PartitionKey, Millis>;
   /** Where ingest stands on every input partition (the store's progress). */
   readonly progress: readonly PartitionProgress[];
+  /**
+   * The log end offsets last read, however old (an end only grows), or null before any: a partition whose log holds
+   * records ingest has not stored is still to read, and holds the others back as one with records to offer does.
+   */
+  readonly logEnds: ReadonlyMap<PartitionKey, number> | null;
   readonly waiting: WaitingRecords;
   /** This round's number in the term: partitions level in event time take turns at going first. */
   readonly round: number;
@@ -86,9 +92,12 @@ export function planRound(inputs: RoundInputs): RoundPlan {
   for (const [key, next] of stored) if (next > (offered.get(key) ?? 0)) toOffer.add(key);
   for (const key of waiting.partitions()) if (waiting.batches(key).some((b) => b.to > (offered.get(key) ?? 0))) toOffer.add(key);
   // A partition nothing dated has come from yet (or only records dated beyond the ceiling) goes first, but tells
-  // nothing of how far behind it is: it holds no other back.
+  // nothing of how far behind it is: it holds no other back. One whose records ingest is still storing (a topic
+  // with more records to the day than the others is stored further behind in event time) holds them back even while
+  // it has nothing stored to offer: otherwise they would run on ahead of it into the engine's queue.
+  const toRead = (key: PartitionKey): boolean => toOffer.has(key) || (inputs.logEnds?.get(key) ?? 0) > (stored.get(key) ?? 0);
   let frontier = Infinity;
-  for (const key of toOffer) if (inputs.latestEventTime.has(key)) frontier = Math.min(frontier, latest(key));
+  for (const [key, time] of inputs.latestEventTime) if (toRead(key)) frontier = Math.min(frontier, time);
   const eligible = (key: PartitionKey): boolean => latest(key) <= frontier + AHEAD_LIMIT_MS;
   const held = [...toOffer].filter((key) => !eligible(key)).length;
   const share = Math.max(MIN_RANGE, Math.floor(budget / Math.max(1, toOffer.size)));

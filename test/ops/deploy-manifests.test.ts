@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { SHIPPED_MEMORY_LIMIT } from '../../services/bench/memory-cgroup.js';
 import { repoRoot } from './ops-files.js';
 
 type Doc = { kind: string; metadata: { name: string }; spec: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -48,6 +49,10 @@ describe('deploy/optout-verifier.yaml', () => {
     expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
     expect(container.resources.limits.memory).toEqual(expect.any(String));
+  });
+
+  it('limits the container\'s memory to what the live bench works a backlog off under', () => {
+    expect(container.resources.limits.memory).toBe(SHIPPED_MEMORY_LIMIT);
   });
 
   it('gives every secret as a file on a mounted Secret volume, never as a variable', () => {

@@ -34,6 +34,9 @@ ARG COMMIT=unknown
 ENV OPTOUT_VERIFIER_COMMIT=${COMMIT}
 # In a container the listener answers on the container's address, for probes and scrapes.
 ENV METRICS_HOST=0.0.0.0
+# Under a memory limit V8 shrinks its young generation (8 MB of new space in a 768 MiB container, against 32 MB
+# without a limit), and the service then spends far more CPU collecting garbage: this keeps the default size.
+ENV NODE_OPTIONS=--max-semi-space-size=16
 
 USER node
 # /metrics, /healthz and /readyz.

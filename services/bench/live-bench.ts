@@ -31,7 +31,7 @@ import { migrate } from '../live/store/migration-runner.js';
 import { cpuBetween, formatCpuSplit, readCpu, type CpuSplit } from './cpu-accounts.js';
 import { dataset, kafkaCluster, produceDataset, produceGpTail, rawConsumption, type Cluster } from './live-input.js';
 import { measuredModule } from './measured-code.js';
-import { memoryCgroup, quantityBytes, SHIPPED_MEMORY_LIMIT, type MemoryCgroup } from './memory-cgroup.js';
+import { memoryCgroup, quantityBytes, SHIPPED_MEMORY_LIMIT, SHIPPED_NODE_OPTIONS, type MemoryCgroup } from './memory-cgroup.js';
 
 const FAULTS = ['--faults', 'systmone-2018,late-receipts,phantom-objections,bad-records,redeliveries'];
 const DAYS = 1369;
@@ -273,7 +273,9 @@ async function runUntilDecided(kafka: Kafka, env: Record<string, string>, topics
   // The backlog is worked off under the memory limit the shipped deployment gives the container, where it can be.
   const cgroup = !underShippedLimit ? null : await memoryCgroup(`optout-verifier-bench-${suffix}`, quantityBytes(SHIPPED_MEMORY_LIMIT));
   const started = performance.now();
-  const { child, exited, kill } = runChild(env, 'bench-run', join(options.dir, `live-bench-${suffix}-run.log`), cgroup);
+  // ...as the image runs it.
+  const childEnv = underShippedLimit ? { ...env, NODE_OPTIONS: SHIPPED_NODE_OPTIONS } : env;
+  const { child, exited, kill } = runChild(childEnv, 'bench-run', join(options.dir, `live-bench-${suffix}-run.log`), cgroup);
   let exitedEarly = false;
   void exited.then(() => { exitedEarly = true; });
   const db = new pg.Client({ connectionString: options.databaseUrl });

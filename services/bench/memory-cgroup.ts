@@ -9,6 +9,15 @@ import { join } from 'node:path';
 /** The memory limit of the verifier's container in deploy/optout-verifier.yaml (test/ops checks they agree). */
 export const SHIPPED_MEMORY_LIMIT = '768Mi';
 
+/**
+ * NODE_OPTIONS of the image (infra/docker/verifier.Dockerfile; test/ops checks they agree). Under a memory limit
+ * Node would shrink V8's young generation to a quarter (8 MB of new space in a 768 MiB cgroup, 32 MB without), and
+ * the service collect garbage far more often: on the four-times backlog under the limit, 34,064 events/s and 31.4
+ * µs of service CPU per record with it, against 27,906 to 30,871 and 35.3 to 39.0 µs without, using at most 447 MiB
+ * instead of 384 to 391.
+ */
+export const SHIPPED_NODE_OPTIONS = '--max-semi-space-size=16';
+
 const UNITS: Readonly<Record<string, number>> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1e3, M: 1e6, G: 1e9 };
 
 /** A Kubernetes memory quantity (`768Mi`, `1G`, `500000000`) in bytes. */

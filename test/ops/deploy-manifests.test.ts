@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { SHIPPED_MEMORY_LIMIT } from '../../services/bench/memory-cgroup.js';
+import { SHIPPED_MEMORY_LIMIT, SHIPPED_NODE_OPTIONS } from '../../services/bench/memory-cgroup.js';
 import { repoRoot } from './ops-files.js';
 
 type Doc = { kind: string; metadata: { name: string }; spec: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -101,5 +101,7 @@ describe('infra/docker/verifier.Dockerfile', () => {
     expect(text).toMatch(/^HEALTHCHECK .*CMD \["node", "bin\/healthcheck\.js"\]$/m);
     expect(text).toMatch(/^ARG COMMIT=/m);
     expect(text).toMatch(/^ENV OPTOUT_VERIFIER_COMMIT=\$\{COMMIT\}$/m);
+    // The young generation V8 would shrink under the container's memory limit, kept as the live bench runs it.
+    expect(text.split('\n')).toContain(`ENV NODE_OPTIONS=${SHIPPED_NODE_OPTIONS}`);
   });
 });

@@ -55,10 +55,9 @@ interface Shape {
   /** Times the bench history. */
   readonly factor: number;
   /**
-   * Whether its backlog is worked off under the shipped memory limit (memory-cgroup.ts). The longer one is, as the
-   * harder case; the bench history is not, so that its events/s stay comparable from run to run and with the raw
-   * baseline: under the limit Node sizes the heap to about half of it and collects far more often (on a 2-core
-   * machine, 29 to 40 µs of service CPU per record against 22 to 24 without).
+   * Whether its backlog is worked off under the shipped memory limit, with the image's NODE_OPTIONS
+   * (memory-cgroup.ts). The longer one is, as the harder case; the bench history is not, so that its events/s stay
+   * comparable with those of earlier runs and with the raw baseline, which runs without a limit.
    */
   readonly underShippedLimit: boolean;
 }

@@ -284,6 +284,7 @@ async function runUntilDecided(kafka: Kafka, env: Record<string, string>, topics
   let decidedSeconds = 0;
   const cpuAtStart = await readCpu(child.pid ?? -1);
   let ingestCpu: CpuSplit | null = null;
+  let memory: BacklogMemory | null | undefined = underShippedLimit ? null : undefined;
   try {
     for (;;) {
       if (exitedEarly) {
@@ -311,9 +312,15 @@ async function runUntilDecided(kafka: Kafka, env: Record<string, string>, topics
     await db.end();
     await kill();
     await alertsConsumer.disconnect();
+    // Read once the child has exited, and removed whether or not the run got to its end.
+    if (cgroup !== null) {
+      try {
+        memory = { limitBytes: cgroup.limitBytes, peakBytes: await cgroup.peakBytes(), oomKills: await cgroup.oomKills() };
+      } finally {
+        await cgroup.remove().catch(() => {});
+      }
+    }
   }
-  const memory = !underShippedLimit ? undefined : cgroup === null ? null : { limitBytes: cgroup.limitBytes, peakBytes: await cgroup.peakBytes(), oomKills: await cgroup.oomKills() };
-  await cgroup?.remove().catch(() => {});
   return { ingestedSeconds, decidedSeconds, delays, ingestCpu, memory };
 }
 

@@ -309,7 +309,7 @@ export class DecisionTerm {
       offered: this.#offered, latestEventTime: this.#latestEventTime, progress, logEnds: this.#ends?.offsets ?? null, waiting: this.#feed, round: this.#rounds++, budget: this.#settings.roundBudget, streamOfTopic: this.#deps.streamOfTopic,
     });
     for (const take of plan.fromMemory) {
-      for (const { batch, from } of take.slices) for (const record of batch.records) if (record.offset >= from) offer(record);
+      for (const { batch, from, until } of take.slices) for (const record of batch.records) if (record.offset >= from && record.offset < until) offer(record);
       if (take.slices.length > 0) this.#offered.set(take.key, take.to);
       this.#feed.release(take.key, take.to);
     }

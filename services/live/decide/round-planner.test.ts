@@ -4,7 +4,7 @@ import type { PartitionProgress, StoredBatch } from '../store/state-store.js';
 import { storedBatch } from '../store/testing/stored-batches.js';
 import { partitionKey, type PartitionKey } from '../store/topic-partition.js';
 import { RecordFeed } from './record-feed.js';
-import { AHEAD_LIMIT_MS, cutBefore, movedOffsets, partitionViews, planRound, rebuildSteps, type ClockInputs } from './round-planner.js';
+import { AHEAD_LIMIT_MS, cutBefore, type BatchSlice, movedOffsets, partitionViews, planRound, rebuildSteps, type ClockInputs } from './round-planner.js';
 
 const streamOfTopic = new Map<string, StreamName>([['m', 'ndsManifests'], ['g', 'gpEvents']]);
 const DAY = 86_400_000;
@@ -78,6 +78,18 @@ const rounds: RoundCase[] = [
     offered: [[key(0), 50], [key(1), 10], [key(2), 10]], progress: [progress(0, 50), progress(1, 50), progress(2, 50)],
     waiting: [storedBatch('m', 1, 10, 50)], latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS * 1.5], [key(2), DAY + AHEAD_LIMIT_MS]],
     ends: [[key(0), 80]], memory: [], store: [[key(2), 10, 50]], held: 1 },
+  { name: 'takes a waiting batch only up to its first record dated more than the limit ahead of the partition furthest behind',
+    progress: [progress(0, 50), progress(1, 50)], waiting: [storedBatch('m', 0, 0, 50, [], (o) => o * DAY)], offered: [[key(1), 10]],
+    latest: [[key(0), -DAY], [key(1), 0]], memory: [[key(0), range(0, 7), 7]], store: [[key(1), 10, 50]], held: 1 },
+  { name: 'reckons a partition nothing dated has come from by its first waiting record, so that no first batch is taken whole',
+    progress: [progress(0, 50), progress(1, 50)], waiting: [storedBatch('m', 0, 0, 50, [], (o) => o * DAY), storedBatch('m', 1, 0, 50, [], (o) => o * DAY + DAY / 2)],
+    memory: [[key(0), range(0, 8), 8], [key(1), range(0, 7), 7]], store: [], held: 2 },
+  { name: 'takes the next record of the partition furthest behind however far ahead it is dated, so that a gap stops nothing',
+    offered: [[key(0), 5]], progress: [progress(0, 50)], waiting: [storedBatch('m', 0, 0, 50, [], (o) => (o < 5 ? o : o * 100) * DAY)],
+    latest: [[key(0), 4 * DAY]], memory: [[key(0), [5], 6]], store: [], held: 1 },
+  { name: 'takes a batch whole when every record is dated within the limit',
+    offered: [[key(1), 50]], progress: [progress(0, 50), progress(1, 50)], waiting: [storedBatch('m', 0, 0, 50, [], (o) => (o * DAY) / 10)],
+    latest: [[key(0), -DAY], [key(1), 0]], memory: [[key(0), range(0, 50), 50]], store: [] },
   { name: 'shares the budget among every partition with records to offer, those waiting included',
     offered: [[key(0), 0], [key(1), 0]], progress: [progress(0, 1_000), progress(1, 1_000)], budget: 800, latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS * 2]],
     memory: [], store: [[key(0), 0, 400]], held: 1 },
@@ -93,8 +105,9 @@ describe('round planner: what a round offers', () => {
     for (const b of c.waiting ?? []) feed.accept(b);
     const offered = new Map(c.offered ?? []);
     const plan = planRound({ offered, latestEventTime: new Map(c.latest ?? []), progress: c.progress, logEnds: c.ends === undefined ? null : new Map(c.ends), waiting: feed, round: c.round ?? 0, budget: c.budget ?? 10_000, streamOfTopic });
-    expect(plan.fromMemory.map((t) => [t.key, t.slices.flatMap(({ batch, from }) => batch.records.filter((r) => r.offset >= from).map((r) => r.offset)), t.to])).toEqual(c.memory);
-    for (const t of plan.fromMemory) expect(t.records).toBe(t.slices.reduce((n, { batch, from }) => n + batch.records.filter((r) => r.offset >= from).length, 0));
+    const inSlice = ({ batch, from, until }: BatchSlice) => batch.records.filter((r) => r.offset >= from && r.offset < until);
+    expect(plan.fromMemory.map((t) => [t.key, t.slices.flatMap((slice) => inSlice(slice).map((r) => r.offset)), t.to])).toEqual(c.memory);
+    for (const t of plan.fromMemory) expect(t.records).toBe(t.slices.reduce((n, slice) => n + inSlice(slice).length, 0));
     expect(plan.fromStore.map((r) => [partitionKey(r.topic, r.partition), r.from, r.to])).toEqual(c.store);
     expect(plan.fromStore.every((r) => r.stream === streamOfTopic.get(r.topic))).toBe(true);
     expect(offered).toEqual(new Map(c.offered ?? []));

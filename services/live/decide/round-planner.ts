@@ -1,6 +1,7 @@
 // A decision round, planned: which waiting records to offer from memory (the record feed) and which to load from the
 // store, then, once they are offered, how each partition looks to the stream clock; and for a rebuild, the offsets
 // to replay up to, cut by cut. Pure: the decision term gathers the inputs, executes the plan and commits.
+import { eventTimeOf } from '../../core/offer-record.js';
 import type { Millis, StreamName } from '../../core/records.js';
 import type { DeciderCheckpoint, DeciderCut, OffsetRange, PartitionOffsets, PartitionProgress, StoredBatch } from '../store/state-store.js';
 import { keyOf, topicOf, topicPartitionOf, type PartitionKey } from '../store/topic-partition.js';
@@ -20,7 +21,9 @@ const MIN_RANGE = 100;
  * A partition whose latest event time is more than this ahead of the lowest among the partitions still to read (with
  * records to offer, or with records in the log that ingest has not stored yet) waits in the store. Stream time
  * follows the partition furthest behind, so the records of one far ahead would only wait in the engine's queue (and
- * in every snapshot of it) until the others caught up.
+ * in every snapshot of it) until the others caught up. For the same reason a partition takes its waiting batches
+ * only up to the first record dated more than this ahead of that lowest time: a batch of a partition with few
+ * records to the day can span years.
  */
 export const AHEAD_LIMIT_MS = 7 * 86_400_000;
 
@@ -38,10 +41,17 @@ export function rangesToLoad(offered: ReadonlyMap<PartitionKey, number>, targets
   });
 }
 
-/** Waiting batches a partition takes from memory: each batch's records from `from` on; the partition then stands at `to`. */
+/** Part of a waiting batch: its records at offsets from `from` up to `until` (exclusive). */
+export interface BatchSlice {
+  readonly batch: StoredBatch;
+  readonly from: number;
+  readonly until: number;
+}
+
+/** Waiting batches a partition takes from memory, as slices; the partition then stands at `to`. */
 export interface MemoryTake {
   readonly key: PartitionKey;
-  readonly slices: readonly { readonly batch: StoredBatch; readonly from: number }[];
+  readonly slices: readonly BatchSlice[];
   /** Where the partition stands after the slices (where it stood, when there are none). */
   readonly to: number;
   /** Records the slices hold. */
@@ -98,8 +108,16 @@ export function planRound(inputs: RoundInputs): RoundPlan {
   const toRead = (key: PartitionKey): boolean => toOffer.has(key) || (inputs.logEnds?.get(key) ?? 0) > (stored.get(key) ?? 0);
   let frontier = Infinity;
   for (const [key, time] of inputs.latestEventTime) if (toRead(key)) frontier = Math.min(frontier, time);
-  const eligible = (key: PartitionKey): boolean => latest(key) <= frontier + AHEAD_LIMIT_MS;
-  const held = [...toOffer].filter((key) => !eligible(key)).length;
+  // A partition nothing dated has come from yet counts by the first record waiting for it in memory, where there is
+  // one: when the decider starts on a backlog, none has a latest time, and every first batch would be taken whole.
+  for (const key of waiting.partitions()) {
+    if (inputs.latestEventTime.has(key)) continue;
+    const next = nextWaitingTime(waiting.batches(key), offered.get(key) ?? 0);
+    if (next !== null) frontier = Math.min(frontier, next);
+  }
+  const limit = frontier + AHEAD_LIMIT_MS;
+  const eligible = (key: PartitionKey): boolean => latest(key) <= limit;
+  let held = [...toOffer].filter((key) => !eligible(key)).length;
   const share = Math.max(MIN_RANGE, Math.floor(budget / Math.max(1, toOffer.size)));
 
   const fromMemory: MemoryTake[] = [];
@@ -112,8 +130,10 @@ export function planRound(inputs: RoundInputs): RoundPlan {
     .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.turn - b.turn));
   for (const { key } of order) {
     if (taken >= budget) break;
-    const take = takeFromMemory(key, waiting.batches(key), offered.get(key) ?? 0, Math.min(share, budget - taken));
+    // The partition furthest behind always takes a record, or a gap of more than the limit in its times would stop all.
+    const take = takeFromMemory(key, waiting.batches(key), offered.get(key) ?? 0, Math.min(share, budget - taken), limit, latest(key) <= frontier);
     if (take.slices.length > 0) offered.set(key, take.to);
+    if (take.stoppedAt !== null) held++;
     fromMemory.push(take);
     taken += take.records;
   }
@@ -125,9 +145,12 @@ export function planRound(inputs: RoundInputs): RoundPlan {
   return { fromMemory, fromStore: rangesToLoad(offered, targets, budget - taken, inputs.streamOfTopic), held };
 }
 
-/** Batches that end at or before where the partition stands are passed over; one that begins after it (a gap) stops. */
-function takeFromMemory(key: PartitionKey, batches: readonly StoredBatch[], at: number, budget: number): MemoryTake {
-  const slices: { batch: StoredBatch; from: number }[] = [];
+/**
+ * Batches that end at or before where the partition stands are passed over; one that begins after it (a gap) stops.
+ * So does the first record dated beyond `limit` (the take then ends before it), unless `first` and nothing is taken yet.
+ */
+function takeFromMemory(key: PartitionKey, batches: readonly StoredBatch[], at: number, budget: number, limit: Millis, first: boolean): MemoryTake & { readonly stoppedAt: number | null } {
+  const slices: BatchSlice[] = [];
   let records = 0;
   let to = at;
   for (const batch of batches) {
@@ -135,11 +158,27 @@ function takeFromMemory(key: PartitionKey, batches: readonly StoredBatch[], at: 
     if (batch.to <= to) continue;
     if (batch.from > to) break;
     const from = to;
-    for (const record of batch.records) if (record.offset >= from) records++;
-    slices.push({ batch, from });
+    for (const record of batch.records) {
+      if (record.offset < from) continue;
+      if (eventTimeOf(record.stream, record.record) > limit && (records > 0 || !first)) {
+        if (record.offset > from) slices.push({ batch, from, until: record.offset });
+        return { key, slices, to: record.offset, records, stoppedAt: record.offset };
+      }
+      records++;
+    }
+    slices.push({ batch, from, until: batch.to });
     to = batch.to;
   }
-  return { key, slices, to, records };
+  return { key, slices, to, records, stoppedAt: null };
+}
+
+/** The event time of the first record waiting at or after the offset, if any waits. */
+function nextWaitingTime(batches: readonly StoredBatch[], at: number): Millis | null {
+  for (const batch of batches) {
+    if (batch.to <= at) continue;
+    for (const record of batch.records) if (record.offset >= at) return eventTimeOf(record.stream, record.record);
+  }
+  return null;
 }
 
 /** What the stream clock is told of the partitions, once a round's records are offered. */

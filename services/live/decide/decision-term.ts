@@ -16,6 +16,7 @@ import type { InputTopology } from '../kafka/input-topology.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
 import { cutBefore, knownOffsets, movedOffsets, partitionViews, planRound, rangesToLoad, rebuildSteps } from './round-planner.js';
 import { readStreamClock } from './stream-clock.js';
+import { isSnapshotDue, type SinceSnapshot } from './snapshot-schedule.js';
 import { keyOf, partitionMapOf, topicOf, type PartitionKey } from '../store/topic-partition.js';
 import { sameCover, type DeciderCut, type DeciderSession, type EncodedAlertChange, type PartitionProgress, type SnapshotCover, type StateStore, type StoredBatch, type StoredRecord, type StoredSnapshot } from '../store/state-store.js';
 import type { WarmEngine } from './warm-standby.js';
@@ -51,12 +52,6 @@ export const DEFAULT_DECIDER_TIMINGS = {
   roundIntervalMs: 100, standbyPollMs: 1_000, endOffsetsMaxAgeMs: 1_000, roundBudget: 10_000, gaugeRefreshMs: 10_000, progressLogMs: 30_000,
   snapshotMaxIntervalMs: 300_000,
 } as const;
-
-// Writing a snapshot out holds the event loop (that ingest shares) for a time in proportion to the engine's state:
-// after one that held it for d, the next waits at least SNAPSHOT_SPACING × d, so snapshots never hold more than about
-// a tenth of it however large the state. Only the loop's share counts: the compression, on libuv's thread pool, takes
-// long on a busy machine, and counting it once held snapshots back for the rest of a backlog.
-const SNAPSHOT_SPACING = 9;
 
 /** How long a snapshot waits for the publisher to send the alerts of the round before it. */
 const PUBLISH_WAIT_MS = 500;
@@ -104,8 +99,7 @@ export class DecisionTerm {
   /** Event times of records dated beyond the ceiling when offered, by partition, until the ceiling passes them. */
   readonly #futureTimes = new Map<PartitionKey, Millis[]>();
   #ceiling = -Infinity;
-  /** Since the last snapshot: records offered, when it was taken, what it cost, and whether a round took its whole budget. */
-  #sinceSnapshot = { records: 0, at: 0, cost: 0, backlog: false };
+  #sinceSnapshot: { -readonly [K in keyof SinceSnapshot]: SinceSnapshot[K] } = { records: 0, at: 0, cost: 0, backlog: false };
   /** What the latest stored snapshot covers, once known (restored or taken in this term). */
   #snapshotCovers: { readonly streamTime: Millis | null; readonly offsets: ReadonlyMap<PartitionKey, number> } | null = null;
   /** The retention pass in progress (one at a time, in the background: a round never waits for it). */
@@ -376,16 +370,8 @@ export class DecisionTerm {
     limit.abort();
   }
 
-  /**
-   * Every snapshotEveryRecords records or snapshotMaxIntervalMs, and as soon as a backlog is worked off (the first
-   * round short of its budget after a full one), so that a decider taking over after it replays next to nothing.
-   */
   #snapshotDue(full: boolean): boolean {
-    const since = this.#sinceSnapshot;
-    if (since.records === 0) return false;
-    const elapsed = this.#deps.monotonicNow() - since.at;
-    if (elapsed < SNAPSHOT_SPACING * since.cost) return false;
-    return since.records >= this.#settings.snapshotEveryRecords || elapsed >= this.#settings.snapshotMaxIntervalMs || (since.backlog && !full);
+    return isSnapshotDue(this.#sinceSnapshot, this.#deps.monotonicNow(), full, this.#settings);
   }
 
   /** The engine as it stands after this round's advance, with every partition's offset it has been offered up to. */

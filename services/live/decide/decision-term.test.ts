@@ -15,7 +15,7 @@ import { keyedIdentity } from '../../identity/keyed-identity.js';
 import { storedPseudonymIdentity } from '../../identity/stored-pseudonym-identity.js';
 import { MessageIntake } from '../ingest/message-intake.js';
 import { createVerifierMetrics } from '../ops/metrics.js';
-import type { DeciderSession, IngestOutcome, SnapshotCover, StoredSnapshot } from '../store/state-store.js';
+import type { DeciderSession, IngestOutcome, SnapshotCover, StoredRecord, StoredSnapshot } from '../store/state-store.js';
 import { MemoryStateStore } from '../store/testing/memory-state-store.js';
 import { keyOf, partitionKey, type PartitionKey } from '../store/topic-partition.js';
 import { decodeDeciderSnapshot } from './decider-snapshot.js';
@@ -143,6 +143,47 @@ async function ingest(store: MemoryStateStore, messages: readonly Message[], onS
   }
 }
 
+/** The store, its sessions' loadRecords answering records that call `took` as each is read. */
+function withCountedRecords(store: MemoryStateStore, took: () => void): MemoryStateStore {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      if (name !== 'tryLead') return Reflect.get(target, name, receiver) as unknown;
+      return async (who: string) => {
+        const session = await target.tryLead(who);
+        if (session === null) return null;
+        return new Proxy(session, {
+          get(s, n, r) {
+            const real = Reflect.get(s, n, r) as unknown;
+            if (n !== 'loadRecords') return real;
+            return async (...args: unknown[]) => {
+              const records = await (real as (...a: unknown[]) => Promise<StoredRecord[]>).apply(s, args);
+              return new Proxy(records, {
+                get(list, index, l) {
+                  if (typeof index === 'string' && /^\d+$/.test(index)) took();
+                  return Reflect.get(list, index, l) as unknown;
+                },
+              });
+            };
+          },
+        });
+      };
+    },
+  });
+}
+
+/** The first `count` valid NHS numbers of the 999 range (a check digit of 10 makes a number invalid: passed over). */
+function validNhsNumbers(count: number): string[] {
+  const numbers: string[] = [];
+  for (let n = 0; numbers.length < count; n++) {
+    const digits = `999${String(n).padStart(6, '0')}`;
+    let sum = 0;
+    for (let i = 0; i < 9; i++) sum += Number(digits[i]) * (10 - i);
+    const check = (11 - (sum % 11)) % 11;
+    if (check !== 10) numbers.push(`${digits}${check}`);
+  }
+  return numbers;
+}
+
 async function rounds(term: DecisionTerm, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await term.round();
 }
@@ -218,6 +259,57 @@ describe('a decider term over the in-memory store', () => {
     const checkpoint = await session.loadCheckpoint();
     expect(checkpoint.snapshot?.offsets).toEqual(new Map((await store.ingestAccounts()).map((a): [PartitionKey, number] => [keyOf(a), a.nextOffset])));
     await session.release();
+  });
+
+  it('lets the event loop run while it replays the records stored after its snapshot, every 5,000 records', async () => {
+    // Thousands of patients, each with a dissent: a snapshot of 6,000 patient keys, then as many records after it.
+    const patients = validNhsNumbers(12_000);
+    const events = (from: number, to: number, at: number) => patients.slice(from, to)
+      .map((nhs, i) => m('gpEvents', i % 12, gp(`bulk-${from + i}`, at + i, CODES.t1Dissent, nhs)));
+    const clocks = new Clocks();
+    const store = new MemoryStateStore(() => clocks.wall);
+    const bulk: DeciderSettings = { ...settings, roundBudget: 100_000, snapshotEveryRecords: 1_000_000 };
+    await ingest(store, events(0, 6_000, T0), () => {});
+    const session = (await store.tryLead('a'))!;
+    const term = new DecisionTerm(deps(store, clocks), bulk, session);
+    await term.rebuild();
+    await term.refreshEnds();
+    // Every partition idle: stream time moves to the latest event, and each patient's dissent is applied.
+    clocks.pass(settings.idleTimeoutMs + 1);
+    await term.refreshEnds();
+    await rounds(term, 3);
+    await term.snapshotNow();
+    // Decided by this term, after its snapshot: a successor replays them.
+    await ingest(store, events(6_000, 12_000, T0 + HOUR), () => {});
+    await term.refreshEnds();
+    await rounds(term, 3);
+    await session.release();
+
+    // The stored records the successor reads are counted as it takes each one; at each turn of the event loop
+    // during the rebuild, how many it took since the last turn is noted.
+    let taken = 0;
+    const counted = withCountedRecords(store, () => { taken++; });
+    const next = (await counted.tryLead('b'))!;
+    const registry = new Registry();
+    const successor = new DecisionTerm(deps(store, clocks, registry), bulk, next);
+    const between: number[] = [];
+    let counting = true;
+    let before = 0;
+    const turn = () => {
+      if (!counting) return;
+      between.push(taken - before);
+      before = taken;
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+    const rebuilt = await successor.rebuild();
+    counting = false;
+    between.push(taken - before);
+    const patientKeys = (await registry.getSingleMetric('optout_verifier_engine_patient_keys')!.get()).values[0]?.value;
+    expect([rebuilt.replayed, taken, patientKeys]).toEqual([6_000, 6_000, 6_000]);
+    // Never more than 5,000 records between two turns: the loop ran in the middle of the replay.
+    expect(Math.max(...between)).toBe(5_000);
+    await next.release();
   });
 
   it('counts retention passes that fail and that succeed, and decides on', async () => {

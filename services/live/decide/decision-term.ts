@@ -59,6 +59,15 @@ const PUBLISH_WAIT_MS = 500;
 /** Records a rebuild loads in one query: far more than a round's, since nothing waits on a rebuild's rounds. */
 const REBUILD_LOAD = 50_000;
 
+/**
+ * A rebuild lets the event loop run after every this many records it replays (and every 5,000 patient keys it
+ * restores): at national scale it takes seconds, and ingest, Kafka heartbeats and the health endpoints share the loop.
+ */
+const REBUILD_STEP = 5_000;
+
+/** Lets the event loop run (timers, I/O) before going on. */
+const letLoopRun = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
 export interface DeciderDeps {
   readonly store: StateStore;
   readonly topology: InputTopology;
@@ -150,7 +159,7 @@ export class DecisionTerm {
     // Not the stored one: dropped before the stored one is restored, so that two engines are never held at once.
     warm = null;
     if (fromWarm !== null) this.#startFrom(fromWarm.state, fromWarm.cover);
-    else if (checkpoint.snapshot !== null) this.#startFrom(await restoreDeciderSnapshot(checkpoint.snapshot.format, checkpoint.snapshot.state, this.#engineOptions), checkpoint.snapshot);
+    else if (checkpoint.snapshot !== null) this.#startFrom(await restoreDeciderSnapshot(checkpoint.snapshot.format, checkpoint.snapshot.state, this.#engineOptions, letLoopRun), checkpoint.snapshot);
     const restored = this.#recordsOffered;
     for (const step of rebuildSteps(checkpoint, this.#deps.streamOfTopic)) {
       await this.#offerUpTo(step.offsets);
@@ -182,7 +191,7 @@ export class DecisionTerm {
 
   /**
    * Offers every stored record below the target offsets, REBUILD_LOAD records at a time, the store reading the next
-   * load while the engine takes this one.
+   * load while the engine takes this one, letting the event loop run every REBUILD_STEP records.
    */
   async #offerUpTo(target: ReadonlyMap<PartitionKey, number>): Promise<void> {
     const targets = [...target].map(([key, to]) => ({ key, to }));
@@ -201,7 +210,10 @@ export class DecisionTerm {
       const current = next;
       next = load();
       // Records a term before this one decided: counted then (future-dated ones, say), not again.
-      for (const record of records) this.#offer(record, false);
+      for (let i = 0; i < records.length; i++) {
+        if (i > 0 && i % REBUILD_STEP === 0) await letLoopRun();
+        this.#offer(records[i]!, false);
+      }
       for (const range of current.ranges) this.#offered.set(keyOf(range), range.to);
     }
   }
@@ -385,7 +397,7 @@ export class DecisionTerm {
       engine: this.#engine,
       latestEventTime: Object.fromEntries(this.#latestEventTime),
       futureTimes: Object.fromEntries(this.#futureTimes),
-    }, () => new Promise<void>((resolve) => setImmediate(resolve)), this.#deps.monotonicNow);
+    }, letLoopRun, this.#deps.monotonicNow);
     const held = forgetting + heldMs;
     const took = this.#deps.monotonicNow() - started;
     this.#sinceSnapshot = { records: 0, at: this.#deps.monotonicNow(), cost: held, backlog: false };

@@ -1,5 +1,5 @@
 // NHS number check: exactly ten ASCII digits whose tenth is the Modulus 11 check digit of the first nine
-// (weights 10..2; 11 - remainder; 11 becomes 0; 10 is invalid). Source: shared/domain, section on NHS numbers.
+// (weights 10..2; 11 - remainder; 11 becomes 0; 10 is invalid). Source: the NHS Data Dictionary, NHS NUMBER.
 export function isValidNhsNumber(value: string): boolean {
   if (value.length !== 10) return false;
   let sum = 0;

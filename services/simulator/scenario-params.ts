@@ -53,9 +53,9 @@ export const DEFAULTS = {
   days: 1369,
   start: '2015-01-01',
   disseminationsPerWeek: '5%',
-  // Type 1 stood at about 2.6% of patients in 2016 and 3.6% in 2018, type 2 at 2.2% in 2016
-  // (shared/domain/opt-outs-england.md, section 6). The window starts with nobody opted out, so 1.35% a year
-  // reaches about 5% of patients (3.5% type 1, 2.7% type 2) by the end of the default window.
+  // Type 1 stood at about 2.6% of patients in 2016 and 3.6% in 2018, type 2 at 2.2% in 2016 (NHS Digital, Care
+  // Information Choices, May 2016; the RCGP, citing NHS Digital, March 2018). The window starts with nobody opted
+  // out, so 1.35% a year reaches about 5% of patients (3.5% type 1, 2.7% type 2) by the end of the default window.
   optOutsPerYear: 0.0135,
   // About one standing dissent in seven withdrawn over the default window; no source gives a rate.
   withdrawalsPerYear: 0.04,

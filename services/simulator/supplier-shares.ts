@@ -1,6 +1,6 @@
 // GP system suppliers at their English market shares. Source: Kontopantelis et al., BMJ Open 2018;8:e020738,
 // August 2016, 7,526 practices: EMIS 56%, SystmOne (TPP) 34%, Vision 9%, the ~1.8% rest Microtest and others
-// (shared/domain/opt-outs-england.md, section 5). The rest is given to MICROTEST, the only other supplier here.
+// (PMC5855245). The rest is given to MICROTEST, the only other supplier here.
 
 export type Supplier = 'EMIS' | 'TPP' | 'VISION' | 'MICROTEST';
 

@@ -5,7 +5,7 @@ import { checkDigit, invalidTestNhsNumber, TEST_RANGE_CAPACITY, TestNhsNumbers }
 
 describe('test-range NHS numbers', () => {
   it('computes the check digits of the published 999-range examples', () => {
-    // shared/domain/opt-outs-england.md, section 4: 9990000018, 9990000026, ... 9999999999.
+    // The Modulus 11 check digits (NHS Data Dictionary, NHS NUMBER) of 999000001, 999000002 and 999999999.
     expect(checkDigit(999000001)).toBe(8);
     expect(checkDigit(999000002)).toBe(6);
     expect(checkDigit(999999999)).toBe(9);

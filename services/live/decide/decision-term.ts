@@ -312,7 +312,7 @@ export class DecisionTerm {
       if (this.#offer(record) === 'late') lateByTopic.set(record.topic, (lateByTopic.get(record.topic) ?? 0) + 1);
     };
     const plan = planRound({
-      offered: this.#offered, latestEventTime: this.#latestEventTime, progress, logEnds: this.#ends?.offsets ?? null, waiting: this.#feed, round: this.#rounds++, budget: this.#settings.roundBudget, streamOfTopic: this.#deps.streamOfTopic,
+      offered: this.#offered, latestEventTime: this.#latestEventTime, progress, logEnds: this.#ends?.offsets ?? null, waiting: this.#feed, ceiling: this.#ceiling, round: this.#rounds++, budget: this.#settings.roundBudget, streamOfTopic: this.#deps.streamOfTopic,
     });
     for (const take of plan.fromMemory) {
       for (const { batch, from, until } of take.slices) for (const record of batch.records) if (record.offset >= from && record.offset < until) offer(record);

@@ -8,6 +8,8 @@ import { AHEAD_LIMIT_MS, cutBefore, type BatchSlice, movedOffsets, partitionView
 
 const streamOfTopic = new Map<string, StreamName>([['m', 'ndsManifests'], ['g', 'gpEvents']]);
 const DAY = 86_400_000;
+/** The wall clock plus MAX_FUTURE, far beyond every record's time here but one. */
+const CEILING = 10_000 * DAY;
 const key = (partition: number, topic = 'm'): PartitionKey => partitionKey(topic, partition);
 const progress = (partition: number, nextOffset: number, topic = 'm'): PartitionProgress =>
   ({ topic, partition, nextOffset, maxEventTime: null, sinceLastRecordMs: null });
@@ -87,6 +89,9 @@ const rounds: RoundCase[] = [
   { name: 'takes the next record of the partition furthest behind however far ahead it is dated, so that a gap stops nothing',
     offered: [[key(0), 5]], progress: [progress(0, 50)], waiting: [storedBatch('m', 0, 0, 50, [], (o) => (o < 5 ? o : o * 100) * DAY)],
     latest: [[key(0), 4 * DAY]], memory: [[key(0), [5], 6]], store: [], held: 1 },
+  { name: 'takes a record dated beyond the ceiling (it waits in the engine), and stops at the next beyond the limit',
+    offered: [[key(1), 50]], progress: [progress(0, 50), progress(1, 50)], waiting: [storedBatch('m', 0, 0, 50, [], (o) => (o === 2 ? CEILING + 1 : o * DAY))],
+    latest: [[key(0), -DAY], [key(1), 0]], memory: [[key(0), range(0, 7), 7]], store: [], held: 1 },
   { name: 'takes a batch whole when every record is dated within the limit',
     offered: [[key(1), 50]], progress: [progress(0, 50), progress(1, 50)], waiting: [storedBatch('m', 0, 0, 50, [], (o) => (o * DAY) / 10)],
     latest: [[key(0), -DAY], [key(1), 0]], memory: [[key(0), range(0, 50), 50]], store: [] },
@@ -104,7 +109,7 @@ describe('round planner: what a round offers', () => {
     const feed = new RecordFeed(10_000);
     for (const b of c.waiting ?? []) feed.accept(b);
     const offered = new Map(c.offered ?? []);
-    const plan = planRound({ offered, latestEventTime: new Map(c.latest ?? []), progress: c.progress, logEnds: c.ends === undefined ? null : new Map(c.ends), waiting: feed, round: c.round ?? 0, budget: c.budget ?? 10_000, streamOfTopic });
+    const plan = planRound({ offered, latestEventTime: new Map(c.latest ?? []), progress: c.progress, logEnds: c.ends === undefined ? null : new Map(c.ends), waiting: feed, ceiling: CEILING, round: c.round ?? 0, budget: c.budget ?? 10_000, streamOfTopic });
     const inSlice = ({ batch, from, until }: BatchSlice) => batch.records.filter((r) => r.offset >= from && r.offset < until);
     expect(plan.fromMemory.map((t) => [t.key, t.slices.flatMap((slice) => inSlice(slice).map((r) => r.offset)), t.to])).toEqual(c.memory);
     for (const t of plan.fromMemory) expect(t.records).toBe(t.slices.reduce((n, slice) => n + inSlice(slice).length, 0));

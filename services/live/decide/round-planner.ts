@@ -79,6 +79,11 @@ export interface RoundInputs {
    */
   readonly logEnds: ReadonlyMap<PartitionKey, number> | null;
   readonly waiting: WaitingRecords;
+  /**
+   * The wall clock plus MAX_FUTURE: a record dated beyond it waits in the engine until its time comes, whatever
+   * the partitions' times, so it never stops a take.
+   */
+  readonly ceiling: Millis;
   /** This round's number in the term: partitions level in event time take turns at going first. */
   readonly round: number;
   /** Records a round takes, about: a backlog is worked off in short rounds, so alerts keep flowing. */
@@ -131,7 +136,7 @@ export function planRound(inputs: RoundInputs): RoundPlan {
   for (const { key } of order) {
     if (taken >= budget) break;
     // The partition furthest behind always takes a record, or a gap of more than the limit in its times would stop all.
-    const take = takeFromMemory(key, waiting.batches(key), offered.get(key) ?? 0, Math.min(share, budget - taken), limit, latest(key) <= frontier);
+    const take = takeFromMemory(key, waiting.batches(key), offered.get(key) ?? 0, Math.min(share, budget - taken), { limit, ceiling: inputs.ceiling, first: latest(key) <= frontier });
     if (take.slices.length > 0) offered.set(key, take.to);
     if (take.stoppedAt !== null) held++;
     fromMemory.push(take);
@@ -147,9 +152,11 @@ export function planRound(inputs: RoundInputs): RoundPlan {
 
 /**
  * Batches that end at or before where the partition stands are passed over; one that begins after it (a gap) stops.
- * So does the first record dated beyond `limit` (the take then ends before it), unless `first` and nothing is taken yet.
+ * So does the first record dated beyond `limit` and not beyond `ceiling` (the take then ends before it), unless
+ * `first` and nothing is taken yet.
  */
-function takeFromMemory(key: PartitionKey, batches: readonly StoredBatch[], at: number, budget: number, limit: Millis, first: boolean): MemoryTake & { readonly stoppedAt: number | null } {
+function takeFromMemory(key: PartitionKey, batches: readonly StoredBatch[], at: number, budget: number, times: { readonly limit: Millis; readonly ceiling: Millis; readonly first: boolean }): MemoryTake & { readonly stoppedAt: number | null } {
+  const { limit, ceiling, first } = times;
   const slices: BatchSlice[] = [];
   let records = 0;
   let to = at;
@@ -160,7 +167,8 @@ function takeFromMemory(key: PartitionKey, batches: readonly StoredBatch[], at: 
     const from = to;
     for (const record of batch.records) {
       if (record.offset < from) continue;
-      if (eventTimeOf(record.stream, record.record) > limit && (records > 0 || !first)) {
+      const time = eventTimeOf(record.stream, record.record);
+      if (time > limit && time <= ceiling && (records > 0 || !first)) {
         if (record.offset > from) slices.push({ batch, from, until: record.offset });
         return { key, slices, to: record.offset, records, stoppedAt: record.offset };
       }

@@ -95,9 +95,9 @@ const rounds: RoundCase[] = [
   { name: 'takes a batch whole when every record is dated within the limit',
     offered: [[key(1), 50]], progress: [progress(0, 50), progress(1, 50)], waiting: [storedBatch('m', 0, 0, 50, [], (o) => (o * DAY) / 10)],
     latest: [[key(0), -DAY], [key(1), 0]], memory: [[key(0), range(0, 50), 50]], store: [] },
-  { name: 'shares the budget among every partition with records to offer, those waiting included',
-    offered: [[key(0), 0], [key(1), 0]], progress: [progress(0, 1_000), progress(1, 1_000)], budget: 800, latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS * 2]],
-    memory: [], store: [[key(0), 0, 400]], held: 1 },
+  { name: 'shares the budget among the partitions it can take from, not those left waiting ahead',
+    offered: [[key(0), 0], [key(1), 0], [key(2), 0]], progress: [progress(0, 1_000), progress(1, 1_000), progress(2, 1_000)], budget: 800,
+    latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS * 2], [key(2), DAY]], memory: [], store: [[key(0), 0, 400], [key(2), 0, 400]], held: 1 },
 ];
 
 function range(from: number, to: number): number[] {

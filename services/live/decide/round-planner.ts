@@ -123,7 +123,9 @@ export function planRound(inputs: RoundInputs): RoundPlan {
   const limit = frontier + AHEAD_LIMIT_MS;
   const eligible = (key: PartitionKey): boolean => latest(key) <= limit;
   let held = [...toOffer].filter((key) => !eligible(key)).length;
-  const share = Math.max(MIN_RANGE, Math.floor(budget / Math.max(1, toOffer.size)));
+  // Shared among the partitions the round can take from: those left waiting ahead would only shrink every share.
+  const takers = toOffer.size - held;
+  const share = Math.max(MIN_RANGE, Math.floor(budget / Math.max(1, takers)));
 
   const fromMemory: MemoryTake[] = [];
   let taken = 0;

@@ -334,6 +334,9 @@ export class DecisionTerm {
       if (take.slices.length > 0) this.#offered.set(take.key, take.to);
       this.#feed.release(take.key, take.to);
     }
+    // Batches of partitions ahead would fill memory while the ones behind are read back from the store: when another
+    // round's worth would not fit, they are left to the store instead.
+    if (this.#feed.filling(this.#settings.roundBudget)) for (const key of plan.aheadInMemory) this.#feed.drop(key);
     if (plan.fromStore.length > 0) for (const record of await this.#session.loadRecords(plan.fromStore)) offer(record);
     for (const range of plan.fromStore) this.#offered.set(keyOf(range), range.to);
     const moved = movedOffsets(startedAt, this.#offered);

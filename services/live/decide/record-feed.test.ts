@@ -55,4 +55,15 @@ describe('record feed', () => {
     feed.accept(batch(0, 5, 7));
     expect(feed.partitions()).toEqual([P1, P0]);
   });
+
+  it('drops every batch of a partition, making room, and says when a round\'s worth more would not fit', () => {
+    const feed = new RecordFeed(10);
+    feed.accept(batch(0, 0, 3));
+    feed.accept(batch(0, 3, 6));
+    feed.accept(batch(1, 0, 2));
+    expect([feed.filling(2), feed.filling(3)]).toEqual([false, true]);
+    feed.drop(P0);
+    feed.drop(partitionKey('t', 9));
+    expect([feed.partitions(), feed.records, feed.continuesAt(P0, 3), feed.filling(3)]).toEqual([[P1], 2, false, false]);
+  });
 });

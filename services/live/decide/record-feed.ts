@@ -46,6 +46,17 @@ export class RecordFeed {
     return this.#batches.get(key)?.some((b) => b.from <= at && b.to > at) ?? false;
   }
 
+  /** Whether a round's worth of records more would pass its capacity: new batches are then left to the store. */
+  filling(records: number): boolean {
+    return this.#records + records > this.#capacity;
+  }
+
+  /** Drops every batch of the partition: the decider reads its records from the store when it comes to them. */
+  drop(key: PartitionKey): void {
+    for (const b of this.#batches.get(key) ?? []) this.#records -= b.records.length;
+    this.#batches.delete(key);
+  }
+
   /** Drops the partition's batches that end at or before this offset: offered, or stored again and read there. */
   release(key: PartitionKey, upTo: number): void {
     const list = this.#batches.get(key);

@@ -25,6 +25,8 @@ interface RoundCase {
   /** The log end offsets last read, when any were. */
   readonly ends?: readonly [PartitionKey, number][];
   readonly held?: number;
+  /** Partitions with batches waiting in memory that the round leaves waiting, ahead of the others. */
+  readonly ahead?: readonly PartitionKey[];
   /** From memory: partition, offsets of the records taken, where it then stands. */
   readonly memory: readonly [PartitionKey, number[], number][];
   /** From the store: partition, from, to. */
@@ -69,7 +71,7 @@ const rounds: RoundCase[] = [
   { name: 'leaves a partition more than the limit ahead of the one furthest behind waiting, in memory and in the store',
     offered: [[key(0), 10], [key(1), 10], [key(2), 10]], progress: [progress(0, 50), progress(1, 50), progress(2, 50)],
     waiting: [storedBatch('m', 2, 10, 50)], latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS], [key(2), DAY + AHEAD_LIMIT_MS + 1]],
-    memory: [], store: [[key(0), 10, 50], [key(1), 10, 50]], held: 1 },
+    memory: [], store: [[key(0), 10, 50], [key(1), 10, 50]], held: 1, ahead: [key(2)] },
   { name: 'does not count a partition with nothing more to offer as behind',
     offered: [[key(0), 50], [key(1), 10]], progress: [progress(0, 50), progress(1, 50)], latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS * 4]],
     memory: [], store: [[key(1), 10, 50]] },
@@ -79,19 +81,19 @@ const rounds: RoundCase[] = [
   { name: 'counts a partition as behind while its log holds records ingest has not stored, though nothing stored waits',
     offered: [[key(0), 50], [key(1), 10], [key(2), 10]], progress: [progress(0, 50), progress(1, 50), progress(2, 50)],
     waiting: [storedBatch('m', 1, 10, 50)], latest: [[key(0), DAY], [key(1), DAY + AHEAD_LIMIT_MS * 1.5], [key(2), DAY + AHEAD_LIMIT_MS]],
-    ends: [[key(0), 80]], memory: [], store: [[key(2), 10, 50]], held: 1 },
+    ends: [[key(0), 80]], memory: [], store: [[key(2), 10, 50]], held: 1, ahead: [key(1)] },
   { name: 'takes a waiting batch only up to its first record dated more than the limit ahead of the partition furthest behind',
     progress: [progress(0, 50), progress(1, 50)], waiting: [storedBatch('m', 0, 0, 50, [], (o) => o * DAY)], offered: [[key(1), 10]],
-    latest: [[key(0), -DAY], [key(1), 0]], memory: [[key(0), range(0, 7), 7]], store: [[key(1), 10, 50]], held: 1 },
+    latest: [[key(0), -DAY], [key(1), 0]], memory: [[key(0), range(0, 7), 7]], store: [[key(1), 10, 50]], held: 1, ahead: [key(0)] },
   { name: 'reckons a partition nothing dated has come from by its first waiting record, so that no first batch is taken whole',
     progress: [progress(0, 50), progress(1, 50)], waiting: [storedBatch('m', 0, 0, 50, [], (o) => o * DAY), storedBatch('m', 1, 0, 50, [], (o) => o * DAY + DAY / 2)],
-    memory: [[key(0), range(0, 8), 8], [key(1), range(0, 7), 7]], store: [], held: 2 },
+    memory: [[key(0), range(0, 8), 8], [key(1), range(0, 7), 7]], store: [], held: 2, ahead: [key(0), key(1)] },
   { name: 'takes the next record of the partition furthest behind however far ahead it is dated, so that a gap stops nothing',
     offered: [[key(0), 5]], progress: [progress(0, 50)], waiting: [storedBatch('m', 0, 0, 50, [], (o) => (o < 5 ? o : o * 100) * DAY)],
-    latest: [[key(0), 4 * DAY]], memory: [[key(0), [5], 6]], store: [], held: 1 },
+    latest: [[key(0), 4 * DAY]], memory: [[key(0), [5], 6]], store: [], held: 1, ahead: [key(0)] },
   { name: 'takes a record dated beyond the ceiling (it waits in the engine), and stops at the next beyond the limit',
     offered: [[key(1), 50]], progress: [progress(0, 50), progress(1, 50)], waiting: [storedBatch('m', 0, 0, 50, [], (o) => (o === 2 ? CEILING + 1 : o * DAY))],
-    latest: [[key(0), -DAY], [key(1), 0]], memory: [[key(0), range(0, 7), 7]], store: [], held: 1 },
+    latest: [[key(0), -DAY], [key(1), 0]], memory: [[key(0), range(0, 7), 7]], store: [], held: 1, ahead: [key(0)] },
   { name: 'takes a batch whole when every record is dated within the limit',
     offered: [[key(1), 50]], progress: [progress(0, 50), progress(1, 50)], waiting: [storedBatch('m', 0, 0, 50, [], (o) => (o * DAY) / 10)],
     latest: [[key(0), -DAY], [key(1), 0]], memory: [[key(0), range(0, 50), 50]], store: [] },
@@ -117,6 +119,7 @@ describe('round planner: what a round offers', () => {
     expect(plan.fromStore.every((r) => r.stream === streamOfTopic.get(r.topic))).toBe(true);
     expect(offered).toEqual(new Map(c.offered ?? []));
     expect(plan.held).toBe(c.held ?? 0);
+    expect(plan.aheadInMemory).toEqual(c.ahead ?? []);
   });
 });
 

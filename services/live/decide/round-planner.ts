@@ -64,6 +64,8 @@ export interface RoundPlan {
   readonly fromStore: readonly OffsetRange[];
   /** Partitions with records to offer that the round leaves waiting, being ahead of the others in event time. */
   readonly held: number;
+  /** Of those, the ones with batches waiting in memory: the first to leave to the store when memory is short. */
+  readonly aheadInMemory: readonly PartitionKey[];
 }
 
 export interface RoundInputs {
@@ -123,6 +125,7 @@ export function planRound(inputs: RoundInputs): RoundPlan {
   const limit = frontier + AHEAD_LIMIT_MS;
   const eligible = (key: PartitionKey): boolean => latest(key) <= limit;
   let held = [...toOffer].filter((key) => !eligible(key)).length;
+  const aheadInMemory = waiting.partitions().filter((key) => toOffer.has(key) && !eligible(key));
   // Shared among the partitions the round can take from: those left waiting ahead would only shrink every share.
   const takers = toOffer.size - held;
   const share = Math.max(MIN_RANGE, Math.floor(budget / Math.max(1, takers)));
@@ -140,16 +143,19 @@ export function planRound(inputs: RoundInputs): RoundPlan {
     // The partition furthest behind always takes a record, or a gap of more than the limit in its times would stop all.
     const take = takeFromMemory(key, waiting.batches(key), offered.get(key) ?? 0, Math.min(share, budget - taken), { limit, ceiling: inputs.ceiling, first: latest(key) <= frontier });
     if (take.slices.length > 0) offered.set(key, take.to);
-    if (take.stoppedAt !== null) held++;
+    if (take.stoppedAt !== null) {
+      held++;
+      aheadInMemory.push(key);
+    }
     fromMemory.push(take);
     taken += take.records;
   }
-  if (taken >= budget) return { fromMemory, fromStore: [], held };
+  if (taken >= budget) return { fromMemory, fromStore: [], held, aheadInMemory };
   const targets = inputs.progress
     .map((p) => ({ key: keyOf(p), to: p.nextOffset }))
     .filter(({ key }) => eligible(key) && !waiting.continuesAt(key, offered.get(key) ?? 0))
     .map(({ key, to }) => ({ key, to: Math.min(to, (offered.get(key) ?? 0) + share) }));
-  return { fromMemory, fromStore: rangesToLoad(offered, targets, budget - taken, inputs.streamOfTopic), held };
+  return { fromMemory, fromStore: rangesToLoad(offered, targets, budget - taken, inputs.streamOfTopic), held, aheadInMemory };
 }
 
 /**

@@ -23,9 +23,8 @@ export const SNAPSHOT_SPACING = 9;
 
 // Once a backlog is worked off the loop has time to spare, and every record decided since the last snapshot is one a
 // decider taking over must replay: the snapshot then waits only BACKLOG_END_SPACING × d. Waiting out the whole spacing
-// left a decider killed just after a catch-up replaying up to nine times d of the backlog's records (about 100,000 at
-// four times the bench's history). Were backlogs to end again and again, snapshots would still hold the loop for at
-// most a third of the time.
+// left a decider that crashed soon after a catch-up replaying up to nine times d of the backlog's records. Were
+// backlogs to end again and again, snapshots would still hold the loop for at most a third of the time.
 export const BACKLOG_END_SPACING = 2;
 
 /**

@@ -108,10 +108,11 @@ export function planRound(inputs: RoundInputs): RoundPlan {
   const toOffer = new Set<PartitionKey>();
   for (const [key, next] of stored) if (next > (offered.get(key) ?? 0)) toOffer.add(key);
   for (const key of waiting.partitions()) if (waiting.batches(key).some((b) => b.to > (offered.get(key) ?? 0))) toOffer.add(key);
-  // A partition nothing dated has come from yet (or only records dated beyond the ceiling) goes first, but tells
-  // nothing of how far behind it is: it holds no other back. One whose records ingest is still storing (a topic
-  // with more records to the day than the others is stored further behind in event time) holds them back even while
-  // it has nothing stored to offer: otherwise they would run on ahead of it into the engine's queue.
+  // A partition nothing dated has come from yet (or only records dated beyond the ceiling) goes first; its latest
+  // time tells nothing of how far behind it is (its first waiting record does, below). One whose records ingest is
+  // still storing (a topic with more records to the day than the others is stored further behind in event time)
+  // holds the others back even while it has nothing stored to offer: otherwise they would run on ahead of it into
+  // the engine's queue.
   const toRead = (key: PartitionKey): boolean => toOffer.has(key) || (inputs.logEnds?.get(key) ?? 0) > (stored.get(key) ?? 0);
   let frontier = Infinity;
   for (const [key, time] of inputs.latestEventTime) if (toRead(key)) frontier = Math.min(frontier, time);

@@ -23,6 +23,8 @@ import { DecisionMetrics } from './decision-metrics.js';
 import { DEFAULT_DECIDER_TIMINGS, DecisionTerm, engineOptionsOf, type DeciderDeps, type DeciderSettings } from './decision-term.js';
 import { Decider } from './decider.js';
 import { WarmStandby } from './warm-standby.js';
+import { SeededRandom } from '../../simulator/seeded-random.js';
+import { TestNhsNumbers } from '../../simulator/test-nhs-numbers.js';
 
 /**
  * The store, each session it elects with `method` failing whenever `failure` gives an error (null: the call goes
@@ -171,19 +173,6 @@ function withCountedRecords(store: MemoryStateStore, took: () => void): MemorySt
   });
 }
 
-/** The first `count` valid NHS numbers of the 999 range (a check digit of 10 makes a number invalid: passed over). */
-function validNhsNumbers(count: number): string[] {
-  const numbers: string[] = [];
-  for (let n = 0; numbers.length < count; n++) {
-    const digits = `999${String(n).padStart(6, '0')}`;
-    let sum = 0;
-    for (let i = 0; i < 9; i++) sum += Number(digits[i]) * (10 - i);
-    const check = (11 - (sum % 11)) % 11;
-    if (check !== 10) numbers.push(`${digits}${check}`);
-  }
-  return numbers;
-}
-
 async function rounds(term: DecisionTerm, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await term.round();
 }
@@ -263,9 +252,9 @@ describe('a decider term over the in-memory store', () => {
 
   it('lets the event loop run while it replays the records stored after its snapshot, once it has held it for 50 ms', async () => {
     // Thousands of patients, each with a dissent: a snapshot of 6,000 patient keys, then as many records after it.
-    const patients = validNhsNumbers(12_000);
-    const events = (from: number, to: number, at: number) => patients.slice(from, to)
-      .map((nhs, i) => m('gpEvents', i % 12, gp(`bulk-${from + i}`, at + i, CODES.t1Dissent, nhs)));
+    const patients = new TestNhsNumbers(12_000, new SeededRandom(7));
+    const events = (from: number, to: number, at: number) => Array.from({ length: to - from }, (_, i) =>
+      m('gpEvents', i % 12, gp(`bulk-${from + i}`, at + i, CODES.t1Dissent, patients.of(from + i))));
     const clocks = new Clocks();
     const store = new MemoryStateStore(() => clocks.wall);
     const bulk: DeciderSettings = { ...settings, roundBudget: 100_000, snapshotEveryRecords: 1_000_000 };

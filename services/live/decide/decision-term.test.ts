@@ -27,10 +27,10 @@ import { SeededRandom } from '../../simulator/seeded-random.js';
 import { TestNhsNumbers } from '../../simulator/test-nhs-numbers.js';
 
 /**
- * The store, each session it elects with `method` failing whenever `failure` gives an error (null: the call goes
- * through), as a database refusing that statement would; `elected` is told of each session given.
+ * The store, with `method` of each session it elects called through `wrap` (given the real call and its arguments);
+ * `elected` is told of each session given.
  */
-function withFailingSessions(store: MemoryStateStore, method: keyof DeciderSession, failure: () => Error | null, elected: () => void = () => {}): MemoryStateStore {
+function withSessionMethod(store: MemoryStateStore, method: keyof DeciderSession, wrap: (call: () => Promise<unknown>) => Promise<unknown>, elected: () => void = () => {}): MemoryStateStore {
   return new Proxy(store, {
     get(target, name, receiver) {
       if (name !== 'tryLead') return Reflect.get(target, name, receiver) as unknown;
@@ -42,16 +42,24 @@ function withFailingSessions(store: MemoryStateStore, method: keyof DeciderSessi
           get(s, n, r) {
             const real = Reflect.get(s, n, r) as unknown;
             if (n !== method) return real;
-            return async (...args: unknown[]) => {
-              const error = failure();
-              if (error !== null) throw error;
-              return (real as (...a: unknown[]) => Promise<unknown>).apply(s, args);
-            };
+            return (...args: unknown[]) => wrap(() => (real as (...a: unknown[]) => Promise<unknown>).apply(s, args));
           },
         });
       };
     },
   });
+}
+
+/**
+ * The store, each session it elects with `method` failing whenever `failure` gives an error (null: the call goes
+ * through), as a database refusing that statement would; `elected` is told of each session given.
+ */
+function withFailingSessions(store: MemoryStateStore, method: keyof DeciderSession, failure: () => Error | null, elected: () => void = () => {}): MemoryStateStore {
+  return withSessionMethod(store, method, async (call) => {
+    const error = failure();
+    if (error !== null) throw error;
+    return call();
+  }, elected);
 }
 
 const TOPIC: { readonly [S in StreamName]: string } = { gpEvents: 'gp', ndsReceived: 'rc', ndsManifests: 'mf', ndsDisseminations: 'ds' };
@@ -147,30 +155,12 @@ async function ingest(store: MemoryStateStore, messages: readonly Message[], onS
 
 /** The store, its sessions' loadRecords answering records that call `took` as each is read. */
 function withCountedRecords(store: MemoryStateStore, took: () => void): MemoryStateStore {
-  return new Proxy(store, {
-    get(target, name, receiver) {
-      if (name !== 'tryLead') return Reflect.get(target, name, receiver) as unknown;
-      return async (who: string) => {
-        const session = await target.tryLead(who);
-        if (session === null) return null;
-        return new Proxy(session, {
-          get(s, n, r) {
-            const real = Reflect.get(s, n, r) as unknown;
-            if (n !== 'loadRecords') return real;
-            return async (...args: unknown[]) => {
-              const records = await (real as (...a: unknown[]) => Promise<StoredRecord[]>).apply(s, args);
-              return new Proxy(records, {
-                get(list, index, l) {
-                  if (typeof index === 'string' && /^\d+$/.test(index)) took();
-                  return Reflect.get(list, index, l) as unknown;
-                },
-              });
-            };
-          },
-        });
-      };
+  return withSessionMethod(store, 'loadRecords', async (call) => new Proxy(await call() as StoredRecord[], {
+    get(list, index, l) {
+      if (typeof index === 'string' && /^\d+$/.test(index)) took();
+      return Reflect.get(list, index, l) as unknown;
     },
-  });
+  }));
 }
 
 async function rounds(term: DecisionTerm, count: number): Promise<void> {

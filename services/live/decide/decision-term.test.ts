@@ -240,34 +240,6 @@ describe('a decider term over the in-memory store', () => {
     await session.release();
   });
 
-  it('offers a range it loaded only up to a week past the partition furthest behind, and the rest from memory in later rounds', async () => {
-    // Two partitions stored before the term starts, over the same thirty days: one a record a day, one ten.
-    const DAY = 24 * HOUR;
-    const sparse = Array.from({ length: 30 }, (_, d) => m('ndsManifests', 0, manifest(`sparse-${d}`, T0 + d * DAY, T0 + d * DAY)));
-    const dense = Array.from({ length: 300 }, (_, i) => m('ndsManifests', 1, manifest(`dense-${i}`, T0 + i * (DAY / 10), T0 + i * (DAY / 10))));
-    const clocks = new Clocks();
-    const store = new MemoryStateStore(() => clocks.wall);
-    await ingest(store, [...sparse, ...dense], () => {});
-    let loaded = 0;
-    const session = (await withCountedRecords(store, () => { loaded++; }).tryLead('a'))!;
-    const term = new DecisionTerm(deps(store, clocks), { ...settings, roundBudget: 1_000, snapshotEveryRecords: 1_000_000 }, session);
-    await term.rebuild();
-    await term.refreshEnds();
-    const offered = async () => {
-      await term.snapshotNow();
-      const offsets = (await session.loadCheckpoint()).snapshot!.offsets;
-      return [offsets.get(partitionKey('mf', 0)), offsets.get(partitionKey('mf', 1))];
-    };
-    // Both ranges are loaded whole; each is offered up to day 7, a week after the first record of either.
-    await term.round();
-    expect(await offered()).toEqual([8, 71]);
-    await rounds(term, 6);
-    expect(await offered()).toEqual([30, 300]);
-    // What was left was taken from memory: every record was read from the store once.
-    expect(loaded).toBe(330);
-    await session.release();
-  });
-
   it('lets the event loop run while it replays the records stored after its snapshot, once it has held it for 50 ms', async () => {
     // Thousands of patients, each with a dissent: a snapshot of 6,000 patient keys, then as many records after it.
     const patients = new TestNhsNumbers(12_000, new SeededRandom(7));

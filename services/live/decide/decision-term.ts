@@ -14,7 +14,7 @@ import { DECIDER_SNAPSHOT_FORMAT, encodeDeciderState, restoreDeciderSnapshot, ty
 import { describeFailure } from '../errors.js';
 import type { InputTopology } from '../kafka/input-topology.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
-import { cutBefore, knownOffsets, movedOffsets, partitionViews, planRound, rangesToLoad, rebuildSteps, loadedTimes, recordsByPartition, takeLoaded } from './round-planner.js';
+import { cutBefore, knownOffsets, movedOffsets, partitionViews, planRound, rangesToLoad, rebuildSteps } from './round-planner.js';
 import { readStreamClock } from './stream-clock.js';
 import { isSnapshotDue, type SinceSnapshot } from './snapshot-schedule.js';
 import { keyOf, partitionMapOf, topicOf, type PartitionKey } from '../store/topic-partition.js';
@@ -337,21 +337,8 @@ export class DecisionTerm {
     // Batches of partitions ahead would fill memory while the ones behind are read back from the store: when another
     // round's worth would not fit, they are left to the store instead.
     if (this.#feed.filling(this.#settings.roundBudget)) for (const key of plan.aheadInMemory) this.#feed.drop(key);
-    let cutShort = 0;
-    if (plan.fromStore.length > 0) {
-      const latestAtPlan = new Map(plan.fromStore.map((range) => [keyOf(range), this.#latestEventTime.get(keyOf(range))]));
-      const loaded = recordsByPartition(await this.#session.loadRecords(plan.fromStore));
-      const times = loadedTimes(plan.times, loaded, (key) => latestAtPlan.get(key));
-      plan.fromStore.forEach((range) => {
-        const take = takeLoaded(range, loaded.get(keyOf(range)) ?? [], times, latestAtPlan.get(keyOf(range)));
-        for (const record of take.records) offer(record);
-        this.#offered.set(keyOf(range), take.to);
-        if (take.rest === null) return;
-        cutShort++;
-        // Kept for the round that reaches its time, unless memory is short: it is then read from the store again.
-        this.#feed.accept(take.rest);
-      });
-    }
+    if (plan.fromStore.length > 0) for (const record of await this.#session.loadRecords(plan.fromStore)) offer(record);
+    for (const range of plan.fromStore) this.#offered.set(keyOf(range), range.to);
     const moved = movedOffsets(startedAt, this.#offered);
 
     const ends = this.#endOffsets();
@@ -367,7 +354,7 @@ export class DecisionTerm {
       this.#idle = reading.idle;
     }
     // A round that took its whole budget, or left partitions ahead in event time waiting, leaves more to do at once.
-    const full = offeredCount >= this.#settings.roundBudget || (plan.held + cutShort > 0 && offeredCount > 0);
+    const full = offeredCount >= this.#settings.roundBudget || (plan.held > 0 && offeredCount > 0);
     if (offeredCount === 0 && streamTime === before) {
       if (moved.size > 0) await this.#commit(roundStartedAt, streamTime, moved, null, [], [], null);
       // A backlog's last round may have been full: the snapshot that ends it comes in a quiet round like this one.

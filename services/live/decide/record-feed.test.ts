@@ -20,15 +20,6 @@ describe('record feed', () => {
     expect(feed.records).toBe(7);
   });
 
-  it('keeps a partition\'s batches in offset order, so that the rest of a load comes before batches stored after it', () => {
-    const feed = new RecordFeed(100);
-    feed.accept(batch(0, 8, 10));
-    feed.accept(batch(0, 10, 12));
-    feed.accept(batch(0, 3, 8));
-    expect(feed.batches(P0).map((b) => [b.from, b.to])).toEqual([[3, 8], [8, 10], [10, 12]]);
-    expect(feed.continuesAt(P0, 3)).toBe(true);
-  });
-
   it('leaves a batch to the store when keeping it would pass the capacity', () => {
     const feed = new RecordFeed(5);
     expect(feed.accept(batch(0, 0, 3))).toBe(true);

@@ -1,14 +1,13 @@
 // The records this process's ingest has just stored, by partition, waiting for the decider: it takes them from
-// memory instead of reading them back from the store. Also what the decider loaded from the store but left for a
-// later round (round-planner.ts, takeLoaded). Bounded in records: a batch that would take the feed past its capacity
-// is not kept, and the decider reads its records from the store instead (as it does those of partitions that other
-// instances consume). Nothing here decides what is offered when: see round-planner.ts.
+// memory instead of reading them back from the store. Bounded in records: a batch that would take the feed past its
+// capacity is not kept, and the decider reads its records from the store instead (as it does those of partitions
+// that other instances consume). Nothing here decides what is offered when: see round-planner.ts.
 import type { StoredBatch } from '../store/state-store.js';
 import { keyOf, type PartitionKey } from '../store/topic-partition.js';
 
 export class RecordFeed {
   readonly #capacity: number;
-  /** In offset order; a partition with nothing waiting has no entry (so the order is of arrival). */
+  /** In the order they were stored; a partition with nothing waiting has no entry (so the order is of arrival). */
   readonly #batches = new Map<PartitionKey, StoredBatch[]>();
   #records = 0;
 
@@ -16,20 +15,13 @@ export class RecordFeed {
     this.#capacity = capacityRecords;
   }
 
-  /**
-   * Keeps a stored batch, among its partition's in offset order (the rest of a load comes back before batches ingest
-   * stored after it); false when the feed is full and the batch is left to the store.
-   */
+  /** Keeps a stored batch; false when the feed is full and the batch is left to the store. */
   accept(batch: StoredBatch): boolean {
     if (this.#records + batch.records.length > this.#capacity) return false;
     const key = keyOf(batch);
     const list = this.#batches.get(key);
-    if (!list) this.#batches.set(key, [batch]);
-    else {
-      let at = list.length;
-      while (at > 0 && list[at - 1]!.from > batch.from) at--;
-      list.splice(at, 0, batch);
-    }
+    if (list) list.push(batch);
+    else this.#batches.set(key, [batch]);
     this.#records += batch.records.length;
     return true;
   }
@@ -44,7 +36,7 @@ export class RecordFeed {
     return [...this.#batches.keys()];
   }
 
-  /** The partition's waiting batches, in offset order. */
+  /** The partition's waiting batches, in the order they were stored. */
   batches(key: PartitionKey): readonly StoredBatch[] {
     return this.#batches.get(key) ?? [];
   }

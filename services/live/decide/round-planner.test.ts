@@ -4,7 +4,7 @@ import type { PartitionProgress, StoredBatch } from '../store/state-store.js';
 import { storedBatch } from '../store/testing/stored-batches.js';
 import { partitionKey, type PartitionKey } from '../store/topic-partition.js';
 import { RecordFeed } from './record-feed.js';
-import { AHEAD_LIMIT_MS, cutBefore, type BatchSlice, movedOffsets, partitionViews, planRound, loadedTimes, rebuildSteps, recordsByPartition, type RoundTimes, takeLoaded, type ClockInputs } from './round-planner.js';
+import { AHEAD_LIMIT_MS, cutBefore, type BatchSlice, movedOffsets, partitionViews, planRound, rebuildSteps, type ClockInputs } from './round-planner.js';
 
 const streamOfTopic = new Map<string, StreamName>([['m', 'ndsManifests'], ['g', 'gpEvents']]);
 const DAY = 86_400_000;
@@ -120,64 +120,6 @@ describe('round planner: what a round offers', () => {
     expect(offered).toEqual(new Map(c.offered ?? []));
     expect(plan.held).toBe(c.held ?? 0);
     expect(plan.aheadInMemory).toEqual(c.ahead ?? []);
-  });
-});
-
-describe('round planner: what a range loaded from the store gives', () => {
-  // The partition furthest behind stands at DAY: records dated past DAY + AHEAD_LIMIT_MS wait.
-  const times: RoundTimes = { frontier: DAY, limit: DAY + AHEAD_LIMIT_MS, ceiling: CEILING };
-  const loadedRange = { stream: 'ndsManifests' as const, topic: 'm', partition: 0, from: 10, to: 40 };
-  /** The range's records, a day apart from `firstDay` on, with offset 12 left out (a duplicate). */
-  const loaded = (firstDay: number, at: (offset: number) => number = (o) => (firstDay + o - 10) * DAY) =>
-    storedBatch('m', 0, 10, 40, [12], at).records;
-  const offsets = (records: readonly { readonly offset: number }[]) => records.map((r) => r.offset);
-
-  it('takes the records up to the first dated more than the limit ahead, and keeps the rest as a batch from its offset to the range\'s end', () => {
-    const take = takeLoaded(loadedRange, loaded(2), times, 2 * DAY);
-    // Days 2 to 8 are within the limit (offsets 10 to 16, 12 left out); offset 17 is day 9.
-    expect(offsets(take.records)).toEqual([10, 11, 13, 14, 15, 16]);
-    expect(take.to).toBe(17);
-    expect(take.rest).toMatchObject({ topic: 'm', partition: 0, from: 17, to: 40 });
-    expect(offsets(take.rest!.records)).toEqual(range(17, 40));
-  });
-
-  it('takes the whole range when every record is within the limit', () => {
-    const take = takeLoaded(loadedRange, loaded(1, () => 3 * DAY), times, DAY * 2);
-    expect(offsets(take.records)).toEqual(range(10, 40).filter((o) => o !== 12));
-    expect(take.to).toBe(40);
-    expect(take.rest).toBeNull();
-  });
-
-  it('takes nothing from a partition ahead whose next record is past the limit, and keeps it all', () => {
-    const take = takeLoaded(loadedRange, loaded(30), times, 5 * DAY);
-    expect(take.records).toEqual([]);
-    expect(take.to).toBe(10);
-    expect(offsets(take.rest!.records)).toEqual(range(10, 40).filter((o) => o !== 12));
-  });
-
-  it('takes one record of the partition furthest behind, or one nothing dated came from, however far ahead it is dated', () => {
-    for (const latest of [DAY, undefined]) {
-      const take = takeLoaded(loadedRange, loaded(30), times, latest);
-      expect(offsets(take.records)).toEqual([10]);
-      expect(take.rest!.from).toBe(11);
-    }
-  });
-
-  it('does not stop at a record dated beyond the ceiling', () => {
-    const take = takeLoaded(loadedRange, loaded(2, (o) => (o === 11 ? CEILING + 1 : 3 * DAY)), times, 2 * DAY);
-    expect(take.rest).toBeNull();
-  });
-
-  it('reckons a partition nothing dated has come from by its first loaded record, moving the limit back to it', () => {
-    const loadedBy = new Map([[key(0), loaded(-3)], [key(1), loaded(-9)], [key(2), []]]);
-    // key(1) has a latest time: its records do not count. key(0) has none: its first record (day -3) is the frontier.
-    expect(loadedTimes(times, loadedBy, (k) => (k === key(1) ? -9 * DAY : undefined))).toEqual({ frontier: -3 * DAY, limit: -3 * DAY + AHEAD_LIMIT_MS, ceiling: CEILING });
-    expect(loadedTimes(times, new Map([[key(0), loaded(5)]]), () => undefined)).toBe(times);
-  });
-
-  it('groups loaded records by partition, in the order loaded', () => {
-    const records = [...storedBatch('m', 0, 0, 2).records, ...storedBatch('m', 1, 5, 6).records, ...storedBatch('g', 0, 3, 4).records];
-    expect([...recordsByPartition(records)].map(([k, list]) => [k, offsets(list)])).toEqual([[key(0), [0, 1]], [key(1), [5]], [key(0, 'g'), [3]]]);
   });
 });
 

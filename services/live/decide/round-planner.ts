@@ -3,7 +3,7 @@
 // to replay up to, cut by cut. Pure: the decision term gathers the inputs, executes the plan and commits.
 import { eventTimeOf } from '../../core/offer-record.js';
 import type { Millis, StreamName } from '../../core/records.js';
-import type { DeciderCheckpoint, DeciderCut, OffsetRange, PartitionOffsets, PartitionProgress, StoredBatch, StoredRecord } from '../store/state-store.js';
+import type { DeciderCheckpoint, DeciderCut, OffsetRange, PartitionOffsets, PartitionProgress, StoredBatch } from '../store/state-store.js';
 import { keyOf, topicOf, topicPartitionOf, type PartitionKey } from '../store/topic-partition.js';
 import type { PartitionView } from './stream-clock.js';
 
@@ -61,10 +61,7 @@ export interface MemoryTake {
 export interface RoundPlan {
   /** Every partition with records waiting that the round reached, in the order to offer them. */
   readonly fromMemory: readonly MemoryTake[];
-  /** Ranges to load; what each holds is taken by takeLoaded, under `times`. */
   readonly fromStore: readonly OffsetRange[];
-  /** How far ahead this round's takes may reach in event time (TakeTimes): the memory takes' and the store's. */
-  readonly times: RoundTimes;
   /** Partitions with records to offer that the round leaves waiting, being ahead of the others in event time. */
   readonly held: number;
   /** Of those, the ones with batches waiting in memory: the first to leave to the store when memory is short. */
@@ -127,7 +124,6 @@ export function planRound(inputs: RoundInputs): RoundPlan {
     if (next !== null) frontier = Math.min(frontier, next);
   }
   const limit = frontier + AHEAD_LIMIT_MS;
-  const times: RoundTimes = { limit, ceiling: inputs.ceiling, frontier };
   const eligible = (key: PartitionKey): boolean => latest(key) <= limit;
   let held = [...toOffer].filter((key) => !eligible(key)).length;
   const aheadInMemory = waiting.partitions().filter((key) => toOffer.has(key) && !eligible(key));
@@ -146,7 +142,7 @@ export function planRound(inputs: RoundInputs): RoundPlan {
   for (const { key } of order) {
     if (taken >= budget) break;
     // The partition furthest behind always takes a record, or a gap of more than the limit in its times would stop all.
-    const take = takeFromMemory(key, waiting.batches(key), offered.get(key) ?? 0, Math.min(share, budget - taken), takeTimes(times, latest(key)));
+    const take = takeFromMemory(key, waiting.batches(key), offered.get(key) ?? 0, Math.min(share, budget - taken), { limit, ceiling: inputs.ceiling, first: latest(key) <= frontier });
     if (take.slices.length > 0) offered.set(key, take.to);
     if (take.stoppedAt !== null) {
       held++;
@@ -155,41 +151,21 @@ export function planRound(inputs: RoundInputs): RoundPlan {
     fromMemory.push(take);
     taken += take.records;
   }
-  if (taken >= budget) return { fromMemory, fromStore: [], times, held, aheadInMemory };
+  if (taken >= budget) return { fromMemory, fromStore: [], held, aheadInMemory };
   const targets = inputs.progress
     .map((p) => ({ key: keyOf(p), to: p.nextOffset }))
     .filter(({ key }) => eligible(key) && !waiting.continuesAt(key, offered.get(key) ?? 0))
     .map(({ key, to }) => ({ key, to: Math.min(to, (offered.get(key) ?? 0) + share) }));
-  return { fromMemory, fromStore: rangesToLoad(offered, targets, budget - taken, inputs.streamOfTopic), times, held, aheadInMemory };
+  return { fromMemory, fromStore: rangesToLoad(offered, targets, budget - taken, inputs.streamOfTopic), held, aheadInMemory };
 }
-
-/** The furthest-behind partition's time in a round (`frontier`), the limit it sets, and the wall clock plus MAX_FUTURE. */
-export interface RoundTimes {
-  readonly limit: Millis;
-  readonly ceiling: Millis;
-  readonly frontier: Millis;
-}
-
-/** How far one partition's take may reach: `first` for the partition furthest behind, which always takes a record. */
-interface TakeTimes {
-  readonly limit: Millis;
-  readonly ceiling: Millis;
-  readonly first: boolean;
-}
-
-const takeTimes = (times: RoundTimes, latest: Millis): TakeTimes => ({ limit: times.limit, ceiling: times.ceiling, first: latest <= times.frontier });
-
-/**
- * Whether a take stops before a record of this time, with `taken` records taken so far: at the first dated beyond
- * `limit` and not beyond `ceiling`, unless `first` and nothing is taken yet.
- */
-const stopsBefore = (time: Millis, taken: number, times: TakeTimes): boolean => time > times.limit && time <= times.ceiling && (taken > 0 || !times.first);
 
 /**
  * Batches that end at or before where the partition stands are passed over; one that begins after it (a gap) stops.
- * So does the first record stopsBefore (the take then ends before it).
+ * So does the first record dated beyond `limit` and not beyond `ceiling` (the take then ends before it), unless
+ * `first` and nothing is taken yet.
  */
-function takeFromMemory(key: PartitionKey, batches: readonly StoredBatch[], at: number, budget: number, times: TakeTimes): MemoryTake & { readonly stoppedAt: number | null } {
+function takeFromMemory(key: PartitionKey, batches: readonly StoredBatch[], at: number, budget: number, times: { readonly limit: Millis; readonly ceiling: Millis; readonly first: boolean }): MemoryTake & { readonly stoppedAt: number | null } {
+  const { limit, ceiling, first } = times;
   const slices: BatchSlice[] = [];
   let records = 0;
   let to = at;
@@ -200,7 +176,8 @@ function takeFromMemory(key: PartitionKey, batches: readonly StoredBatch[], at: 
     const from = to;
     for (const record of batch.records) {
       if (record.offset < from) continue;
-      if (stopsBefore(eventTimeOf(record.stream, record.record), records, times)) {
+      const time = eventTimeOf(record.stream, record.record);
+      if (time > limit && time <= ceiling && (records > 0 || !first)) {
         if (record.offset > from) slices.push({ batch, from, until: record.offset });
         return { key, slices, to: record.offset, records, stoppedAt: record.offset };
       }
@@ -210,57 +187,6 @@ function takeFromMemory(key: PartitionKey, batches: readonly StoredBatch[], at: 
     to = batch.to;
   }
   return { key, slices, to, records, stoppedAt: null };
-}
-
-/** What a range loaded from the store gives: its records to offer, and the rest, which waits as a batch of its own. */
-export interface LoadedTake {
-  readonly records: readonly StoredRecord[];
-  /** Where the partition stands once they are offered. */
-  readonly to: number;
-  /** The records from the first one the take stopped before to the range's end; null when it took them all. */
-  readonly rest: StoredBatch | null;
-}
-
-/**
- * The records loaded for a range (its partition's, in offset order), taken as a memory take would: up to the first
- * that stopsBefore. A range is sized in offsets, so one of a partition with few records to the day can reach months
- * past the limit; offered whole, those records would only wait in the engine's queue, and in every snapshot of it.
- */
-export function takeLoaded(range: OffsetRange, records: readonly StoredRecord[], times: RoundTimes, latest: Millis | undefined): LoadedTake {
-  const take = takeTimes(times, latest ?? -Infinity);
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]!;
-    if (!stopsBefore(eventTimeOf(record.stream, record.record), i, take)) continue;
-    return { records: records.slice(0, i), to: record.offset, rest: { topic: range.topic, partition: range.partition, from: record.offset, to: range.to, records: records.slice(i) } };
-  }
-  return { records, to: range.to, rest: null };
-}
-
-/**
- * The round's times once its ranges are loaded: a partition nothing dated has come from counts by its first loaded
- * record, as one waiting in memory does in planRound. Without it, a decider starting on a backlog that its own ingest
- * did not store would take every partition's first range whole.
- */
-export function loadedTimes(times: RoundTimes, loaded: ReadonlyMap<PartitionKey, readonly StoredRecord[]>, latest: (key: PartitionKey) => Millis | undefined): RoundTimes {
-  let frontier = times.frontier;
-  for (const [key, records] of loaded) {
-    const first = records[0];
-    if (first === undefined || latest(key) !== undefined) continue;
-    frontier = Math.min(frontier, eventTimeOf(first.stream, first.record));
-  }
-  return frontier === times.frontier ? times : { ...times, frontier, limit: frontier + AHEAD_LIMIT_MS };
-}
-
-/** Loaded records by partition, each partition's in the order loaded (offset order). */
-export function recordsByPartition(records: readonly StoredRecord[]): Map<PartitionKey, StoredRecord[]> {
-  const byKey = new Map<PartitionKey, StoredRecord[]>();
-  for (const record of records) {
-    const key = keyOf(record);
-    const list = byKey.get(key);
-    if (list) list.push(record);
-    else byKey.set(key, [record]);
-  }
-  return byKey;
 }
 
 /** The event time of the first record waiting at or after the offset, if any waits. */

@@ -122,8 +122,11 @@ export function snapshotOf(engine: Reconciler): EngineSnapshot {
   return { ...parts, keys: parts.keys.map(keyOut) };
 }
 
-/** The snapshot with its keys as the engine holds them (written out by snapshotOf or writeSnapshot). */
-function partsOf(engine: Reconciler): Omit<EngineSnapshot, 'keys'> & { readonly keys: readonly KeyState[] } {
+/**
+ * The snapshot with its keys as the engine holds them (written out by snapshotOf or writeSnapshot); with `queued`
+ * false, its queue left out (an empty list written in its place).
+ */
+function partsOf(engine: Reconciler, queued = true): Omit<EngineSnapshot, 'keys'> & { readonly keys: readonly KeyState[] } {
   const state = engine.exportState();
   const position = new Map<Episode, number>();
   state.keys.forEach((key, i) => {
@@ -140,7 +143,7 @@ function partsOf(engine: Reconciler): Omit<EngineSnapshot, 'keys'> & { readonly 
     timerSeq: state.timerSeq,
     keys: state.keys,
     // In the order they will be taken, so that equal states give equal snapshots.
-    queued: [...state.queued].sort(queueOrder).map(queuedOut),
+    queued: queued ? [...state.queued].sort(queueOrder).map(queuedOut) : [],
     timers: [...state.timers].sort((a, b) => a.time - b.time || a.seq - b.seq).map((t) => [t.time, t.seq, at(t.episode)]),
     // By practice, in practice order: the order of practices does not change what the engine does.
     waiting: [...state.waiting].sort(byPractice).map(([ods, episodes]) => [ods, episodes.map(at)]),
@@ -184,9 +187,11 @@ const ITEMS_PER_STEP = 20_000;
  * writeSnapshot in steps: it pauses (yields) after every KEYS_PER_STEP patient keys and every ITEMS_PER_STEP items of
  * another list, so that a caller that must not hold its thread for the whole write (the decider's event loop, which
  * ingest and Kafka heartbeats share) can let other work run between steps. The engine must not change until it ends.
+ * With `queued` false, the records offered and not yet applied are left out (written as none): a caller that can
+ * offer them again to the restored engine (the live decider reads them back from its store) need not write them.
  */
-export function* writingSnapshot(engine: Reconciler, sink: SnapshotSink): Generator<void, void> {
-  const members = Object.entries(partsOf(engine));
+export function* writingSnapshot(engine: Reconciler, sink: SnapshotSink, queued = true): Generator<void, void> {
+  const members = Object.entries(partsOf(engine, queued));
   sink.object(members.length);
   for (const [name, value] of members) {
     sink.string(name);

@@ -196,6 +196,13 @@ export class Reconciler {
     return this.sharesFired;
   }
 
+  /** The latest event time among the records offered and not yet applied; -Infinity when none waits. */
+  latestQueuedTime(): Millis {
+    let latest = -Infinity;
+    for (const item of this.queue.values()) if (item.time > latest) latest = item.time;
+    return latest;
+  }
+
   /** The whole state as plain values (see engine-snapshot.ts for its encoding). */
   exportState(): EngineState {
     const timers: LiveTimer[] = [];

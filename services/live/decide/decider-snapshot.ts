@@ -5,8 +5,10 @@
 // event loop in about a fifth more than JSON.stringify, but half the bytes, which gzip compresses off the loop in a
 // quarter of the time (measured when format 2 came in). The decider now writes and reads it item by item, from and
 // into the engine's own objects, with no generic value of the whole state held on the way. Format 1, JSON text, is
-// still read, so that a snapshot stored by an earlier version is taken over. The offsets and stream time it covers
-// are stored beside it.
+// still read, so that a snapshot stored by an earlier version is taken over. Format 3 is format 2 with the engine's
+// queue (the records read but not yet applied, up to a week of a backlog's records) left out: for each partition it
+// names the lowest offset still queued (`queuedFrom`), and a decider taking over reads the records from there back
+// from the store (queued-sources.ts). The offsets and stream time it covers are stored beside it.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -15,11 +17,16 @@ import { restoreEngine, restoringEngineFrom, UnreadableSnapshot, writingSnapshot
 import type { Reconciler, ReconcilerOptions } from '../../core/reconciler.js';
 import type { Millis } from '../../core/records.js';
 import { VerifierError } from '../errors.js';
+import { partitionMapOf, type PartitionKey } from '../store/topic-partition.js';
 import { CompactReader, CompactWriter, decodeCompactValue, encodeCompactValue, UnreadableValue } from './compact-value.js';
 
-/** Format 1: gzip of the JSON text of DeciderSnapshotContent. Format 2: gzip of its compact bytes. */
+/**
+ * Format 1: gzip of the JSON text of DeciderSnapshotContent. Format 2: gzip of its compact bytes. Format 3: as 2,
+ * with the engine's queue left out and `queuedFrom` saying where to read it back from.
+ */
 const JSON_FORMAT = 1;
-export const DECIDER_SNAPSHOT_FORMAT = 2;
+const QUEUE_INSIDE_FORMAT = 2;
+export const DECIDER_SNAPSHOT_FORMAT = 3;
 
 export interface DeciderSnapshotContent {
   readonly engine: EngineSnapshot;
@@ -27,6 +34,11 @@ export interface DeciderSnapshotContent {
   readonly latestEventTime: Readonly<Record<string, Millis>>;
   /** By partition key: event times of records offered while dated beyond MAX_FUTURE, not yet counted as the partition's latest. */
   readonly futureTimes: Readonly<Record<string, readonly Millis[]>>;
+  /**
+   * Format 3: by partition key, the lowest offset of a record still in the engine's queue, which the snapshot leaves
+   * out (each partition's records from there to the offset covered, dated after the time reached, are the queue).
+   */
+  readonly queuedFrom?: Readonly<Record<string, number>>;
 }
 
 const gunzipAsync = promisify(gunzip);
@@ -45,9 +57,10 @@ export function encodeDeciderSnapshot(content: DeciderSnapshotContent): Promise<
  * item by item (no array is built for a patient key on the way), in steps with `pause` awaited between them (every
  * few thousand patient keys, tens of thousands of manifests or alerts): at national scale the write takes seconds,
  * and the decider's event loop, which ingest and Kafka heartbeats share, runs between steps. `heldMs`: how long the
- * steps held the loop, the pauses left out. Nothing may change the engine until the promise settles.
+ * steps held the loop, the pauses left out. Nothing may change the engine until the promise settles. With
+ * `state.queuedFrom`, format 3 (the queue left out); without, format 2.
  */
-export async function encodeDeciderState(state: DeciderState, pause: () => Promise<void>, now: () => number): Promise<{ readonly state: Buffer; readonly heldMs: number }> {
+export async function encodeDeciderState(state: DeciderState, pause: () => Promise<void>, now: () => number): Promise<{ readonly format: number; readonly state: Buffer; readonly heldMs: number }> {
   const writer = new CompactWriter();
   const steps = writingState(state, writer);
   let heldMs = 0;
@@ -58,17 +71,21 @@ export async function encodeDeciderState(state: DeciderState, pause: () => Promi
     if (step.done) break;
     await pause();
   }
-  return { state: await compressed(writer.finish()), heldMs };
+  return { format: state.queuedFrom === null ? QUEUE_INSIDE_FORMAT : DECIDER_SNAPSHOT_FORMAT, state: await compressed(writer.finish()), heldMs };
 }
 
 function* writingState(state: DeciderState, writer: CompactWriter): Generator<void, void> {
-  writer.object(3);
+  const queuedFrom = state.queuedFrom;
+  writer.object(queuedFrom === null ? 3 : 4);
   writer.string('engine');
-  yield* writingSnapshot(state.engine, writer);
+  yield* writingSnapshot(state.engine, writer, queuedFrom === null);
   writer.string('latestEventTime');
   writer.value(state.latestEventTime);
   writer.string('futureTimes');
   writer.value(state.futureTimes);
+  if (queuedFrom === null) return;
+  writer.string('queuedFrom');
+  writer.value(Object.fromEntries(queuedFrom));
 }
 
 /** The chunks through gzip as they are, never joined: a large state is not held twice before it is compressed. */
@@ -86,8 +103,13 @@ export async function decodeDeciderSnapshot(format: number, state: Buffer): Prom
 }
 
 /** What a snapshot holds, as the decider holds it: the engine itself, and its partitions' times. */
-export interface DeciderState extends Omit<DeciderSnapshotContent, 'engine'> {
+export interface DeciderState extends Omit<DeciderSnapshotContent, 'engine' | 'queuedFrom'> {
   readonly engine: Reconciler;
+  /**
+   * Where the engine's queue is to be read back from, by partition (format 3): the engine holds none of it until
+   * the records are offered again. Null: the engine holds its queue (formats 1 and 2), and a snapshot of it keeps it.
+   */
+  readonly queuedFrom: ReadonlyMap<PartitionKey, number> | null;
 }
 
 /**
@@ -98,10 +120,10 @@ export interface DeciderState extends Omit<DeciderSnapshotContent, 'engine'> {
 export async function restoreDeciderSnapshot(format: number, state: Buffer, options: ReconcilerOptions, pause: (() => Promise<void>) | null = null): Promise<DeciderState> {
   if (format === JSON_FORMAT) {
     const content = await decodeDeciderSnapshot(format, state);
-    return { ...partitionTimes(content.latestEventTime, content.futureTimes), engine: restoreEngine(content.engine, options) };
+    return { ...partitionTimes(content.latestEventTime, content.futureTimes), engine: restoreEngine(content.engine, options), queuedFrom: null };
   }
   const reader = new CompactReader(await gunzipped(format, state));
-  const steps = restoringFrom(reader, options);
+  const steps = restoringFrom(reader, options, format === DECIDER_SNAPSHOT_FORMAT);
   for (;;) {
     const step = steps.next();
     if (step.done) {
@@ -113,7 +135,7 @@ export async function restoreDeciderSnapshot(format: number, state: Buffer, opti
   }
 }
 
-function* restoringFrom(reader: CompactReader, options: ReconcilerOptions): Generator<void, DeciderState> {
+function* restoringFrom(reader: CompactReader, options: ReconcilerOptions, queueLeftOut: boolean): Generator<void, DeciderState> {
   const members = reader.object();
   let engine: Reconciler | null = null;
   const rest = new Map<string, unknown>();
@@ -123,7 +145,16 @@ function* restoringFrom(reader: CompactReader, options: ReconcilerOptions): Gene
     else rest.set(name, reader.value());
   }
   if (engine === null) throw new UnreadableSnapshot('no engine in the decider snapshot');
-  return { engine, ...partitionTimes(rest.get('latestEventTime'), rest.get('futureTimes')) };
+  return { engine, ...partitionTimes(rest.get('latestEventTime'), rest.get('futureTimes')), queuedFrom: queueLeftOut ? queueOffsets(rest.get('queuedFrom')) : null };
+}
+
+/** Format 3's queuedFrom, checked: an offset that is not a whole number would read back the wrong records. */
+function queueOffsets(queuedFrom: unknown): Map<PartitionKey, number> {
+  if (!isObject(queuedFrom)) throw new UnreadableSnapshot('no queue offsets in the decider snapshot');
+  for (const [partition, offset] of Object.entries(queuedFrom)) {
+    if (!Number.isSafeInteger(offset) || (offset as number) < 0) throw new UnreadableSnapshot(`the queue offset of partition ${partition} is not a whole number`);
+  }
+  return partitionMapOf(queuedFrom as Record<string, number>);
 }
 
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -133,7 +164,7 @@ const isTime = (value: unknown): value is Millis => typeof value === 'number' &&
  * The partition times as the decider keeps them, checked: a time that is not an integer would otherwise reach the
  * stream clock and hold back, or run ahead, every decision after the takeover.
  */
-function partitionTimes(latestEventTime: unknown, futureTimes: unknown): Omit<DeciderState, 'engine'> {
+function partitionTimes(latestEventTime: unknown, futureTimes: unknown): Omit<DeciderState, 'engine' | 'queuedFrom'> {
   if (!isObject(latestEventTime) || !isObject(futureTimes)) throw new UnreadableSnapshot('no partition times in the decider snapshot');
   for (const [partition, time] of Object.entries(latestEventTime)) {
     if (!isTime(time)) throw new UnreadableSnapshot(`the latest event time of partition ${partition} is not an integer`);
@@ -141,11 +172,11 @@ function partitionTimes(latestEventTime: unknown, futureTimes: unknown): Omit<De
   for (const [partition, times] of Object.entries(futureTimes)) {
     if (!Array.isArray(times) || !times.every(isTime)) throw new UnreadableSnapshot(`the future times of partition ${partition} are not a list of integers`);
   }
-  return { latestEventTime, futureTimes } as Omit<DeciderState, 'engine'>;
+  return { latestEventTime, futureTimes } as Omit<DeciderState, 'engine' | 'queuedFrom'>;
 }
 
 /** The bytes of a format this version reads, gunzipped. */
 async function gunzipped(format: number, state: Buffer): Promise<Buffer> {
-  if (format === DECIDER_SNAPSHOT_FORMAT || format === JSON_FORMAT) return gunzipAsync(state);
-  throw new VerifierError('SCHEMA_NOT_MIGRATED', `the stored decider snapshot has format ${format}; this version reads formats ${JSON_FORMAT} and ${DECIDER_SNAPSHOT_FORMAT}: run the version that wrote it, or a newer one`, { retriable: false });
+  if (format === DECIDER_SNAPSHOT_FORMAT || format === QUEUE_INSIDE_FORMAT || format === JSON_FORMAT) return gunzipAsync(state);
+  throw new VerifierError('SCHEMA_NOT_MIGRATED', `the stored decider snapshot has format ${format}; this version reads formats ${JSON_FORMAT} to ${DECIDER_SNAPSHOT_FORMAT}: run the version that wrote it, or a newer one`, { retriable: false });
 }

@@ -8,6 +8,8 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { streamValueDecoder, streamValueEncoder } from '../../codec/stream-value-codec.js';
 import type { Alert } from '../../core/alert.js';
+import { eventTimeOf, offerRecord } from '../../core/offer-record.js';
+import { Reconciler } from '../../core/reconciler.js';
 import type { DecodedFields, RecordOf, StreamName } from '../../core/records.js';
 import { ReplaySession } from '../../core/replay-session.js';
 import { catalogue, CODES, gp, HOUR, manifest, PATIENT_A, PATIENT_B, PATIENT_C, receipt, share, T0 } from '../../core/testing/builders.js';
@@ -17,8 +19,8 @@ import { MessageIntake } from '../ingest/message-intake.js';
 import { createVerifierMetrics } from '../ops/metrics.js';
 import type { DeciderSession, IngestOutcome, SnapshotCover, StoredRecord, StoredSnapshot } from '../store/state-store.js';
 import { MemoryStateStore } from '../store/testing/memory-state-store.js';
-import { keyOf, partitionKey, type PartitionKey } from '../store/topic-partition.js';
-import { decodeDeciderSnapshot } from './decider-snapshot.js';
+import { keyOf, partitionKey, topicPartitionOf, type PartitionKey } from '../store/topic-partition.js';
+import { DECIDER_SNAPSHOT_FORMAT, decodeDeciderSnapshot, encodeDeciderState } from './decider-snapshot.js';
 import { DecisionMetrics } from './decision-metrics.js';
 import { DEFAULT_DECIDER_TIMINGS, DecisionTerm, engineOptionsOf, type DeciderDeps, type DeciderSettings } from './decision-term.js';
 import { Decider } from './decider.js';
@@ -193,8 +195,13 @@ describe('a decider term over the in-memory store', () => {
     await session.release();
 
     // Another leader: the engine rebuilt from the snapshot and the cuts after it, then the rest read from the store.
+    // The snapshot leaves out the records still queued in the engine (dated within the allowed lateness of the
+    // latest), naming where they are stored: the successor reads them back, though retention has run since.
     const next = (await store.tryLead('b'))!;
-    expect((await next.loadCheckpoint()).snapshot).not.toBeNull();
+    const snapshot = (await next.loadCheckpoint()).snapshot!;
+    const stored = await decodeDeciderSnapshot(snapshot.format, snapshot.state);
+    expect([snapshot.format, stored.engine.queued]).toEqual([DECIDER_SNAPSHOT_FORMAT, []]);
+    expect(Object.keys(stored.queuedFrom ?? {}).length).toBeGreaterThan(0);
     const registry = new Registry();
     const successor = new DecisionTerm(deps(store, clocks, registry), settings, next);
     await successor.rebuild();
@@ -223,6 +230,53 @@ describe('a decider term over the in-memory store', () => {
     expect(duplicates).toBeGreaterThan(0);
     const accounts = await store.ingestAccounts();
     expect(accounts.every((a) => a.unaccounted === 0)).toBe(true);
+  });
+
+  it('keeps the queue in its snapshots while its engine holds records of a snapshot that kept its own, until their time has come', async () => {
+    const clocks = new Clocks();
+    const store = new MemoryStateStore(() => clocks.wall);
+    await ingest(store, first, () => {});
+    // A snapshot as an earlier version stored it (format 2): the engine with every record offered and, at 24 hours
+    // before the latest, the later ones still queued.
+    const ends = new Map((await store.ingestAccounts()).map((a): [PartitionKey, number] => [keyOf(a), a.nextOffset]));
+    const earlier = (await store.tryLead('earlier'))!;
+    const engine = new Reconciler(engineOptionsOf(deps(store, clocks), settings));
+    const latestEventTime: Record<string, number> = {};
+    for (const record of await earlier.loadRecords([...ends].map(([k, to]) => ({ ...topicPartitionOf(k), stream: streamOfTopic.get(topicPartitionOf(k).topic)!, from: 0, to })))) {
+      offerRecord(engine, record.stream, record.record, record.meaning);
+      latestEventTime[keyOf(record)] = Math.max(latestEventTime[keyOf(record)] ?? -Infinity, eventTimeOf(record.stream, record.record));
+    }
+    const reached = Math.max(...Object.values(latestEventTime)) - 24 * HOUR;
+    engine.advanceTo(reached);
+    expect(engine.latestQueuedTime()).toBeGreaterThan(reached);
+    const written = await encodeDeciderState({ engine, latestEventTime, futureTimes: {}, queuedFrom: null }, async () => {}, () => 0);
+    expect(written.format).toBe(2);
+    await earlier.commitRound({ streamTime: reached, offsets: ends, cut: null, alertChanges: [], decidedAt: clocks.wall, snapshot: { format: written.format, streamTime: reached, offsets: ends, state: written.state } });
+    await earlier.release();
+
+    const session = (await store.tryLead('a'))!;
+    const term = new DecisionTerm(deps(store, clocks), settings, session);
+    await term.rebuild();
+    const stored = async () => {
+      const snapshot = (await session.loadCheckpoint()).snapshot!;
+      return { format: snapshot.format, queued: (await decodeDeciderSnapshot(snapshot.format, snapshot.state)).engine.queued.length > 0 };
+    };
+    // Nothing new to offer: the next snapshot still holds the restored queue, whose records' offsets nobody knows.
+    clocks.pass(1_000);
+    await ingest(store, [m('ndsManifests', 0, manifest('x9', T0 + 21 * HOUR, T0 + 21 * HOUR))], () => {});
+    await term.refreshEnds();
+    await rounds(term, 2);
+    await term.snapshotNow();
+    expect(await stored()).toEqual({ format: 2, queued: true });
+    // Every partition idle: stream time moves to the latest record, the restored queue is applied, and the queue
+    // is left out again.
+    clocks.pass(settings.idleTimeoutMs + 1);
+    await term.refreshEnds();
+    await rounds(term, 3);
+    await term.snapshotNow();
+    expect(await stored()).toEqual({ format: DECIDER_SNAPSHOT_FORMAT, queued: false });
+    await term.settle();
+    await session.release();
   });
 
   it('takes a snapshot once a backlog is worked off, covering every record read', async () => {

@@ -10,15 +10,16 @@ import type { Millis, StreamName } from '../../core/records.js';
 import type { RetryObserver } from '../backoff.js';
 import type { DecisionMetrics } from './decision-metrics.js';
 import { RecordFeed } from './record-feed.js';
-import { DECIDER_SNAPSHOT_FORMAT, encodeDeciderState, restoreDeciderSnapshot, type DeciderState } from './decider-snapshot.js';
+import { encodeDeciderState, restoreDeciderSnapshot, type DeciderState } from './decider-snapshot.js';
 import { describeFailure } from '../errors.js';
 import type { InputTopology } from '../kafka/input-topology.js';
 import type { VerifierMetrics } from '../ops/metrics.js';
 import { cutBefore, knownOffsets, movedOffsets, partitionViews, planRound, rangesToLoad, rebuildSteps } from './round-planner.js';
 import { readStreamClock } from './stream-clock.js';
+import { QueuedSources } from './queued-sources.js';
 import { isSnapshotDue, type SinceSnapshot } from './snapshot-schedule.js';
 import { keyOf, partitionMapOf, topicOf, type PartitionKey } from '../store/topic-partition.js';
-import { sameCover, type DeciderCut, type DeciderSession, type EncodedAlertChange, type PartitionProgress, type SnapshotCover, type StateStore, type StoredBatch, type StoredRecord, type StoredSnapshot } from '../store/state-store.js';
+import { sameCover, type DeciderCut, type DeciderSession, type EncodedAlertChange, type PartitionOffsets, type PartitionProgress, type SnapshotCover, type StateStore, type StoredBatch, type StoredRecord, type StoredSnapshot } from '../store/state-store.js';
 import type { WarmEngine } from './warm-standby.js';
 
 export interface DeciderSettings {
@@ -68,6 +69,12 @@ const REBUILD_HOLD_MS = 50;
 
 /** How often a rebuild's replay looks at how long it has held the loop, in records (its restore: every 5,000 keys). */
 const REBUILD_STEP = 1_000;
+
+/** A snapshot taken, as stored, and by partition the offset from which a rebuild from it reads stored records. */
+interface TakenSnapshot {
+  readonly stored: StoredSnapshot;
+  readonly neededFrom: PartitionOffsets;
+}
 
 /** Lets the event loop run (timers, I/O) before going on. */
 const letLoopRun = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
@@ -120,6 +127,13 @@ export class DecisionTerm {
   #ends: { readonly at: number; readonly offsets: Map<PartitionKey, number> } | null = null;
   /** Batches this process's ingest committed, not yet offered. */
   readonly #feed: RecordFeed;
+  /** Where the records in the engine's queue were read from: a snapshot leaves them out and names where. */
+  readonly #queued = new QueuedSources();
+  /**
+   * Restored from a snapshot that held its queue (written by an earlier version), the engine holds records whose
+   * offsets nothing here knows until its time reaches this; until then its snapshots keep their queue too.
+   */
+  #queueInsideUntil: Millis = -Infinity;
   #rounds = 0;
   #endsFailing = false;
   #watchingEnds = false;
@@ -163,12 +177,16 @@ export class DecisionTerm {
     // Not the stored one: dropped before the stored one is restored, so that two engines are never held at once.
     warm = null;
     const pause = this.#rebuildPause();
-    if (fromWarm !== null) this.#startFrom(fromWarm.state, fromWarm.cover);
-    else if (checkpoint.snapshot !== null) this.#startFrom(await restoreDeciderSnapshot(checkpoint.snapshot.format, checkpoint.snapshot.state, this.#engineOptions, pause), checkpoint.snapshot);
+    let start: DeciderState | null = null;
+    if (fromWarm !== null) start = this.#startFrom(fromWarm.state, fromWarm.cover);
+    else if (checkpoint.snapshot !== null) start = this.#startFrom(await restoreDeciderSnapshot(checkpoint.snapshot.format, checkpoint.snapshot.state, this.#engineOptions, pause), checkpoint.snapshot);
+    const requeued = start?.queuedFrom ? await this.#requeue(start.queuedFrom, pause) : 0;
     const restored = this.#recordsOffered;
     for (const step of rebuildSteps(checkpoint, this.#deps.streamOfTopic)) {
       await this.#offerUpTo(step.offsets, pause);
-      if (step.streamTime !== null) this.#engine.advanceTo(step.streamTime);
+      if (step.streamTime === null) continue;
+      this.#engine.advanceTo(step.streamTime);
+      this.#queued.advanced(this.#engine.streamTime);
     }
     this.#committed = new Map(this.#offered);
     this.#committedStreamTime = checkpoint.streamTime;
@@ -178,7 +196,7 @@ export class DecisionTerm {
     this.#log.info({
       snapshot: fromWarm !== null ? { streamTime: iso(fromWarm.cover.streamTime), warm: true }
         : checkpoint.snapshot === null ? null : { streamTime: iso(checkpoint.snapshot.streamTime), bytes: checkpoint.snapshot.state.length },
-      records: this.#recordsOffered - restored, cuts: checkpoint.cuts.length, openAlerts: this.#engine.alerts().length,
+      records: this.#recordsOffered - restored, requeued, cuts: checkpoint.cuts.length, openAlerts: this.#engine.alerts().length,
       streamTime: iso(checkpoint.streamTime), tookMs: Math.round(tookMs),
     }, 'engine rebuilt; deciding');
     return { tookMs, replayed: this.#recordsOffered - restored, warm: fromWarm !== null };
@@ -195,13 +213,43 @@ export class DecisionTerm {
   }
 
   /** The engine and the partitions' times a snapshot holds, as the offsets it covers left them. */
-  #startFrom(content: DeciderState, cover: SnapshotCover): void {
+  #startFrom(content: DeciderState, cover: SnapshotCover): DeciderState {
     const offsets = knownOffsets(cover.offsets, this.#deps.streamOfTopic);
     this.#engine = content.engine;
+    this.#queueInsideUntil = content.queuedFrom === null ? content.engine.latestQueuedTime() : -Infinity;
     for (const [key, offset] of offsets) this.#offered.set(key, offset);
     this.#snapshotCovers = { streamTime: cover.streamTime, offsets: new Map(offsets) };
     for (const [key, time] of partitionMapOf(content.latestEventTime)) this.#latestEventTime.set(key, time);
     for (const [key, times] of partitionMapOf(content.futureTimes)) this.#futureTimes.set(key, [...times]);
+    return content;
+  }
+
+  /**
+   * Offers again the records a snapshot left out of the engine's queue: each partition's stored records from the
+   * offset the snapshot names up to the one it covers, those dated after the time the engine reached (the others
+   * were applied). Only the engine is told: the partitions' times and the counts are the snapshot's already.
+   * Returns how many were offered.
+   */
+  async #requeue(queuedFrom: ReadonlyMap<PartitionKey, number>, pause: () => Promise<void>): Promise<number> {
+    const reached = this.#engine.streamTime;
+    const targets = [...knownOffsets(queuedFrom, this.#deps.streamOfTopic)].map(([key, from]) => ({ key, from, to: this.#offered.get(key) ?? 0 })).filter((t) => t.from < t.to);
+    const planned = new Map(targets.map((t) => [t.key, t.from] as const));
+    let requeued = 0;
+    for (;;) {
+      const ranges = rangesToLoad(planned, targets, REBUILD_LOAD, this.#deps.streamOfTopic);
+      if (ranges.length === 0) return requeued;
+      for (const range of ranges) planned.set(keyOf(range), range.to);
+      const records = await this.#session.loadRecords(ranges);
+      for (let i = 0; i < records.length; i++) {
+        if (i > 0 && i % REBUILD_STEP === 0) await pause();
+        const stored = records[i]!;
+        const time = eventTimeOf(stored.stream, stored.record);
+        if (time <= reached) continue;
+        if (offerRecord(this.#engine, stored.stream, stored.record, stored.meaning) === 'irrelevant') continue;
+        this.#queued.offered(keyOf(stored), stored.offset, time, reached);
+        requeued++;
+      }
+    }
   }
 
   /**
@@ -237,6 +285,7 @@ export class DecisionTerm {
     const key = keyOf(stored);
     const time = eventTimeOf(stored.stream, stored.record);
     const result = offerRecord(this.#engine, stored.stream, stored.record, stored.meaning);
+    if (result !== 'irrelevant') this.#queued.offered(key, stored.offset, time, this.#engine.streamTime);
     if (time > this.#ceiling) {
       // Dated beyond the wall clock plus MAX_FUTURE: it waits in the engine, and counts as its partition's latest
       // only once the ceiling has passed it, so it cannot pull stream time ahead of the clock.
@@ -362,6 +411,7 @@ export class DecisionTerm {
       return full;
     }
     const effects = streamTime === null ? [] : this.#engine.advanceTo(streamTime);
+    this.#queued.advanced(this.#engine.streamTime);
     const late = [...lateByTopic.values()].reduce((a, b) => a + b, 0);
     const cut = cutBefore(late, before, this.#committed);
     const alertChanges = effects.flatMap((e) => (e.type === 'alert' ? [{ change: e.change, payload: this.#deps.encodeAlert(e.change) }] : []));
@@ -404,17 +454,25 @@ export class DecisionTerm {
     return isSnapshotDue(this.#sinceSnapshot, this.#deps.monotonicNow(), full, this.#settings);
   }
 
-  /** The engine as it stands after this round's advance, with every partition's offset it has been offered up to. */
-  async #takeSnapshot(streamTime: Millis | null): Promise<StoredSnapshot> {
+  /**
+   * The engine as it stands after this round's advance, with every partition's offset it has been offered up to;
+   * and by partition, the offset from which a rebuild from it reads stored records.
+   */
+  async #takeSnapshot(streamTime: Millis | null): Promise<TakenSnapshot> {
     const started = this.#deps.monotonicNow();
     this.#engine.forgetSettled();
     const forgetting = this.#deps.monotonicNow() - started;
     // Written out here, on the event loop, in steps with the loop let run between them (nothing else touches the
     // engine meanwhile: rounds wait for this one); compressed on libuv's thread pool.
-    const { state, heldMs } = await encodeDeciderState({
+    // The queue is left out, and named by where its records are stored, unless the engine still holds records of
+    // a snapshot that kept its queue (their offsets are known to nobody).
+    const reached = this.#engine.streamTime;
+    const queuedFrom = reached >= this.#queueInsideUntil ? this.#queued.lowestWaiting(reached) : null;
+    const { format, state, heldMs } = await encodeDeciderState({
       engine: this.#engine,
       latestEventTime: Object.fromEntries(this.#latestEventTime),
       futureTimes: Object.fromEntries(this.#futureTimes),
+      queuedFrom,
     }, letLoopRun, this.#deps.monotonicNow);
     const held = forgetting + heldMs;
     const took = this.#deps.monotonicNow() - started;
@@ -422,12 +480,15 @@ export class DecisionTerm {
     this.#deps.metrics.deciderSnapshotBytes.set(state.length);
     this.#deps.metrics.deciderSnapshotSeconds.observe(took / 1000);
     this.#snapshotCovers = { streamTime, offsets: new Map(this.#offered) };
-    return { format: DECIDER_SNAPSHOT_FORMAT, streamTime, offsets: new Map(this.#offered), state };
+    // Retention keeps what a rebuild from it reads: the records after the offsets it covers, and its queue's.
+    const needed = new Map(this.#offered);
+    for (const [key, offset] of queuedFrom ?? []) needed.set(key, Math.min(offset, needed.get(key) ?? offset));
+    return { stored: { format, streamTime, offsets: new Map(this.#offered), state }, neededFrom: needed };
   }
 
-  async #commit(decidedAt: number, streamTime: Millis | null, moved: Map<PartitionKey, number>, cut: DeciderCut | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[], snapshot: StoredSnapshot | null): Promise<void> {
+  async #commit(decidedAt: number, streamTime: Millis | null, moved: Map<PartitionKey, number>, cut: DeciderCut | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[], snapshot: TakenSnapshot | null): Promise<void> {
     const started = this.#deps.monotonicNow();
-    await this.#session.commitRound({ streamTime, offsets: moved, cut, alertChanges, decidedAt, snapshot });
+    await this.#session.commitRound({ streamTime, offsets: moved, cut, alertChanges, decidedAt, snapshot: snapshot?.stored ?? null });
     this.#deps.metrics.stateStoreCommitDuration.observe((this.#deps.monotonicNow() - started) / 1000);
     if (snapshot !== null) this.#retain(snapshot);
     for (const [key, offset] of moved) this.#committed.set(key, offset);
@@ -439,12 +500,12 @@ export class DecisionTerm {
   }
 
   /**
-   * Once a snapshot is committed, the records it covers are needed by no rebuild (its queue holds those not yet
-   * applied): retention removes them, remembering their ids for DEDUP_HORIZON behind the newest record of their
-   * stream decided (the core's duplicate rule, idsForgottenBefore), and old dead-letter notes. A
-   * failure is logged and the next snapshot tries again.
+   * Once a snapshot is committed, the records before what a rebuild from it reads (its queue's and those after the
+   * offsets it covers) are needed by no rebuild: retention removes them, remembering their ids for DEDUP_HORIZON
+   * behind the newest record of their stream decided (the core's duplicate rule, idsForgottenBefore), and old
+   * dead-letter notes. A failure is logged and the next snapshot tries again.
    */
-  #retain(snapshot: StoredSnapshot): void {
+  #retain(snapshot: TakenSnapshot): void {
     if (this.#retention !== null) return;
     const newest = new Map<StreamName, Millis>();
     for (const [key, time] of this.#latestEventTime) {
@@ -452,7 +513,7 @@ export class DecisionTerm {
       if (stream !== undefined && time > (newest.get(stream) ?? -Infinity)) newest.set(stream, time);
     }
     const plan = {
-      covered: snapshot.offsets, streamOfTopic: this.#deps.streamOfTopic,
+      covered: snapshot.neededFrom, streamOfTopic: this.#deps.streamOfTopic,
       forgetIdsBefore: new Map([...newest].map(([stream, time]) => [stream, idsForgottenBefore(time, this.#settings.horizonMs)] as const)),
       deadLetterRetentionMs: this.#settings.deadLetterRetentionMs,
     };

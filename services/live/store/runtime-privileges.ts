@@ -21,7 +21,7 @@ export const RUNTIME_ACCESS: { readonly [table: string]: TableAccess } = {
   schema_migrations: { privileges: ['SELECT'], why: 'checks at start that every migration is applied' },
   input_partitions: { privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'ingest progress: created and locked per partition, moved with each batch' },
   record_ids: { privileges: ['SELECT', 'INSERT', 'DELETE'], why: 'the id of every record stored, for duplicates: ingest claims them; retention forgets them past DEDUP_HORIZON once a snapshot covers them' },
-  record_batches: { privileges: ['SELECT', 'INSERT', 'DELETE'], why: 'ingest stores the valid records of a batch as a row; the decider reads them; retention deletes those a snapshot covers' },
+  record_batches: { privileges: ['SELECT', 'INSERT', 'DELETE'], why: 'ingest stores the valid records of a batch as a row; the decider reads them; retention deletes those a snapshot covers, applied' },
   dead_letters: { privileges: ['SELECT', 'INSERT', 'DELETE'], why: 'ingest notes each dead letter it publishes (once: SELECT for ON CONFLICT); retention deletes notes past DEAD_LETTER_RETENTION' },
   decider_state: { privileges: ['SELECT', 'UPDATE'], why: 'the leader claims the next epoch; every commit is fenced on it and moves stream time' },
   decider_offsets: { privileges: ['SELECT', 'INSERT', 'UPDATE'], why: 'how far the decider has read each partition, moved with each commit' },

@@ -142,12 +142,16 @@ describe('the decider snapshot as stored', () => {
 
   it('refuses a format 3 snapshot whose queue offsets are missing or not whole numbers, naming the partition', async () => {
     const { engine, latestEventTime, futureTimes } = content();
-    const refusal = (queuedFrom?: unknown) => restoreDeciderSnapshot(DECIDER_SNAPSHOT_FORMAT, gzipSync(Buffer.concat(encodeCompactValue({ engine, latestEventTime, futureTimes, queuedFrom }))), options)
+    const refusal = (queuedFrom?: unknown) => restoreDeciderSnapshot(DECIDER_SNAPSHOT_FORMAT, gzipSync(Buffer.concat(encodeCompactValue({ engine: { ...engine, queued: [] }, latestEventTime, futureTimes, queuedFrom }))), options)
       .then(() => null, (error: unknown) => (error as Error).message);
     expect(await refusal()).toBe('engine snapshot not readable: no queue offsets in the decider snapshot');
     expect(await refusal({ 'mf:0': 1.5 })).toBe('engine snapshot not readable: the queue offset of partition mf:0 is not a whole number');
     expect(await refusal({ 'mf:0': -1 })).toBe('engine snapshot not readable: the queue offset of partition mf:0 is not a whole number');
     expect(await refusal({ 'mf:0': 3 })).toBeNull();
+    // Its engine must hold no queue: one read back from the store as well would be offered twice.
+    const queued = await restoreDeciderSnapshot(DECIDER_SNAPSHOT_FORMAT, gzipSync(Buffer.concat(encodeCompactValue({ ...content(), queuedFrom: { 'mf:0': 3 } }))), options)
+      .then(() => null, (error: unknown) => (error as Error).message);
+    expect(queued).toBe('engine snapshot not readable: a format 3 snapshot whose engine holds queued records');
   });
 
   it('writes from the engine itself the bytes it writes from the engine\'s snapshot', async () => {

@@ -145,6 +145,8 @@ function* restoringFrom(reader: CompactReader, options: ReconcilerOptions, queue
     else rest.set(name, reader.value());
   }
   if (engine === null) throw new UnreadableSnapshot('no engine in the decider snapshot');
+  // Its queue is read back from the store: one held here too would be offered twice.
+  if (queueLeftOut && engine.latestQueuedTime() !== -Infinity) throw new UnreadableSnapshot('a format 3 snapshot whose engine holds queued records');
   return { engine, ...partitionTimes(rest.get('latestEventTime'), rest.get('futureTimes')), queuedFrom: queueLeftOut ? queueOffsets(rest.get('queuedFrom')) : null };
 }
 

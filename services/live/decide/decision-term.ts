@@ -19,7 +19,7 @@ import { readStreamClock } from './stream-clock.js';
 import { QueuedSources } from './queued-sources.js';
 import { isSnapshotDue, type SinceSnapshot } from './snapshot-schedule.js';
 import { keyOf, partitionMapOf, topicOf, type PartitionKey } from '../store/topic-partition.js';
-import { sameCover, type DeciderCut, type DeciderSession, type EncodedAlertChange, type PartitionOffsets, type PartitionProgress, type SnapshotCover, type StateStore, type StoredBatch, type StoredRecord, type StoredSnapshot } from '../store/state-store.js';
+import { sameCover, type DeciderCut, type DeciderSession, type EncodedAlertChange, type OffsetRange, type PartitionOffsets, type PartitionProgress, type SnapshotCover, type StateStore, type StoredBatch, type StoredRecord, type StoredSnapshot } from '../store/state-store.js';
 import type { WarmEngine } from './warm-standby.js';
 
 export interface DeciderSettings {
@@ -177,10 +177,12 @@ export class DecisionTerm {
     // Not the stored one: dropped before the stored one is restored, so that two engines are never held at once.
     warm = null;
     const pause = this.#rebuildPause();
-    let start: DeciderState | null = null;
-    if (fromWarm !== null) start = this.#startFrom(fromWarm.state, fromWarm.cover);
-    else if (checkpoint.snapshot !== null) start = this.#startFrom(await restoreDeciderSnapshot(checkpoint.snapshot.format, checkpoint.snapshot.state, this.#engineOptions, pause), checkpoint.snapshot);
-    const requeued = start?.queuedFrom ? await this.#requeue(start.queuedFrom, pause) : 0;
+    const start = fromWarm !== null ? fromWarm
+      : checkpoint.snapshot === null ? null
+        : { state: await restoreDeciderSnapshot(checkpoint.snapshot.format, checkpoint.snapshot.state, this.#engineOptions, pause), cover: checkpoint.snapshot };
+    if (start !== null) this.#startFrom(start.state, start.cover);
+    const queuedFrom = start?.state.queuedFrom ?? null;
+    const requeued = queuedFrom === null ? 0 : await this.#requeue(queuedFrom, pause);
     const restored = this.#recordsOffered;
     for (const step of rebuildSteps(checkpoint, this.#deps.streamOfTopic)) {
       await this.#offerUpTo(step.offsets, pause);
@@ -213,7 +215,7 @@ export class DecisionTerm {
   }
 
   /** The engine and the partitions' times a snapshot holds, as the offsets it covers left them. */
-  #startFrom(content: DeciderState, cover: SnapshotCover): DeciderState {
+  #startFrom(content: DeciderState, cover: SnapshotCover): void {
     const offsets = knownOffsets(cover.offsets, this.#deps.streamOfTopic);
     this.#engine = content.engine;
     this.#queueInsideUntil = content.queuedFrom === null ? content.engine.latestQueuedTime() : -Infinity;
@@ -221,7 +223,6 @@ export class DecisionTerm {
     this.#snapshotCovers = { streamTime: cover.streamTime, offsets: new Map(offsets) };
     for (const [key, time] of partitionMapOf(content.latestEventTime)) this.#latestEventTime.set(key, time);
     for (const [key, times] of partitionMapOf(content.futureTimes)) this.#futureTimes.set(key, [...times]);
-    return content;
   }
 
   /**
@@ -232,33 +233,36 @@ export class DecisionTerm {
    */
   async #requeue(queuedFrom: ReadonlyMap<PartitionKey, number>, pause: () => Promise<void>): Promise<number> {
     const reached = this.#engine.streamTime;
-    const targets = [...knownOffsets(queuedFrom, this.#deps.streamOfTopic)].map(([key, from]) => ({ key, from, to: this.#offered.get(key) ?? 0 })).filter((t) => t.from < t.to);
-    const planned = new Map(targets.map((t) => [t.key, t.from] as const));
+    const from = knownOffsets(queuedFrom, this.#deps.streamOfTopic);
+    // Only the partitions named: the others have nothing queued.
+    const to = new Map([...from.keys()].map((key) => [key, this.#offered.get(key) ?? 0] as const));
     let requeued = 0;
-    for (;;) {
-      const ranges = rangesToLoad(planned, targets, REBUILD_LOAD, this.#deps.streamOfTopic);
-      if (ranges.length === 0) return requeued;
-      for (const range of ranges) planned.set(keyOf(range), range.to);
-      const records = await this.#session.loadRecords(ranges);
-      for (let i = 0; i < records.length; i++) {
-        if (i > 0 && i % REBUILD_STEP === 0) await pause();
-        const stored = records[i]!;
-        const time = eventTimeOf(stored.stream, stored.record);
-        if (time <= reached) continue;
-        if (offerRecord(this.#engine, stored.stream, stored.record, stored.meaning) === 'irrelevant') continue;
-        this.#queued.offered(keyOf(stored), stored.offset, time, reached);
-        requeued++;
-      }
-    }
+    await this.#readStored(from, to, pause, (stored) => {
+      const time = eventTimeOf(stored.stream, stored.record);
+      if (time <= reached) return;
+      if (offerRecord(this.#engine, stored.stream, stored.record, stored.meaning) === 'irrelevant') return;
+      this.#queued.offered(keyOf(stored), stored.offset, time, reached);
+      requeued++;
+    });
+    return requeued;
+  }
+
+  /** Offers every stored record below the target offsets (see #readStored), as the term before this one did. */
+  async #offerUpTo(target: ReadonlyMap<PartitionKey, number>, pause: () => Promise<void>): Promise<void> {
+    // Records a term before this one decided: counted then (future-dated ones, say), not again.
+    await this.#readStored(this.#offered, target, pause, (record) => { this.#offer(record, false); }, (ranges) => {
+      for (const range of ranges) this.#offered.set(keyOf(range), range.to);
+    });
   }
 
   /**
-   * Offers every stored record below the target offsets, REBUILD_LOAD records at a time, the store reading the next
-   * load while the engine takes this one, pausing (see #rebuildPause) every REBUILD_STEP records.
+   * Gives `take` every stored record from each partition's offset in `from` up to its target, REBUILD_LOAD records
+   * at a time, the store reading the next load while `take` is given this one, pausing (see #rebuildPause) every
+   * REBUILD_STEP records; `taken` is told of each load's ranges once all of it is given.
    */
-  async #offerUpTo(target: ReadonlyMap<PartitionKey, number>, pause: () => Promise<void>): Promise<void> {
+  async #readStored(from: ReadonlyMap<PartitionKey, number>, target: ReadonlyMap<PartitionKey, number>, pause: () => Promise<void>, take: (record: StoredRecord) => void, taken: (ranges: readonly OffsetRange[]) => void = () => {}): Promise<void> {
     const targets = [...target].map(([key, to]) => ({ key, to }));
-    const planned = new Map(this.#offered);
+    const planned = new Map(from);
     const load = () => {
       const ranges = rangesToLoad(planned, targets, Math.max(REBUILD_LOAD, this.#settings.roundBudget), this.#deps.streamOfTopic);
       for (const range of ranges) planned.set(keyOf(range), range.to);
@@ -272,12 +276,11 @@ export class DecisionTerm {
       const records = await next.records;
       const current = next;
       next = load();
-      // Records a term before this one decided: counted then (future-dated ones, say), not again.
       for (let i = 0; i < records.length; i++) {
         if (i > 0 && i % REBUILD_STEP === 0) await pause();
-        this.#offer(records[i]!, false);
+        take(records[i]!);
       }
-      for (const range of current.ranges) this.#offered.set(keyOf(range), range.to);
+      taken(current.ranges);
     }
   }
 
@@ -479,11 +482,12 @@ export class DecisionTerm {
     this.#sinceSnapshot = { records: 0, at: this.#deps.monotonicNow(), cost: held, backlog: false };
     this.#deps.metrics.deciderSnapshotBytes.set(state.length);
     this.#deps.metrics.deciderSnapshotSeconds.observe(took / 1000);
-    this.#snapshotCovers = { streamTime, offsets: new Map(this.#offered) };
+    const offsets = new Map(this.#offered);
+    this.#snapshotCovers = { streamTime, offsets };
     // Retention keeps what a rebuild from it reads: the records after the offsets it covers, and its queue's.
-    const needed = new Map(this.#offered);
+    const needed = new Map(offsets);
     for (const [key, offset] of queuedFrom ?? []) needed.set(key, Math.min(offset, needed.get(key) ?? offset));
-    return { stored: { format, streamTime, offsets: new Map(this.#offered), state }, neededFrom: needed };
+    return { stored: { format, streamTime, offsets, state }, neededFrom: needed };
   }
 
   async #commit(decidedAt: number, streamTime: Millis | null, moved: Map<PartitionKey, number>, cut: DeciderCut | null, alertChanges: EncodedAlertChange[], effects: readonly EngineEffect[], snapshot: TakenSnapshot | null): Promise<void> {
